@@ -1,0 +1,20 @@
+"""mxgrad: MXNet's NDArray and autograd on OpenCL, with a Cython core.
+
+>>> import mxgrad as mx
+>>> x = mx.nd.array([1, 2, 3])
+>>> x.attach_grad()
+>>> with mx.autograd.record():
+...     y = x * x
+>>> y.backward()
+>>> x.grad
+<BLANKLINE>
+[2. 4. 6.]
+<NDArray 3 @cpu(0)>
+"""
+from mxgrad import base
+from mxgrad.base import MXNetError
+from mxgrad.context import Context, cpu, gpu, num_gpus, current_context
+from mxgrad import ndarray
+from mxgrad import ndarray as nd
+
+__version__ = "0.1.0"

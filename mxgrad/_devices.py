@@ -1,0 +1,116 @@
+"""OpenCL device discovery and the device facts mxgrad depends on, in one place.
+
+Devices are listed over every platform in a stable order (platforms sorted by name, devices
+in the platform's order). ``cpu(i)`` is the i-th CPU device, ``gpu(i)`` the i-th GPU or
+accelerator.
+"""
+import functools
+import os
+
+import pyopencl as cl
+
+from mxgrad.base import MXNetError
+
+
+class DeviceInfo:
+    """What mxgrad needs to know about one OpenCL device."""
+
+    def __init__(self, platform, device, kind, index):
+        self.platform = platform
+        self.device = device
+        self.kind = kind            # 'cpu' or 'gpu'
+        self.index = index          # position among devices of that kind
+        ext = device.extensions.split()
+        self.has_fp64 = "cl_khr_fp64" in ext or device.double_fp_config != 0
+        self.has_fp16 = "cl_khr_fp16" in ext
+        self.native_kernels = bool(device.execution_capabilities
+                                   & cl.device_exec_capabilities.NATIVE_KERNEL)
+        self.name = device.name.strip()
+        self.platform_name = platform.name.strip()
+
+    def describe(self):
+        return (f"{self.kind}({self.index}): {self.name} [{self.platform_name}], "
+                f"{self.device.max_compute_units} compute units, "
+                f"{self.device.global_mem_size // (1 << 20)} MiB, "
+                f"fp64 {'yes' if self.has_fp64 else 'no'}, fp16 {'yes' if self.has_fp16 else 'no'}")
+
+
+@functools.lru_cache(maxsize=None)
+def all_devices():
+    """Every OpenCL device, as DeviceInfo, CPUs and GPUs numbered separately."""
+    try:
+        platforms = cl.get_platforms()
+    except cl.Error:
+        platforms = []
+    platforms = sorted(platforms, key=lambda p: p.name)
+    found = []
+    counts = {"cpu": 0, "gpu": 0}
+    for p in platforms:
+        try:
+            devices = p.get_devices()
+        except cl.Error:
+            continue
+        for d in devices:
+            kind = "cpu" if d.type & cl.device_type.CPU else "gpu"
+            found.append(DeviceInfo(p, d, kind, counts[kind]))
+            counts[kind] += 1
+    return tuple(found)
+
+
+def devices_of(kind):
+    return [d for d in all_devices() if d.kind == kind]
+
+
+def available_text():
+    found = all_devices()
+    if not found:
+        return "no OpenCL device was found (install an OpenCL driver, e.g. Debian's pocl-opencl-icd)"
+    return "available: " + "; ".join(d.describe() for d in found)
+
+
+def find(kind, index):
+    """The DeviceInfo for cpu(i)/gpu(i), or MXNetError naming what exists."""
+    matches = devices_of(kind)
+    if not 0 <= index < len(matches):
+        raise MXNetError(f"{kind}({index}) does not exist: {available_text()}")
+    return matches[index]
+
+
+def _pick(names, spec, what):
+    """Index into ``names`` of an index or a name substring (PYOPENCL_CTX rules)."""
+    if spec.isdigit():
+        if int(spec) < len(names):
+            return int(spec)
+        raise MXNetError(f"MXGRAD_CTX: {what} {spec} does not exist: {available_text()}")
+    for i, name in enumerate(names):
+        if spec.lower() in name.lower():
+            return i
+    raise MXNetError(f"MXGRAD_CTX: no {what} matches {spec!r}: {available_text()}")
+
+
+def default_device():
+    """(kind, index) of the default context.
+
+    ``MXGRAD_CTX`` overrides: ``cpu(0)``/``gpu(1)``, or PYOPENCL_CTX syntax
+    ``platform[:device]`` where each part is an index or a name substring. Without it:
+    cpu(0) when an OpenCL CPU device exists (as MXNet defaults to the CPU), else gpu(0).
+    """
+    spec = os.environ.get("MXGRAD_CTX", "").strip()
+    if spec:
+        if spec.endswith(")") and "(" in spec:
+            kind, _, rest = spec.partition("(")
+            kind = kind.strip()
+            if kind not in ("cpu", "gpu"):
+                raise MXNetError(f"MXGRAD_CTX={spec!r}: expected cpu(i) or gpu(i)")
+            return kind, int(rest[:-1])
+        plat_spec, _, dev_spec = spec.partition(":")
+        platform_names = sorted({d.platform_name for d in all_devices()})
+        platform = platform_names[_pick(platform_names, plat_spec, "platform")]
+        on_platform = [d for d in all_devices() if d.platform_name == platform]
+        dev = on_platform[_pick([d.name for d in on_platform], dev_spec or "0", "device")]
+        return dev.kind, dev.index
+    if devices_of("cpu"):
+        return "cpu", 0
+    if devices_of("gpu"):
+        return "gpu", 0
+    raise MXNetError(available_text())

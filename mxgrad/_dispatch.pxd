@@ -1,0 +1,52 @@
+# Moving work to a device: buffers and their pool, prebuilt kernels, and the per-context
+# queue through which every enqueue goes.
+
+from mxgrad._opencl cimport cl_mem, cl_kernel, cl_command_queue, cl_context, cl_uint, CLApi
+
+cdef class BufferPool:
+    cdef cl_context context        # OpenCL context the buffers belong to
+    cdef cl_command_queue queue    # queue to drain before a buffer is really released
+    cdef bint use_host_ptr         # CPU device: buffers wrap our own host memory (native BLAS)
+    cdef dict free                 # capacity in bytes -> list of (cl_mem, host ptr) as ints
+    cdef readonly size_t free_bytes    # bytes parked in the pool
+    cdef readonly Py_ssize_t live      # buffers handed out and not yet returned
+    cdef readonly Py_ssize_t created   # buffers ever created
+    cdef readonly size_t limit_bytes   # park at most this much; beyond, release
+    cdef Buffer take(self, size_t nbytes)
+    cdef Buffer create(self, size_t capacity, bint retried)
+    cdef void give_back(self, cl_mem mem, void* host, size_t capacity) noexcept
+    cdef int release_all(self) except -1
+
+cdef class Buffer:
+    cdef cl_mem mem                # the device buffer
+    cdef void* host                # its host memory when created with USE_HOST_PTR, else NULL
+    cdef readonly size_t capacity  # bytes usable
+    cdef BufferPool pool           # where it goes back when no NDArray uses it (None: not ours)
+    cdef object owner              # keeps a foreign buffer (pyopencl's) alive
+
+cdef class Kernel:
+    cdef cl_kernel k               # the kernel handle, arguments are set on it per launch
+    cdef object owner              # the pyopencl Program the kernel comes from
+    cdef readonly str name
+    cdef int set_mem(self, cl_uint i, Buffer b) except -1
+    cdef int set_long(self, cl_uint i, long long v) except -1
+    cdef int set_int(self, cl_uint i, int v) except -1
+    cdef int set_scalar(self, cl_uint i, int dtype_code, object v) except -1
+
+cdef class DeviceState:
+    cdef cl_command_queue queue    # the context's one in-order queue
+    cdef cl_context context
+    cdef readonly BufferPool pool
+    cdef readonly dict kernels     # variant key -> Kernel, built once per context
+    cdef readonly object cl_context_obj, cl_queue_obj, cl_device_obj   # pyopencl objects
+    cdef readonly bint is_cpu
+    cdef readonly bint has_fp64, has_fp16
+    cdef list host_refs            # host arrays read by writes still in flight
+    cdef Buffer alloc(self, size_t nbytes)
+    cdef int launch(self, Kernel k, size_t n) except -1
+    cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1
+    cdef int write(self, Buffer b, size_t offset, object arr) except -1
+    cdef int read(self, Buffer b, size_t offset, size_t nbytes, void* dst) except -1
+    cdef int copy(self, Buffer src, size_t src_off, Buffer dst, size_t dst_off, size_t nbytes) except -1
+    cdef int fill_bytes(self, Buffer b, size_t offset, size_t nbytes, const void* pattern, size_t psize) except -1
+

@@ -1,0 +1,368 @@
+"""Moving work to a device: buffers and their pool, prebuilt kernels, and the queue.
+
+Every array op ends here: it takes an output buffer from the pool, sets the arguments of a
+kernel built once per context, and enqueues it on the context's one in-order queue through
+the OpenCL C API. Nothing here waits for the device except ``read`` and ``finish``.
+
+Buffer lifetime: a buffer goes back to the pool as soon as no NDArray uses it, even while
+queued kernels still read or write it. That is safe because the queue is in order: whoever
+takes it from the pool next can only enqueue work behind those kernels. A buffer is really
+released only after ``clFinish`` (PoCL aborts when a buffer dies under a queued kernel).
+"""
+from cpython.bytes cimport PyBytes_AS_STRING
+from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t, uint16_t, intptr_t
+from libc.stdlib cimport free
+from libc.string cimport memcpy
+from posix.stdlib cimport posix_memalign
+cimport numpy as cnp
+
+from mxgrad._opencl cimport (CLApi, cl_api, check, cl_int, cl_mem, cl_uint, cl_ulong, cl_program,
+                             CL_SUCCESS, CL_MEM_READ_WRITE, CL_MEM_USE_HOST_PTR,
+                             CL_MEM_OBJECT_ALLOCATION_FAILURE, CL_OUT_OF_RESOURCES)
+from mxgrad._opencl import status_name
+from mxgrad._dtypes cimport (FLOAT32, FLOAT64, FLOAT16, UINT8, INT32, INT8, INT64)
+
+import numpy as np
+
+cnp.import_array()
+
+cdef CLApi* cl = cl_api()
+
+cdef enum:
+    HOST_ALIGN = 128          # bytes; at least CL_DEVICE_MEM_BASE_ADDR_ALIGN of CPU devices
+    SMALL_STEP = 256          # small sizes are rounded up to this many bytes
+    MAX_HOST_REFS = 256       # pending host-to-device writes before we drain the queue
+
+
+cdef inline size_t capacity_for(size_t nbytes) noexcept:
+    """Size class of a request: 256-byte steps up to 64 KiB, then eighths of a power of two,
+    so a training loop's repeated shapes always hit the same class and waste stays <= 12.5%."""
+    cdef size_t step, top
+    if nbytes <= 65536:
+        return ((nbytes + SMALL_STEP - 1) // SMALL_STEP) * SMALL_STEP if nbytes else SMALL_STEP
+    top = 1
+    while top < nbytes:
+        top <<= 1
+    step = top >> 4
+    return ((nbytes + step - 1) // step) * step
+
+
+cdef class BufferPool:
+    """Free device buffers of one context, by size class."""
+
+    def __cinit__(self, intptr_t context, intptr_t queue, bint use_host_ptr, size_t limit_bytes):
+        self.context = <void*>context
+        self.queue = <void*>queue
+        self.use_host_ptr = use_host_ptr
+        self.free = {}
+        self.limit_bytes = limit_bytes
+
+    cdef Buffer take(self, size_t nbytes):
+        cdef size_t cap = capacity_for(nbytes)
+        cdef list bucket = self.free.get(cap)
+        cdef Buffer b
+        if not bucket:
+            return self.create(cap, False)
+        b = Buffer.__new__(Buffer)
+        mem_int, host_int = bucket.pop()
+        b.mem = <cl_mem><intptr_t>mem_int
+        b.host = <void*><intptr_t>host_int
+        b.capacity = cap
+        b.pool = self
+        self.free_bytes -= cap
+        self.live += 1
+        return b
+
+    cdef Buffer create(self, size_t cap, bint retried):
+        cdef Buffer b = Buffer.__new__(Buffer)
+        cdef cl_int status = 0
+        cdef void* host = NULL
+        if self.use_host_ptr:
+            if posix_memalign(&host, HOST_ALIGN, cap) != 0:
+                raise MemoryError(f"cannot allocate {cap} bytes of host memory")
+            b.mem = cl.clCreateBuffer(self.context, CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR,
+                                      cap, host, &status)
+        else:
+            b.mem = cl.clCreateBuffer(self.context, CL_MEM_READ_WRITE, cap, NULL, &status)
+        if status != CL_SUCCESS:
+            if host != NULL:
+                free(host)
+            if not retried and (status == CL_MEM_OBJECT_ALLOCATION_FAILURE
+                                or status == CL_OUT_OF_RESOURCES):
+                # The device is full: give back what the pool parks and try once more.
+                self.release_all()
+                return self.create(cap, True)
+            from mxgrad.base import MXNetError
+            raise MXNetError(f"cannot allocate {cap} bytes of device memory: "
+                             f"{status_name(status)}")
+        b.host = host
+        b.capacity = cap
+        b.pool = self
+        self.created += 1
+        self.live += 1
+        return b
+
+    cdef void give_back(self, cl_mem mem, void* host, size_t capacity) noexcept:
+        self.live -= 1
+        if self.free_bytes + capacity > self.limit_bytes:
+            # Over the limit: this one is really released, after the queue drained.
+            cl.clFinish(self.queue)
+            cl.clReleaseMemObject(mem)
+            if host != NULL:
+                free(host)
+            return
+        bucket = self.free.get(capacity)
+        if bucket is None:
+            bucket = []
+            self.free[capacity] = bucket
+        bucket.append((<intptr_t>mem, <intptr_t>host))
+        self.free_bytes += capacity
+
+    cdef int release_all(self) except -1:
+        """Drain the queue, then release every parked buffer."""
+        check(cl.clFinish(self.queue), "clFinish")
+        for bucket in self.free.values():
+            for mem_int, host_int in bucket:
+                cl.clReleaseMemObject(<cl_mem><intptr_t>mem_int)
+                if host_int:
+                    free(<void*><intptr_t>host_int)
+        self.free.clear()
+        self.free_bytes = 0
+        return 0
+
+    def empty(self):
+        """Release every parked buffer (waits for the queue first)."""
+        self.release_all()
+
+    def stats(self):
+        return {"live": self.live, "created": self.created, "free_bytes": self.free_bytes,
+                "parked": sum(len(b) for b in self.free.values())}
+
+
+cdef class Buffer:
+    """One device buffer; back to its pool when the last NDArray using it dies."""
+
+    def __dealloc__(self):
+        if self.pool is not None:
+            self.pool.give_back(self.mem, self.host, self.capacity)
+        # A foreign buffer (pool None) is owned by ``owner``; nothing to release here.
+
+    @property
+    def int_ptr(self):
+        """The ``cl_mem`` handle as an integer (pyopencl's ``int_ptr`` convention)."""
+        return <intptr_t>self.mem
+
+    @property
+    def host_ptr(self):
+        return <intptr_t>self.host
+
+
+def wrap_foreign_buffer(owner, intptr_t mem, size_t capacity):
+    """A Buffer over a cl_mem someone else owns (a pyopencl Buffer); ``owner`` keeps it alive."""
+    cdef Buffer b = Buffer.__new__(Buffer)
+    b.mem = <cl_mem>mem
+    b.host = NULL
+    b.capacity = capacity
+    b.pool = None
+    b.owner = owner
+    return b
+
+
+cdef class Kernel:
+    """A kernel handle built once per context; arguments are set per launch."""
+
+    def __cinit__(self, program, str name):
+        cdef cl_int status = 0
+        self.owner = program
+        self.name = name
+        self.k = cl.clCreateKernel(<cl_program><intptr_t>program.int_ptr, name.encode(), &status)
+        check(status, f"clCreateKernel({name})")
+
+    def __dealloc__(self):
+        if self.k != NULL:
+            cl.clReleaseKernel(self.k)
+
+    cdef int set_mem(self, cl_uint i, Buffer b) except -1:
+        cdef cl_int st = cl.clSetKernelArg(self.k, i, sizeof(cl_mem), &b.mem)
+        if st != CL_SUCCESS:
+            check(st, f"clSetKernelArg({self.name}, {i})")
+        return 0
+
+    cdef int set_long(self, cl_uint i, long long v) except -1:
+        cdef int64_t x = v
+        cdef cl_int st = cl.clSetKernelArg(self.k, i, 8, &x)
+        if st != CL_SUCCESS:
+            check(st, f"clSetKernelArg({self.name}, {i})")
+        return 0
+
+    cdef int set_int(self, cl_uint i, int v) except -1:
+        cdef int32_t x = v
+        cdef cl_int st = cl.clSetKernelArg(self.k, i, 4, &x)
+        if st != CL_SUCCESS:
+            check(st, f"clSetKernelArg({self.name}, {i})")
+        return 0
+
+    cdef int set_scalar(self, cl_uint i, int code, object v) except -1:
+        """A scalar argument of the kernel's element type."""
+        cdef float f
+        cdef double d
+        cdef int64_t l
+        cdef int32_t n
+        cdef int8_t c
+        cdef uint8_t u
+        cdef uint16_t h
+        cdef cl_int st
+        if code == FLOAT32:
+            f = v
+            st = cl.clSetKernelArg(self.k, i, 4, &f)
+        elif code == FLOAT64:
+            d = v
+            st = cl.clSetKernelArg(self.k, i, 8, &d)
+        elif code == INT32:
+            n = v
+            st = cl.clSetKernelArg(self.k, i, 4, &n)
+        elif code == INT64:
+            l = v
+            st = cl.clSetKernelArg(self.k, i, 8, &l)
+        elif code == FLOAT16:
+            h = np.float16(v).view(np.uint16)
+            st = cl.clSetKernelArg(self.k, i, 2, &h)
+        elif code == INT8:
+            c = v
+            st = cl.clSetKernelArg(self.k, i, 1, &c)
+        else:
+            u = v
+            st = cl.clSetKernelArg(self.k, i, 1, &u)
+        if st != CL_SUCCESS:
+            check(st, f"clSetKernelArg({self.name}, {i})")
+        return 0
+
+    def set_arg_mem(self, unsigned int i, Buffer b):
+        self.set_mem(i, b)
+
+    def set_arg_long(self, unsigned int i, long long v):
+        self.set_long(i, v)
+
+    def set_arg_int(self, unsigned int i, int v):
+        self.set_int(i, v)
+
+    def set_arg_scalar(self, unsigned int i, int code, v):
+        self.set_scalar(i, code, v)
+
+
+cdef class DeviceState:
+    """Everything one context needs at dispatch time: queue, pool, kernels."""
+
+    def __cinit__(self, cl_context_obj, cl_queue_obj, cl_device_obj, bint use_host_ptr,
+                  bint is_cpu, bint has_fp64, bint has_fp16, size_t pool_limit):
+        self.cl_context_obj = cl_context_obj
+        self.cl_queue_obj = cl_queue_obj
+        self.cl_device_obj = cl_device_obj
+        self.context = <void*><intptr_t>cl_context_obj.int_ptr
+        self.queue = <void*><intptr_t>cl_queue_obj.int_ptr
+        self.pool = BufferPool(cl_context_obj.int_ptr, cl_queue_obj.int_ptr, use_host_ptr,
+                               pool_limit)
+        self.kernels = {}
+        self.is_cpu = is_cpu
+        self.has_fp64 = has_fp64
+        self.has_fp16 = has_fp16
+        self.host_refs = []
+
+    cdef Buffer alloc(self, size_t nbytes):
+        return self.pool.take(nbytes)
+
+    cdef int launch(self, Kernel k, size_t n) except -1:
+        """One work-item per element: the global size is rounded up to a multiple of 64 and
+        the kernel guards its index, so the runtime may pick any work-group size."""
+        cdef size_t g = ((n + 63) // 64) * 64
+        if g == 0:
+            return 0
+        cdef cl_int st = cl.clEnqueueNDRangeKernel(self.queue, k.k, 1, NULL, &g, NULL, 0, NULL, NULL)
+        if st != CL_SUCCESS:
+            check(st, f"clEnqueueNDRangeKernel({k.name})")
+        return 0
+
+    cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1:
+        cdef cl_int st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, lsize,
+                                                   0, NULL, NULL)
+        if st != CL_SUCCESS:
+            check(st, f"clEnqueueNDRangeKernel({k.name})")
+        return 0
+
+    cdef int write(self, Buffer b, size_t offset, object arr) except -1:
+        """Enqueue a copy of a C-contiguous numpy array into ``b``; returns at once."""
+        cdef cnp.ndarray a = arr
+        cdef size_t nbytes = a.nbytes
+        if nbytes == 0:
+            return 0
+        check(cl.clEnqueueWriteBuffer(self.queue, b.mem, 0, offset, nbytes, cnp.PyArray_DATA(a),
+                                      0, NULL, NULL), "clEnqueueWriteBuffer")
+        self.host_refs.append(a)
+        if len(self.host_refs) > MAX_HOST_REFS:
+            self.finish()
+        return 0
+
+    cdef int read(self, Buffer b, size_t offset, size_t nbytes, void* dst) except -1:
+        """Blocking read: waits for every kernel queued before it."""
+        cdef cl_int st
+        if nbytes == 0:
+            return 0
+        with nogil:
+            st = cl.clEnqueueReadBuffer(self.queue, b.mem, 1, offset, nbytes, dst, 0, NULL, NULL)
+        check(st, "clEnqueueReadBuffer")
+        self.host_refs.clear()   # everything queued before the read has run
+        return 0
+
+    cdef int copy(self, Buffer src, size_t src_off, Buffer dst, size_t dst_off, size_t nbytes) except -1:
+        if nbytes == 0:
+            return 0
+        check(cl.clEnqueueCopyBuffer(self.queue, src.mem, dst.mem, src_off, dst_off, nbytes,
+                                     0, NULL, NULL), "clEnqueueCopyBuffer")
+        return 0
+
+    cdef int fill_bytes(self, Buffer b, size_t offset, size_t nbytes, const void* pattern,
+                        size_t psize) except -1:
+        if nbytes == 0:
+            return 0
+        check(cl.clEnqueueFillBuffer(self.queue, b.mem, pattern, psize, offset, nbytes,
+                                     0, NULL, NULL), "clEnqueueFillBuffer")
+        return 0
+
+    def finish(self):
+        """Wait until every enqueued command has completed."""
+        cdef cl_int st
+        with nogil:
+            st = cl.clFinish(self.queue)
+        check(st, "clFinish")
+        self.host_refs.clear()
+
+    def flush(self):
+        check(cl.clFlush(self.queue), "clFlush")
+
+    def alloc_buffer(self, size_t nbytes):
+        return self.alloc(nbytes)
+
+    def write_array(self, Buffer b, size_t offset, arr):
+        self.write(b, offset, arr)
+
+    def read_into(self, Buffer b, size_t offset, cnp.ndarray out):
+        self.read(b, offset, out.nbytes, cnp.PyArray_DATA(out))
+
+    def copy_buffer(self, Buffer src, size_t src_off, Buffer dst, size_t dst_off, size_t nbytes):
+        self.copy(src, src_off, dst, dst_off, nbytes)
+
+    def fill(self, Buffer b, size_t offset, size_t nbytes, bytes pattern):
+        self.fill_bytes(b, offset, nbytes, PyBytes_AS_STRING(pattern), len(pattern))
+
+    def launch_1d(self, Kernel k, size_t n):
+        self.launch(k, n)
+
+    def launch_grid(self, Kernel k, tuple gsize, tuple lsize=None):
+        cdef size_t g[3]
+        cdef size_t l[3]
+        cdef int i, dims = len(gsize)
+        for i in range(dims):
+            g[i] = gsize[i]
+            if lsize is not None:
+                l[i] = lsize[i]
+        self.launch_nd(k, dims, g, l if lsize is not None else NULL)

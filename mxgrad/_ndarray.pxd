@@ -1,0 +1,24 @@
+# The NDArray core: a typed view (shape, dtype, element offset) of one device buffer.
+
+from mxgrad._dispatch cimport Buffer, DeviceState
+
+cdef class NDArrayBase:
+    cdef Buffer buf              # device memory (shared by views)
+    cdef tuple shape_            # shape as a tuple of ints
+    cdef Py_ssize_t offset       # first element within buf, in elements
+    cdef Py_ssize_t size_        # number of elements
+    cdef int dtype_code          # see _dtypes.pxd
+    cdef object ctx_             # the Context
+    cdef DeviceState dev         # the context's queue, pool and kernels
+    cdef public object _entry    # autograd: the tape node that produced it, or None
+    cdef public object _grad     # autograd: gradient buffer from attach_grad, or None
+    cdef public str _grad_req    # autograd: 'write', 'add', 'null' (attached) or None
+    cdef object __weakref__
+
+cdef class ElemwiseOp:
+    cdef readonly str name       # op name, as MXNet spells it
+    cdef readonly str snippet    # OpenCL expression over x0, x1, ...
+    cdef readonly int nin        # number of inputs (arrays or scalars)
+    cdef readonly object vjp     # gradient rule, written in NDArray ops (None: not differentiable)
+
+cdef NDArrayBase new_array(DeviceState dev, object ctx, tuple shape, int code)

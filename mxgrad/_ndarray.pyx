@@ -1,0 +1,423 @@
+"""The NDArray core in Cython: fields, host transfer and the elementwise dispatch path.
+
+``NDArrayBase`` holds a view of a device buffer; the public ``NDArray`` (mxgrad/ndarray/
+ndarray.py) subclasses it with the rest of the API. Elementwise ops (arithmetic, math,
+comparisons) go through ``apply_elemwise``: validate, infer the broadcast shape, collapse
+dims, look the kernel variant up, set its arguments and enqueue, all without Python-level
+work beyond the call itself.
+"""
+cimport cython
+from libc.stdint cimport intptr_t
+cimport numpy as cnp
+
+from mxgrad._dispatch cimport Buffer, DeviceState, Kernel
+from mxgrad._dtypes cimport (dtype_size, dtype_is_float, FLOAT32, FLOAT64, FLOAT16, INT32,
+                             UINT8, INT8)
+from mxgrad._tape cimport is_recording_c
+
+import numpy as np
+
+from mxgrad.base import MXNetError, DTYPES
+
+cnp.import_array()
+
+DEF MAXD = 32
+
+cdef type array_class = NDArrayBase     # replaced by the public NDArray class
+cdef object kernel_builder = None        # mxgrad.ndarray._kernels.elementwise_kernel
+cdef object tape_record = None           # mxgrad.autograd hook: record(op, inputs, output, scalars)
+
+
+def _set_hooks(cls, builder, record):
+    """Called once by mxgrad.ndarray: the public class and the Python-side helpers."""
+    global array_class, kernel_builder, tape_record
+    array_class = cls
+    kernel_builder = builder
+    tape_record = record
+
+
+cdef inline int compute_code(int code) noexcept:
+    """The dtype kernels compute in (scalar arguments have this type): see _codegen.py."""
+    if code == FLOAT16:
+        return FLOAT32
+    if code == UINT8 or code == INT8:
+        return INT32
+    return code
+
+
+cdef NDArrayBase new_array(DeviceState dev, object ctx, tuple shape, int code):
+    """A fresh array with a buffer from the pool; contents undefined."""
+    cdef NDArrayBase a = array_class.__new__(array_class)
+    cdef Py_ssize_t n = 1
+    for s in shape:
+        n *= <Py_ssize_t>s
+    a.buf = dev.alloc(n * dtype_size(code))
+    a.shape_ = shape
+    a.offset = 0
+    a.size_ = n
+    a.dtype_code = code
+    a.ctx_ = ctx
+    a.dev = dev
+    return a
+
+
+def empty_array(ctx, tuple shape, int code):
+    """A fresh array on ``ctx`` (a Context), contents undefined."""
+    dev = ctx.state
+    if code == FLOAT64 and not (<DeviceState>dev).has_fp64:
+        raise MXNetError(f"float64 is not supported by {ctx} ({ctx.device_info.name}): the device lacks cl_khr_fp64")
+    return new_array(dev, ctx, shape, code)
+
+
+def view_of(NDArrayBase src, tuple shape, Py_ssize_t offset):
+    """An array sharing ``src``'s buffer with another shape and element offset."""
+    cdef NDArrayBase a = array_class.__new__(array_class)
+    cdef Py_ssize_t n = 1
+    for s in shape:
+        n *= <Py_ssize_t>s
+    a.buf = src.buf
+    a.shape_ = shape
+    a.offset = offset
+    a.size_ = n
+    a.dtype_code = src.dtype_code
+    a.ctx_ = src.ctx_
+    a.dev = src.dev
+    return a
+
+
+def wrap_buffer(Buffer buf, ctx, tuple shape, int code, Py_ssize_t offset=0):
+    """An array over an existing Buffer (interop)."""
+    cdef NDArrayBase a = array_class.__new__(array_class)
+    cdef Py_ssize_t n = 1
+    for s in shape:
+        n *= <Py_ssize_t>s
+    a.buf = buf
+    a.shape_ = shape
+    a.offset = offset
+    a.size_ = n
+    a.dtype_code = code
+    a.ctx_ = ctx
+    a.dev = ctx.state
+    return a
+
+
+cdef class NDArrayBase:
+    """Fields and hot paths of NDArray; see mxgrad.ndarray.NDArray for the API."""
+
+    @property
+    def shape(self):
+        """Tuple of dimensions."""
+        return self.shape_
+
+    @property
+    def size(self):
+        """Number of elements."""
+        return self.size_
+
+    @property
+    def ndim(self):
+        """Number of dimensions."""
+        return len(self.shape_)
+
+    @property
+    def dtype(self):
+        """Element type, as a numpy type (``numpy.float32``), like MXNet."""
+        return DTYPES[self.dtype_code].type
+
+    @property
+    def context(self):
+        """The device context the array lives on."""
+        return self.ctx_
+
+    @property
+    def ctx(self):
+        """Alias of ``context``."""
+        return self.ctx_
+
+    @property
+    def _dtype_code(self):
+        return self.dtype_code
+
+    @property
+    def _offset(self):
+        return self.offset
+
+    @property
+    def _buffer(self):
+        return self.buf
+
+    def _write_numpy(self, arr):
+        """Enqueue a copy of host data (same size; cast to this dtype) into this array."""
+        a = np.ascontiguousarray(arr, dtype=DTYPES[self.dtype_code])
+        if a.size != self.size_:
+            raise MXNetError(f"cannot copy an array of shape {np.shape(arr)} into an "
+                             f"NDArray of shape {self.shape_}")
+        self.dev.write(self.buf, self.offset * dtype_size(self.dtype_code), a)
+
+    def asnumpy(self):
+        """A numpy copy of the data; waits for the ops that produce it."""
+        cdef cnp.ndarray out = np.empty(self.shape_, dtype=DTYPES[self.dtype_code])
+        self.dev.read(self.buf, self.offset * dtype_size(self.dtype_code),
+                      self.size_ * dtype_size(self.dtype_code), cnp.PyArray_DATA(out))
+        return out
+
+    def _copy_from(self, NDArrayBase src):
+        """Enqueue a device copy of ``src`` (same size and dtype) into this array."""
+        cdef int isz = dtype_size(self.dtype_code)
+        self.dev.copy(src.buf, src.offset * isz, self.buf, self.offset * isz, self.size_ * isz)
+
+    def _fill(self, value):
+        """Enqueue filling every element with ``value``."""
+        pattern = np.array([value]).astype(DTYPES[self.dtype_code]).tobytes()
+        cdef int isz = dtype_size(self.dtype_code)
+        self.dev.fill(self.buf, self.offset * isz, self.size_ * isz, pattern)
+
+    def _same_buffer(self, NDArrayBase other):
+        return self.buf is other.buf
+
+    # Arithmetic operators dispatch straight into apply_elemwise; see _bind_operators.
+    def __add__(self, other):
+        return _binary(0, self, other)
+
+    def __radd__(self, other):
+        return _binary(0, other, self)
+
+    def __sub__(self, other):
+        return _binary(1, self, other)
+
+    def __rsub__(self, other):
+        return _binary(1, other, self)
+
+    def __mul__(self, other):
+        return _binary(2, self, other)
+
+    def __rmul__(self, other):
+        return _binary(2, other, self)
+
+    def __truediv__(self, other):
+        return _binary(3, self, other)
+
+    def __rtruediv__(self, other):
+        return _binary(3, other, self)
+
+    def __pow__(self, other, mod):
+        return _binary(4, self, other)
+
+    def __rpow__(self, other, mod):
+        return _binary(4, other, self)
+
+    def __mod__(self, other):
+        return _binary(5, self, other)
+
+    def __rmod__(self, other):
+        return _binary(5, other, self)
+
+    def __eq__(self, other):
+        if other is None:
+            return False
+        return _binary(6, self, other)
+
+    def __ne__(self, other):
+        if other is None:
+            return True
+        return _binary(7, self, other)
+
+    def __gt__(self, other):
+        return _binary(8, self, other)
+
+    def __ge__(self, other):
+        return _binary(9, self, other)
+
+    def __lt__(self, other):
+        return _binary(10, self, other)
+
+    def __le__(self, other):
+        return _binary(11, self, other)
+
+    def __neg__(self):
+        return apply_elemwise(_neg_op, (self,), None)
+
+    __hash__ = object.__hash__
+
+
+cdef class ElemwiseOp:
+    """An elementwise op: its snippet and its gradient rule."""
+
+    def __cinit__(self, str name, str snippet, int nin, vjp=None):
+        self.name = name
+        self.snippet = snippet
+        self.nin = nin
+        self.vjp = vjp
+
+    def __repr__(self):
+        return f"<ElemwiseOp {self.name}: {self.snippet}>"
+
+    def __call__(self, *args, out=None):
+        return apply_elemwise(self, args, out)
+
+
+# Operator table: _binary(i, ...) uses _array_ops[i] for array-array and array-scalar alike;
+# scalars are kernel arguments, so ``x * 2`` and ``x * y`` share the snippet.
+cdef list _operator_ops = []
+cdef ElemwiseOp _neg_op = None
+
+
+def _bind_operators(list binary_ops, ElemwiseOp neg):
+    """The ops behind + - * / ** % == != > >= < <= (in that order), and unary minus."""
+    global _operator_ops, _neg_op
+    _operator_ops = binary_ops
+    _neg_op = neg
+
+
+cdef object _binary(int which, a, b):
+    if not (isinstance(a, (NDArrayBase, int, float)) and isinstance(b, (NDArrayBase, int, float))):
+        if isinstance(a, (np.generic, bool)) or isinstance(b, (np.generic, bool)):
+            a = a.item() if isinstance(a, np.generic) else a
+            b = b.item() if isinstance(b, np.generic) else b
+        else:
+            return NotImplemented
+    return apply_elemwise(<ElemwiseOp>_operator_ops[which], (a, b), None)
+
+
+@cython.boundscheck(False)
+def apply_elemwise(ElemwiseOp op, tuple args, out):
+    """Run an elementwise op on arrays and Python scalars, with NumPy broadcasting.
+
+    ``out``: an NDArray to write into (its shape must be the broadcast shape), or None.
+    """
+    cdef int nin = len(args)
+    cdef int k, j, m, nd = 0, ncd = 0
+    cdef NDArrayBase a, first = None, res
+    cdef Py_ssize_t oshape[MAXD]
+    cdef Py_ssize_t cd[MAXD]             # collapsed output dims
+    cdef Py_ssize_t strides[8][MAXD]     # per input, per collapsed dim
+    cdef bint full[8][MAXD]              # input k spans output dim j (not broadcast)
+    cdef Py_ssize_t acc, n, dim
+    cdef int code
+    cdef char lay[8]
+    if nin > 8 or nin != op.nin:
+        raise MXNetError(f"{op.name} takes {op.nin} inputs, got {nin}")
+    # --- validate: one dtype, one context, broadcastable shapes -------------------------
+    for k in range(nin):
+        x = args[k]
+        if isinstance(x, NDArrayBase):
+            a = <NDArrayBase>x
+            if first is None:
+                first = a
+            else:
+                if a.dtype_code != first.dtype_code:
+                    raise MXNetError(f"{op.name}: dtype mismatch, {DTYPES[first.dtype_code].name} "
+                                     f"vs {DTYPES[a.dtype_code].name}")
+                if a.ctx_ is not first.ctx_ and a.ctx_ != first.ctx_:
+                    raise MXNetError(f"{op.name}: arrays are on different contexts, "
+                                     f"{first.ctx_} and {a.ctx_}")
+            if len(a.shape_) > nd:
+                nd = len(a.shape_)
+        elif not isinstance(x, (int, float)):
+            raise MXNetError(f"{op.name}: unsupported operand type {type(x).__name__}")
+    if first is None:
+        raise MXNetError(f"{op.name}: needs at least one NDArray operand")
+    if nd > MAXD:
+        raise MXNetError(f"{op.name}: at most {MAXD} dimensions are supported")
+    code = first.dtype_code
+    for j in range(nd):
+        oshape[j] = 1
+    for k in range(nin):
+        x = args[k]
+        if isinstance(x, NDArrayBase):
+            a = <NDArrayBase>x
+            m = nd - len(a.shape_)
+            for j in range(len(a.shape_)):
+                dim = a.shape_[j]
+                if dim != 1:
+                    if oshape[m + j] == 1:
+                        oshape[m + j] = dim
+                    elif oshape[m + j] != dim:
+                        raise MXNetError(
+                            f"{op.name}: operands could not be broadcast together with shapes "
+                            + " ".join(str(y.shape_) for y in args if isinstance(y, NDArrayBase)))
+    oshape_t = tuple([oshape[j] for j in range(nd)])
+    if out is not None:
+        res = <NDArrayBase?>out
+        if res.shape_ != oshape_t or res.dtype_code != code or res.ctx_ != first.ctx_:
+            raise MXNetError(f"{op.name}: out has shape {res.shape_} {DTYPES[res.dtype_code].name} "
+                             f"on {res.ctx_}, expected {oshape_t} {DTYPES[code].name} on {first.ctx_}")
+    # --- collapse dims: drop size-1 output dims, merge neighbours read the same way -----
+    for j in range(nd):
+        if oshape[j] == 1:
+            continue
+        for k in range(nin):
+            x = args[k]
+            if isinstance(x, NDArrayBase):
+                a = <NDArrayBase>x
+                m = j - (nd - len(a.shape_))
+                full[k][ncd] = m >= 0 and a.shape_[m] != 1
+            else:
+                full[k][ncd] = False
+        if ncd > 0:
+            for k in range(nin):
+                if full[k][ncd] != full[k][ncd - 1]:
+                    break
+            else:
+                cd[ncd - 1] *= oshape[j]
+                continue
+        cd[ncd] = oshape[j]
+        ncd += 1
+    n = 1
+    for j in range(ncd):
+        n *= cd[j]
+    for k in range(nin):
+        x = args[k]
+        if not isinstance(x, NDArrayBase):
+            lay[k] = b'k'
+            continue
+        acc = 1
+        m = 0
+        for j in range(ncd - 1, -1, -1):
+            if full[k][j]:
+                strides[k][j] = acc
+                acc *= cd[j]
+                m += 1
+            else:
+                strides[k][j] = 0
+        lay[k] = b'c' if m == ncd else (b's' if m == 0 else b'b')
+    layouts = lay[:nin].decode('ascii')
+    has_b = b'b' in lay[:nin]
+    # --- the kernel variant, built once per context -------------------------------------
+    cdef DeviceState dev = first.dev
+    key = (op.name, code, layouts, ncd if has_b else 0)
+    cdef Kernel kern = dev.kernels.get(key)
+    if kern is None:
+        kern = kernel_builder(first.ctx_, op, code, layouts, ncd if has_b else 0)
+        dev.kernels[key] = kern
+    if out is None:
+        res = new_array(dev, first.ctx_, oshape_t, code)
+    if n == 0:
+        return res
+    # --- arguments, in the order mxgrad/_codegen.py declares them -----------------------
+    cdef unsigned int ai = 3
+    kern.set_mem(0, res.buf)
+    kern.set_long(1, res.offset)
+    kern.set_long(2, n)
+    for k in range(nin):
+        x = args[k]
+        if lay[k] == b'k':
+            kern.set_scalar(ai, compute_code(code), x if dtype_is_float(code) else int(x))
+            ai += 1
+            continue
+        a = <NDArrayBase>x
+        kern.set_mem(ai, a.buf)
+        kern.set_long(ai + 1, a.offset)
+        ai += 2
+        if lay[k] == b'b':
+            for j in range(ncd):
+                kern.set_long(ai, strides[k][j])
+                ai += 1
+    if has_b:
+        for j in range(ncd):
+            kern.set_long(ai, cd[j])
+            ai += 1
+    dev.launch(kern, n)
+    if is_recording_c() and op.vjp is not None:
+        tape_record(op, args, res)
+    return res

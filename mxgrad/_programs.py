@@ -1,0 +1,101 @@
+"""Building OpenCL programs: once per context in memory, once per machine on disk.
+
+The disk cache is keyed by the source, the build options and the exact device, driver and
+platform versions, and written atomically (temporary file + rename), so processes compiling
+the same program at once never see a half-written entry. A build failure raises MXNetError
+carrying the compiler's log.
+"""
+import hashlib
+import os
+import tempfile
+
+import pyopencl as cl
+
+from mxgrad.base import MXNetError
+
+_KERNEL_DIRS = (
+    os.path.join(os.path.dirname(__file__), "kernels_cl"),                 # installed
+    os.path.join(os.path.dirname(os.path.dirname(__file__)), "kernels_cl"),  # checkout
+)
+
+
+def kernel_source(family):
+    """The text of ``kernels_cl/<family>.cl``."""
+    for d in _KERNEL_DIRS:
+        path = os.path.join(d, family + ".cl")
+        if os.path.exists(path):
+            with open(path) as f:
+                return f.read()
+    raise MXNetError(f"kernel family {family!r} not found in {', '.join(_KERNEL_DIRS)}")
+
+
+def cache_dir():
+    """Folder of the binary cache: $MXGRAD_CACHE_DIR, else $XDG_CACHE_HOME/mxgrad."""
+    d = os.environ.get("MXGRAD_CACHE_DIR")
+    if not d:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        d = os.path.join(base, "mxgrad")
+    return d
+
+
+def _cache_key(device, source, options):
+    h = hashlib.sha256()
+    for part in (source, options, device.name, device.version, device.driver_version,
+                 device.platform.name, device.platform.version, cl.VERSION_TEXT):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _read_binary(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _write_binary(path, binary):
+    d = os.path.dirname(path)
+    try:
+        os.makedirs(d, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(binary)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only or full cache only costs a rebuild next time
+
+
+def _build(prg, device, options, what):
+    try:
+        prg.build(options.encode(), [device])
+    except cl.Error as e:
+        try:
+            log = prg.get_build_info(device, cl.program_build_info.LOG)
+        except cl.Error:
+            log = "(no build log)"
+        raise MXNetError(f"OpenCL build of {what} failed on {device.name}: {e}\n"
+                         f"build log:\n{log}") from None
+    return prg
+
+
+def build(cl_context, device, source, options="", what="program"):
+    """A built pyopencl program for ``source``, from the disk cache when possible."""
+    use_cache = os.environ.get("MXGRAD_NO_DISK_CACHE") != "1"
+    path = os.path.join(cache_dir(), _cache_key(device, source, options) + ".bin")
+    if use_cache:
+        binary = _read_binary(path)
+        if binary:
+            try:
+                prg = cl._cl._Program(cl_context, [device], [binary])
+                prg.build(options.encode(), [device])
+                return prg
+            except cl.Error:
+                pass  # stale or damaged entry: rebuild from source and overwrite it
+    prg = _build(cl._cl._Program(cl_context, source), device, options, what)
+    if use_cache:
+        binaries = prg.get_info(cl.program_info.BINARIES)
+        if binaries and binaries[0]:
+            _write_binary(path, bytes(binaries[0]))
+    return prg

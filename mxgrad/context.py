@@ -1,0 +1,170 @@
+"""MXNet-style device contexts over OpenCL devices.
+
+``cpu(i)`` is the i-th OpenCL CPU device, ``gpu(i)`` the i-th OpenCL GPU. Each context gets
+one in-order queue and one buffer pool, created on first use. ``with ctx:`` makes it the
+default for the current thread.
+"""
+import threading
+
+import pyopencl as cl
+
+from mxgrad import _devices
+from mxgrad._dispatch import DeviceState
+from mxgrad.base import MXNetError
+
+__all__ = ["Context", "cpu", "gpu", "num_gpus", "current_context"]
+
+_DEVTYPE_ID = {"cpu": 1, "gpu": 2}
+_states = {}                      # (kind, index) -> DeviceState
+_states_lock = threading.Lock()
+_POOL_LIMIT = 1 << 30             # bytes a context's pool may park before releasing
+
+
+class _Default(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_default = _Default()
+
+
+class Context:
+    """A device: ``Context('cpu', 0)``, ``Context('gpu', 1)`` or ``Context(other_ctx)``."""
+
+    __slots__ = ("device_type", "device_id", "_state")
+
+    def __init__(self, device_type, device_id=0):
+        if isinstance(device_type, Context):
+            device_id = device_type.device_id
+            device_type = device_type.device_type
+        if device_type not in _DEVTYPE_ID:
+            raise MXNetError(f"unknown device type {device_type!r}: expected 'cpu' or 'gpu'")
+        self.device_type = device_type
+        self.device_id = int(device_id)
+        self._state = None
+
+    @property
+    def device_typeid(self):
+        return _DEVTYPE_ID[self.device_type]
+
+    def __eq__(self, other):
+        return (isinstance(other, Context) and self.device_type == other.device_type
+                and self.device_id == other.device_id)
+
+    def __hash__(self):
+        return hash((self.device_type, self.device_id))
+
+    def __str__(self):
+        return f"{self.device_type}({self.device_id})"
+
+    __repr__ = __str__
+
+    def __enter__(self):
+        _default.stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _default.stack.pop()
+
+    # --- OpenCL side -----------------------------------------------------------------
+    @property
+    def state(self):
+        """The DeviceState (queue, pool, kernels) of this context, created on first use."""
+        s = self._state
+        if s is None:
+            s = self._state = _state_for(self.device_type, self.device_id)
+        return s
+
+    @property
+    def device_info(self):
+        return _devices.find(self.device_type, self.device_id)
+
+    @property
+    def cl_context(self):
+        """The pyopencl Context arrays of this context live in."""
+        return self.state.cl_context_obj
+
+    @property
+    def queue(self):
+        """The pyopencl CommandQueue every op of this context is enqueued on."""
+        return self.state.cl_queue_obj
+
+    @classmethod
+    def from_queue(cls, queue):
+        """The context of the device ``queue`` runs on, using that queue and its OpenCL context.
+
+        For embedding mxgrad in an application that already owns the device: no second
+        OpenCL context is created. Must be called before mxgrad first uses that device.
+        """
+        if queue.properties & cl.command_queue_properties.OUT_OF_ORDER_EXEC_MODE_ENABLE:
+            raise MXNetError("Context.from_queue needs an in-order queue")
+        dev = queue.device
+        for info in _devices.all_devices():
+            if info.device.int_ptr == dev.int_ptr:
+                break
+        else:
+            raise MXNetError(f"the queue's device {dev.name!r} is not among "
+                             f"{_devices.available_text()}")
+        key = (info.kind, info.index)
+        with _states_lock:
+            existing = _states.get(key)
+            if existing is not None and existing.cl_queue_obj.int_ptr != queue.int_ptr:
+                raise MXNetError(f"{info.kind}({info.index}) is already in use with another "
+                                 "queue; call Context.from_queue before the first op on it")
+            if existing is None:
+                _states[key] = _make_state(info, queue.context, queue)
+        return cls(info.kind, info.index)
+
+
+def _make_state(info, cl_context, queue):
+    use_host_ptr = info.kind == "cpu" and info.native_kernels
+    return DeviceState(cl_context, queue, info.device, use_host_ptr, info.kind == "cpu",
+                       info.has_fp64, info.has_fp16, _POOL_LIMIT)
+
+
+def _state_for(kind, index):
+    key = (kind, index)
+    s = _states.get(key)
+    if s is None:
+        with _states_lock:
+            s = _states.get(key)
+            if s is None:
+                info = _devices.find(kind, index)
+                ctx = cl.Context([info.device])
+                s = _states[key] = _make_state(info, ctx, cl.CommandQueue(ctx, info.device))
+    return s
+
+
+def live_states():
+    """The DeviceStates created so far (for waitall and the tests)."""
+    return list(_states.values())
+
+
+def cpu(device_id=0):
+    """The i-th OpenCL CPU device (PoCL, Intel's CPU runtime, ...)."""
+    return Context("cpu", device_id)
+
+
+def gpu(device_id=0):
+    """The i-th OpenCL GPU, across platforms."""
+    return Context("gpu", device_id)
+
+
+def num_gpus():
+    """How many OpenCL GPUs there are."""
+    return len(_devices.devices_of("gpu"))
+
+
+_process_default = None
+
+
+def current_context():
+    """The innermost ``with ctx:`` of this thread, else the default (cpu(0) when an OpenCL
+    CPU device exists, else gpu(0); ``MXGRAD_CTX`` overrides)."""
+    global _process_default
+    stack = _default.stack
+    if stack:
+        return stack[-1]
+    if _process_default is None:
+        _process_default = Context(*_devices.default_device())
+    return _process_default

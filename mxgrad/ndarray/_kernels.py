@@ -1,0 +1,40 @@
+"""Kernel getters: build a kernel variant once per context (called on cache misses only)."""
+from mxgrad import _programs
+from mxgrad._codegen import TYPES, elementwise_source
+from mxgrad._dispatch import Kernel
+from mxgrad.base import MXNetError, DTYPES
+
+
+def _check_dtype(ctx, code):
+    state = ctx.state
+    if code == 1 and not state.has_fp64:
+        raise MXNetError(f"float64 is not supported on {ctx} ({ctx.device_info.name})")
+
+
+def elementwise_kernel(ctx, op, code, layouts, ndim):
+    """The Kernel of one elementwise variant (see mxgrad/_codegen.py)."""
+    _check_dtype(ctx, code)
+    src = elementwise_source(op.snippet, code, layouts, ndim)
+    prg = _programs.build(ctx.cl_context, ctx.device_info.device, src,
+                          what=f"elementwise {op.name} ({DTYPES[code].name}, {layouts})")
+    return Kernel(prg, "elementwise")
+
+
+def family_kernel(ctx, family, name, code, options=""):
+    """Kernel ``name`` of ``kernels_cl/<family>.cl`` built for dtype ``code``.
+
+    The family source is specialised with -D T=<type> (and CT, FT, IS_HALF); kept per context.
+    """
+    state = ctx.state
+    key = ("family", family, name, code, options)
+    k = state.kernels.get(key)
+    if k is None:
+        _check_dtype(ctx, code)
+        storage, compute = TYPES[code]
+        opts = (f"-D T={storage} -D CT={compute} -D FT={'double' if code == 1 else 'float'} "
+                f"-D IS_HALF={int(code == 2)} -D HAS_FP64={int(state.has_fp64)} {options}")
+        prg = _programs.build(ctx.cl_context, ctx.device_info.device,
+                              _programs.kernel_source(family), opts.strip(),
+                              what=f"{family}.cl ({DTYPES[code].name})")
+        k = state.kernels[key] = Kernel(prg, name)
+    return k
