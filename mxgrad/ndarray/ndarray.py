@@ -133,6 +133,29 @@ class NDArray(NDArrayBase):
         from mxgrad.ndarray.shape import cast
         return cast(self, code)
 
+    # --- autograd (mxgrad.autograd) ---------------------------------------------------
+    def attach_grad(self, grad_req="write", stype=None):
+        """Allocate a gradient buffer and mark this array as a variable to differentiate."""
+        from mxgrad import autograd
+        autograd._attach_grad(self, grad_req, stype)
+
+    @property
+    def grad(self):
+        """The gradient buffer attached by ``attach_grad`` (None if none)."""
+        return self._grad
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        """Compute the gradients of this array w.r.t. the marked variables."""
+        from mxgrad import autograd
+        autograd.backward([self], None if out_grad is None else [out_grad],
+                          retain_graph=retain_graph, train_mode=train_mode)
+
+    def detach(self):
+        """The same data, cut from the recorded graph."""
+        return _ndarray.view_of(self, self.shape, self._offset)
+
+    # --- shape and indexing (mxgrad/ndarray/shape.py, indexing.py) ----------------------
+
     # --- in-place arithmetic writes into this array's buffer --------------------------
     def __iadd__(self, other):
         return _inplace(self, "add", other)

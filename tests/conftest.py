@@ -1,0 +1,39 @@
+"""Test setup: every test that takes ``ctx`` runs on every OpenCL device found.
+
+``MXGRAD_TEST_DEVICES`` (e.g. ``cpu(0),gpu(0)``) restricts the list. The kernel binary cache
+goes to a folder of this session so tests never depend on (or pollute) the user's cache.
+"""
+import os
+import tempfile
+
+import pytest
+
+os.environ.setdefault("MXGRAD_CACHE_DIR", os.path.join(tempfile.gettempdir(), "mxgrad-test-cache"))
+
+import mxgrad as mx  # noqa: E402
+from mxgrad import _devices  # noqa: E402
+
+
+def _test_contexts():
+    wanted = os.environ.get("MXGRAD_TEST_DEVICES")
+    ctxs = [mx.Context(d.kind, d.index) for d in _devices.all_devices()]
+    if wanted:
+        names = {w.strip() for w in wanted.split(",")}
+        ctxs = [c for c in ctxs if str(c) in names]
+    return ctxs
+
+
+CONTEXTS = _test_contexts()
+
+
+def pytest_generate_tests(metafunc):
+    if "ctx" in metafunc.fixturenames:
+        metafunc.parametrize("ctx", CONTEXTS, ids=[str(c) for c in CONTEXTS])
+
+
+@pytest.fixture
+def fp64(ctx):
+    """Skip float64 cases on devices without cl_khr_fp64 (the error itself is tested)."""
+    if not ctx.state.has_fp64:
+        pytest.skip(f"{ctx} has no float64")
+    return True
