@@ -16,5 +16,6 @@ from mxgrad.base import MXNetError
 from mxgrad.context import Context, cpu, gpu, num_gpus, current_context
 from mxgrad import ndarray
 from mxgrad import ndarray as nd
+from mxgrad import autograd
 
 __version__ = "0.1.0"

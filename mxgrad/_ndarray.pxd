@@ -13,12 +13,13 @@ cdef class NDArrayBase:
     cdef public object _entry    # autograd: the tape node that produced it, or None
     cdef public object _grad     # autograd: gradient buffer from attach_grad, or None
     cdef public str _grad_req    # autograd: 'write', 'add', 'null' (attached) or None
+    cdef public bint _in_graph   # autograd: an input of a live recorded op (no in-place writes)
     cdef object __weakref__
 
 cdef class ElemwiseOp:
     cdef readonly str name       # op name, as MXNet spells it
     cdef readonly str snippet    # OpenCL expression over x0, x1, ...
     cdef readonly int nin        # number of inputs (arrays or scalars)
-    cdef readonly object vjp     # gradient rule, written in NDArray ops (None: not differentiable)
+    cdef public object vjp       # gradient rule, written in NDArray ops (None: not differentiable)
 
 cdef NDArrayBase new_array(DeviceState dev, object ctx, tuple shape, int code)

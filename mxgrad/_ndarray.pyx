@@ -13,7 +13,7 @@ cimport numpy as cnp
 from mxgrad._dispatch cimport Buffer, DeviceState, Kernel
 from mxgrad._dtypes cimport (dtype_size, dtype_is_float, FLOAT32, FLOAT64, FLOAT16, INT32,
                              UINT8, INT8)
-from mxgrad._tape cimport is_recording_c
+from mxgrad._tape cimport is_recording_c, record
 
 import numpy as np
 
@@ -25,15 +25,13 @@ DEF MAXD = 32
 
 cdef type array_class = NDArrayBase     # replaced by the public NDArray class
 cdef object kernel_builder = None        # mxgrad.ndarray._kernels.elementwise_kernel
-cdef object tape_record = None           # mxgrad.autograd hook: record(op, inputs, output, scalars)
 
 
-def _set_hooks(cls, builder, record):
-    """Called once by mxgrad.ndarray: the public class and the Python-side helpers."""
-    global array_class, kernel_builder, tape_record
+def _set_hooks(cls, builder):
+    """Called once by mxgrad.ndarray: the public class and the kernel builder."""
+    global array_class, kernel_builder
     array_class = cls
     kernel_builder = builder
-    tape_record = record
 
 
 cdef inline int compute_code(int code) noexcept:
@@ -101,6 +99,7 @@ def wrap_buffer(Buffer buf, ctx, tuple shape, int code, Py_ssize_t offset=0):
     return a
 
 
+@cython.trashcan(True)
 cdef class NDArrayBase:
     """Fields and hot paths of NDArray; see mxgrad.ndarray.NDArray for the API."""
 
@@ -419,5 +418,5 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
             ai += 1
     dev.launch(kern, n)
     if is_recording_c() and op.vjp is not None:
-        tape_record(op, args, res)
+        record(op.name, op.vjp, args, (res,), None, True)
     return res

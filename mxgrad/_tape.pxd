@@ -1,4 +1,22 @@
-# The autograd tape: thread-local recording/training flags and the recorded nodes.
+# The autograd tape: thread-local recording/training flags, recorded nodes, and the reverse
+# traversal.
 
 cdef bint is_recording_c() noexcept nogil
 cdef bint is_training_c() noexcept nogil
+
+cdef class Node:
+    cdef readonly str name       # op name (get_symbol, error messages)
+    cdef object rule             # rule(saved, inputs, outputs, out_grads) -> grads per input
+    cdef readonly tuple inputs   # op inputs (NDArrays and scalars); None once freed
+    cdef tuple out_refs          # weak references to the outputs
+    cdef tuple out_meta          # (shape, dtype code, ctx) per output, for zero gradients
+    cdef readonly object saved   # whatever the rule needs beyond inputs and outputs
+    cdef bint reduce_broadcast   # input grads are summed back to the input's shape
+    cdef readonly bint freed     # graph released by a backward without retain_graph
+    cdef list out_grads          # accumulated gradient per output during a traversal
+    cdef Py_ssize_t mark         # traversal epoch that last visited this node
+    cdef Py_ssize_t cursor       # next input to visit in the iterative DFS
+    cdef void free(self)
+
+cdef object record(str name, object rule, tuple inputs, tuple outputs, object saved,
+                   bint reduce_broadcast)

@@ -1,4 +1,24 @@
-"""Autograd state: thread-local recording and training flags (C globals, as in MXNet)."""
+"""The autograd tape and its reverse traversal, in Cython.
+
+Recording: when the thread's recording flag is on and some input of an op needs a gradient
+(a variable from ``attach_grad``, or the output of a recorded op), the op calls ``record``,
+which makes a ``Node`` holding the inputs (strong references), weak references to the
+outputs and what the op's gradient rule needs. Outputs point back at their node through
+``_entry = (node, index)``. The graph is a DAG of strong references from outputs to inputs
+only, so dropping the last output frees it without the garbage collector.
+
+Backward is micrograd's loop, iterative: a depth-first post-order over the nodes reachable
+from the heads, then each node's rule in reverse order, accumulating into the producers of
+its inputs. grad_req, retain_graph and create_graph are separate steps around that loop.
+Gradient rules are written in NDArray ops; with create_graph they run while recording, so
+the backward pass is itself differentiable.
+"""
+cimport cython
+from cpython.ref cimport PyObject
+
+import weakref
+
+from mxgrad.base import MXNetError
 
 cdef extern from *:
     """
@@ -41,3 +61,264 @@ def is_recording():
 def is_training():
     """Whether this thread is in train mode."""
     return bool(mxgrad_training)
+
+
+cdef object NDArrayBase = None     # set by _init: the array base class
+cdef object zeros_for = None       # (shape, dtype code, ctx) -> zero array
+cdef object ones_like = None       # array -> ones of its shape
+cdef object sum_to_shape = None    # (grad, shape) -> grad summed over broadcast dims
+cdef object add = None             # (a, b) -> a + b (recorded when create_graph)
+cdef object copy_into = None       # (dst, src) -> dst[:] = src without recording
+cdef object add_into = None        # (dst, src) -> dst += src without recording
+
+
+def _init(array_base, zeros_fn, ones_like_fn, sum_to_shape_fn, add_fn, copy_into_fn, add_into_fn):
+    """Called once by mxgrad.autograd with the array helpers the traversal needs."""
+    global NDArrayBase, zeros_for, ones_like, sum_to_shape, add, copy_into, add_into
+    NDArrayBase = array_base
+    zeros_for = zeros_fn
+    ones_like = ones_like_fn
+    sum_to_shape = sum_to_shape_fn
+    add = add_fn
+    copy_into = copy_into_fn
+    add_into = add_into_fn
+
+
+@cython.trashcan(True)
+@cython.final
+cdef class Node:
+    """One recorded op: its inputs, weak references to its outputs, and its gradient rule."""
+
+    def __repr__(self):
+        return f"<autograd Node {self.name}{' (freed)' if self.freed else ''}>"
+
+    @property
+    def outputs(self):
+        """The outputs still alive (None for one that was dropped)."""
+        return tuple(r() for r in self.out_refs)
+
+    cdef void free(self):
+        self.freed = True
+        for x in self.inputs:
+            if isinstance(x, NDArrayBase) and x._entry is None:
+                x._in_graph = False
+        self.inputs = None
+        self.saved = None
+        self.out_grads = None
+
+
+cdef inline bint needs_grad(x):
+    """Whether gradients must flow into ``x``: a variable or the output of a live node."""
+    if not isinstance(x, NDArrayBase):
+        return False
+    entry = x._entry
+    if entry is not None:
+        return not (<Node>entry[0]).freed
+    req = x._grad_req
+    return req is not None and req != "null"
+
+
+cdef object record(str name, object rule, tuple inputs, tuple outputs, object saved,
+                   bint reduce_broadcast):
+    """Put one op on the tape if some input needs a gradient; returns the Node or None."""
+    cdef bint any_needed = False
+    for x in inputs:
+        if needs_grad(x):
+            any_needed = True
+            break
+    if not any_needed:
+        return None
+    cdef Node node = Node.__new__(Node)
+    node.name = name
+    node.rule = rule
+    node.inputs = inputs
+    node.saved = saved
+    node.reduce_broadcast = reduce_broadcast
+    node.out_refs = tuple([weakref.ref(o) for o in outputs])
+    node.out_meta = tuple([(o.shape, o._dtype_code, o.context) for o in outputs])
+    for x in inputs:
+        if isinstance(x, NDArrayBase):
+            x._in_graph = True
+    for i, o in enumerate(outputs):
+        o._entry = (node, i)
+    return node
+
+
+def record_op(str name, tuple inputs, tuple outputs, rule, saved=None, bint reduce_broadcast=False):
+    """Record an op (call after its forward was enqueued, only while recording).
+
+    ``rule(saved, inputs, outputs, out_grads)`` returns one gradient (NDArray or None) per
+    input and must be written in NDArray ops so it can be differentiated again.
+    """
+    return record(name, rule, inputs, outputs, saved, reduce_broadcast)
+
+
+cdef Py_ssize_t _epoch = 0
+
+
+cdef list topo_order(list heads):
+    """Nodes reachable from the heads' nodes, inputs before users (iterative DFS)."""
+    global _epoch
+    _epoch += 1
+    cdef Py_ssize_t epoch = _epoch
+    cdef list order = []
+    cdef list stack = []
+    cdef Node node, child
+    for node in heads:
+        if node.mark == epoch:
+            continue
+        node.mark = epoch
+        node.cursor = 0
+        stack.append(node)
+        while stack:
+            node = <Node>stack[len(stack) - 1]
+            if node.cursor < len(node.inputs):
+                x = node.inputs[node.cursor]
+                node.cursor += 1
+                if isinstance(x, NDArrayBase):
+                    entry = x._entry
+                    if entry is not None:
+                        child = <Node>entry[0]
+                        if child.mark != epoch and not child.freed:
+                            child.mark = epoch
+                            child.cursor = 0
+                            stack.append(child)
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+cdef inline object accumulate(object prev, object g):
+    return g if prev is None else add(prev, g)
+
+
+def run_backward(list heads, list head_grads, variables, bint retain_graph, bint create_graph,
+                 bint train_mode):
+    """Reverse traversal from ``heads``.
+
+    variables None: backward(): write/add each reached variable's ``.grad`` per its grad_req.
+    variables a list: grad(): return the gradient of each (zeros where unreached); ``.grad``
+    is left alone.
+    """
+    cdef Node node
+    cdef list head_nodes = []
+    cdef Py_ssize_t i, k
+    # --- heads: each must come out of a live recorded op -------------------------------
+    for i, h in enumerate(heads):
+        if not isinstance(h, NDArrayBase):
+            raise MXNetError(f"backward: heads must be NDArrays, got {type(h).__name__}")
+        entry = h._entry
+        if entry is None:
+            raise MXNetError(
+                "cannot differentiate: the array was not computed inside autograd.record() "
+                "from a variable (call attach_grad() on the inputs and compute the output "
+                "inside `with autograd.record():`)")
+        if (<Node>entry[0]).freed:
+            raise MXNetError(
+                "cannot differentiate the same graph twice: it was freed by the previous "
+                "backward; pass retain_graph=True to the first backward to keep it")
+        head_nodes.append(entry[0])
+    order = topo_order(head_nodes)
+    # --- the variables that will receive gradients ----------------------------------------
+    wanted = None
+    if variables is not None:
+        wanted = {id(v): k for k, v in enumerate(variables)}
+    totals = {}                       # id(variable) -> [variable, accumulated gradient]
+    reached_vars = {}                 # backward(): id -> every variable the graph reaches
+    reached = False
+    for node in order:
+        node.out_grads = [None] * len(node.out_meta)
+        for x in node.inputs:
+            if not isinstance(x, NDArrayBase):
+                continue
+            if wanted is not None:
+                if id(x) in wanted:
+                    reached = True
+            elif x._entry is None and x._grad_req is not None and x._grad_req != "null":
+                reached = True
+                reached_vars[id(x)] = x
+    if not reached and wanted is None:
+        raise MXNetError("backward: no variable in the recorded graph needs a gradient "
+                         "(call attach_grad() on an input before recording)")
+    # --- head gradients (ones for an implicit head gradient) ---------------------------------
+    prev_rec = set_recording(create_graph)
+    prev_train = set_training(train_mode)
+    try:
+        for i, h in enumerate(heads):
+            g = head_grads[i] if head_grads is not None else None
+            if g is None:
+                g = ones_like(h)
+            elif g.shape != h.shape:
+                raise MXNetError(f"backward: head gradient of shape {g.shape} does not match "
+                                 f"the head's shape {h.shape}")
+            entry = h._entry
+            node = <Node>entry[0]
+            k = entry[1]
+            node.out_grads[k] = accumulate(node.out_grads[k], g)
+        # --- the loop ---------------------------------------------------------------------
+        for i in range(len(order) - 1, -1, -1):
+            node = <Node>order[i]
+            grads = node.out_grads
+            if all(g is None for g in grads):
+                continue
+            for k in range(len(grads)):
+                if grads[k] is None:
+                    shape, code, ctx = node.out_meta[k]
+                    grads[k] = zeros_for(shape, code, ctx)
+            outputs = tuple([r() for r in node.out_refs])
+            in_grads = node.rule(node.saved, node.inputs, outputs, tuple(grads))
+            if len(in_grads) != len(node.inputs):
+                raise MXNetError(f"gradient rule of {node.name} returned {len(in_grads)} "
+                                 f"gradients for {len(node.inputs)} inputs")
+            for x, g in zip(node.inputs, in_grads):
+                if g is None or not isinstance(x, NDArrayBase):
+                    continue
+                if node.reduce_broadcast and g.shape != x.shape:
+                    g = sum_to_shape(g, x.shape)
+                if wanted is not None:
+                    if id(x) in wanted:
+                        t = totals.get(id(x))
+                        if t is None:
+                            totals[id(x)] = [x, g]
+                        else:
+                            t[1] = accumulate(t[1], g)
+                elif x._entry is None and x._grad_req is not None and x._grad_req != "null":
+                    t = totals.get(id(x))
+                    if t is None:
+                        totals[id(x)] = [x, g]
+                    else:
+                        t[1] = accumulate(t[1], g)
+                entry = x._entry
+                if entry is not None:
+                    child = <Node>entry[0]
+                    if not child.freed and child.out_grads is not None:
+                        k = entry[1]
+                        child.out_grads[k] = accumulate(child.out_grads[k], g)
+            node.out_grads = [None] * len(grads)
+    finally:
+        set_recording(prev_rec)
+        set_training(prev_train)
+        if not retain_graph:
+            for node in order:
+                node.free()
+        else:
+            for node in order:
+                node.out_grads = None
+    # --- deliver -------------------------------------------------------------------------
+    if wanted is not None:
+        result = []
+        for v in variables:
+            t = totals.get(id(v))
+            result.append(t[1] if t is not None else zeros_for(v.shape, v._dtype_code, v.context))
+        return result
+    for x, g in totals.values():
+        if x._grad_req == "add":
+            add_into(x._grad, g)
+        else:
+            copy_into(x._grad, g)
+    # A variable reached only through zero-gradient paths (floor, comparisons) gets 0.
+    for key, x in reached_vars.items():
+        if key not in totals and x._grad_req == "write":
+            x._grad._fill(0)
+    return None

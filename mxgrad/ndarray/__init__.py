@@ -1,17 +1,13 @@
 """``mx.nd``: NDArray and the functions that make and transform arrays."""
 from mxgrad import _ndarray
-from mxgrad.ndarray import _elemwise_table, _kernels
+from mxgrad.ndarray import _elemwise_table, _elemwise_grads, _kernels
 from mxgrad.ndarray.ndarray import NDArray
 from mxgrad.ndarray.creation import *  # noqa: F401,F403
 from mxgrad.ndarray.creation import __all__ as _creation_all
 
 
-def _record_hook(op, args, out):
-    from mxgrad import autograd
-    autograd._record_elemwise(op, args, out)
-
-
-_ndarray._set_hooks(NDArray, _kernels.elementwise_kernel, _record_hook)
+_ndarray._set_hooks(NDArray, _kernels.elementwise_kernel)
+_elemwise_grads.attach_rules()
 _ndarray._bind_operators([_elemwise_table.OPS[n] for n in _elemwise_table.OPERATOR_ORDER],
                          _elemwise_table.OPS["negative"])
 

@@ -1,0 +1,302 @@
+"""``mx.autograd``: recording, backward and grad, as in MXNet 1.9.1.
+
+The recording and training flags are C-level thread-local variables (mxgrad/_tape.pyx);
+the scopes here only save, set and restore them. The tape and the reverse traversal live
+in Cython too; this module is the documented front.
+
+>>> import mxgrad as mx
+>>> x = mx.nd.array([1, 2, 3])
+>>> x.attach_grad()
+>>> with mx.autograd.record():
+...     y = 2 * x * x
+>>> y.backward()
+>>> x.grad
+<BLANKLINE>
+[ 4.  8. 12.]
+<NDArray 3 @cpu(0)>
+"""
+from mxgrad import _tape
+from mxgrad._ndarray import NDArrayBase
+from mxgrad._tape import (set_recording, set_training, is_recording, is_training, record_op,
+                          run_backward)
+from mxgrad.base import MXNetError
+
+__all__ = ["set_recording", "set_training", "is_recording", "is_training", "record", "pause",
+           "train_mode", "predict_mode", "mark_variables", "backward", "grad", "get_symbol",
+           "Function", "record_op"]
+
+_GRAD_REQS = ("write", "add", "null")
+
+
+class _RecordingStateScope:
+    """Sets the recording and/or training flag inside a ``with`` block, restores them after.
+
+    None leaves a flag as it is. The same object may be entered again, even nested.
+    """
+
+    def __init__(self, is_record, train_mode):
+        self._enter_record = is_record
+        self._enter_train = train_mode
+        self._saved = []
+
+    def __enter__(self):
+        prev_record = prev_train = None
+        if self._enter_record is not None:
+            prev_record = set_recording(self._enter_record)
+        if self._enter_train is not None:
+            prev_train = set_training(self._enter_train)
+        self._saved.append((prev_record, prev_train))
+        return self
+
+    def __exit__(self, *exc):
+        prev_record, prev_train = self._saved.pop()
+        if prev_record is not None:
+            set_recording(prev_record)
+        if prev_train is not None:
+            set_training(prev_train)
+        return False
+
+
+def record(train_mode=True):
+    """Record the operations in the block so gradients can be computed.
+
+    ``train_mode`` (default True) sets train mode for ops like Dropout and BatchNorm.
+    """
+    return _RecordingStateScope(True, train_mode)
+
+
+def pause(train_mode=False):
+    """Stop recording inside the block (and use predict mode unless train_mode=True)."""
+    return _RecordingStateScope(False, train_mode)
+
+
+def train_mode():
+    """Train mode inside the block, leaving recording as it is."""
+    return _RecordingStateScope(None, True)
+
+
+def predict_mode():
+    """Predict mode inside the block, leaving recording as it is."""
+    return _RecordingStateScope(None, False)
+
+
+def _check_req(req):
+    if req not in _GRAD_REQS:
+        raise MXNetError(f"grad_req must be one of 'write', 'add', 'null', got {req!r}")
+    return req
+
+
+def _attach_grad(arr, grad_req="write", stype=None):
+    if stype is not None and stype != "default":
+        raise MXNetError(f"attach_grad: only dense gradients are supported, got stype={stype!r}")
+    from mxgrad.ndarray.creation import zeros
+    _mark(arr, zeros(arr.shape, arr.context, arr.dtype), _check_req(grad_req))
+
+
+def _mark(var, gradient, req):
+    if not isinstance(var, NDArrayBase) or not isinstance(gradient, NDArrayBase):
+        raise MXNetError("mark_variables: variables and gradients must be NDArrays")
+    if gradient.shape != var.shape:
+        raise MXNetError(f"mark_variables: gradient shape {gradient.shape} does not match "
+                         f"the variable's shape {var.shape}")
+    var._entry = None        # a variable is a leaf: its history is cut
+    var._grad = gradient
+    var._grad_req = req
+
+
+def mark_variables(variables, gradients, grad_reqs="write"):
+    """Mark arrays as variables whose gradients go into ``gradients``.
+
+    ``grad_reqs``: 'write', 'add' or 'null', or one of those per variable.
+    """
+    if isinstance(variables, NDArrayBase):
+        variables, gradients = [variables], [gradients]
+    variables, gradients = list(variables), list(gradients)
+    if len(variables) != len(gradients):
+        raise MXNetError(f"mark_variables: {len(variables)} variables but {len(gradients)} gradients")
+    reqs = [grad_reqs] * len(variables) if isinstance(grad_reqs, str) else list(grad_reqs)
+    if len(reqs) != len(variables):
+        raise MXNetError(f"mark_variables: {len(variables)} variables but {len(reqs)} grad_reqs")
+    for v, g, r in zip(variables, gradients, reqs):
+        _mark(v, g, _check_req(r))
+
+
+def _as_list(heads, what):
+    if isinstance(heads, NDArrayBase):
+        return [heads]
+    if heads is None:
+        return None
+    heads = list(heads)
+    for h in heads:
+        if h is not None and not isinstance(h, NDArrayBase):
+            raise MXNetError(f"{what} must be NDArrays, got {type(h).__name__}")
+    return heads
+
+
+def _head_grads(heads, head_grads):
+    head_grads = _as_list(head_grads, "head_grads")
+    if head_grads is not None and len(head_grads) != len(heads):
+        raise MXNetError(f"{len(heads)} heads but {len(head_grads)} head gradients")
+    return head_grads
+
+
+def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
+    """Compute the gradients of ``heads`` w.r.t. the marked variables into their ``.grad``.
+
+    A head that is not a scalar gets an implicit gradient of ones unless ``head_grads``
+    gives one. The graph is freed afterwards unless ``retain_graph=True``.
+    """
+    heads = _as_list(heads, "heads")
+    run_backward(heads, _head_grads(heads, head_grads), None, bool(retain_graph), False,
+                 bool(train_mode))
+
+
+def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,
+         train_mode=True):
+    """The gradients of ``heads`` w.r.t. ``variables``, as new arrays (``.grad`` untouched).
+
+    With ``create_graph=True`` the computation of the gradients is recorded, so they can be
+    differentiated again (higher-order gradients). ``retain_graph`` defaults to
+    ``create_graph``.
+
+    >>> import mxgrad as mx
+    >>> x = mx.nd.array([1.0])
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y = mx.nd.exp(x) + x
+    ...     dx = mx.autograd.grad(y, [x], create_graph=True)[0]
+    >>> dx.backward()
+    >>> x.grad
+    <BLANKLINE>
+    [2.7182817]
+    <NDArray 1 @cpu(0)>
+    """
+    heads = _as_list(heads, "heads")
+    single = isinstance(variables, NDArrayBase)
+    variables = _as_list(variables, "variables")
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = run_backward(heads, _head_grads(heads, head_grads), variables, bool(retain_graph),
+                         bool(create_graph), bool(train_mode))
+    return grads[0] if single else grads
+
+
+def get_symbol(x):
+    """The recorded history of ``x`` as a Symbol (see mxgrad.symbol)."""
+    from mxgrad.symbol import symbol_from_tape
+    return symbol_from_tape(x)
+
+
+class Function:
+    """A custom differentiable function: define ``forward`` and ``backward``.
+
+    ``forward`` runs without recording; ``backward`` receives one gradient per output and
+    returns one per input. Each instance may be called once.
+
+    >>> import mxgrad as mx
+    >>> class Sigmoid(mx.autograd.Function):
+    ...     def forward(self, x):
+    ...         y = 1 / (1 + mx.nd.exp(-x))
+    ...         self.save_for_backward(y)
+    ...         return y
+    ...     def backward(self, dy):
+    ...         y, = self.saved_tensors
+    ...         return dy * y * (1 - y)
+    >>> x = mx.nd.array([0.0])
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     z = Sigmoid()(x)
+    >>> z.backward()
+    >>> x.grad
+    <BLANKLINE>
+    [0.25]
+    <NDArray 1 @cpu(0)>
+    """
+
+    def __init__(self):
+        self._used = False
+        self.saved_tensors = ()
+
+    def save_for_backward(self, *args):
+        """Keep arrays for ``backward`` (as ``self.saved_tensors``)."""
+        self.saved_tensors = args
+
+    def forward(self, *inputs):
+        raise NotImplementedError
+
+    def backward(self, *output_grads):
+        raise NotImplementedError
+
+    def __call__(self, *inputs):
+        if self._used:
+            raise MXNetError(f"{type(self).__name__}: each Function instance can be called "
+                             "only once; create a new instance for each call")
+        self._used = True
+        for x in inputs:
+            if not isinstance(x, NDArrayBase):
+                raise MXNetError(f"{type(self).__name__}: inputs must be NDArrays, "
+                                 f"got {type(x).__name__}")
+        with _RecordingStateScope(False, None):
+            outputs = self.forward(*inputs)
+        single = isinstance(outputs, NDArrayBase)
+        outs = (outputs,) if single else tuple(outputs)
+        # An output that is an input object would point at its own node: give it its own
+        # array object over the same data.
+        outs = tuple(o.detach() if any(o is x for x in inputs) else o for o in outs)
+        if is_recording():
+            record_op(type(self).__name__, tuple(inputs), outs, self._vjp)
+        return outs[0] if single else outs
+
+    def _vjp(self, saved, inputs, outputs, out_grads):
+        with _RecordingStateScope(False, None):
+            grads = self.backward(*out_grads)
+        if isinstance(grads, NDArrayBase):
+            grads = (grads,)
+        grads = tuple(grads)
+        if len(grads) != len(inputs):
+            raise MXNetError(f"{type(self).__name__}.backward returned {len(grads)} gradients "
+                             f"for {len(inputs)} inputs")
+        for x, g in zip(inputs, grads):
+            if g is not None and (not isinstance(g, NDArrayBase) or g.shape != x.shape):
+                raise MXNetError(f"{type(self).__name__}.backward: gradient "
+                                 f"{getattr(g, 'shape', type(g).__name__)} does not match the "
+                                 f"input shape {x.shape}")
+        return grads
+
+
+# --- helpers the Cython traversal calls ---------------------------------------------------
+def _zeros_for(shape, code, ctx):
+    from mxgrad.ndarray.creation import zeros
+    return zeros(shape, ctx, _dtype(code))
+
+
+def _dtype(code):
+    from mxgrad.base import DTYPES
+    return DTYPES[code]
+
+
+def _ones_like(a):
+    from mxgrad.ndarray.creation import ones_like
+    return ones_like(a)
+
+
+def _sum_to_shape(g, shape):
+    from mxgrad.ndarray.reduce import sum_to_shape
+    return sum_to_shape(g, shape)
+
+
+def _add(a, b):
+    return a + b
+
+
+def _copy_into(dst, src):
+    dst._copy_from(src)
+
+
+def _add_into(dst, src):
+    from mxgrad.ndarray._elemwise_table import OPS
+    with _RecordingStateScope(False, None):
+        OPS["add"](dst, src, out=dst)
+
+
+_tape._init(NDArrayBase, _zeros_for, _ones_like, _sum_to_shape, _add, _copy_into, _add_into)
