@@ -9,6 +9,7 @@ queued kernels still read or write it. That is safe because the queue is in orde
 takes it from the pool next can only enqueue work behind those kernels. A buffer is really
 released only after ``clFinish`` (PoCL aborts when a buffer dies under a queued kernel).
 """
+cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING
 from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t, uint16_t, intptr_t
 from libc.stdlib cimport free
@@ -47,6 +48,7 @@ cdef inline size_t capacity_for(size_t nbytes) noexcept:
     return ((nbytes + step - 1) // step) * step
 
 
+@cython.no_gc_clear
 cdef class BufferPool:
     """Free device buffers of one context, by size class."""
 
@@ -104,8 +106,8 @@ cdef class BufferPool:
 
     cdef void give_back(self, cl_mem mem, void* host, size_t capacity) noexcept:
         self.live -= 1
-        if self.free_bytes + capacity > self.limit_bytes:
-            # Over the limit: this one is really released, after the queue drained.
+        if self.free is None or self.free_bytes + capacity > self.limit_bytes:
+            # Over the limit, or the pool is being torn down at exit: release for real.
             cl.clFinish(self.queue)
             cl.clReleaseMemObject(mem)
             if host != NULL:
@@ -139,6 +141,7 @@ cdef class BufferPool:
                 "parked": sum(len(b) for b in self.free.values())}
 
 
+@cython.no_gc_clear
 cdef class Buffer:
     """One device buffer; back to its pool when the last NDArray using it dies."""
 

@@ -99,6 +99,22 @@ def wrap_buffer(Buffer buf, ctx, tuple shape, int code, Py_ssize_t offset=0):
     return a
 
 
+cpdef check_inplace(NDArrayBase arr):
+    """Raise MXNetError if writing into ``arr`` now would invalidate recorded history.
+
+    Inside ``autograd.record()``, an array that a recorded op produced or read (or a marked
+    variable) must not be overwritten: its gradients would be computed from the new data.
+    Called before anything is written.
+    """
+    if is_recording_c() and (arr._entry is not None or arr._in_graph
+                             or arr._grad_req is not None):
+        raise MXNetError(
+            "cannot write in place into an NDArray that belongs to the graph being recorded "
+            "(+=, *=, x[idx] = v, out=... inside autograd.record()): gradients would be "
+            "computed from the overwritten values. Call backward() first to free the graph, "
+            "or write outside the record() block.")
+
+
 @cython.trashcan(True)
 cdef class NDArrayBase:
     """Fields and hot paths of NDArray; see mxgrad.ndarray.NDArray for the API."""
@@ -338,6 +354,7 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
     oshape_t = tuple([oshape[j] for j in range(nd)])
     if out is not None:
         res = <NDArrayBase?>out
+        check_inplace(res)
         if res.shape_ != oshape_t or res.dtype_code != code or res.ctx_ != first.ctx_:
             raise MXNetError(f"{op.name}: out has shape {res.shape_} {DTYPES[res.dtype_code].name} "
                              f"on {res.ctx_}, expected {oshape_t} {DTYPES[code].name} on {first.ctx_}")
