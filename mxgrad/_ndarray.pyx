@@ -435,5 +435,5 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
             ai += 1
     dev.launch(kern, n)
     if is_recording_c() and op.vjp is not None:
-        record(op.name, op.vjp, args, (res,), None, True)
+        record(op.name, op.vjp, args, (res,), None, True, op, None)
     return res

@@ -11,6 +11,8 @@ cdef class Node:
     cdef tuple out_refs          # weak references to the outputs
     cdef tuple out_meta          # (shape, dtype code, ctx) per output, for zero gradients
     cdef readonly object saved   # whatever the rule needs beyond inputs and outputs
+    cdef readonly object replay  # replay(*inputs) recomputes the outputs (get_symbol's eval)
+    cdef readonly dict attrs     # op attributes, for get_symbol's JSON
     cdef bint reduce_broadcast   # input grads are summed back to the input's shape
     cdef readonly bint freed     # graph released by a backward without retain_graph
     cdef list out_grads          # accumulated gradient per output during a traversal
@@ -19,4 +21,4 @@ cdef class Node:
     cdef void free(self)
 
 cdef object record(str name, object rule, tuple inputs, tuple outputs, object saved,
-                   bint reduce_broadcast)
+                   bint reduce_broadcast, object replay, dict attrs)

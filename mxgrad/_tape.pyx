@@ -119,7 +119,7 @@ cdef inline bint needs_grad(x):
 
 
 cdef object record(str name, object rule, tuple inputs, tuple outputs, object saved,
-                   bint reduce_broadcast):
+                   bint reduce_broadcast, object replay, dict attrs):
     """Put one op on the tape if some input needs a gradient; returns the Node or None."""
     cdef bint any_needed = False
     for x in inputs:
@@ -134,6 +134,8 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     node.inputs = inputs
     node.saved = saved
     node.reduce_broadcast = reduce_broadcast
+    node.replay = replay
+    node.attrs = attrs
     node.out_refs = tuple([weakref.ref(o) for o in outputs])
     node.out_meta = tuple([(o.shape, o._dtype_code, o.context) for o in outputs])
     for x in inputs:
@@ -144,13 +146,16 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     return node
 
 
-def record_op(str name, tuple inputs, tuple outputs, rule, saved=None, bint reduce_broadcast=False):
+def record_op(str name, tuple inputs, tuple outputs, rule, saved=None, replay=None,
+              dict attrs=None, bint reduce_broadcast=False):
     """Record an op (call after its forward was enqueued, only while recording).
 
     ``rule(saved, inputs, outputs, out_grads)`` returns one gradient (NDArray or None) per
     input and must be written in NDArray ops so it can be differentiated again.
+    ``replay(*inputs)`` recomputes the outputs from new inputs (``get_symbol(...).eval``);
+    ``attrs`` are the op's arguments as MXNet names them (for the symbol's JSON).
     """
-    return record(name, rule, inputs, outputs, saved, reduce_broadcast)
+    return record(name, rule, inputs, outputs, saved, reduce_broadcast, replay, attrs)
 
 
 cdef Py_ssize_t _epoch = 0

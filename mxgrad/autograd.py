@@ -15,6 +15,8 @@ in Cython too; this module is the documented front.
 [ 4.  8. 12.]
 <NDArray 3 @cpu(0)>
 """
+import copy
+
 from mxgrad import _tape
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import (set_recording, set_training, is_recording, is_training, record_op,
@@ -244,8 +246,15 @@ class Function:
         # array object over the same data.
         outs = tuple(o.detach() if any(o is x for x in inputs) else o for o in outs)
         if is_recording():
-            record_op(type(self).__name__, tuple(inputs), outs, self._vjp)
+            record_op(type(self).__name__, tuple(inputs), outs, self._vjp, replay=self._replay)
         return outs[0] if single else outs
+
+    def _replay(self, *inputs):
+        """Run a fresh copy of this Function on new inputs (get_symbol's eval)."""
+        again = copy.copy(self)
+        again._used = False
+        again.saved_tensors = ()
+        return again(*inputs)
 
     def _vjp(self, saved, inputs, outputs, out_grads):
         with _RecordingStateScope(False, None):
