@@ -1,0 +1,206 @@
+"""Matrix products: dot, batch_dot, linalg_gemm2, FullyConnected — all through one GEMM.
+
+Every product ends in mxgrad._gemm.gemm (host BLAS inside the queue on CPU devices, a tiled
+OpenCL kernel elsewhere). Gradient rules are products again, so they differentiate too.
+"""
+import numpy as np
+
+from mxgrad import _gemm
+from mxgrad import _ndarray
+from mxgrad._ndarray import NDArrayBase
+from mxgrad._tape import is_recording, record_op
+from mxgrad.base import MXNetError
+from mxgrad.ndarray._kernels import family_kernel
+
+__all__ = ["dot", "batch_dot", "linalg_gemm2", "FullyConnected"]
+
+
+def _gemm_kernel(ctx, trans_a, trans_b, code):
+    return family_kernel(ctx, "gemm", "gemm", code,
+                         f"-D TRANS_A={int(trans_a)} -D TRANS_B={int(trans_b)}")
+
+
+_gemm._set_kernel_getter(_gemm_kernel)
+
+
+def _check_pair(op, a, b):
+    if not isinstance(a, NDArrayBase) or not isinstance(b, NDArrayBase):
+        raise MXNetError(f"{op}: operands must be NDArrays, got {type(a).__name__} and "
+                         f"{type(b).__name__}")
+    if a.dtype != b.dtype:
+        raise MXNetError(f"{op}: dtype mismatch, {np.dtype(a.dtype).name} vs "
+                         f"{np.dtype(b.dtype).name}")
+    if a.context != b.context:
+        raise MXNetError(f"{op}: arrays are on different contexts, {a.context} and {b.context}")
+    if a._dtype_code not in (0, 1, 2):
+        raise MXNetError(f"{op}: only float16/32/64 are supported, got {np.dtype(a.dtype).name}")
+
+
+def _prod(dims):
+    p = 1
+    for d in dims:
+        p *= d
+    return p
+
+
+def _dot_dims(a_shape, b_shape, ta, tb):
+    """(M, K, N, out_shape) of MXNet's dot: a is flattened to 2-D around the reduced axis."""
+    if len(a_shape) == 0 or len(b_shape) == 0:
+        raise MXNetError("dot: operands must have at least one dimension")
+    if ta:
+        K, M, a_rest = a_shape[0], _prod(a_shape[1:]), a_shape[1:]
+    else:
+        K, M, a_rest = a_shape[-1], _prod(a_shape[:-1]), a_shape[:-1]
+    if tb:
+        Kb, N, b_rest = b_shape[-1], _prod(b_shape[:-1]), b_shape[:-1]
+    else:
+        Kb, N, b_rest = b_shape[0], _prod(b_shape[1:]), b_shape[1:]
+    if K != Kb:
+        raise MXNetError(f"dot: shape mismatch, {a_shape} and {b_shape} "
+                         f"(transpose_a={ta}, transpose_b={tb}) reduce {K} against {Kb}")
+    out_shape = tuple(a_rest) + tuple(b_rest)
+    return M, K, N, out_shape or (1,)
+
+
+def _enqueue_gemm(a, b, out, ta, tb, M, K, N, batch=1, alpha=1.0):
+    _gemm.gemm(a.context, ta, tb, M, N, K, alpha,
+               a._buffer, a._offset, M if ta else K, M * K,
+               b._buffer, b._offset, K if tb else N, K * N, 0.0,
+               out._buffer, out._offset, N, M * N, batch, a._dtype_code)
+
+
+def dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=None):
+    """Dot product; N-d operands contract the last axis of lhs with the first of rhs
+    (the first of lhs with ``transpose_a``, the last of rhs with ``transpose_b``)."""
+    _check_pair("dot", lhs, rhs)
+    ta, tb = bool(transpose_a), bool(transpose_b)
+    M, K, N, out_shape = _dot_dims(lhs.shape, rhs.shape, ta, tb)
+    if out is None:
+        out = _ndarray.empty_array(lhs.context, out_shape, lhs._dtype_code)
+    else:
+        _check_out("dot", out, out_shape, lhs)
+    _enqueue_gemm(lhs, rhs, out, ta, tb, M, K, N)
+    if is_recording():
+        record_op("dot", (lhs, rhs), (out,), _dot_rule, (ta, tb), replay=_dot_replay(ta, tb),
+                  attrs={"transpose_a": ta, "transpose_b": tb})
+    return out
+
+
+def _dot_replay(ta, tb):
+    return lambda a, b: dot(a, b, transpose_a=ta, transpose_b=tb)
+
+
+def _check_out(op, out, shape, like):
+    _ndarray.check_inplace(out)
+    if out.shape != shape or out.dtype != like.dtype or out.context != like.context:
+        raise MXNetError(f"{op}: out must be {shape} {np.dtype(like.dtype).name} on "
+                         f"{like.context}, got {out.shape} {np.dtype(out.dtype).name} on "
+                         f"{out.context}")
+
+
+def _as2d(x, rows_first_axis):
+    """x as a matrix: (shape[0], rest) if rows_first_axis else (rest..., last)."""
+    if rows_first_axis:
+        return x.reshape((x.shape[0], -1))
+    return x.reshape((-1, x.shape[-1]))
+
+
+def _dot_rule(saved, inputs, outputs, out_grads):
+    ta, tb = saved
+    a, b = inputs
+    M, K, N, _ = _dot_dims(a.shape, b.shape, ta, tb)
+    g = out_grads[0].reshape((M, N))
+    a2 = a.reshape((K, M) if ta else (M, K))
+    b2 = b.reshape((N, K) if tb else (K, N))
+    if not ta and not tb:
+        da, db = dot(g, b2, transpose_b=True), dot(a2, g, transpose_a=True)
+    elif ta and not tb:
+        da, db = dot(b2, g, transpose_b=True), dot(a2, g)
+    elif not ta and tb:
+        da, db = dot(g, b2), dot(g, a2, transpose_a=True)
+    else:
+        da, db = dot(b2, g, transpose_a=True, transpose_b=True), \
+            dot(g, a2, transpose_a=True, transpose_b=True)
+    return da.reshape(a.shape), db.reshape(b.shape)
+
+
+def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=None):
+    """Batched matrix product of (B, M, K) and (B, K, N) arrays (with optional transposes)."""
+    _check_pair("batch_dot", lhs, rhs)
+    if lhs.ndim != 3 or rhs.ndim != 3:
+        raise MXNetError(f"batch_dot: operands must be 3-D, got {lhs.shape} and {rhs.shape}")
+    ta, tb = bool(transpose_a), bool(transpose_b)
+    B = lhs.shape[0]
+    M, K = (lhs.shape[2], lhs.shape[1]) if ta else (lhs.shape[1], lhs.shape[2])
+    Kb, N = (rhs.shape[2], rhs.shape[1]) if tb else (rhs.shape[1], rhs.shape[2])
+    if rhs.shape[0] != B or K != Kb:
+        raise MXNetError(f"batch_dot: shape mismatch, {lhs.shape} and {rhs.shape} "
+                         f"(transpose_a={ta}, transpose_b={tb})")
+    out_shape = (B, M, N)
+    if out is None:
+        out = _ndarray.empty_array(lhs.context, out_shape, lhs._dtype_code)
+    else:
+        _check_out("batch_dot", out, out_shape, lhs)
+    _enqueue_gemm(lhs, rhs, out, ta, tb, M, K, N, batch=B)
+    if is_recording():
+        record_op("batch_dot", (lhs, rhs), (out,), _batch_dot_rule, (ta, tb),
+                  replay=lambda a, b: batch_dot(a, b, transpose_a=ta, transpose_b=tb),
+                  attrs={"transpose_a": ta, "transpose_b": tb})
+    return out
+
+
+def _batch_dot_rule(saved, inputs, outputs, out_grads):
+    ta, tb = saved
+    a, b = inputs
+    g = out_grads[0]
+    if not ta and not tb:
+        return batch_dot(g, b, transpose_b=True), batch_dot(a, g, transpose_a=True)
+    if ta and not tb:
+        return batch_dot(b, g, transpose_b=True), batch_dot(a, g)
+    if not ta and tb:
+        return batch_dot(g, b), batch_dot(g, a, transpose_a=True)
+    return (batch_dot(b, g, transpose_a=True, transpose_b=True),
+            batch_dot(g, a, transpose_a=True, transpose_b=True))
+
+
+def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3):
+    """alpha * op(A) @ op(B) over the last two axes, batched over the leading ones."""
+    _check_pair("linalg_gemm2", A, B)
+    if A.ndim < 2 or B.ndim < 2 or A.shape[:-2] != B.shape[:-2]:
+        raise MXNetError(f"linalg_gemm2: need matching batch dims and at least 2-D operands, "
+                         f"got {A.shape} and {B.shape}")
+    if axis != -3 and A.ndim > 2:
+        raise MXNetError("linalg_gemm2: only axis=-3 (batch over leading axes) is supported")
+    lead = A.shape[:-2]
+    a3 = A.reshape((-1,) + A.shape[-2:])
+    b3 = B.reshape((-1,) + B.shape[-2:])
+    out = batch_dot(a3, b3, transpose_a=transpose_a, transpose_b=transpose_b)
+    if alpha != 1.0:
+        out = out * alpha
+    return out.reshape(lead + out.shape[-2:])
+
+
+def FullyConnected(data, weight, bias=None, num_hidden=None, no_bias=False, flatten=True,
+                   **kwargs):
+    """``data @ weight.T + bias``; data is flattened to 2-D first unless flatten=False."""
+    if num_hidden is None:
+        raise MXNetError("FullyConnected: num_hidden is required")
+    if weight.ndim != 2 or weight.shape[0] != num_hidden:
+        raise MXNetError(f"FullyConnected: weight must have shape ({num_hidden}, in_units), "
+                         f"got {weight.shape}")
+    if not no_bias and bias is None:
+        raise MXNetError("FullyConnected: bias is required unless no_bias=True")
+    if flatten:
+        x = data.reshape((data.shape[0], -1)) if data.ndim != 2 else data
+    else:
+        x = data
+    if x.shape[-1] != weight.shape[1]:
+        raise MXNetError(f"FullyConnected: data has {x.shape[-1]} input units but weight "
+                         f"expects {weight.shape[1]} ({data.shape} vs {weight.shape})")
+    out = dot(x, weight, transpose_b=True)
+    if not no_bias:
+        if bias.shape != (num_hidden,):
+            raise MXNetError(f"FullyConnected: bias must have shape ({num_hidden},), "
+                             f"got {bias.shape}")
+        out = out + bias
+    return out
