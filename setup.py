@@ -8,7 +8,7 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-CYTHON_MODULES = ["_opencl", "_dispatch", "_ndarray", "_tape"]
+CYTHON_MODULES = ["_opencl", "_dispatch", "_ndarray", "_tape", "_gemm"]
 
 extensions = [
     Extension(
