@@ -5,6 +5,8 @@ from mxgrad.ndarray.ndarray import NDArray
 from mxgrad.ndarray.creation import *  # noqa: F401,F403
 from mxgrad.ndarray.creation import __all__ as _creation_all
 from mxgrad.ndarray.linalg import *  # noqa: F401,F403
+from mxgrad.ndarray.nn import *  # noqa: F401,F403
+from mxgrad.ndarray.optimizer_ops import *  # noqa: F401,F403
 
 
 _ndarray._set_hooks(NDArray, _kernels.elementwise_kernel)

@@ -1,0 +1,381 @@
+"""Neural-network ops: softmax family, activations, pick/one_hot/Embedding, losses, where/clip.
+
+Forward passes are kernels (kernels_cl/nn.cl or elementwise snippets); gradient rules are
+written in NDArray ops so every op here has higher-order gradients.
+"""
+import math
+
+import numpy as np
+
+from mxgrad import _ndarray
+from mxgrad._ndarray import NDArrayBase, ElemwiseOp
+from mxgrad._tape import is_recording, record_op
+from mxgrad.base import MXNetError, DTYPES
+from mxgrad.ndarray._elemwise_table import OPS
+from mxgrad.ndarray._kernels import family_kernel
+
+__all__ = ["softmax", "log_softmax", "Activation", "LeakyReLU", "pick", "one_hot", "Embedding",
+           "SoftmaxOutput", "softmax_cross_entropy", "where", "clip", "erf", "softrelu",
+           "gelu", "selu", "elu", "leaky_relu"]
+
+_SQRT1_2 = 1 / math.sqrt(2.0)
+_SQRT2_PI = math.sqrt(2.0 / math.pi)
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_LAMBDA = 1.0507009873554804934193349852946
+
+
+def _check_array(op, x, name="data"):
+    if not isinstance(x, NDArrayBase):
+        raise MXNetError(f"{op}: {name} must be an NDArray, got {type(x).__name__}")
+
+
+def _axis(op, axis, ndim):
+    if not -ndim <= axis < ndim:
+        raise MXNetError(f"{op}: axis {axis} is out of range for an array of {ndim} dimensions")
+    return axis % ndim
+
+
+def _split(shape, axis):
+    outer = int(np.prod(shape[:axis], dtype=np.int64))
+    inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
+    return outer, shape[axis], inner
+
+
+def _sum_keep(x, axis):
+    from mxgrad.ndarray.reduce import sum as reduce_sum
+    return reduce_sum(x, axis=axis, keepdims=True)
+
+
+# --- softmax family --------------------------------------------------------------------------
+def _softmax_forward(op, data, axis, temperature, log):
+    _check_array(op, data)
+    if data._dtype_code not in (0, 1, 2):
+        raise MXNetError(f"{op}: needs a floating dtype, got {np.dtype(data.dtype).name}")
+    ax = _axis(op, axis, data.ndim)
+    t = 1.0 if temperature is None else float(temperature)
+    if t == 0:
+        raise MXNetError(f"{op}: temperature must not be 0")
+    outer, L, inner = _split(data.shape, ax)
+    out = _ndarray.empty_array(data.context, data.shape, data._dtype_code)
+    if data.size:
+        k = family_kernel(data.context, "nn", "softmax", data._dtype_code,
+                          f"-D LOG_SOFTMAX={int(log)}")
+        k.set_arg_mem(0, out._buffer)
+        k.set_arg_long(1, out._offset)
+        k.set_arg_mem(2, data._buffer)
+        k.set_arg_long(3, data._offset)
+        k.set_arg_long(4, outer * inner)
+        k.set_arg_long(5, L)
+        k.set_arg_long(6, inner)
+        k.set_arg_scalar(7, 0 if data._dtype_code == 2 else data._dtype_code, 1.0 / t)
+        data.context.state.launch_1d(k, outer * inner)
+    if is_recording():
+        rule = _log_softmax_rule if log else _softmax_rule
+        fn = log_softmax if log else softmax
+        record_op(op, (data,), (out,), rule, (ax, t),
+                  replay=lambda x: fn(x, axis=ax, temperature=t),
+                  attrs={"axis": axis, "temperature": temperature})
+    return out
+
+
+def _softmax_rule(saved, inputs, outputs, out_grads):
+    ax, t = saved
+    y, g = outputs[0], out_grads[0]
+    gy = g * y
+    dx = gy - y * _sum_keep(gy, ax)
+    return (dx / t if t != 1.0 else dx,)
+
+
+def _log_softmax_rule(saved, inputs, outputs, out_grads):
+    ax, t = saved
+    y, g = outputs[0], out_grads[0]
+    dx = g - OPS["exp"](y) * _sum_keep(g, ax)
+    return (dx / t if t != 1.0 else dx,)
+
+
+def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtype=None, out=None):
+    """exp(x / T) normalised along ``axis``."""
+    _no_length("softmax", use_length)
+    return _maybe_out(_softmax_forward("softmax", data, axis, temperature, False), out)
+
+
+def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, out=None):
+    """log(softmax(x / T)) along ``axis``, computed stably."""
+    _no_length("log_softmax", use_length)
+    return _maybe_out(_softmax_forward("log_softmax", data, axis, temperature, True), out)
+
+
+def _no_length(op, use_length):
+    if use_length:
+        raise MXNetError(f"{op}: use_length=True is not supported")
+
+
+def _maybe_out(result, out):
+    if out is None:
+        return result
+    _ndarray.check_inplace(out)
+    if out.shape != result.shape:
+        raise MXNetError(f"out has shape {out.shape}, expected {result.shape}")
+    out._copy_from(result)
+    return out
+
+
+# --- elementwise activations (snippets + rules in NDArray ops) -------------------------------
+def _rule1(d):
+    return lambda saved, inputs, outputs, g: (d(inputs[0], outputs[0], g[0]),)
+
+
+erf = ElemwiseOp("erf", "erf((FT)x0)", 1, _rule1(
+    lambda x, y, g: g * (2 / math.sqrt(math.pi)) * OPS["exp"](-(x * x))))
+softrelu = ElemwiseOp("softrelu", "(x0 > (CT)20 ? (FT)x0 : log1p(exp((FT)x0)))", 1, _rule1(
+    lambda x, y, g: g * OPS["sigmoid"](x)))
+gelu = ElemwiseOp("gelu", f"((FT)0.5 * (FT)x0 * ((FT)1 + erf((FT)x0 * (FT){_SQRT1_2!r})))", 1,
+                  _rule1(lambda x, y, g: g * (0.5 * (1 + erf(x * _SQRT1_2))
+                                              + x * OPS["exp"](-0.5 * x * x)
+                                              * (1 / math.sqrt(2 * math.pi)))))
+selu = ElemwiseOp("selu", f"((FT){_SELU_LAMBDA!r} * (x0 > 0 ? (FT)x0 : "
+                          f"(FT){_SELU_ALPHA!r} * expm1((FT)x0)))", 1,
+                  _rule1(lambda x, y, g: g * ((x > 0) * _SELU_LAMBDA
+                                              + (x <= 0) * (y + _SELU_LAMBDA * _SELU_ALPHA))))
+# slope is a scalar operand (x1): one kernel serves every slope.
+elu = ElemwiseOp("elu", "(x0 > 0 ? (FT)x0 : (FT)x1 * expm1((FT)x0))", 2,
+                 lambda saved, inputs, outputs, g: (
+                     g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * (outputs[0] + inputs[1])),
+                     None))
+leaky_relu = ElemwiseOp("leaky_relu", "(x0 > 0 ? x0 : x1 * x0)", 2,
+                        lambda saved, inputs, outputs, g: (
+                            g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * inputs[1]), None))
+_where = ElemwiseOp("where", "(x0 != 0 ? x1 : x2)", 3,
+                    lambda saved, inputs, outputs, g: (
+                        None,
+                        g[0] * (inputs[0] != 0) if isinstance(inputs[1], NDArrayBase) else None,
+                        g[0] * (inputs[0] == 0) if isinstance(inputs[2], NDArrayBase) else None))
+_clip = ElemwiseOp("clip", "(x0 < x1 ? x1 : (x0 > x2 ? x2 : x0))", 3,
+                   lambda saved, inputs, outputs, g: (
+                       g[0] * (inputs[0] >= inputs[1]) * (inputs[0] <= inputs[2]), None, None))
+
+_ACTIVATIONS = {"relu": OPS["relu"], "sigmoid": OPS["sigmoid"], "tanh": OPS["tanh"],
+                "softrelu": softrelu, "softsign": OPS["softsign"]}
+
+
+def Activation(data, act_type, out=None):
+    """relu, sigmoid, tanh, softrelu (log(1 + exp(x))) or softsign, elementwise."""
+    op = _ACTIVATIONS.get(act_type)
+    if op is None:
+        raise MXNetError(f"Activation: unsupported act_type {act_type!r}; expected one of "
+                         f"{', '.join(sorted(_ACTIVATIONS))}")
+    return op(data, out=out)
+
+
+def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
+              upper_bound=0.334, out=None):
+    """leaky (x or slope*x), elu, selu, gelu, or prelu with a learned ``gamma`` per channel."""
+    _check_array("LeakyReLU", data)
+    if act_type == "leaky":
+        return leaky_relu(data, float(slope), out=out)
+    if act_type == "elu":
+        return elu(data, float(slope), out=out)
+    if act_type == "selu":
+        return selu(data, out=out)
+    if act_type == "gelu":
+        return gelu(data, out=out)
+    if act_type == "prelu":
+        if gamma is None:
+            raise MXNetError("LeakyReLU: act_type='prelu' needs gamma")
+        g = gamma
+        if data.ndim > 1 and gamma.ndim == 1 and gamma.shape[0] != 1:
+            if gamma.shape[0] != data.shape[1]:
+                raise MXNetError(f"LeakyReLU: prelu gamma has {gamma.shape[0]} values for "
+                                 f"{data.shape[1]} channels")
+            g = gamma.reshape((1, -1) + (1,) * (data.ndim - 2))
+        relu = OPS["relu"]
+        return _maybe_out(relu(data) - g * relu(-data), out)
+    raise MXNetError(f"LeakyReLU: unsupported act_type {act_type!r}; expected leaky, elu, "
+                     "selu, gelu or prelu")
+
+
+def where(condition, x, y):
+    """Elementwise x where condition is non-zero, else y (same shapes)."""
+    for name, a in (("condition", condition), ("x", x), ("y", y)):
+        _check_array("where", a, name)
+    if not (condition.shape == x.shape == y.shape):
+        raise MXNetError(f"where: condition, x and y must have the same shape, got "
+                         f"{condition.shape}, {x.shape}, {y.shape}")
+    if condition.dtype != x.dtype:
+        condition = condition.astype(x.dtype)
+    return _where(condition, x, y)
+
+
+def clip(data, a_min, a_max, out=None):
+    """Values limited to [a_min, a_max]; the gradient passes where a_min <= x <= a_max."""
+    _check_array("clip", data)
+    if a_min > a_max:
+        raise MXNetError(f"clip: a_min {a_min} is greater than a_max {a_max}")
+    return _clip(data, float(a_min), float(a_max), out=out)
+
+
+# --- index ops ---------------------------------------------------------------------------------
+def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None):
+    """data[..., index, ...] along ``axis`` for each position of ``index``."""
+    _check_array("pick", data)
+    _check_array("pick", index, "index")
+    if mode not in ("clip", "wrap"):
+        raise MXNetError(f"pick: mode must be 'clip' or 'wrap', got {mode!r}")
+    ax = _axis("pick", axis, data.ndim)
+    outer, L, inner = _split(data.shape, ax)
+    out_shape = data.shape[:ax] + data.shape[ax + 1:]
+    if index.size != outer * inner:
+        raise MXNetError(f"pick: index of shape {index.shape} does not match data {data.shape} "
+                         f"without axis {axis}")
+    idx = index if index.dtype == data.dtype else index.astype(data.dtype)
+    res = _ndarray.empty_array(data.context, out_shape, data._dtype_code)
+    if res.size:
+        k = family_kernel(data.context, "nn", "pick", data._dtype_code)
+        k.set_arg_mem(0, res._buffer)
+        k.set_arg_long(1, res._offset)
+        k.set_arg_mem(2, data._buffer)
+        k.set_arg_long(3, data._offset)
+        k.set_arg_mem(4, idx._buffer)
+        k.set_arg_long(5, idx._offset)
+        k.set_arg_long(6, res.size)
+        k.set_arg_long(7, L)
+        k.set_arg_long(8, inner)
+        k.set_arg_int(9, int(mode == "wrap"))
+        data.context.state.launch_1d(k, res.size)
+    if keepdims:
+        res = _ndarray.view_of(res, data.shape[:ax] + (1,) + data.shape[ax + 1:], res._offset)
+    if is_recording():
+        record_op("pick", (data, index), (res,), _pick_rule, (ax, mode),
+                  replay=lambda d, i: pick(d, i, axis=axis, keepdims=keepdims, mode=mode),
+                  attrs={"axis": axis, "keepdims": keepdims, "mode": mode})
+    return _maybe_out(res, out)
+
+
+def _pick_rule(saved, inputs, outputs, out_grads):
+    ax, mode = saved
+    data, index = inputs
+    L = data.shape[ax]
+    idx = index.reshape((-1,))
+    if mode == "wrap":
+        idx = OPS["modulo"](idx, float(L))
+    else:
+        idx = _clip(idx, 0.0, float(L - 1))
+    hot = one_hot(idx, L, dtype=data.dtype)                         # (outer*inner, L)
+    lead = data.shape[:ax] + data.shape[ax + 1:] + (L,)
+    hot = hot.reshape(lead)
+    g = out_grads[0].reshape(data.shape[:ax] + data.shape[ax + 1:] + (1,))
+    dx = hot * g                                                    # axis last
+    if ax != data.ndim - 1:
+        perm = list(range(ax)) + [data.ndim - 1] + list(range(ax, data.ndim - 1))
+        dx = dx.transpose(perm)
+    return dx, None
+
+
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
+    """A new last axis of length ``depth``: on_value at each index, off_value elsewhere."""
+    from mxgrad.base import dtype_code
+    _check_array("one_hot", indices, "indices")
+    code = dtype_code(dtype)
+    depth = int(depth)
+    if depth < 0:
+        raise MXNetError(f"one_hot: depth must be non-negative, got {depth}")
+    idx = indices if indices._dtype_code != 2 else indices.astype("float32")
+    res = _ndarray.empty_array(indices.context, indices.shape + (depth,), code)
+    if res.size:
+        from mxgrad._codegen import TYPES
+        k = family_kernel(indices.context, "nn", "one_hot", code,
+                          f"-D IDX_T={TYPES[idx._dtype_code][0]}")
+        k.set_arg_mem(0, res._buffer)
+        k.set_arg_long(1, res._offset)
+        k.set_arg_mem(2, idx._buffer)
+        k.set_arg_long(3, idx._offset)
+        k.set_arg_long(4, res.size)
+        k.set_arg_long(5, depth)
+        ct = {2: 0, 3: 4, 5: 4}.get(code, code)
+        k.set_arg_scalar(6, ct, on_value if ct in (0, 1) else int(on_value))
+        k.set_arg_scalar(7, ct, off_value if ct in (0, 1) else int(off_value))
+        indices.context.state.launch_1d(k, res.size)
+    return res
+
+
+def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sparse_grad=False):
+    """Rows of ``weight`` picked by the integer-valued ``data``: shape data.shape + (output_dim,)."""
+    from mxgrad.ndarray.linalg import dot
+    _check_array("Embedding", data)
+    _check_array("Embedding", weight, "weight")
+    if weight.ndim != 2:
+        raise MXNetError(f"Embedding: weight must be 2-D, got {weight.shape}")
+    if input_dim is not None and weight.shape[0] != input_dim:
+        raise MXNetError(f"Embedding: weight has {weight.shape[0]} rows, input_dim={input_dim}")
+    if output_dim is not None and weight.shape[1] != output_dim:
+        raise MXNetError(f"Embedding: weight has {weight.shape[1]} columns, "
+                         f"output_dim={output_dim}")
+    # one_hot(data) @ weight: a gather as a product, so its gradient (a scatter-add into
+    # the weight) is a product too, and both differentiate again.
+    hot = one_hot(data.reshape((-1,)), weight.shape[0], dtype=weight.dtype)
+    return dot(hot, weight).reshape(data.shape + (weight.shape[1],))
+
+
+# --- losses ------------------------------------------------------------------------------------
+def softmax_cross_entropy(data, label):
+    """Sum over the batch of -log(softmax(data)[label]); shape (1,)."""
+    from mxgrad.ndarray.reduce import sum as reduce_sum
+    _check_array("softmax_cross_entropy", data)
+    _check_array("softmax_cross_entropy", label, "label")
+    if data.ndim != 2 or label.shape != (data.shape[0],):
+        raise MXNetError(f"softmax_cross_entropy: data must be (batch, classes) and label "
+                         f"(batch,), got {data.shape} and {label.shape}")
+    return -reduce_sum(pick(log_softmax(data, axis=-1), label, axis=-1)).reshape((1,))
+
+
+def SoftmaxOutput(data, label, grad_scale=1.0, ignore_label=-1.0, multi_output=False,
+                  use_ignore=False, preserve_shape=False, normalization="null",
+                  out_grad=False, smooth_alpha=0.0):
+    """Softmax forward; backward is (softmax - one_hot(label)) * grad_scale, ignoring the
+    head gradient, as MXNet's output layer does."""
+    _check_array("SoftmaxOutput", data)
+    _check_array("SoftmaxOutput", label, "label")
+    if normalization not in ("null", "batch", "valid"):
+        raise MXNetError(f"SoftmaxOutput: normalization must be null, batch or valid, "
+                         f"got {normalization!r}")
+    if multi_output or preserve_shape or smooth_alpha:
+        raise MXNetError("SoftmaxOutput: multi_output, preserve_shape and smooth_alpha are "
+                         "not supported")
+    x = data.reshape((data.shape[0], -1)) if data.ndim != 2 else data
+    if label.size != x.shape[0]:
+        raise MXNetError(f"SoftmaxOutput: label of shape {label.shape} for data {data.shape}")
+    with _paused():
+        y = softmax(x, axis=-1)
+    y = y.reshape(data.shape) if y.shape != data.shape else y
+    if is_recording():
+        record_op("SoftmaxOutput", (data, label), (y,), _softmax_output_rule,
+                  (float(grad_scale), float(ignore_label), bool(use_ignore), normalization),
+                  replay=lambda d, l: SoftmaxOutput(d, l, grad_scale, ignore_label, False,
+                                                    use_ignore, False, normalization),
+                  attrs={"grad_scale": grad_scale, "normalization": normalization})
+    return y
+
+
+def _softmax_output_rule(saved, inputs, outputs, out_grads):
+    scale, ignore, use_ignore, normalization = saved
+    data, label = inputs
+    y = outputs[0]
+    y2 = y.reshape((y.shape[0], -1))
+    lab = label.reshape((-1,))
+    grad = y2 - one_hot(lab, y2.shape[1], dtype=y.dtype)
+    if use_ignore:
+        keep = (lab != ignore).reshape((-1, 1))
+        grad = grad * keep
+    if normalization == "batch":
+        scale /= y2.shape[0]
+    elif normalization == "valid":
+        valid = float((lab != ignore).asnumpy().sum()) if use_ignore else float(y2.shape[0])
+        scale /= max(valid, 1.0)
+    if scale != 1.0:
+        grad = grad * scale
+    return grad.reshape(data.shape), None
+
+
+def _paused():
+    from mxgrad.autograd import pause
+    return pause(train_mode=None)

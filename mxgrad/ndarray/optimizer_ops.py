@@ -1,0 +1,76 @@
+"""Optimizer update ops (sgd_update, sgd_mom_update, adam_update): one kernel each, in place.
+
+They run outside the tape (an update is not part of the model being differentiated) and,
+like every op, only enqueue: a training loop never waits on them.
+"""
+from mxgrad import _ndarray
+from mxgrad._ndarray import NDArrayBase
+from mxgrad.base import MXNetError
+from mxgrad.ndarray._kernels import family_kernel
+
+__all__ = ["sgd_update", "sgd_mom_update", "adam_update"]
+
+
+def _check(op, arrays):
+    first = arrays[0][1]
+    for name, a in arrays:
+        if not isinstance(a, NDArrayBase):
+            raise MXNetError(f"{op}: {name} must be an NDArray, got {type(a).__name__}")
+        if a.shape != first.shape:
+            raise MXNetError(f"{op}: {name} has shape {a.shape}, weight has {first.shape}")
+        if a.dtype != first.dtype:
+            raise MXNetError(f"{op}: {name} is {a.dtype.__name__}, weight is "
+                             f"{first.dtype.__name__}")
+        if a.context != first.context:
+            raise MXNetError(f"{op}: {name} is on {a.context}, weight on {first.context}")
+    if first._dtype_code not in (0, 1, 2):
+        raise MXNetError(f"{op}: weights must be float16/32/64, got {first.dtype.__name__}")
+
+
+def _launch(op, weight, out, buffers, scalars):
+    """Set (out, weight, grad, *state) buffers then the scalar hyper-parameters, enqueue."""
+    if out is None:
+        out = _ndarray.empty_array(weight.context, weight.shape, weight._dtype_code)
+    else:
+        _ndarray.check_inplace(out)
+    _check(op, [("out", out)] + [("weight", weight)])
+    code = weight._dtype_code
+    k = family_kernel(weight.context, "optimizer", op, code)
+    k.set_arg_mem(0, out._buffer)
+    k.set_arg_long(1, out._offset)
+    i = 2
+    for a in buffers:
+        k.set_arg_mem(i, a._buffer)
+        k.set_arg_long(i + 1, a._offset)
+        i += 2
+    k.set_arg_long(i, weight.size)
+    ct = 0 if code == 2 else code
+    for j, v in enumerate(scalars):
+        k.set_arg_scalar(i + 1 + j, ct, float(v))
+    if weight.size:
+        weight.context.state.launch_1d(k, weight.size)
+    return out
+
+
+def sgd_update(weight, grad, lr, wd=0.0, rescale_grad=1.0, clip_gradient=-1.0,
+               lazy_update=True, out=None):
+    """weight - lr * (clip(rescale_grad * grad) + wd * weight), written to ``out``."""
+    _check("sgd_update", [("weight", weight), ("grad", grad)])
+    return _launch("sgd_update", weight, out, [weight, grad],
+                   [lr, wd, rescale_grad, clip_gradient])
+
+
+def sgd_mom_update(weight, grad, mom, lr, momentum=0.0, wd=0.0, rescale_grad=1.0,
+                   clip_gradient=-1.0, lazy_update=True, out=None):
+    """mom = momentum * mom - lr * (clip(rescale_grad * grad) + wd * weight); weight + mom."""
+    _check("sgd_mom_update", [("weight", weight), ("grad", grad), ("mom", mom)])
+    return _launch("sgd_mom_update", weight, out, [weight, grad, mom],
+                   [lr, wd, rescale_grad, clip_gradient, momentum])
+
+
+def adam_update(weight, grad, mean, var, lr, beta1=0.9, beta2=0.999, epsilon=1e-8, wd=0.0,
+                rescale_grad=1.0, clip_gradient=-1.0, lazy_update=True, out=None):
+    """Adam step without bias correction (MXNet's optimizer folds it into ``lr``)."""
+    _check("adam_update", [("weight", weight), ("grad", grad), ("mean", mean), ("var", var)])
+    return _launch("adam_update", weight, out, [weight, grad, mean, var],
+                   [lr, wd, rescale_grad, clip_gradient, beta1, beta2, epsilon])

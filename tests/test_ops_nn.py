@@ -1,0 +1,177 @@
+"""softmax family, activations, pick/one_hot/Embedding, losses, where/clip."""
+import numpy as np
+import pytest
+
+import mxgrad as mx
+from mxgrad.base import MXNetError
+from gradcheck import check_gradients
+
+rng = np.random.RandomState(7)
+
+
+def np_softmax(x, axis=-1, t=1.0):
+    e = np.exp(x / t - (x / t).max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+@pytest.mark.parametrize("shape,axis", [((2, 5), -1), ((2, 5), 0), ((2, 3, 4), 1), ((7,), 0)])
+@pytest.mark.parametrize("temperature", [None, 2.0])
+def test_softmax_forward(ctx, shape, axis, temperature):
+    x = rng.uniform(-3, 3, shape).astype(np.float32)
+    t = 1.0 if temperature is None else temperature
+    y = mx.nd.softmax(mx.nd.array(x, ctx=ctx), axis=axis, temperature=temperature)
+    np.testing.assert_allclose(y.asnumpy(), np_softmax(x, axis, t), rtol=1e-5, atol=1e-7)
+    ly = mx.nd.log_softmax(mx.nd.array(x, ctx=ctx), axis=axis, temperature=temperature)
+    np.testing.assert_allclose(ly.asnumpy(), np.log(np_softmax(x, axis, t)), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_softmax_matches_mxnet_printed_values(ctx):
+    y = mx.nd.softmax(mx.nd.array([[1, 2, 3]], ctx=ctx), temperature=2)
+    np.testing.assert_allclose(y.asnumpy(), [[0.18632373, 0.3071959, 0.5064804]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: mx.nd.softmax(x, axis=-1),
+    lambda x: mx.nd.softmax(x, axis=0, temperature=3.0),
+    lambda x: mx.nd.log_softmax(x, axis=1),
+    lambda x: mx.nd.log_softmax(x, axis=-1, temperature=0.5),
+])
+def test_softmax_gradients(ctx, fp64, fn):
+    check_gradients(fn, [rng.uniform(-2, 2, (2, 4))], ctx, order=2)
+
+
+ACTS = {
+    "relu": lambda v: np.maximum(v, 0),
+    "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+    "tanh": np.tanh,
+    "softrelu": lambda v: np.log1p(np.exp(v)),
+    "softsign": lambda v: v / (1 + np.abs(v)),
+}
+
+
+@pytest.mark.parametrize("act", sorted(ACTS))
+def test_activation(ctx, fp64, act):
+    x = rng.uniform(-2, 2, (3, 4))
+    x[np.abs(x) < 0.1] = 0.5
+    y = mx.nd.Activation(mx.nd.array(x, ctx=ctx, dtype="float64"), act_type=act)
+    np.testing.assert_allclose(y.asnumpy(), ACTS[act](x), rtol=1e-10)
+    check_gradients(lambda a: mx.nd.Activation(a, act_type=act), [x], ctx, order=2)
+
+
+def test_activation_bad_type(ctx):
+    with pytest.raises(MXNetError, match="act_type"):
+        mx.nd.Activation(mx.nd.ones((2,), ctx=ctx), act_type="swish")
+
+
+@pytest.mark.parametrize("act,expected", [
+    ("leaky", [-0.25, 2.0]), ("elu", [-0.15803012, 2.0]), ("selu", [-1.1113307, 2.101402]),
+    ("gelu", [-0.15865527, 1.9544998]),
+])
+def test_leaky_relu_matches_mxnet(ctx, act, expected):
+    y = mx.nd.LeakyReLU(mx.nd.array([-1, 2], ctx=ctx), act_type=act)
+    np.testing.assert_allclose(y.asnumpy(), expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("act", ["leaky", "elu", "selu", "gelu"])
+def test_leaky_relu_gradients(ctx, fp64, act):
+    x = rng.uniform(-2, 2, (2, 3))
+    x[np.abs(x) < 0.1] = 0.5
+    check_gradients(lambda a: mx.nd.LeakyReLU(a, act_type=act, slope=0.3), [x], ctx, order=2)
+
+
+def test_prelu(ctx, fp64):
+    x = rng.uniform(-2, 2, (2, 3, 2))
+    x[np.abs(x) < 0.1] = 0.5
+    gamma = np.array([0.1, 0.2, 0.3])
+    y = mx.nd.LeakyReLU(mx.nd.array(x, ctx=ctx, dtype="float64"),
+                        mx.nd.array(gamma, ctx=ctx, dtype="float64"), act_type="prelu")
+    g = gamma.reshape(1, 3, 1)
+    np.testing.assert_allclose(y.asnumpy(), np.where(x > 0, x, g * x), rtol=1e-12)
+    check_gradients(lambda a, b: mx.nd.LeakyReLU(a, b, act_type="prelu"), [x, gamma], ctx,
+                    order=2)
+
+
+def test_pick_forward_matches_mxnet(ctx):
+    d = mx.nd.array([[1, 2, 3], [4, 5, 6]], ctx=ctx)
+    np.testing.assert_array_equal(mx.nd.pick(d, mx.nd.array([0, 2], ctx=ctx)).asnumpy(), [1, 6])
+    np.testing.assert_array_equal(mx.nd.pick(d, mx.nd.array([5, -1], ctx=ctx)).asnumpy(), [3, 4])
+    np.testing.assert_array_equal(
+        mx.nd.pick(d, mx.nd.array([5, -1], ctx=ctx), mode="wrap").asnumpy(), [3, 6])
+    k = mx.nd.pick(d, mx.nd.array([0, 1], ctx=ctx), keepdims=True)
+    assert k.shape == (2, 1)
+    np.testing.assert_array_equal(mx.nd.pick(d, mx.nd.array([1, 0, 1], ctx=ctx), axis=0)
+                                  .asnumpy(), [4, 2, 6])
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_pick_gradients(ctx, fp64, axis):
+    x = rng.uniform(-1, 1, (3, 4))
+    n = 4 if axis == 0 else 3
+    L = 3 if axis == 0 else 4
+    idx = mx.nd.array(rng.randint(0, L, n), ctx=ctx, dtype="float64")
+    check_gradients(lambda a: mx.nd.pick(a * a, idx, axis=axis), [x], ctx, order=2)
+
+
+def test_one_hot(ctx):
+    y = mx.nd.one_hot(mx.nd.array([1, 0, 5], ctx=ctx), 3)
+    np.testing.assert_array_equal(y.asnumpy(), [[0, 1, 0], [1, 0, 0], [0, 0, 0]])
+    y = mx.nd.one_hot(mx.nd.array([[2]], ctx=ctx, dtype="int32"), 4, on_value=5,
+                      off_value=-1, dtype="int32")
+    assert y.shape == (1, 1, 4) and y.dtype == np.int32
+    np.testing.assert_array_equal(y.asnumpy(), [[[-1, -1, 5, -1]]])
+
+
+def test_embedding(ctx, fp64):
+    w = np.arange(6, dtype=np.float64).reshape(3, 2)
+    data = mx.nd.array([[0, 2]], ctx=ctx, dtype="float64")
+    y = mx.nd.Embedding(data, mx.nd.array(w, ctx=ctx, dtype="float64"), input_dim=3,
+                        output_dim=2)
+    np.testing.assert_array_equal(y.asnumpy(), [[[0, 1], [4, 5]]])
+    check_gradients(lambda ww: mx.nd.Embedding(data, ww * ww, input_dim=3, output_dim=2),
+                    [w + 1], ctx, order=2)
+
+
+def test_softmax_cross_entropy(ctx, fp64):
+    d = mx.nd.array([[1, 2, 3], [4, 5, 6]], ctx=ctx)
+    y = mx.nd.softmax_cross_entropy(d, mx.nd.array([0, 2], ctx=ctx))
+    assert y.shape == (1,)
+    np.testing.assert_allclose(y.asnumpy(), [2.8152118], rtol=1e-6)
+    label = mx.nd.array([1, 0], ctx=ctx, dtype="float64")
+    check_gradients(lambda a: mx.nd.softmax_cross_entropy(a, label),
+                    [rng.uniform(-1, 1, (2, 3))], ctx, order=2)
+
+
+def test_softmax_output_gradient_ignores_head_grad(ctx):
+    x = mx.nd.array([[1, 2, 3]], ctx=ctx)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.SoftmaxOutput(x, mx.nd.array([1], ctx=ctx))
+    y.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), [[0.09003057, -0.75527155, 0.66524094]],
+                               rtol=1e-6)
+    with mx.autograd.record():
+        y = mx.nd.SoftmaxOutput(x, mx.nd.array([1], ctx=ctx), normalization="batch",
+                                grad_scale=2)
+    y.backward(mx.nd.ones((1, 3), ctx=ctx) * 5)
+    np.testing.assert_allclose(x.grad.asnumpy(), [[0.18006115, -1.5105431, 1.3304819]],
+                               rtol=1e-6)
+
+
+def test_where_and_clip(ctx, fp64):
+    cond = mx.nd.array([1, 0, 1, 0], ctx=ctx, dtype="float64")
+    a = rng.uniform(-1, 1, 4)
+    b = rng.uniform(-1, 1, 4)
+    y = mx.nd.where(cond, mx.nd.array(a, ctx=ctx, dtype="float64"),
+                    mx.nd.array(b, ctx=ctx, dtype="float64"))
+    np.testing.assert_array_equal(y.asnumpy(), np.where([1, 0, 1, 0], a, b))
+    check_gradients(lambda p, q: mx.nd.where(cond, p * p, q * p), [a, b], ctx, order=2)
+    x = mx.nd.array([-2, -1, 0, 1, 2, 3], ctx=ctx)
+    x.attach_grad()
+    with mx.autograd.record():
+        c = mx.nd.clip(x, -1, 2)
+    c.backward()
+    np.testing.assert_array_equal(c.asnumpy(), [-1, -1, 0, 1, 2, 2])
+    np.testing.assert_array_equal(x.grad.asnumpy(), [0, 1, 1, 1, 1, 0])
+    with pytest.raises(MXNetError, match="shape"):
+        mx.nd.where(cond, mx.nd.ones((3,), ctx=ctx, dtype="float64"), cond)
