@@ -42,6 +42,9 @@ cdef class DeviceState:
     cdef readonly bint is_cpu
     cdef readonly bint has_fp64, has_fp16
     cdef list host_refs            # host arrays read by writes still in flight
+    cdef public object pending     # FusionGroup of elementwise ops not yet enqueued, or None
+    cdef object flusher            # runs a FusionGroup (set by mxgrad._ndarray)
+    cdef int flush(self) except -1
     cdef Buffer alloc(self, size_t nbytes)
     cdef int launch(self, Kernel k, size_t n) except -1
     cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1

@@ -274,9 +274,26 @@ cdef class DeviceState:
     cdef Buffer alloc(self, size_t nbytes):
         return self.pool.take(nbytes)
 
+    cdef int flush(self) except -1:
+        """Enqueue the pending fused elementwise ops, if any (before any other command)."""
+        group = self.pending
+        if group is not None:
+            self.pending = None
+            if self.flusher is None:
+                from mxgrad._ndarray import flush_group
+                self.flusher = flush_group
+            self.flusher(group)
+        return 0
+
+    def run_pending(self):
+        """Enqueue the pending fused elementwise ops now (without waiting for them)."""
+        self.flush()
+
     cdef int launch(self, Kernel k, size_t n) except -1:
         """One work-item per element: the global size is rounded up to a multiple of 64 and
         the kernel guards its index, so the runtime may pick any work-group size."""
+        if self.pending is not None:
+            self.flush()
         cdef size_t g = ((n + 63) // 64) * 64
         if g == 0:
             return 0
@@ -286,6 +303,8 @@ cdef class DeviceState:
         return 0
 
     cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1:
+        if self.pending is not None:
+            self.flush()
         cdef cl_int st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, lsize,
                                                    0, NULL, NULL)
         if st != CL_SUCCESS:
@@ -294,6 +313,8 @@ cdef class DeviceState:
 
     cdef int write(self, Buffer b, size_t offset, object arr) except -1:
         """Enqueue a copy of a C-contiguous numpy array into ``b``; returns at once."""
+        if self.pending is not None:
+            self.flush()
         cdef cnp.ndarray a = arr
         cdef size_t nbytes = a.nbytes
         if nbytes == 0:
@@ -307,6 +328,8 @@ cdef class DeviceState:
 
     cdef int read(self, Buffer b, size_t offset, size_t nbytes, void* dst) except -1:
         """Blocking read: waits for every kernel queued before it."""
+        if self.pending is not None:
+            self.flush()
         cdef cl_int st
         if nbytes == 0:
             return 0
@@ -317,6 +340,8 @@ cdef class DeviceState:
         return 0
 
     cdef int copy(self, Buffer src, size_t src_off, Buffer dst, size_t dst_off, size_t nbytes) except -1:
+        if self.pending is not None:
+            self.flush()
         if nbytes == 0:
             return 0
         check(cl.clEnqueueCopyBuffer(self.queue, src.mem, dst.mem, src_off, dst_off, nbytes,
@@ -325,6 +350,8 @@ cdef class DeviceState:
 
     cdef int fill_bytes(self, Buffer b, size_t offset, size_t nbytes, const void* pattern,
                         size_t psize) except -1:
+        if self.pending is not None:
+            self.flush()
         if nbytes == 0:
             return 0
         check(cl.clEnqueueFillBuffer(self.queue, b.mem, pattern, psize, offset, nbytes,
@@ -334,12 +361,15 @@ cdef class DeviceState:
     def finish(self):
         """Wait until every enqueued command has completed."""
         cdef cl_int st
+        self.flush()
         with nogil:
             st = cl.clFinish(self.queue)
         check(st, "clFinish")
         self.host_refs.clear()
 
-    def flush(self):
+    def submit(self):
+        """Enqueue pending work and hand the queue to the device (clFlush), without waiting."""
+        self.flush()
         check(cl.clFlush(self.queue), "clFlush")
 
     def alloc_buffer(self, size_t nbytes):

@@ -113,6 +113,7 @@ def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
     cdef size_t l[3]
     if M == 0 or N == 0 or batch == 0:
         return
+    dev.flush()       # pending fused ops producing A or B run first
     if (dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas():
         memset(&call, 0, sizeof(call))
         call.dtype = dtype

@@ -14,6 +14,8 @@ cdef class NDArrayBase:
     cdef public object _grad     # autograd: gradient buffer from attach_grad, or None
     cdef public str _grad_req    # autograd: 'write', 'add', 'null' (attached) or None
     cdef public bint _in_graph   # autograd: an input of a live recorded op (no in-place writes)
+    cdef object lazy             # FusionGroup computing it (not yet enqueued), or None
+    cdef Py_ssize_t lazy_index   # its op in that group
     cdef object __weakref__
 
 cdef class ElemwiseOp:

@@ -15,6 +15,9 @@ from mxgrad._dtypes cimport (dtype_size, dtype_is_float, FLOAT32, FLOAT64, FLOAT
                              UINT8, INT8)
 from mxgrad._tape cimport is_recording_c, record
 
+import os
+import weakref
+
 import numpy as np
 
 from mxgrad.base import MXNetError, DTYPES
@@ -24,14 +27,15 @@ cnp.import_array()
 DEF MAXD = 32
 
 cdef type array_class = NDArrayBase     # replaced by the public NDArray class
-cdef object kernel_builder = None        # mxgrad.ndarray._kernels.elementwise_kernel
 
 
-def _set_hooks(cls, builder):
-    """Called once by mxgrad.ndarray: the public class and the kernel builder."""
-    global array_class, kernel_builder
+def _set_hooks(cls, source_fn, kernel_fn):
+    """Called once by mxgrad.ndarray: the public class, the fused-kernel source generator
+    and the kernel builder."""
+    global array_class, source_builder, kernel_from_source
     array_class = cls
-    kernel_builder = builder
+    source_builder = source_fn
+    kernel_from_source = kernel_fn
 
 
 cdef inline int compute_code(int code) noexcept:
@@ -69,6 +73,8 @@ def empty_array(ctx, tuple shape, int code):
 
 def view_of(NDArrayBase src, tuple shape, Py_ssize_t offset):
     """An array sharing ``src``'s buffer with another shape and element offset."""
+    if src.lazy is not None:      # a view reads the buffer directly: compute it first
+        src.dev.flush()
     cdef NDArrayBase a = array_class.__new__(array_class)
     cdef Py_ssize_t n = 1
     for s in shape:
@@ -159,6 +165,9 @@ cdef class NDArrayBase:
 
     @property
     def _buffer(self):
+        """The device buffer (pending fused ops computing it are enqueued first)."""
+        if self.lazy is not None:
+            self.dev.flush()
         return self.buf
 
     def _write_numpy(self, arr):
@@ -294,6 +303,12 @@ cdef object _binary(int which, a, b):
     return apply_elemwise(<ElemwiseOp>_operator_ops[which], (a, b), None)
 
 
+include "_fusion.pxi"
+
+# MXGRAD_FUSION=0 runs every elementwise op as its own kernel at once (debugging, timing).
+cdef bint fusion_enabled = os.environ.get("MXGRAD_FUSION", "1") != "0"
+
+
 @cython.boundscheck(False)
 def apply_elemwise(ElemwiseOp op, tuple args, out):
     """Run an elementwise op on arrays and Python scalars, with NumPy broadcasting.
@@ -301,15 +316,11 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
     ``out``: an NDArray to write into (its shape must be the broadcast shape), or None.
     """
     cdef int nin = len(args)
-    cdef int k, j, m, nd = 0, ncd = 0
+    cdef int k, j, m, nd = 0
     cdef NDArrayBase a, first = None, res
     cdef Py_ssize_t oshape[MAXD]
-    cdef Py_ssize_t cd[MAXD]             # collapsed output dims
-    cdef Py_ssize_t strides[8][MAXD]     # per input, per collapsed dim
-    cdef bint full[8][MAXD]              # input k spans output dim j (not broadcast)
-    cdef Py_ssize_t acc, n, dim
+    cdef Py_ssize_t dim
     cdef int code
-    cdef char lay[8]
     if nin > 8 or nin != op.nin:
         raise MXNetError(f"{op.name} takes {op.nin} inputs, got {nin}")
     # --- validate: one dtype, one context, broadcastable shapes -------------------------
@@ -352,88 +363,27 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
                             f"{op.name}: operands could not be broadcast together with shapes "
                             + " ".join(str(y.shape_) for y in args if isinstance(y, NDArrayBase)))
     oshape_t = tuple([oshape[j] for j in range(nd)])
+    cdef Py_ssize_t n = 1
+    for j in range(nd):
+        n *= oshape[j]
+    cdef DeviceState dev = first.dev
     if out is not None:
         res = <NDArrayBase?>out
         check_inplace(res)
         if res.shape_ != oshape_t or res.dtype_code != code or res.ctx_ != first.ctx_:
             raise MXNetError(f"{op.name}: out has shape {res.shape_} {DTYPES[res.dtype_code].name} "
                              f"on {res.ctx_}, expected {oshape_t} {DTYPES[code].name} on {first.ctx_}")
-    # --- collapse dims: drop size-1 output dims, merge neighbours read the same way -----
-    for j in range(nd):
-        if oshape[j] == 1:
-            continue
-        for k in range(nin):
-            x = args[k]
-            if isinstance(x, NDArrayBase):
-                a = <NDArrayBase>x
-                m = j - (nd - len(a.shape_))
-                full[k][ncd] = m >= 0 and a.shape_[m] != 1
-            else:
-                full[k][ncd] = False
-        if ncd > 0:
-            for k in range(nin):
-                if full[k][ncd] != full[k][ncd - 1]:
-                    break
-            else:
-                cd[ncd - 1] *= oshape[j]
-                continue
-        cd[ncd] = oshape[j]
-        ncd += 1
-    n = 1
-    for j in range(ncd):
-        n *= cd[j]
-    for k in range(nin):
-        x = args[k]
-        if not isinstance(x, NDArrayBase):
-            lay[k] = b'k'
-            continue
-        acc = 1
-        m = 0
-        for j in range(ncd - 1, -1, -1):
-            if full[k][j]:
-                strides[k][j] = acc
-                acc *= cd[j]
-                m += 1
-            else:
-                strides[k][j] = 0
-        lay[k] = b'c' if m == ncd else (b's' if m == 0 else b'b')
-    layouts = lay[:nin].decode('ascii')
-    has_b = b'b' in lay[:nin]
-    # --- the kernel variant, built once per context -------------------------------------
-    cdef DeviceState dev = first.dev
-    key = (op.name, code, layouts, ncd if has_b else 0)
-    cdef Kernel kern = dev.kernels.get(key)
-    if kern is None:
-        kern = kernel_builder(first.ctx_, op, code, layouts, ncd if has_b else 0)
-        dev.kernels[key] = kern
-    if out is None:
+        # Writing into an existing buffer (maybe one it reads): run it alone, in order.
+        dev.flush()
+        if n:
+            add_op(dev, first.ctx_, oshape_t, code, n, op.snippet, args, res)
+            dev.flush()
+    else:
         res = new_array(dev, first.ctx_, oshape_t, code)
-    if n == 0:
-        return res
-    # --- arguments, in the order mxgrad/_codegen.py declares them -----------------------
-    cdef unsigned int ai = 3
-    kern.set_mem(0, res.buf)
-    kern.set_long(1, res.offset)
-    kern.set_long(2, n)
-    for k in range(nin):
-        x = args[k]
-        if lay[k] == b'k':
-            kern.set_scalar(ai, compute_code(code), x if dtype_is_float(code) else int(x))
-            ai += 1
-            continue
-        a = <NDArrayBase>x
-        kern.set_mem(ai, a.buf)
-        kern.set_long(ai + 1, a.offset)
-        ai += 2
-        if lay[k] == b'b':
-            for j in range(ncd):
-                kern.set_long(ai, strides[k][j])
-                ai += 1
-    if has_b:
-        for j in range(ncd):
-            kern.set_long(ai, cd[j])
-            ai += 1
-    dev.launch(kern, n)
+        if n:
+            add_op(dev, first.ctx_, oshape_t, code, n, op.snippet, args, res)
+            if not fusion_enabled:
+                dev.flush()
     if is_recording_c() and op.vjp is not None:
         record(op.name, op.vjp, args, (res,), None, True, op, None)
     return res

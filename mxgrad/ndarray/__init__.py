@@ -1,5 +1,6 @@
 """``mx.nd``: NDArray and the functions that make and transform arrays."""
 from mxgrad import _ndarray
+from mxgrad._codegen_fused import fused_source
 from mxgrad.ndarray import _elemwise_table, _elemwise_grads, _kernels
 from mxgrad.ndarray.ndarray import NDArray
 from mxgrad.ndarray.creation import *  # noqa: F401,F403
@@ -9,7 +10,7 @@ from mxgrad.ndarray.nn import *  # noqa: F401,F403
 from mxgrad.ndarray.optimizer_ops import *  # noqa: F401,F403
 
 
-_ndarray._set_hooks(NDArray, _kernels.elementwise_kernel)
+_ndarray._set_hooks(NDArray, fused_source, _kernels.kernel_from_source)
 _elemwise_grads.attach_rules()
 _ndarray._bind_operators([_elemwise_table.OPS[n] for n in _elemwise_table.OPERATOR_ORDER],
                          _elemwise_table.OPS["negative"])

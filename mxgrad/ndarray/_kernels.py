@@ -1,6 +1,6 @@
 """Kernel getters: build a kernel variant once per context (called on cache misses only)."""
 from mxgrad import _programs
-from mxgrad._codegen import TYPES, elementwise_source
+from mxgrad._codegen import TYPES
 from mxgrad._dispatch import Kernel
 from mxgrad.base import MXNetError, DTYPES
 
@@ -11,13 +11,10 @@ def _check_dtype(ctx, code):
         raise MXNetError(f"float64 is not supported on {ctx} ({ctx.device_info.name})")
 
 
-def elementwise_kernel(ctx, op, code, layouts, ndim):
-    """The Kernel of one elementwise variant (see mxgrad/_codegen.py)."""
-    _check_dtype(ctx, code)
-    src = elementwise_source(op.snippet, code, layouts, ndim)
-    prg = _programs.build(ctx.cl_context, ctx.device_info.device, src,
-                          what=f"elementwise {op.name} ({DTYPES[code].name}, {layouts})")
-    return Kernel(prg, "elementwise")
+def kernel_from_source(ctx, source, what, name="fused"):
+    """Kernel ``name`` of a generated source, built (or loaded from the disk cache)."""
+    prg = _programs.build(ctx.cl_context, ctx.device_info.device, source, what=what)
+    return Kernel(prg, name)
 
 
 def family_kernel(ctx, family, name, code, options=""):

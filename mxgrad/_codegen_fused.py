@@ -1,0 +1,85 @@
+"""Generates fused elementwise kernels from kernels_cl/fused.cl (see _fusion.pxi).
+
+A group is a list of nodes ``(snippet, tokens)``: each snippet is an OpenCL expression over
+``x0, x1, ...``, each token names where that operand comes from: ``L<k>`` a realized input
+array (a leaf), ``N<j>`` an earlier node, ``S<k>`` a scalar kernel argument. Leaf layouts:
+'c' same shape as the output, 's' one element, 'b' broadcast (one stride per output dim);
+a trailing 'o' adds an element-offset argument.
+
+Argument order (the one _fusion.pxi sets): n; per leaf its pointer[, offset][, strides];
+per scalar its value (compute type); per stored output its pointer[, offset]; then the
+output dims when any leaf is broadcast.
+"""
+import re
+
+from mxgrad._programs import kernel_source
+
+# storage type, compute type
+TYPES = {
+    0: ("float", "float"),
+    1: ("double", "double"),
+    2: ("half", "float"),
+    3: ("uchar", "int"),
+    4: ("int", "int"),
+    5: ("char", "int"),
+    6: ("long", "long"),
+}
+FLOAT_CODES = (0, 1, 2)
+_OPERAND = re.compile(r"\bx(\d+)\b")
+
+
+def _operand_name(token):
+    kind, k = token[0], token[1:]
+    return {"L": "l", "N": "t", "S": "s"}[kind] + k
+
+
+def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim):
+    """OpenCL source computing every node of a group and storing the requested ones."""
+    storage, compute = TYPES[code]
+    half = code == 2
+    params, loads, body, stores = ["const long n"], [], [], []
+    if ndim:
+        loads.append("long rest = i;")
+        for j in reversed(range(ndim)):
+            loads.append(f"const long c{j} = rest % d{j}; rest /= d{j};")
+    for k, lay in enumerate(leaf_layouts):
+        params.append(f"__global const {storage}* p{k}")
+        base = "0"
+        if lay.endswith("o"):
+            params.append(f"const long o{k}")
+            base = f"o{k}"
+        if lay[0] == "c":
+            idx = f"{base} + i"
+        elif lay[0] == "s":
+            idx = base
+        else:
+            params.extend(f"const long s{k}_{j}" for j in range(ndim))
+            idx = base + "".join(f" + c{j} * s{k}_{j}" for j in range(ndim))
+        load = f"vload_half({idx}, p{k})" if half else f"(CT)p{k}[{idx}]"
+        loads.append(f"const CT l{k} = {load};")
+    params.extend(f"const CT s{k}" for k in range(n_scalars))
+    for j, (snippet, tokens) in enumerate(nodes):
+        names = [_operand_name(t) for t in tokens]
+        expr = _OPERAND.sub(lambda m: names[int(m.group(1))], snippet)
+        body.append(f"const CT t{j} = (CT)({expr});")
+    for j, has_offset in out_layouts:
+        params.append(f"__global {storage}* q{j}")
+        idx = "i"
+        if has_offset:
+            params.append(f"const long r{j}")
+            idx = f"r{j} + i"
+        stores.append(f"vstore_half(t{j}, {idx}, q{j});" if half else f"q{j}[{idx}] = (T)t{j};")
+    if ndim:
+        params.extend(f"const long d{j}" for j in range(ndim))
+    defines = [
+        "#pragma OPENCL EXTENSION cl_khr_fp64 : enable" if code == 1 else "",
+        f"#define T {storage}",
+        f"#define CT {compute}",
+        f"#define FT {'double' if code == 1 else 'float'}",
+        f"#define CT_IS_FLOAT {int(code in FLOAT_CODES)}",
+        "#define PARAMS " + ", ".join(params),
+        "#define LOAD_INPUTS " + " ".join(loads),
+        "#define COMPUTE " + " ".join(body),
+        "#define STORE_OUTPUTS " + " ".join(stores),
+    ]
+    return "\n".join(defines) + "\n" + kernel_source("fused")

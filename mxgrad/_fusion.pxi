@@ -1,0 +1,214 @@
+"""Lazy fusion of elementwise ops into one generated kernel.
+
+Elementwise ops of one shape and dtype issued back to back on a context are not enqueued
+one by one: each becomes a node of the context's pending ``FusionGroup`` (its output buffer
+is taken from the pool at once, so the array is a normal NDArray). The group runs as one
+kernel when anything else is enqueued on the context (another op, a copy, a host read,
+``waitall``), when an op of another shape or dtype arrives, or when the kernel's argument
+space is full. Intermediates whose NDArray died before that are never written to memory.
+
+MXNet's eager semantics hold: every check runs at the call; the queue is in order and the
+group always runs before any later command of the context, so what any command sees is
+exactly what eager execution would have produced.
+"""
+# Included by _ndarray.pyx (the elementwise dispatch hands its ops to add_op).
+cdef object source_builder = None     # mxgrad._codegen.fused_source
+cdef object kernel_from_source = None  # (ctx, source, what) -> Kernel
+
+
+cdef class FusionGroup:
+    """The pending elementwise ops of one context (one output shape and dtype)."""
+    cdef readonly tuple shape      # output shape shared by every op of the group
+    cdef readonly int code         # dtype code shared by every op
+    cdef Py_ssize_t n              # elements per output
+    cdef object ctx                # the Context
+    cdef DeviceState dev
+    cdef list leaves               # realized input arrays (held: their buffers stay put)
+    cdef dict leaf_index           # id(array) -> position in leaves
+    cdef list scalars              # Python scalars, passed as kernel arguments
+    cdef list nodes                # (snippet, argument tokens) per op, in order
+    cdef list outputs              # output Buffer per op
+    cdef list out_offsets          # element offset of each output in its buffer
+    cdef list out_refs             # weak reference to each op's NDArray
+    cdef list key                  # structural description, the kernel cache key
+    cdef Py_ssize_t param_bytes    # kernel argument bytes used so far
+
+    def __cinit__(self, DeviceState dev, ctx, tuple shape, int code, Py_ssize_t n):
+        self.dev = dev
+        self.ctx = ctx
+        self.shape = shape
+        self.code = code
+        self.n = n
+        self.leaves = []
+        self.leaf_index = {}
+        self.scalars = []
+        self.nodes = []
+        self.outputs = []
+        self.out_offsets = []
+        self.out_refs = []
+        self.key = []
+        self.param_bytes = 16
+
+    def __len__(self):
+        return len(self.nodes)
+
+    cdef int node_for(self, object arr) except -2:
+        """The node computing ``arr`` in this group, or -1."""
+        cdef NDArrayBase a = <NDArrayBase>arr
+        if a.lazy is self:
+            return a.lazy_index
+        return -1
+
+    cdef str leaf_token(self, object arr):
+        """Token of a realized input (added as a leaf on first use)."""
+        cdef NDArrayBase a = <NDArrayBase>arr
+        cdef Py_ssize_t k
+        key = id(a)
+        idx = self.leaf_index.get(key)
+        if idx is None:
+            idx = len(self.leaves)
+            self.leaf_index[key] = idx
+            self.leaves.append(a)
+            self.param_bytes += 16 + (8 * len(self.shape) if a.shape_ != self.shape
+                                      and a.size_ != 1 else 0)
+        return f"L{idx}"
+
+
+cdef Py_ssize_t PARAM_LIMIT = 1024 - 128   # bytes of kernel arguments a group may use
+cdef Py_ssize_t NODE_LIMIT = 192           # ops per generated kernel
+
+
+def set_limits(Py_ssize_t param_bytes, Py_ssize_t nodes):
+    """Kernel-size limits (from the device's CL_DEVICE_MAX_PARAMETER_SIZE)."""
+    global PARAM_LIMIT, NODE_LIMIT
+    PARAM_LIMIT = param_bytes
+    NODE_LIMIT = nodes
+
+
+cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_t n,
+                   str snippet, tuple args, NDArrayBase res):
+    """Append one elementwise op writing ``res`` to the pending group."""
+    cdef FusionGroup g = <FusionGroup>dev.pending
+    cdef NDArrayBase a
+    cdef int k
+    if g is not None and (g.code != code or g.shape != shape
+                          or g.param_bytes + 16 + 16 * len(args) > PARAM_LIMIT
+                          or len(g.nodes) >= NODE_LIMIT):
+        dev.flush()
+        g = None
+    # An input pending in this group is read from its node; any other pending input (it
+    # is broadcast, so its node cannot feed this one element by element) is run first.
+    for x in args:
+        if isinstance(x, NDArrayBase):
+            a = <NDArrayBase>x
+            if a.lazy is not None and (a.lazy is not g or a.shape_ != shape):
+                dev.flush()
+                g = None
+                break
+    if g is None:
+        g = FusionGroup(dev, ctx, shape, code, n)
+        dev.pending = g
+    tokens = []
+    for x in args:
+        if isinstance(x, NDArrayBase):
+            k = g.node_for(x)
+            tokens.append(f"N{k}" if k >= 0 else g.leaf_token(x))
+        else:
+            tokens.append(f"S{len(g.scalars)}")
+            g.scalars.append(x)
+            g.param_bytes += 8
+    cdef Py_ssize_t idx = len(g.nodes)
+    g.nodes.append((snippet, tuple(tokens)))
+    g.outputs.append(res.buf)
+    g.out_offsets.append(res.offset)
+    g.out_refs.append(weakref.ref(res))
+    g.key.append(snippet)
+    g.key.append("(" + ",".join(tokens) + ")")
+    g.param_bytes += 16 if res.offset else 8
+    res.lazy = g
+    res.lazy_index = idx
+    return g
+
+
+cdef str leaf_layout(NDArrayBase a, tuple shape, list strides_out):
+    """'c' same shape, 's' one element, 'b' broadcast (strides over ``shape`` appended)."""
+    if a.shape_ == shape:
+        return "c"
+    if a.size_ == 1:
+        return "s"
+    cdef Py_ssize_t nd = len(shape), m = nd - len(a.shape_), j, acc = 1
+    cdef list st = [0] * nd
+    for j in range(nd - 1, -1, -1):
+        if j >= m and a.shape_[j - m] != 1:
+            st[j] = acc
+            acc *= a.shape_[j - m]
+    strides_out.append(st)
+    return "b"
+
+
+def flush_group(FusionGroup g):
+    """Run a group: one kernel computing every op, storing the outputs still referenced."""
+    cdef DeviceState dev = g.dev
+    cdef NDArrayBase a
+    cdef Kernel kern
+    cdef Py_ssize_t i, j
+    alive = []
+    stored = []
+    for i in range(len(g.nodes)):
+        arr = g.out_refs[i]()
+        if arr is not None:
+            alive.append(arr)
+            stored.append(i)
+    if not stored:
+        return           # nothing anyone can see: the work is dropped
+    layouts = []
+    strides = []
+    for a in g.leaves:
+        lay = leaf_layout(a, g.shape, strides)
+        layouts.append(lay + ("o" if a.offset else ""))
+    has_b = bool(strides)
+    out_layouts = tuple([(i, bool(g.out_offsets[i])) for i in stored])
+    key = ("fused", g.code, "".join(g.key), tuple(layouts), out_layouts,
+           len(g.shape) if has_b else 0)
+    kern = dev.kernels.get(key)
+    if kern is None:
+        src = source_builder(g.code, g.nodes, layouts, len(g.scalars), out_layouts,
+                             len(g.shape) if has_b else 0)
+        kern = kernel_from_source(g.ctx, src, f"fused elementwise group of {len(g.nodes)} ops")
+        dev.kernels[key] = kern
+    # Arguments in the order _codegen.fused_source declares them.
+    cdef unsigned int ai = 0
+    cdef int scalar_code = compute_code(g.code)
+    kern.set_long(ai, g.n)
+    ai += 1
+    cdef Py_ssize_t b = 0
+    for i in range(len(g.leaves)):
+        a = <NDArrayBase>g.leaves[i]
+        kern.set_mem(ai, a.buf)
+        ai += 1
+        if a.offset:
+            kern.set_long(ai, a.offset)
+            ai += 1
+        if layouts[i][0] == "b":
+            for s in strides[b]:
+                kern.set_long(ai, s)
+                ai += 1
+            b += 1
+    for x in g.scalars:
+        kern.set_scalar(ai, scalar_code, x if scalar_code <= 1 else int(x))
+        ai += 1
+    for i in stored:
+        kern.set_mem(ai, <Buffer>g.outputs[i])
+        ai += 1
+        if g.out_offsets[i]:
+            kern.set_long(ai, g.out_offsets[i])
+            ai += 1
+    if has_b:
+        for d in g.shape:
+            kern.set_long(ai, d)
+            ai += 1
+    dev.launch(kern, g.n)
+    for arr in alive:
+        (<NDArrayBase>arr).lazy = None
+
+
