@@ -1,8 +1,9 @@
 """Generates fused elementwise kernels from kernels_cl/fused.cl (see _fusion.pxi).
 
 A group is a list of nodes ``(snippet, tokens)``: each snippet is an OpenCL expression over
-``x0, x1, ...``, each token names where that operand comes from: ``L<k>`` a realized input
-array (a leaf), ``N<j>`` an earlier node, ``S<k>`` a scalar kernel argument. Leaf layouts:
+``x0, x1, ...``, each token (an int) names where that operand comes from: ``j >= 0`` an
+earlier node, ``-1 - k`` the realized input array (leaf) k, ``SCALAR_TOKEN + k`` the
+scalar kernel argument k. Leaf layouts:
 'c' same shape as the output, 's' one element, 'b' broadcast (one stride per output dim);
 a trailing 'o' adds an element-offset argument.
 
@@ -26,11 +27,13 @@ TYPES = {
 }
 FLOAT_CODES = (0, 1, 2)
 _OPERAND = re.compile(r"\bx(\d+)\b")
+SCALAR_TOKEN = 1 << 20      # as in _fusion.pxi
 
 
 def _operand_name(token):
-    kind, k = token[0], token[1:]
-    return {"L": "l", "N": "t", "S": "s"}[kind] + k
+    if token >= SCALAR_TOKEN:
+        return f"s{token - SCALAR_TOKEN}"
+    return f"t{token}" if token >= 0 else f"l{-1 - token}"
 
 
 def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim):

@@ -59,8 +59,8 @@ cdef class FusionGroup:
             return a.lazy_index
         return -1
 
-    cdef str leaf_token(self, object arr):
-        """Token of a realized input (added as a leaf on first use)."""
+    cdef int leaf_token(self, object arr) except 1:
+        """Token of a realized input (added as a leaf on first use): -1 - its index."""
         cdef NDArrayBase a = <NDArrayBase>arr
         cdef Py_ssize_t k
         key = id(a)
@@ -71,8 +71,11 @@ cdef class FusionGroup:
             self.leaves.append(a)
             self.param_bytes += 16 + (8 * len(self.shape) if a.shape_ != self.shape
                                       and a.size_ != 1 else 0)
-        return f"L{idx}"
+        return -1 - <int>idx
 
+
+cdef enum:
+    SCALAR_TOKEN = 1 << 20      # operand tokens at or above this name scalar arguments
 
 cdef Py_ssize_t PARAM_LIMIT = 1024 - 128   # bytes of kernel arguments a group may use
 cdef Py_ssize_t NODE_LIMIT = 192           # ops per generated kernel
@@ -108,22 +111,25 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
     if g is None:
         g = FusionGroup(dev, ctx, shape, code, n)
         dev.pending = g
-    tokens = []
+    # Operand tokens (ints, cheap to hash): node j -> j, leaf k -> -1 - k,
+    # scalar k -> SCALAR_TOKEN + k.
+    cdef list tokens = []
     for x in args:
         if isinstance(x, NDArrayBase):
             k = g.node_for(x)
-            tokens.append(f"N{k}" if k >= 0 else g.leaf_token(x))
+            tokens.append(k if k >= 0 else g.leaf_token(x))
         else:
-            tokens.append(f"S{len(g.scalars)}")
+            tokens.append(SCALAR_TOKEN + len(g.scalars))
             g.scalars.append(x)
             g.param_bytes += 8
     cdef Py_ssize_t idx = len(g.nodes)
-    g.nodes.append((snippet, tuple(tokens)))
+    cdef tuple toks = tuple(tokens)
+    g.nodes.append((snippet, toks))
     g.outputs.append(res.buf)
     g.out_offsets.append(res.offset)
     g.out_refs.append(weakref.ref(res))
     g.key.append(snippet)
-    g.key.append("(" + ",".join(tokens) + ")")
+    g.key.append(toks)
     g.param_bytes += 16 if res.offset else 8
     res.lazy = g
     res.lazy_index = idx
@@ -168,7 +174,7 @@ def flush_group(FusionGroup g):
         layouts.append(lay + ("o" if a.offset else ""))
     has_b = bool(strides)
     out_layouts = tuple([(i, bool(g.out_offsets[i])) for i in stored])
-    key = ("fused", g.code, "".join(g.key), tuple(layouts), out_layouts,
+    key = ("fused", g.code, tuple(g.key), tuple(layouts), out_layouts,
            len(g.shape) if has_b else 0)
     kern = dev.kernels.get(key)
     if kern is None:

@@ -334,7 +334,7 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
                 if a.dtype_code != first.dtype_code:
                     raise MXNetError(f"{op.name}: dtype mismatch, {DTYPES[first.dtype_code].name} "
                                      f"vs {DTYPES[a.dtype_code].name}")
-                if a.ctx_ is not first.ctx_ and a.ctx_ != first.ctx_:
+                if a.dev is not first.dev:
                     raise MXNetError(f"{op.name}: arrays are on different contexts, "
                                      f"{first.ctx_} and {a.ctx_}")
             if len(a.shape_) > nd:
@@ -370,7 +370,7 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
     if out is not None:
         res = <NDArrayBase?>out
         check_inplace(res)
-        if res.shape_ != oshape_t or res.dtype_code != code or res.ctx_ != first.ctx_:
+        if res.shape_ != oshape_t or res.dtype_code != code or res.dev is not first.dev:
             raise MXNetError(f"{op.name}: out has shape {res.shape_} {DTYPES[res.dtype_code].name} "
                              f"on {res.ctx_}, expected {oshape_t} {DTYPES[code].name} on {first.ctx_}")
         # Writing into an existing buffer (maybe one it reads): run it alone, in order.

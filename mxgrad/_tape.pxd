@@ -9,7 +9,7 @@ cdef class Node:
     cdef object rule             # rule(saved, inputs, outputs, out_grads) -> grads per input
     cdef readonly tuple inputs   # op inputs (NDArrays and scalars); None once freed
     cdef tuple out_refs          # weak references to the outputs
-    cdef tuple out_meta          # (shape, dtype code, ctx) per output, for zero gradients
+    cdef tuple out_meta          # (shape, dtype code, ctx) per output of a multi-output op
     cdef readonly object saved   # whatever the rule needs beyond inputs and outputs
     cdef readonly object replay  # replay(*inputs) recomputes the outputs (get_symbol's eval)
     cdef readonly dict attrs     # op attributes, for get_symbol's JSON

@@ -137,7 +137,8 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     node.replay = replay
     node.attrs = attrs
     node.out_refs = tuple([weakref.ref(o) for o in outputs])
-    node.out_meta = tuple([(o.shape, o._dtype_code, o.context) for o in outputs])
+    if len(outputs) > 1:    # a single output only gets a gradient while it is alive
+        node.out_meta = tuple([(o.shape, o._dtype_code, o.context) for o in outputs])
     for x in inputs:
         if isinstance(x, NDArrayBase):
             x._in_graph = True
@@ -233,7 +234,7 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
     reached_vars = {}                 # backward(): id -> every variable the graph reaches
     reached = False
     for node in order:
-        node.out_grads = [None] * len(node.out_meta)
+        node.out_grads = [None] * len(node.out_refs)
         for x in node.inputs:
             if not isinstance(x, NDArrayBase):
                 continue

@@ -6,7 +6,7 @@ each input's shape), so rules are written as if shapes matched.
 """
 import math
 
-from mxgrad._ndarray import NDArrayBase
+from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad.ndarray._elemwise_table import OPS
 
 _LN2 = math.log(2.0)
@@ -43,6 +43,18 @@ def _no_gradient(saved, inputs, outputs, out_grads):
     return (None,) * len(inputs)
 
 
+# The gradients of the common activations as single elementwise ops (one fused node in the
+# backward pass instead of three), each with its own rule so it differentiates again.
+# Inputs: (g, y) with y the activation's output, or (g, x) for relu.
+tanh_grad = ElemwiseOp("_backward_tanh", "(x0 * ((CT)1 - x1 * x1))", 2)
+sigmoid_grad = ElemwiseOp("_backward_sigmoid", "(x0 * x1 * ((CT)1 - x1))", 2)
+relu_grad = ElemwiseOp("_backward_relu", "(x1 > 0 ? x0 : (CT)0)", 2)
+tanh_grad.vjp = lambda saved, inputs, outputs, h: (
+    tanh_grad(h[0], inputs[1]), h[0] * inputs[0] * inputs[1] * -2)
+sigmoid_grad.vjp = lambda saved, inputs, outputs, h: (
+    sigmoid_grad(h[0], inputs[1]), h[0] * inputs[0] * (1 - 2 * inputs[1]))
+relu_grad.vjp = lambda saved, inputs, outputs, h: (relu_grad(h[0], inputs[1]), None)
+
 sqrt, cos, sin, cosh, sinh, sign, floor, rsqrt, square, absolute = (
     OPS["sqrt"], OPS["cos"], OPS["sin"], OPS["cosh"], OPS["sinh"], OPS["sign"], OPS["floor"],
     OPS["rsqrt"], OPS["square"], OPS["abs"])
@@ -76,12 +88,12 @@ RULES = {
     "arctan": _unary(lambda x, y, g: g / (1 + x * x)),
     "sinh": _unary(lambda x, y, g: g * cosh(x)),
     "cosh": _unary(lambda x, y, g: g * sinh(x)),
-    "tanh": _unary(lambda x, y, g: g * (1 - y * y)),
+    "tanh": _unary(lambda x, y, g: tanh_grad(g, y)),
     "arcsinh": _unary(lambda x, y, g: g * rsqrt(x * x + 1)),
     "arccosh": _unary(lambda x, y, g: g * rsqrt(x * x - 1)),
     "arctanh": _unary(lambda x, y, g: g / (1 - x * x)),
-    "sigmoid": _unary(lambda x, y, g: g * y * (1 - y)),
-    "relu": _unary(lambda x, y, g: g * (x > 0)),
+    "sigmoid": _unary(lambda x, y, g: sigmoid_grad(g, y)),
+    "relu": _unary(lambda x, y, g: relu_grad(g, x)),
     "softsign": _unary(lambda x, y, g: g / square(1 + absolute(x))),
     "reciprocal": _unary(lambda x, y, g: -g * y * y),
     "log1p": _unary(lambda x, y, g: g / (1 + x)),
