@@ -8,21 +8,9 @@
  *   LOAD_INPUTS    statements loading the inputs l0, l1, ... for element i
  *   COMPUTE        statements `const CT t<j> = <op snippet>;`, one per op
  *   STORE_OUTPUTS  statements writing the stored t<j> (vstore_half for half storage)
+ * The snippet helpers (mx_mod, ...) come from the part of elementwise.cl before its kernel.
  * The host rounds the global size up, hence the guard.
  */
-
-/* Python-style modulo: the result takes the sign of the divisor, 0 when dividing by 0. */
-inline CT mx_mod(CT a, CT b)
-{
-    if (b == 0) return 0;
-#if CT_IS_FLOAT
-    CT r = fmod(a, b);
-#else
-    CT r = a % b;
-#endif
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-}
 
 __kernel void fused(PARAMS)
 {
