@@ -1,0 +1,144 @@
+"""Normalisation and Dropout, composed of differentiable ops (so every order of gradient works).
+
+BatchNorm follows MXNet: batch statistics in train mode, moving statistics in predict mode
+or with use_global_stats, and the moving statistics updated when the backward pass reaches
+the layer (as MXNet's BatchNorm does), outside the tape.
+"""
+from mxgrad._ndarray import NDArrayBase
+from mxgrad._tape import is_recording, is_training, record_op
+from mxgrad.base import MXNetError
+from mxgrad.ndarray._elemwise_table import OPS
+
+__all__ = ["BatchNorm", "LayerNorm", "InstanceNorm", "Dropout"]
+
+
+def _reduce():
+    from mxgrad.ndarray import reduce
+    return reduce
+
+
+def _channel_shape(ndim, axis, size):
+    shape = [1] * ndim
+    shape[axis] = size
+    return tuple(shape)
+
+
+def _check(op, data, **params):
+    if not isinstance(data, NDArrayBase):
+        raise MXNetError(f"{op}: data must be an NDArray, got {type(data).__name__}")
+    for name, p in params.items():
+        if not isinstance(p, NDArrayBase):
+            raise MXNetError(f"{op}: {name} must be an NDArray, got {type(p).__name__}")
+
+
+def _normalize(x, mean, var, eps, gamma, beta):
+    return (x - mean) * OPS["rsqrt"](var + eps) * gamma + beta
+
+
+def BatchNorm(data, gamma, beta, moving_mean, moving_var, eps=1e-3, momentum=0.9,
+              fix_gamma=True, use_global_stats=False, output_mean_var=False, axis=1,
+              cudnn_off=False, min_calib_range=None, max_calib_range=None):
+    """Batch normalisation over every axis but ``axis``; see the module docstring."""
+    _check("BatchNorm", data, gamma=gamma, beta=beta, moving_mean=moving_mean,
+           moving_var=moving_var)
+    if not -data.ndim <= axis < data.ndim:
+        raise MXNetError(f"BatchNorm: axis {axis} is out of range for {data.ndim}-D data")
+    ax = axis % data.ndim
+    C = data.shape[ax]
+    for name, p in (("gamma", gamma), ("beta", beta), ("moving_mean", moving_mean),
+                    ("moving_var", moving_var)):
+        if p.shape != (C,):
+            raise MXNetError(f"BatchNorm: {name} must have shape ({C},), got {p.shape}")
+    cshape = _channel_shape(data.ndim, ax, C)
+    g = gamma.reshape(cshape)
+    if fix_gamma:
+        g = g * 0 + 1        # gamma acts as 1 and gets a zero gradient, as in MXNet
+    b = beta.reshape(cshape)
+    reduce_axes = tuple(i for i in range(data.ndim) if i != ax)
+    use_batch = is_training() and not use_global_stats
+    if use_batch:
+        r = _reduce()
+        mean = r.mean(data, axis=reduce_axes, keepdims=True)
+        centered = data - mean
+        var = r.mean(centered * centered, axis=reduce_axes, keepdims=True)
+    else:
+        mean = moving_mean.reshape(cshape)
+        var = moving_var.reshape(cshape)
+    out = _normalize(data, mean, var, eps, g, b)
+    if use_batch and is_recording():
+        # An identity node whose rule, run by backward, updates the moving statistics.
+        res = out.detach()
+        stats = (mean.detach().reshape((C,)), var.detach().reshape((C,)))
+        record_op("BatchNorm", (out,), (res,), _update_moving_stats,
+                  (stats, moving_mean, moving_var, float(momentum)))
+        out = res
+    if output_mean_var:
+        return [out, mean.reshape((C,)), OPS["rsqrt"](var + eps).reshape((C,))]
+    return out
+
+
+def _update_moving_stats(saved, inputs, outputs, out_grads):
+    (mean, var), moving_mean, moving_var, momentum = saved
+    from mxgrad.autograd import pause
+    with pause(train_mode=None):
+        moving_mean._copy_from(moving_mean * momentum + mean * (1 - momentum))
+        moving_var._copy_from(moving_var * momentum + var * (1 - momentum))
+    return (out_grads[0],)
+
+
+def LayerNorm(data, gamma, beta, axis=-1, eps=1e-5, output_mean_var=False):
+    """Normalise over ``axis`` for each position of the other axes, then scale and shift."""
+    _check("LayerNorm", data, gamma=gamma, beta=beta)
+    if not -data.ndim <= axis < data.ndim:
+        raise MXNetError(f"LayerNorm: axis {axis} is out of range for {data.ndim}-D data")
+    ax = axis % data.ndim
+    C = data.shape[ax]
+    if gamma.shape != (C,) or beta.shape != (C,):
+        raise MXNetError(f"LayerNorm: gamma and beta must have shape ({C},), got "
+                         f"{gamma.shape} and {beta.shape}")
+    r = _reduce()
+    mean = r.mean(data, axis=ax, keepdims=True)
+    centered = data - mean
+    var = r.mean(centered * centered, axis=ax, keepdims=True)
+    cshape = _channel_shape(data.ndim, ax, C)
+    out = _normalize(data, mean, var, eps, gamma.reshape(cshape), beta.reshape(cshape))
+    if output_mean_var:
+        return [out, mean, OPS["sqrt"](var + eps)]
+    return out
+
+
+def InstanceNorm(data, gamma, beta, eps=1e-3):
+    """Normalise each (sample, channel) over its spatial axes, then scale and shift."""
+    _check("InstanceNorm", data, gamma=gamma, beta=beta)
+    if data.ndim < 3:
+        raise MXNetError(f"InstanceNorm: data must be at least 3-D (N, C, ...), got "
+                         f"{data.shape}")
+    C = data.shape[1]
+    if gamma.shape != (C,) or beta.shape != (C,):
+        raise MXNetError(f"InstanceNorm: gamma and beta must have shape ({C},), got "
+                         f"{gamma.shape} and {beta.shape}")
+    r = _reduce()
+    axes = tuple(range(2, data.ndim))
+    mean = r.mean(data, axis=axes, keepdims=True)
+    centered = data - mean
+    var = r.mean(centered * centered, axis=axes, keepdims=True)
+    cshape = _channel_shape(data.ndim, 1, C)
+    return _normalize(data, mean, var, eps, gamma.reshape(cshape), beta.reshape(cshape))
+
+
+def Dropout(data, p=0.5, mode="training", axes=(), cudnn_off=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p), in train mode
+    (or always with mode='always'); identity otherwise. ``axes`` share one mask value along
+    those axes. The gradient uses the same mask."""
+    _check("Dropout", data)
+    if mode not in ("training", "always"):
+        raise MXNetError(f"Dropout: mode must be 'training' or 'always', got {mode!r}")
+    if not 0 <= p < 1:
+        raise MXNetError(f"Dropout: p must be in [0, 1), got {p}")
+    if p == 0 or (mode == "training" and not is_training()):
+        return data
+    mask_shape = tuple(1 if i in {a % data.ndim for a in axes} else d
+                       for i, d in enumerate(data.shape))
+    from mxgrad.ndarray import random
+    keep = random.uniform(0, 1, shape=mask_shape, ctx=data.context, dtype=data.dtype) >= p
+    return data * (keep * (1.0 / (1.0 - p)))
