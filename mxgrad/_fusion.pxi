@@ -29,7 +29,7 @@ cdef class FusionGroup:
     cdef list nodes                # (snippet, argument tokens) per op, in order
     cdef list outputs              # output Buffer per op
     cdef list out_offsets          # element offset of each output in its buffer
-    cdef list out_refs             # weak reference to each op's NDArray
+    cdef readonly bint flushed     # enqueued already: its arrays are plain arrays now
     cdef list key                  # structural description, the kernel cache key
     cdef Py_ssize_t param_bytes    # kernel argument bytes used so far
 
@@ -45,7 +45,6 @@ cdef class FusionGroup:
         self.nodes = []
         self.outputs = []
         self.out_offsets = []
-        self.out_refs = []
         self.key = []
         self.param_bytes = 16
 
@@ -104,7 +103,7 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
     for x in args:
         if isinstance(x, NDArrayBase):
             a = <NDArrayBase>x
-            if a.lazy is not None and (a.lazy is not g or a.shape_ != shape):
+            if is_pending(a) and (a.lazy is not g or a.shape_ != shape):
                 dev.flush()
                 g = None
                 break
@@ -127,7 +126,6 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
     g.nodes.append((snippet, toks))
     g.outputs.append(res.buf)
     g.out_offsets.append(res.offset)
-    g.out_refs.append(weakref.ref(res))
     g.key.append(snippet)
     g.key.append(toks)
     g.param_bytes += 16 if res.offset else 8
@@ -152,19 +150,33 @@ cdef str leaf_layout(NDArrayBase a, tuple shape, list strides_out):
     return "b"
 
 
+cdef inline bint is_pending(NDArrayBase a):
+    """Whether ``a`` is computed by a fused group that has not been enqueued yet."""
+    return a.lazy is not None and not (<FusionGroup>a.lazy).flushed
+
+
 def flush_group(FusionGroup g):
     """Run a group: one kernel computing every op, storing the outputs still referenced."""
+    try:
+        run_group(g)
+    finally:
+        g.flushed = True
+        g.leaves = g.scalars = g.nodes = g.outputs = g.out_offsets = None
+
+
+cdef run_group(FusionGroup g):
     cdef DeviceState dev = g.dev
     cdef NDArrayBase a
     cdef Kernel kern
     cdef Py_ssize_t i, j
-    alive = []
+    # An output is needed when something besides this group holds its buffer (its array,
+    # a view of it, or a tape node's saved alias); the others are never written.
     stored = []
     for i in range(len(g.nodes)):
-        arr = g.out_refs[i]()
-        if arr is not None:
-            alive.append(arr)
+        buf = g.outputs[i]
+        if Py_REFCNT(buf) > 2:       # the list's reference and ``buf``
             stored.append(i)
+    del buf
     if not stored:
         return           # nothing anyone can see: the work is dropped
     layouts = []
@@ -214,7 +226,5 @@ def flush_group(FusionGroup g):
             kern.set_long(ai, d)
             ai += 1
     dev.launch(kern, g.n)
-    for arr in alive:
-        (<NDArrayBase>arr).lazy = None
 
 

@@ -7,6 +7,7 @@ dims, look the kernel variant up, set its arguments and enqueue, all without Pyt
 work beyond the call itself.
 """
 cimport cython
+from cpython.ref cimport Py_REFCNT
 from libc.stdint cimport intptr_t
 cimport numpy as cnp
 
@@ -27,6 +28,8 @@ cnp.import_array()
 DEF MAXD = 32
 
 cdef type array_class = NDArrayBase     # replaced by the public NDArray class
+
+include "_fusion.pxi"
 
 
 def _set_hooks(cls, source_fn, kernel_fn):
@@ -73,7 +76,7 @@ def empty_array(ctx, tuple shape, int code):
 
 def view_of(NDArrayBase src, tuple shape, Py_ssize_t offset):
     """An array sharing ``src``'s buffer with another shape and element offset."""
-    if src.lazy is not None:      # a view reads the buffer directly: compute it first
+    if is_pending(src):           # a view reads the buffer directly: compute it first
         src.dev.flush()
     cdef NDArrayBase a = array_class.__new__(array_class)
     cdef Py_ssize_t n = 1
@@ -166,7 +169,7 @@ cdef class NDArrayBase:
     @property
     def _buffer(self):
         """The device buffer (pending fused ops computing it are enqueued first)."""
-        if self.lazy is not None:
+        if is_pending(self):
             self.dev.flush()
         return self.buf
 
@@ -302,8 +305,6 @@ cdef object _binary(int which, a, b):
             return NotImplemented
     return apply_elemwise(<ElemwiseOp>_operator_ops[which], (a, b), None)
 
-
-include "_fusion.pxi"
 
 # MXGRAD_FUSION=0 runs every elementwise op as its own kernel at once (debugging, timing).
 cdef bint fusion_enabled = os.environ.get("MXGRAD_FUSION", "1") != "0"
