@@ -23,5 +23,7 @@ cdef class ElemwiseOp:
     cdef readonly str snippet    # OpenCL expression over x0, x1, ...
     cdef readonly int nin        # number of inputs (arrays or scalars)
     cdef public object vjp       # gradient rule, written in NDArray ops (None: not differentiable)
+    cdef public tuple needs      # per input, bit mask of operands its gradient reads
+                                 # (bit k: input k, bit nin: the output); None: all
 
 cdef NDArrayBase new_array(DeviceState dev, object ctx, tuple shape, int code)

@@ -14,7 +14,7 @@ cimport numpy as cnp
 from mxgrad._dispatch cimport Buffer, DeviceState, Kernel
 from mxgrad._dtypes cimport (dtype_size, dtype_is_float, FLOAT32, FLOAT64, FLOAT16, INT32,
                              UINT8, INT8)
-from mxgrad._tape cimport is_recording_c, record
+from mxgrad._tape cimport is_recording_c, record, needs_grad
 
 import os
 import weakref
@@ -89,6 +89,36 @@ def view_of(NDArrayBase src, tuple shape, Py_ssize_t offset):
     a.dtype_code = src.dtype_code
     a.ctx_ = src.ctx_
     a.dev = src.dev
+    return a
+
+
+cdef NDArrayBase husk_of(NDArrayBase x):
+    """Shape, dtype and history of ``x`` without its data: what a tape node keeps of an
+    input its gradient rule does not read (so the input's buffer can be recycled)."""
+    cdef NDArrayBase h = array_class.__new__(array_class)
+    h.buf = None
+    h.shape_ = x.shape_
+    h.size_ = x.size_
+    h.dtype_code = x.dtype_code
+    h.ctx_ = x.ctx_
+    h.dev = x.dev
+    h._entry = x._entry
+    return h
+
+
+def alias_of(NDArrayBase x, entry):
+    """The same data as ``x`` (a pending value stays pending) with history ``entry``."""
+    cdef NDArrayBase a = array_class.__new__(array_class)
+    a.buf = x.buf
+    a.shape_ = x.shape_
+    a.offset = x.offset
+    a.size_ = x.size_
+    a.dtype_code = x.dtype_code
+    a.ctx_ = x.ctx_
+    a.dev = x.dev
+    a.lazy = x.lazy
+    a.lazy_index = x.lazy_index
+    a._entry = entry
     return a
 
 
@@ -329,6 +359,9 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
         x = args[k]
         if isinstance(x, NDArrayBase):
             a = <NDArrayBase>x
+            if a.buf is None:
+                raise MXNetError(f"{op.name}: an operand has no data: a gradient rule read an "
+                                 "input its op did not declare in its needs")
             if first is None:
                 first = a
             else:
@@ -386,5 +419,31 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
             if not fusion_enabled:
                 dev.flush()
     if is_recording_c() and op.vjp is not None:
-        record(op.name, op.vjp, args, (res,), None, True, op, None)
+        record_elemwise(op, args, res)
     return res
+
+
+cdef record_elemwise(ElemwiseOp op, tuple args, NDArrayBase res):
+    """Tape the op, keeping only the operands its gradient rule reads."""
+    cdef int k, nin = len(args)
+    cdef long mask = 0
+    cdef tuple needs = op.needs
+    cdef bint any_grad = False
+    for k in range(nin):
+        if needs_grad(args[k]):
+            any_grad = True
+            mask |= needs[k] if needs is not None else -1
+    if not any_grad:
+        return
+    if mask == -1:
+        record(op.name, op.vjp, args, (res,), None, True, op, None, True)
+        return
+    kept = []
+    for k in range(nin):
+        x = args[k]
+        if isinstance(x, NDArrayBase) and not (mask >> k) & 1 and (<NDArrayBase>x)._grad_req is None:
+            (<NDArrayBase>x)._in_graph = True
+            kept.append(husk_of(<NDArrayBase>x))
+        else:
+            kept.append(x)
+    record(op.name, op.vjp, tuple(kept), (res,), None, True, op, None, (mask >> nin) & 1)

@@ -9,6 +9,7 @@ cdef class Node:
     cdef object rule             # rule(saved, inputs, outputs, out_grads) -> grads per input
     cdef readonly tuple inputs   # op inputs (NDArrays and scalars); None once freed
     cdef tuple out_refs          # weak references to the outputs
+    cdef tuple saved_outputs     # outputs the rule reads: aliases without history, or None
     cdef tuple out_meta          # (shape, dtype code, ctx) per output of a multi-output op
     cdef readonly object saved   # whatever the rule needs beyond inputs and outputs
     cdef readonly object replay  # replay(*inputs) recomputes the outputs (get_symbol's eval)
@@ -20,5 +21,6 @@ cdef class Node:
     cdef Py_ssize_t cursor       # next input to visit in the iterative DFS
     cdef void free(self)
 
+cdef bint needs_grad(object x)
 cdef object record(str name, object rule, tuple inputs, tuple outputs, object saved,
-                   bint reduce_broadcast, object replay, dict attrs)
+                   bint reduce_broadcast, object replay, dict attrs, bint save_outputs)

@@ -70,11 +70,14 @@ cdef object sum_to_shape = None    # (grad, shape) -> grad summed over broadcast
 cdef object add = None             # (a, b) -> a + b (recorded when create_graph)
 cdef object copy_into = None       # (dst, src) -> dst[:] = src without recording
 cdef object add_into = None        # (dst, src) -> dst += src without recording
+cdef object alias_of = None        # (array, entry) -> same data, given history
 
 
-def _init(array_base, zeros_fn, ones_like_fn, sum_to_shape_fn, add_fn, copy_into_fn, add_into_fn):
+def _init(array_base, zeros_fn, ones_like_fn, sum_to_shape_fn, add_fn, copy_into_fn, add_into_fn,
+          alias_fn):
     """Called once by mxgrad.autograd with the array helpers the traversal needs."""
-    global NDArrayBase, zeros_for, ones_like, sum_to_shape, add, copy_into, add_into
+    global NDArrayBase, zeros_for, ones_like, sum_to_shape, add, copy_into, add_into, alias_of
+    alias_of = alias_fn
     NDArrayBase = array_base
     zeros_for = zeros_fn
     ones_like = ones_like_fn
@@ -104,10 +107,11 @@ cdef class Node:
                 x._in_graph = False
         self.inputs = None
         self.saved = None
+        self.saved_outputs = None
         self.out_grads = None
 
 
-cdef inline bint needs_grad(x):
+cdef bint needs_grad(object x):
     """Whether gradients must flow into ``x``: a variable or the output of a live node."""
     if not isinstance(x, NDArrayBase):
         return False
@@ -118,9 +122,20 @@ cdef inline bint needs_grad(x):
     return req is not None and req != "null"
 
 
+def wants_grad(x):
+    """Whether a gradient must flow into ``x`` (rules skip inputs that do not need one)."""
+    return needs_grad(x)
+
+
 cdef object record(str name, object rule, tuple inputs, tuple outputs, object saved,
-                   bint reduce_broadcast, object replay, dict attrs):
-    """Put one op on the tape if some input needs a gradient; returns the Node or None."""
+                   bint reduce_broadcast, object replay, dict attrs, bint save_outputs):
+    """Put one op on the tape if some input needs a gradient; returns the Node or None.
+
+    ``inputs`` are what the node keeps: the caller may pass a husk (shape and history, no
+    data) for an input the rule does not read. ``save_outputs``: the rule reads the
+    outputs, so the node keeps aliases of their data without history (no reference
+    cycle); backward hands the rule aliases reconnected to this node.
+    """
     cdef bint any_needed = False
     for x in inputs:
         if needs_grad(x):
@@ -137,6 +152,8 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     node.replay = replay
     node.attrs = attrs
     node.out_refs = tuple([weakref.ref(o) for o in outputs])
+    if save_outputs:
+        node.saved_outputs = tuple([alias_of(o, None) for o in outputs])
     if len(outputs) > 1:    # a single output only gets a gradient while it is alive
         node.out_meta = tuple([(o.shape, o._dtype_code, o.context) for o in outputs])
     for x in inputs:
@@ -148,15 +165,17 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
 
 
 def record_op(str name, tuple inputs, tuple outputs, rule, saved=None, replay=None,
-              dict attrs=None, bint reduce_broadcast=False):
+              dict attrs=None, bint reduce_broadcast=False, bint save_outputs=True):
     """Record an op (call after its forward was enqueued, only while recording).
 
     ``rule(saved, inputs, outputs, out_grads)`` returns one gradient (NDArray or None) per
     input and must be written in NDArray ops so it can be differentiated again.
     ``replay(*inputs)`` recomputes the outputs from new inputs (``get_symbol(...).eval``);
     ``attrs`` are the op's arguments as MXNet names them (for the symbol's JSON).
+    ``save_outputs=False`` when the rule never reads ``outputs``.
     """
-    return record(name, rule, inputs, outputs, saved, reduce_broadcast, replay, attrs)
+    return record(name, rule, inputs, outputs, saved, reduce_broadcast, replay, attrs,
+                  save_outputs)
 
 
 cdef Py_ssize_t _epoch = 0
@@ -272,7 +291,11 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
                 if grads[k] is None:
                     shape, code, ctx = node.out_meta[k]
                     grads[k] = zeros_for(shape, code, ctx)
-            outputs = tuple([r() for r in node.out_refs])
+            if node.saved_outputs is not None:
+                outputs = tuple([alias_of(o, (node, k))
+                                 for k, o in enumerate(node.saved_outputs)])
+            else:
+                outputs = tuple([r() for r in node.out_refs])
             in_grads = node.rule(node.saved, node.inputs, outputs, tuple(grads))
             if len(in_grads) != len(node.inputs):
                 raise MXNetError(f"gradient rule of {node.name} returned {len(in_grads)} "

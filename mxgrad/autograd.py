@@ -17,7 +17,7 @@ in Cython too; this module is the documented front.
 """
 import copy
 
-from mxgrad import _tape
+from mxgrad import _ndarray, _tape
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import (set_recording, set_training, is_recording, is_training, record_op,
                           run_backward)
@@ -308,4 +308,5 @@ def _add_into(dst, src):
         OPS["add"](dst, src, out=dst)
 
 
-_tape._init(NDArrayBase, _zeros_for, _ones_like, _sum_to_shape, _add, _copy_into, _add_into)
+_tape._init(NDArrayBase, _zeros_for, _ones_like, _sum_to_shape, _add, _copy_into, _add_into,
+            _ndarray.alias_of)

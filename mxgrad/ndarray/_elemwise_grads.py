@@ -7,18 +7,15 @@ each input's shape), so rules are written as if shapes matched.
 import math
 
 from mxgrad._ndarray import ElemwiseOp, NDArrayBase
+from mxgrad._tape import wants_grad
 from mxgrad.ndarray._elemwise_table import OPS
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 
-def _is_array(v):
-    return isinstance(v, NDArrayBase)
-
-
 def _log(v):
-    return OPS["log"](v) if _is_array(v) else math.log(v)
+    return OPS["log"](v) if isinstance(v, NDArrayBase) else math.log(v)
 
 
 def _unary(d):
@@ -29,12 +26,13 @@ def _unary(d):
 
 
 def _binary(da, db):
-    """Rule from the gradients w.r.t. each operand; skipped for scalar operands."""
+    """Rule from the gradients w.r.t. each operand; skipped for operands that need none
+    (scalars, constants), whose data the tape may not have kept."""
     def rule(saved, inputs, outputs, out_grads):
         a, b = inputs
         y, g = outputs[0], out_grads[0]
-        return (da(a, b, y, g) if _is_array(a) else None,
-                db(a, b, y, g) if _is_array(b) else None)
+        return (da(a, b, y, g) if wants_grad(a) else None,
+                db(a, b, y, g) if wants_grad(b) else None)
     return rule
 
 
@@ -49,11 +47,10 @@ def _no_gradient(saved, inputs, outputs, out_grads):
 tanh_grad = ElemwiseOp("_backward_tanh", "(x0 * ((CT)1 - x1 * x1))", 2)
 sigmoid_grad = ElemwiseOp("_backward_sigmoid", "(x0 * x1 * ((CT)1 - x1))", 2)
 relu_grad = ElemwiseOp("_backward_relu", "(x1 > 0 ? x0 : (CT)0)", 2)
-tanh_grad.vjp = lambda saved, inputs, outputs, h: (
-    tanh_grad(h[0], inputs[1]), h[0] * inputs[0] * inputs[1] * -2)
-sigmoid_grad.vjp = lambda saved, inputs, outputs, h: (
-    sigmoid_grad(h[0], inputs[1]), h[0] * inputs[0] * (1 - 2 * inputs[1]))
-relu_grad.vjp = lambda saved, inputs, outputs, h: (relu_grad(h[0], inputs[1]), None)
+tanh_grad.vjp = _binary(lambda g, y, _, h: tanh_grad(h, y), lambda g, y, _, h: h * g * y * -2)
+sigmoid_grad.vjp = _binary(lambda g, y, _, h: sigmoid_grad(h, y),
+                           lambda g, y, _, h: h * g * (1 - 2 * y))
+relu_grad.vjp = _binary(lambda g, x, _, h: relu_grad(h, x), lambda g, x, _, h: None)
 
 sqrt, cos, sin, cosh, sinh, sign, floor, rsqrt, square, absolute = (
     OPS["sqrt"], OPS["cos"], OPS["sin"], OPS["cosh"], OPS["sinh"], OPS["sign"], OPS["floor"],
@@ -106,7 +103,40 @@ for _name in ("floor", "ceil", "round", "rint", "fix", "trunc", "sign", "equal",
     RULES[_name] = _no_gradient
 
 
+# What each rule reads, per input: the operands its gradient needs (a/x: input 0, b: input 1,
+# y: the output). The tape keeps only those, so e.g. ``y = x + 1`` keeps no data at all.
+NEEDS = {
+    "add": ("", ""), "subtract": ("", ""), "multiply": ("b", "a"), "divide": ("b", "ab"),
+    "power": ("ab", "ay"), "modulo": ("", "ab"), "maximum": ("ab", "ab"),
+    "minimum": ("ab", "ab"), "hypot": ("ay", "by"),
+    "negative": ("",), "identity": ("",), "exp": ("y",), "sqrt": ("y",), "cbrt": ("y",),
+    "tan": ("y",), "tanh": ("y",), "sigmoid": ("y",), "reciprocal": ("y",), "expm1": ("y",),
+    "rsqrt": ("xy",),
+}
+for _name in ("abs", "log", "log2", "log10", "square", "sin", "cos", "arcsin", "arccos",
+              "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "relu", "softsign",
+              "log1p"):
+    NEEDS[_name] = ("x",)
+for _name, _op in OPS.items():
+    if RULES.get(_name) is _no_gradient:
+        NEEDS[_name] = ("",) * _op.nin
+
+
+def needs_masks(spec, nin):
+    """Bit masks of a needs spec: bit k for input k, bit nin for the output."""
+    bits = {"a": 1, "x": 1, "b": 2, "c": 4, "y": 1 << nin}
+    return tuple(sum(bits[ch] for ch in per_input) for per_input in spec)
+
+
+tanh_grad.needs = needs_masks(("b", "ab"), 2)
+sigmoid_grad.needs = needs_masks(("b", "ab"), 2)
+relu_grad.needs = needs_masks(("b", ""), 2)
+
+
 def attach_rules():
-    """Give every elementwise op its rule (ops without one are not differentiable)."""
+    """Give every elementwise op its rule (ops without one are not differentiable) and
+    what the rule reads."""
     for name, op in OPS.items():
         op.vjp = RULES.get(name)
+        spec = NEEDS.get(name)
+        op.needs = None if spec is None else needs_masks(spec, op.nin)
