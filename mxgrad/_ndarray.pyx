@@ -395,7 +395,7 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
                     elif oshape[m + j] != dim:
                         raise MXNetError(
                             f"{op.name}: operands could not be broadcast together with shapes "
-                            + " ".join(str(y.shape_) for y in args if isinstance(y, NDArrayBase)))
+                            + " ".join(str(y.shape) for y in args if isinstance(y, NDArrayBase)))
     oshape_t = tuple([oshape[j] for j in range(nd)])
     cdef Py_ssize_t n = 1
     for j in range(nd):

@@ -5,9 +5,11 @@ from mxgrad.ndarray import _elemwise_table, _elemwise_grads, _kernels
 from mxgrad.ndarray.ndarray import NDArray
 from mxgrad.ndarray.creation import *  # noqa: F401,F403
 from mxgrad.ndarray.creation import __all__ as _creation_all
+from mxgrad.ndarray.shape import *  # noqa: F401,F403
 from mxgrad.ndarray.linalg import *  # noqa: F401,F403
 from mxgrad.ndarray.nn import *  # noqa: F401,F403
 from mxgrad.ndarray.optimizer_ops import *  # noqa: F401,F403
+from mxgrad.ndarray.norm import *  # noqa: F401,F403
 
 
 _ndarray._set_hooks(NDArray, fused_source, _kernels.kernel_from_source)

@@ -130,8 +130,7 @@ class NDArray(NDArrayBase):
         code = dtype_code(dtype)
         if code == self._dtype_code:
             return self.copy() if copy else self
-        from mxgrad.ndarray.shape import cast
-        return cast(self, code)
+        return _shape_ops.cast(self, code)
 
     # --- autograd (mxgrad.autograd) ---------------------------------------------------
     def attach_grad(self, grad_req="write", stype=None):
@@ -155,6 +154,85 @@ class NDArray(NDArrayBase):
         return _ndarray.view_of(self, self.shape, self._offset)
 
     # --- shape and indexing (mxgrad/ndarray/shape.py, indexing.py) ----------------------
+    def __getitem__(self, key):
+        return _indexing.getitem(self, key)
+
+    def __setitem__(self, key, value):
+        _indexing.setitem(self, key, value)
+
+    def reshape(self, *shape, **kwargs):
+        """A view with another shape, sharing memory: ``x.reshape((2, -1))`` or
+        ``x.reshape(2, -1)``, with MXNet's codes 0, -1, -2, -3, -4 and ``reverse=``."""
+        unknown = set(kwargs) - {"shape", "reverse"}
+        if unknown:
+            raise TypeError(f"reshape() got unexpected keyword arguments {sorted(unknown)}")
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = shape[0]
+        elif not shape:
+            shape = kwargs.get("shape")
+            if shape is None:
+                raise MXNetError("reshape: shape must be provided")
+        return _shape_ops.reshape_method(self, shape, kwargs.get("reverse", False))
+
+    def reshape_like(self, *args, **kwargs):
+        """This array reshaped like another (see ``mx.nd.reshape_like``)."""
+        return _shape_ops.reshape_like(self, *args, **kwargs)
+
+    def transpose(self, *args, **kwargs):
+        """Permute the axes (see ``mx.nd.transpose``)."""
+        return _shape_ops.transpose(self, *args, **kwargs)
+
+    def swapaxes(self, *args, **kwargs):
+        """Exchange two axes (see ``mx.nd.swapaxes``)."""
+        return _shape_ops.swapaxes(self, *args, **kwargs)
+
+    def expand_dims(self, axis, inplace=False):
+        """Insert a size-1 axis; ``inplace=True`` returns a view sharing memory."""
+        return _shape_ops.expand_dims(self, axis, inplace=inplace)
+
+    def flatten(self, inplace=False):
+        """Shape (d0, d1*d2*...); ``inplace=True`` returns a view sharing memory."""
+        return _shape_ops.flatten(self, inplace=inplace)
+
+    def squeeze(self, axis=None, inplace=False):
+        """Remove size-1 axes; ``inplace=True`` returns a view sharing memory."""
+        return _shape_ops.squeeze(self, axis, inplace=inplace)
+
+    def broadcast_to(self, shape):
+        """Broadcast to ``shape`` with numpy's rules (leading axes may be added)."""
+        return _shape_ops.broadcast_to_method(self, shape)
+
+    def broadcast_axes(self, *args, **kwargs):
+        """Broadcast size-1 axes (see ``mx.nd.broadcast_axes``)."""
+        return _shape_ops.broadcast_axes(self, *args, **kwargs)
+
+    def broadcast_like(self, other):
+        """Broadcast to ``other``'s shape."""
+        return _shape_ops.broadcast_like(self, other)
+
+    def split(self, *args, **kwargs):
+        """Split into equal parts (see ``mx.nd.split``)."""
+        return _shape_ops.split(self, *args, **kwargs)
+
+    def flip(self, *args, **kwargs):
+        """Reverse along axes (see ``mx.nd.flip``)."""
+        return _shape_ops.flip(self, *args, **kwargs)
+
+    def tile(self, *args, **kwargs):
+        """Repeat the whole array (see ``mx.nd.tile``)."""
+        return _shape_ops.tile(self, *args, **kwargs)
+
+    def repeat(self, *args, **kwargs):
+        """Repeat elements (see ``mx.nd.repeat``)."""
+        return _shape_ops.repeat(self, *args, **kwargs)
+
+    def slice(self, *args, **kwargs):
+        """Slice every axis (see ``mx.nd.slice``)."""
+        return _shape_ops.slice(self, *args, **kwargs)
+
+    def slice_axis(self, *args, **kwargs):
+        """Slice one axis (see ``mx.nd.slice_axis``)."""
+        return _shape_ops.slice_axis(self, *args, **kwargs)
 
     # --- in-place arithmetic writes into this array's buffer --------------------------
     def __iadd__(self, other):
@@ -184,3 +262,4 @@ def _inplace(arr, name, other):
 
 
 from mxgrad.ndarray import _elemwise_table as _ops  # noqa: E402
+from mxgrad.ndarray import indexing as _indexing, shape as _shape_ops  # noqa: E402
