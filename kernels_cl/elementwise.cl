@@ -1,36 +1,81 @@
-/* Elementwise template: one work-item per output element.
- *
- * mxgrad/_codegen.py prepends the #defines that make a variant:
- *   T, CT          storage and compute type of the output
- *   PARAMS         input parameters after `n`: per array input a pointer and an element
- *                  offset (+ one stride per dim when broadcast), per scalar input a CT value,
- *                  then the output dims when any input is broadcast
- *   LOAD_INPUTS    statements that load x0, x1, ... (CT) for output element i
- *   VALUE          the expression over x0, x1, ... (nested op snippets)
- *   STORE(p, k, v) writes v to p[k] in storage type T
+/* Helpers elementwise op snippets may call (see mxgrad/ndarray/_elemwise_table.py); each takes
+ * and returns CT unless it says otherwise. Generated kernels include this file after the type
+ * defines of mxgrad/_codegen.py (type_defines):
+ *   CT, FT         compute type, and the floating type math runs in: double for float64 and,
+ *                  where the device has fp64, for integer dtypes (MXNet computes integer math
+ *                  in double)
  *   CT_IS_FLOAT    1 when CT is a floating type
- * The global size is rounded up by the host, hence the guard.
+ *   CT_MIN         the most negative CT (integer dtypes only)
  */
 
-/* Helpers op snippets may call. */
-/* Python-style modulo: the result takes the sign of the divisor, 0 when dividing by 0. */
-inline CT mx_mod(CT a, CT b)
+#if CT_IS_FLOAT
+#define TO_CT(v) ((CT)(v))
+#else
+/* A floating result stored into an integer dtype, as MXNet's x86 build converts it: truncate
+ * toward zero; NaN and out-of-range values give the type's minimum (cvttsd2si). */
+inline CT mx_float_to_int(FT v)
+{
+    const FT lim = -(FT)CT_MIN;
+    return (isnan(v) || v >= lim || v < -lim) ? (CT)CT_MIN : (CT)v;
+}
+#define TO_CT(v) mx_float_to_int((FT)(v))
+#endif
+
+/* Division: floating as IEEE; integer truncating, with x/0 = 0 and MIN/-1 wrapping instead
+ * of the hardware trap. */
+inline CT mx_div(CT a, CT b)
 {
 #if CT_IS_FLOAT
-    if (b == 0) return 0;
-    CT r = fmod(a, b);
+    return a / b;
 #else
     if (b == 0) return 0;
-    CT r = a % b;
+    if (b == -1) return (CT)(0UL - (ulong)a);
+    return a / b;
 #endif
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
 }
 
-__kernel void elementwise(__global T* out, const long out_off, const long n PARAMS)
+/* MXNet's modulo: the result takes the divisor's sign, x % 0 = 0, and a zero result is +0
+ * unless both operands are negative. Integers go through FT like MXNet (exact for int32). */
+inline CT mx_mod(CT ca, CT cb)
 {
-    const long i = get_global_id(0);
-    if (i >= n) return;
-    LOAD_INPUTS
-    STORE(out, out_off + i, VALUE);
+    const FT a = (FT)ca, b = (FT)cb;
+    FT r;
+    if (b == 0) return 0;
+    if (b < 0) {
+        if (a < 0) return TO_CT(-fmod(-a, -b));
+        r = fmod(a, -b);
+    } else {
+        if (a >= 0) return TO_CT(fmod(a, b));
+        r = -fmod(-a, b);
+    }
+    return TO_CT(r + (r != 0 ? b : (FT)0));
+}
+
+/* Power: floating dtypes in FT; integer dtypes in float, as MXNet computes them. */
+inline CT mx_pow(CT a, CT b)
+{
+#if CT_IS_FLOAT
+    return (CT)pow((FT)a, (FT)b);
+#else
+    return TO_CT(pow((float)a, (float)b));
+#endif
+}
+
+/* maximum/minimum propagate NaN from either side, like MXNet. */
+inline CT mx_max(CT a, CT b)
+{
+#if CT_IS_FLOAT
+    if (isnan(a)) return a;
+    if (isnan(b)) return b;
+#endif
+    return a > b ? a : b;
+}
+
+inline CT mx_min(CT a, CT b)
+{
+#if CT_IS_FLOAT
+    if (isnan(a)) return a;
+    if (isnan(b)) return b;
+#endif
+    return a < b ? a : b;
 }

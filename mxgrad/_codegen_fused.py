@@ -13,20 +13,9 @@ output dims when any leaf is broadcast.
 """
 import re
 
+from mxgrad._codegen import TYPES, type_defines
 from mxgrad._programs import kernel_source
 
-# storage type, compute type
-TYPES = {
-    0: ("float", "float"),
-    1: ("double", "double"),
-    2: ("half", "float"),
-    3: ("uchar", "int"),
-    4: ("int", "int"),
-    5: ("char", "int"),
-    6: ("long", "long"),
-}
-FLOAT_CODES = (0, 1, 2)
-INT_MIN_NAMES = {3: "INT_MIN", 4: "INT_MIN", 5: "INT_MIN", 6: "LONG_MIN"}
 _OPERAND = re.compile(r"\bx(\d+)\b")
 SCALAR_TOKEN = 1 << 20      # as in _fusion.pxi
 
@@ -75,26 +64,12 @@ def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim):
         stores.append(f"vstore_half(t{j}, {idx}, q{j});" if half else f"q{j}[{idx}] = (T)t{j};")
     if ndim:
         params.extend(f"const long d{j}" for j in range(ndim))
-    if code == 1:
-        float_type = "#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n#define FT double"
-    elif code in FLOAT_CODES:
-        float_type = "#define FT float"
-    else:
-        # MXNet computes integer math in double: do so where the device has fp64.
-        float_type = ("#ifdef cl_khr_fp64\n#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n"
-                      "#define FT double\n#else\n#define FT float\n#endif\n"
-                      f"#define CT_MIN {INT_MIN_NAMES[code]}")
     defines = [
-        float_type,
-        f"#define T {storage}",
-        f"#define CT {compute}",
-        f"#define CT_IS_FLOAT {int(code in FLOAT_CODES)}",
+        type_defines(code),
         "#define PARAMS " + ", ".join(params),
         "#define LOAD_INPUTS " + " ".join(loads),
         "#define COMPUTE " + " ".join(body),
         "#define STORE_OUTPUTS " + " ".join(stores),
     ]
-    # The snippet helpers (mx_mod, mx_div, TO_CT, ...) are the part of elementwise.cl
-    # before its kernel.
-    helpers = kernel_source("elementwise").split("__kernel void elementwise")[0]
-    return "\n".join(defines) + "\n" + helpers + kernel_source("fused")
+    # the snippet helpers (TO_CT, mx_div, mx_mod, ...)
+    return "\n".join(defines) + "\n" + kernel_source("elementwise") + kernel_source("fused")

@@ -81,36 +81,66 @@ def _pick(names, spec, what):
     if spec.isdigit():
         if int(spec) < len(names):
             return int(spec)
-        raise MXNetError(f"MXGRAD_CTX: {what} {spec} does not exist: {available_text()}")
+        raise MXNetError(f"{what} {spec} does not exist")
     for i, name in enumerate(names):
         if spec.lower() in name.lower():
             return i
-    raise MXNetError(f"MXGRAD_CTX: no {what} matches {spec!r}: {available_text()}")
+    raise MXNetError(f"no {what} name contains {spec!r}")
+
+
+def _parse_spec(spec):
+    """(kind, index) named by an MXGRAD_CTX value; MXNetError saying what is wrong."""
+    if spec.endswith(")") and "(" in spec:
+        kind, _, rest = spec.partition("(")
+        kind, rest = kind.strip(), rest[:-1].strip()
+        if kind not in ("cpu", "gpu") or not rest.isdigit():
+            raise MXNetError("expected cpu(i) or gpu(i), or PYOPENCL_CTX syntax "
+                             "platform[:device] (indices or name substrings)")
+        if int(rest) >= len(devices_of(kind)):
+            raise MXNetError(f"{kind}({rest}) does not exist")
+        return kind, int(rest)
+    # PYOPENCL_CTX syntax: platforms and devices numbered as pyopencl numbers them
+    plat_spec, _, dev_spec = spec.partition(":")
+    try:
+        platforms = cl.get_platforms()
+    except cl.Error:
+        platforms = []
+    platform = platforms[_pick([p.name for p in platforms], plat_spec.strip(), "platform")]
+    devices = platform.get_devices()
+    device = devices[_pick([d.name for d in devices], dev_spec.strip() or "0", "device")]
+    for info in all_devices():
+        if info.device.int_ptr == device.int_ptr:
+            return info.kind, info.index
+    raise MXNetError(f"device {device.name!r} was not found")   # unreachable in practice
 
 
 def default_device():
     """(kind, index) of the default context.
 
     ``MXGRAD_CTX`` overrides: ``cpu(0)``/``gpu(1)``, or PYOPENCL_CTX syntax
-    ``platform[:device]`` where each part is an index or a name substring. Without it:
-    cpu(0) when an OpenCL CPU device exists (as MXNet defaults to the CPU), else gpu(0).
+    ``platform[:device]`` where each part is an index (in pyopencl's order) or a name
+    substring. Without it: cpu(0) when an OpenCL CPU device exists (as MXNet defaults to
+    the CPU), else gpu(0).
     """
     spec = os.environ.get("MXGRAD_CTX", "").strip()
     if spec:
-        if spec.endswith(")") and "(" in spec:
-            kind, _, rest = spec.partition("(")
-            kind = kind.strip()
-            if kind not in ("cpu", "gpu"):
-                raise MXNetError(f"MXGRAD_CTX={spec!r}: expected cpu(i) or gpu(i)")
-            return kind, int(rest[:-1])
-        plat_spec, _, dev_spec = spec.partition(":")
-        platform_names = sorted({d.platform_name for d in all_devices()})
-        platform = platform_names[_pick(platform_names, plat_spec, "platform")]
-        on_platform = [d for d in all_devices() if d.platform_name == platform]
-        dev = on_platform[_pick([d.name for d in on_platform], dev_spec or "0", "device")]
-        return dev.kind, dev.index
+        try:
+            return _parse_spec(spec)
+        except MXNetError as e:
+            raise MXNetError(f"{e} (MXGRAD_CTX={spec!r} names the default context). "
+                             f"{platforms_text()}; {available_text()}") from None
     if devices_of("cpu"):
         return "cpu", 0
     if devices_of("gpu"):
         return "gpu", 0
     raise MXNetError(available_text())
+
+
+def platforms_text():
+    """The OpenCL platforms in pyopencl's numbering, for error messages."""
+    try:
+        platforms = cl.get_platforms()
+    except cl.Error:
+        platforms = []
+    return "platforms: " + ("; ".join(f"{i}: {p.name.strip()}" for i, p in enumerate(platforms))
+                            or "none")

@@ -213,7 +213,7 @@ cdef run_group(FusionGroup g):
                 ai += 1
             b += 1
     for x in g.scalars:
-        kern.set_scalar(ai, scalar_code, x if scalar_code <= 1 else int(x))
+        kern.set_scalar(ai, scalar_code, x if g.code <= 1 else kernel_scalar(g.code, x))
         ai += 1
     for i in stored:
         kern.set_mem(ai, <Buffer>g.outputs[i])

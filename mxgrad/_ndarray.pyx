@@ -21,7 +21,7 @@ import weakref
 
 import numpy as np
 
-from mxgrad.base import MXNetError, DTYPES
+from mxgrad.base import MXNetError, DTYPES, kernel_scalar
 
 cnp.import_array()
 

@@ -2,9 +2,12 @@
 
 The disk cache is keyed by the source, the build options and the exact device, driver and
 platform versions, and written atomically (temporary file + rename), so processes compiling
-the same program at once never see a half-written entry. A build failure raises MXNetError
-carrying the compiler's log.
+the same program at once never see a half-written entry. Each entry carries a checksum of
+the binary: a damaged file is never handed to the driver (some crash on bad binaries) but
+rebuilt from source and overwritten. A build failure raises MXNetError carrying the
+compiler's log. ``MXGRAD_NO_DISK_CACHE=1`` turns the disk cache off.
 """
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -47,24 +50,46 @@ def _cache_key(device, source, options):
     return h.hexdigest()
 
 
+_MAGIC = b"mxgrad-cl-binary-1\n"
+
+
 def _read_binary(path):
+    """The cached binary at ``path``, or None when missing or damaged."""
     try:
         with open(path, "rb") as f:
-            return f.read()
+            data = f.read()
     except OSError:
         return None
+    head = len(_MAGIC) + 32
+    if len(data) <= head or not data.startswith(_MAGIC):
+        return None
+    digest, binary = data[len(_MAGIC):head], data[head:]
+    return binary if hashlib.sha256(binary).digest() == digest else None
 
 
 def _write_binary(path, binary):
     d = os.path.dirname(path)
+    tmp = None
     try:
         os.makedirs(d, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
-            f.write(binary)
+            f.write(_MAGIC + hashlib.sha256(binary).digest() + binary)
         os.replace(tmp, path)
     except OSError:
-        pass  # a read-only or full cache only costs a rebuild next time
+        # a read-only or full cache only costs a rebuild next time
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _error_name(err):
+    """``BUILD_PROGRAM_FAILURE`` style name of a pyopencl error (its code if unnamed)."""
+    code = err.code if hasattr(err, "code") else None
+    try:
+        return cl.status_code.to_string(code)
+    except (ValueError, TypeError):   # an unknown code, or an error without one
+        return str(code)
 
 
 def _build(prg, device, options, what):
@@ -75,8 +100,8 @@ def _build(prg, device, options, what):
             log = prg.get_build_info(device, cl.program_build_info.LOG)
         except cl.Error:
             log = "(no build log)"
-        raise MXNetError(f"OpenCL build of {what} failed on {device.name}: {e}\n"
-                         f"build log:\n{log}") from None
+        raise MXNetError(f"OpenCL build of {what} failed on {device.name.strip()} "
+                         f"({_error_name(e)}); build log:\n{log.strip()}") from None
     return prg
 
 

@@ -1,7 +1,7 @@
 """Errors and dtype tables shared by every layer."""
 import numpy as np
 
-__all__ = ["MXNetError", "DTYPES", "dtype_code", "dtype_name"]
+__all__ = ["MXNetError", "DTYPES", "dtype_code", "dtype_name", "kernel_scalar"]
 
 
 class MXNetError(Exception):
@@ -30,7 +30,7 @@ def dtype_code(dtype):
     """The code of a dtype given as a name, numpy dtype or type; MXNetError if unsupported."""
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):
         raise MXNetError(f"unknown dtype {dtype!r}; supported: "
                          f"{', '.join(d.name for d in DTYPES)}") from None
     code = _CODE.get(dt)
@@ -41,4 +41,33 @@ def dtype_code(dtype):
 
 
 def dtype_name(code):
+    """The name of dtype code ``code`` (``'float32'``)."""
     return DTYPES[code].name
+
+
+_INT32_RANGE = (-2.0 ** 31, 2.0 ** 31)
+_INT64_RANGE = (-2.0 ** 63, 2.0 ** 63)
+
+
+def kernel_scalar(code, value):
+    """The value a Python scalar operand has in an op on an array of dtype ``code``.
+
+    MXNet passes scalars as double and converts them to the array's dtype before the op, so
+    ``int32_array * 2.5`` multiplies by 2 and ``uint8_array == -1`` compares with 255. Float16
+    rounds through float32. Integer dtypes truncate toward zero; NaN and values out of the
+    32-bit (64-bit for int64) range become that range's minimum, as x86 converts them, and
+    the 8-bit dtypes keep the low byte. Returns a Python float for floating dtypes, else int.
+    """
+    d = float(value)
+    if code <= 1:
+        return d
+    if code == 2:
+        with np.errstate(over="ignore"):      # beyond the range is inf, as in MXNet
+            return float(np.float16(np.float32(d)))
+    lo, hi = _INT64_RANGE if code == 6 else _INT32_RANGE
+    v = int(d) if lo <= d < hi else int(lo)   # NaN fails the range test too
+    if code == 3:
+        return v & 0xFF
+    if code == 5:
+        return (v & 0xFF) - 256 if v & 0x80 else v & 0xFF
+    return v

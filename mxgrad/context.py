@@ -3,7 +3,13 @@
 ``cpu(i)`` is the i-th OpenCL CPU device, ``gpu(i)`` the i-th OpenCL GPU. Each context gets
 one in-order queue and one buffer pool, created on first use. ``with ctx:`` makes it the
 default for the current thread.
+
+As in MXNet, where every ``cpu(i)`` is the same host memory, a ``cpu(i)`` past the last
+OpenCL CPU device is another name for cpu(0)'s device: arrays keep the name they were
+created with, and ops may mix them (the result takes the first operand's context). A
+``gpu(i)`` that does not exist is an MXNetError naming the devices that do.
 """
+import numbers
 import threading
 
 import pyopencl as cl
@@ -29,9 +35,16 @@ _default = _Default()
 
 
 class Context:
-    """A device: ``Context('cpu', 0)``, ``Context('gpu', 1)`` or ``Context(other_ctx)``."""
+    """A device: ``Context('cpu', 0)``, ``Context('gpu', 1)`` or ``Context(other_ctx)``.
+
+    Equal contexts (same type and id) share one queue and buffer pool. Creating a Context
+    touches no device; the first op on it does (and raises MXNetError naming the devices
+    that exist if there is no such device).
+    """
 
     __slots__ = ("device_type", "device_id", "_state")
+    devtype2str = {1: "cpu", 2: "gpu"}
+    devstr2type = {"cpu": 1, "gpu": 2}
 
     def __init__(self, device_type, device_id=0):
         if isinstance(device_type, Context):
@@ -39,13 +52,26 @@ class Context:
             device_type = device_type.device_type
         if device_type not in _DEVTYPE_ID:
             raise MXNetError(f"unknown device type {device_type!r}: expected 'cpu' or 'gpu'")
+        if not isinstance(device_id, numbers.Integral) or device_id < 0:
+            raise MXNetError(f"device_id must be a non-negative int, got {device_id!r}")
         self.device_type = device_type
         self.device_id = int(device_id)
         self._state = None
 
     @property
     def device_typeid(self):
+        """1 for cpu, 2 for gpu (MXNet's device type codes)."""
         return _DEVTYPE_ID[self.device_type]
+
+    def __reduce__(self):
+        return (Context, (self.device_type, self.device_id))
+
+    def empty_cache(self):
+        """Release the device buffers this context's pool keeps for reuse (waits for the
+        queue first). Arrays still alive are not affected."""
+        state = _states.get((self.device_type, self.device_id))
+        if state is not None:
+            state.pool.empty()
 
     def __eq__(self, other):
         return (isinstance(other, Context) and self.device_type == other.device_type
@@ -65,6 +91,7 @@ class Context:
 
     def __exit__(self, *exc):
         _default.stack.pop()
+        return False
 
     # --- OpenCL side -----------------------------------------------------------------
     @property
@@ -77,7 +104,8 @@ class Context:
 
     @property
     def device_info(self):
-        return _devices.find(self.device_type, self.device_id)
+        """The DeviceInfo of the OpenCL device this context runs on."""
+        return _devices.find(*_device_of(self.device_type, self.device_id))
 
     @property
     def cl_context(self):
@@ -122,14 +150,21 @@ def _make_state(info, cl_context, queue):
                        info.has_fp64, info.has_fp16, _POOL_LIMIT)
 
 
+def _device_of(kind, index):
+    """(kind, index) of the OpenCL device behind cpu(i)/gpu(i): extra cpu(i) share cpu(0)."""
+    if kind == "cpu" and index >= len(_devices.devices_of("cpu")) > 0:
+        return kind, 0
+    return kind, index
+
+
 def _state_for(kind, index):
-    key = (kind, index)
+    key = _device_of(kind, index)
     s = _states.get(key)
     if s is None:
         with _states_lock:
             s = _states.get(key)
             if s is None:
-                info = _devices.find(kind, index)
+                info = _devices.find(*key)
                 ctx = cl.Context([info.device])
                 s = _states[key] = _make_state(info, ctx, cl.CommandQueue(ctx, info.device))
     return s

@@ -35,7 +35,7 @@ BINARY = {
     "power": lambda a, b: a ** b,
     "maximum": lambda a, b: mx.nd.maximum(a, b),
     "minimum": lambda a, b: mx.nd.minimum(a, b),
-    "hypot": lambda a, b: mx.nd.hypot(a, b),
+    "hypot": lambda a, b: mx.nd.broadcast_hypot(a, b),
 }
 
 

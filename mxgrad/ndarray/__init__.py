@@ -25,23 +25,5 @@ def waitall():
         s.finish()
 
 
-# elementwise functions under their MXNet names
-def _export_elemwise():
-    g = globals()
-    ops = _elemwise_table.OPS
-    for name, op in ops.items():
-        g[name] = op
-    for name in ("add", "subtract", "multiply", "divide", "power", "maximum", "minimum",
-                 "hypot", "equal", "not_equal", "greater", "greater_equal", "lesser",
-                 "lesser_equal", "logical_and", "logical_or", "logical_xor"):
-        g["broadcast_" + name] = ops[name]
-    g["broadcast_sub"] = ops["subtract"]
-    g["broadcast_mul"] = ops["multiply"]
-    g["broadcast_div"] = ops["divide"]
-    g["broadcast_mod"] = ops["modulo"]
-    g["broadcast_plus"] = ops["add"]
-    g["broadcast_minus"] = ops["subtract"]
-    g["mod"] = ops["modulo"]
-
-
-_export_elemwise()
+# elementwise functions under their MXNet names (add, elemwise_add, broadcast_add, exp, ...)
+globals().update(_elemwise_table.PUBLIC)

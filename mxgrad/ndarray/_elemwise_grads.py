@@ -96,6 +96,9 @@ RULES = {
     "log1p": _unary(lambda x, y, g: g / (1 + x)),
     "expm1": _unary(lambda x, y, g: g * (y + 1)),
     "identity": _unary(lambda x, y, g: g),
+    "rcbrt": _unary(lambda x, y, g: -g * y / (3 * x)),
+    "degrees": _unary(lambda x, y, g: g * (180 / math.pi)),
+    "radians": _unary(lambda x, y, g: g * (math.pi / 180)),
 }
 for _name in ("floor", "ceil", "round", "rint", "fix", "trunc", "sign", "equal", "not_equal",
               "greater", "greater_equal", "lesser", "lesser_equal", "logical_and",
@@ -111,7 +114,7 @@ NEEDS = {
     "minimum": ("ab", "ab"), "hypot": ("ay", "by"),
     "negative": ("",), "identity": ("",), "exp": ("y",), "sqrt": ("y",), "cbrt": ("y",),
     "tan": ("y",), "tanh": ("y",), "sigmoid": ("y",), "reciprocal": ("y",), "expm1": ("y",),
-    "rsqrt": ("xy",),
+    "rsqrt": ("xy",), "rcbrt": ("xy",), "degrees": ("",), "radians": ("",),
 }
 for _name in ("abs", "log", "log2", "log10", "square", "sin", "cos", "arcsin", "arccos",
               "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "relu", "softsign",

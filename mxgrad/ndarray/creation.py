@@ -1,138 +1,241 @@
-"""Array creation: array, zeros, ones, full, empty, arange, linspace, eye, *_like."""
+"""Array creation: array, zeros, ones, full, empty, arange, linspace, eye, zeros_like, ones_like.
+
+Dtype rules follow MXNet 1.9.1: everything but an NDArray source defaults to float32 (also
+float64 and integer numpy arrays), fill values and range bounds go through double and are
+then converted to the dtype as MXNet's x86 build does (see mxgrad.base.kernel_scalar), and
+``arange`` computes in the target dtype.
+"""
+import math
 import numbers
 
 import numpy as np
 
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
-from mxgrad.base import MXNetError, DTYPES, dtype_code
+from mxgrad.base import MXNetError, DTYPES, dtype_code, kernel_scalar
 from mxgrad.context import current_context, Context
 
 __all__ = ["array", "empty", "zeros", "ones", "full", "arange", "linspace", "eye",
-           "zeros_like", "ones_like", "full_like", "empty_like"]
+           "zeros_like", "ones_like"]
+
+_FLOAT32, _FLOAT64, _FLOAT16 = 0, 1, 2
 
 
 def _ctx(ctx):
+    """A Context from None (the current one), a Context, or a string such as ``'cpu(0)'``."""
     if ctx is None:
         return current_context()
-    if not isinstance(ctx, Context):
-        raise MXNetError(f"ctx must be a Context such as mx.cpu(0), got {ctx!r}")
-    return ctx
+    if isinstance(ctx, Context):
+        return ctx
+    if isinstance(ctx, str):
+        kind, _, rest = ctx.strip().partition("(")
+        if rest.endswith(")") and rest[:-1].strip().isdigit():
+            return Context(kind.strip(), int(rest[:-1]))
+    raise MXNetError(f"ctx must be a Context such as mx.cpu(0) (or 'cpu(0)'), got {ctx!r}")
 
 
-def _shape(shape):
+def _shape(shape, what="shape"):
     if isinstance(shape, numbers.Integral):
         shape = (shape,)
     try:
-        shape = tuple(int(s) for s in shape)
+        dims = tuple(shape)
     except TypeError:
-        raise MXNetError(f"shape must be an int or a tuple of ints, got {shape!r}") from None
-    if any(s < 0 for s in shape):
-        raise MXNetError(f"shape {shape} has a negative dimension")
-    return shape
+        raise MXNetError(f"{what} must be an int or a tuple of ints, got {shape!r}") from None
+    if not all(isinstance(s, numbers.Integral) for s in dims):
+        raise MXNetError(f"{what} must be an int or a tuple of ints, got {shape!r}")
+    dims = tuple(int(s) for s in dims)
+    if any(s < 0 for s in dims):
+        raise MXNetError(f"{what} {dims} has a negative dimension")
+    return dims
 
 
-def _code(dtype, default=0):
+def _code(dtype, default=_FLOAT32):
     return default if dtype is None else dtype_code(dtype)
 
 
-def empty(shape, ctx=None, dtype=None):
-    """An array with undefined contents."""
-    return _ndarray.empty_array(_ctx(ctx), _shape(shape), _code(dtype))
+def _check_kwargs(fname, kwargs, allowed=("name",)):
+    """MXNet's generated ops reject unknown keyword arguments."""
+    for key in kwargs:
+        if key not in allowed:
+            raise MXNetError(f"{fname}: unknown argument {key!r}; possible arguments: "
+                             f"{', '.join(allowed)}")
 
 
-def full(shape, val, ctx=None, dtype=None, out=None):
-    """An array filled with ``val``."""
-    if out is None:
-        out = empty(shape, ctx, dtype)
-    out._fill(val)
-    return out
-
-
-def zeros(shape, ctx=None, dtype=None, **kwargs):
-    """An array of zeros."""
-    return full(shape, 0, ctx, dtype)
-
-
-def ones(shape, ctx=None, dtype=None, **kwargs):
-    """An array of ones."""
-    return full(shape, 1, ctx, dtype)
-
-
-def array(source_array, ctx=None, dtype=None):
-    """An NDArray from a list, numpy array or NDArray.
-
-    As in MXNet the default dtype is float32, also for float64 numpy input; an NDArray
-    source keeps its dtype unless ``dtype`` is given.
-    """
-    if isinstance(source_array, NDArrayBase):
-        code = source_array._dtype_code if dtype is None else dtype_code(dtype)
-        out = _ndarray.empty_array(_ctx(ctx) if ctx is not None else source_array.context,
-                                   source_array.shape, code)
-        source_array.copyto(out)
-        return out
-    if dtype is None:
-        code = 0
-        if isinstance(source_array, np.ndarray) and source_array.dtype in DTYPES[1:]:
-            # MXNet keeps a numpy array's dtype except float64, which becomes float32.
-            code = 0 if source_array.dtype == np.float64 else dtype_code(source_array.dtype)
-    else:
-        code = dtype_code(dtype)
-    try:
-        host = np.asarray(source_array, dtype=DTYPES[code])
-    except (TypeError, ValueError) as e:
-        raise MXNetError(f"cannot make an NDArray from {type(source_array).__name__}: {e}") from None
-    out = _ndarray.empty_array(_ctx(ctx), host.shape, code)
-    out._write_numpy(host)
-    return out
+def _check_out(fname, out, shape):
+    if not isinstance(out, NDArrayBase):
+        raise MXNetError(f"{fname}: out must be an NDArray, got {type(out).__name__}")
+    if out.shape != shape:
+        raise MXNetError(f"{fname}: out has shape {out.shape}, expected {shape}")
+    _ndarray.check_inplace(out)
 
 
 def _from_host(host, ctx, code):
     out = _ndarray.empty_array(_ctx(ctx), host.shape, code)
-    out._write_numpy(host)
+    out._write_numpy(np.ascontiguousarray(host, dtype=DTYPES[code]))
     return out
 
 
-def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None, dtype=None):
-    """Evenly spaced values in [start, stop), each repeated ``repeat`` times."""
+def _cast_from_double(values, code):
+    """float64 values converted to dtype ``code`` the way MXNet's x86 build does (vectorised
+    kernel_scalar): float16 through float32; integers truncated, NaN or out of range giving
+    the range's minimum, 8-bit dtypes keeping the low byte."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        if code in (_FLOAT32, _FLOAT64):
+            return values.astype(DTYPES[code])
+        if code == _FLOAT16:
+            return values.astype(np.float32).astype(np.float16)
+        bits = 64 if code == 6 else 32
+        lo, hi = -2.0 ** (bits - 1), 2.0 ** (bits - 1)
+        inside = (values >= lo) & (values < hi)         # False for NaN
+        ints = np.where(inside, values, 0).astype(np.int64)
+        ints[~inside] = int(lo)
+        return ints.astype(DTYPES[code])               # 8-bit dtypes wrap
+
+
+def empty(shape, ctx=None, dtype=None, stype=None):
+    """An array with undefined contents (float32 unless ``dtype``)."""
+    _check_stype("empty", stype)
+    return _ndarray.empty_array(_ctx(ctx), _shape(shape), _code(dtype))
+
+
+def _check_stype(fname, stype):
+    if stype not in (None, "default"):
+        raise MXNetError(f"{fname}: stype {stype!r} is not supported (only dense 'default' "
+                         "arrays exist in mxgrad)")
+
+
+def full(shape, val, ctx=None, dtype=np.float32, out=None):
+    """An array of ``shape`` filled with ``val``; with ``out``, fills ``out`` and returns it.
+
+    As in MXNet the value goes through double, so an int64 fill beyond 2**53 rounds.
+    """
+    if out is None:
+        out = empty(shape, ctx, dtype)
+    else:
+        _ndarray.check_inplace(out)
+    out._fill(kernel_scalar(out._dtype_code, val))
+    return out
+
+
+def zeros(shape, ctx=None, dtype=None, stype=None, **kwargs):
+    """An array of zeros (float32 unless ``dtype``); ``out=`` fills an existing array."""
+    return _constant("zeros", 0, shape, ctx, dtype, stype, kwargs)
+
+
+def ones(shape, ctx=None, dtype=None, **kwargs):
+    """An array of ones (float32 unless ``dtype``); ``out=`` fills an existing array."""
+    return _constant("ones", 1, shape, ctx, dtype, None, kwargs)
+
+
+def _constant(fname, value, shape, ctx, dtype, stype, kwargs):
+    _check_kwargs(fname, kwargs, ("out", "name"))
+    _check_stype(fname, stype)
+    shape = _shape(shape)
+    out = kwargs.get("out")
+    if out is None:
+        out = _ndarray.empty_array(_ctx(ctx), shape, _code(dtype))
+    else:
+        _check_out(fname, out, shape)
+    out._fill(value)
+    return out
+
+
+def array(source_array, ctx=None, dtype=None):
+    """An NDArray from a list, tuple, scalar, numpy array or NDArray, on ``ctx``.
+
+    The dtype is ``dtype`` if given, else the source's dtype for an NDArray, else float32
+    (as in MXNet: also for float64, integer and bool numpy arrays).
+    """
+    if isinstance(source_array, NDArrayBase):
+        code = source_array._dtype_code if dtype is None else dtype_code(dtype)
+        out = _ndarray.empty_array(_ctx(ctx), source_array.shape, code)
+        source_array.copyto(out)
+        return out
+    code = _code(dtype)
+    try:
+        host = np.asarray(source_array)
+    except (TypeError, ValueError):
+        host = None
+    if host is None or host.dtype.kind not in "biuf":
+        raise TypeError(f"source_array must be array like object, got "
+                        f"{type(source_array).__name__} {source_array!r:.80}")
+    with np.errstate(invalid="ignore", over="ignore"):
+        host = host.astype(DTYPES[code])     # numpy's cast: integers wrap like MXNet's
+    return _from_host(host, ctx, code)
+
+
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,
+           dtype=np.float32):
+    """Values ``start, start+step, ...`` below ``stop``, each repeated ``repeat`` times.
+
+    Like MXNet, the length is ``ceil((stop - start) / step)`` and the values are computed
+    in the target dtype from ``start`` and ``step`` converted to it: ``arange(0, 5, 1.5,
+    dtype='int32')`` is ``[0, 1, 2, 3]``. For float16 MXNet also truncates ``start`` and
+    ``step`` to integers, which is kept for identical results. ``infer_range`` is accepted
+    for compatibility and, as in MXNet's imperative mode, changes nothing.
+    """
     if stop is None:
         start, stop = 0, start
+    start, stop, step = float(start), float(stop), float(step)
     if step == 0:
-        raise MXNetError("arange: step must not be 0")
+        raise MXNetError(f"arange: step must not be 0 (start={start}, stop={stop})")
+    if not isinstance(repeat, numbers.Integral) or repeat <= 0:
+        raise MXNetError(f"arange: repeat must be a positive integer, got {repeat!r}")
+    if (stop - start) / step <= 0:
+        raise MXNetError(f"arange: empty range (start, stop, step) = ({start}, {stop}, {step})")
     code = _code(dtype)
-    host = np.arange(start, stop, step, dtype=np.float64)
-    if repeat != 1:
-        host = np.repeat(host, int(repeat))
-    return _from_host(host.astype(DTYPES[code]), ctx, code)
+    n = int(math.ceil((stop - start) / step))
+    index = np.repeat(np.arange(n, dtype=np.int64), int(repeat))
+    if code == _FLOAT16:
+        first, delta = int(np.float16(np.float32(start))), int(np.float16(np.float32(step)))
+        values = (first + index * delta).astype(np.float32).astype(np.float16)
+    elif code in (_FLOAT32, _FLOAT64):
+        ft = DTYPES[code].type
+        values = ft(start) + index.astype(ft) * ft(step)
+    else:
+        first, delta = kernel_scalar(code, start), kernel_scalar(code, step)
+        values = (first + index * delta).astype(DTYPES[code])   # integer wrap-around
+    return _from_host(values, ctx, code)
 
 
-def linspace(start, stop, num, endpoint=True, ctx=None, dtype=None):
-    """``num`` evenly spaced values from start to stop."""
+def linspace(start, stop, num, endpoint=True, ctx=None, dtype=np.float32):
+    """``num`` evenly spaced values from ``start`` to ``stop`` (excluded when not
+    ``endpoint``), computed in double and converted to ``dtype``."""
+    if not isinstance(num, numbers.Integral) or num < 0:
+        raise MXNetError(f"linspace: num must be a non-negative integer, got {num!r}")
     code = _code(dtype)
-    host = np.linspace(start, stop, int(num), endpoint=endpoint, dtype=np.float64)
-    return _from_host(host.astype(DTYPES[code]), ctx, code)
+    host = np.linspace(float(start), float(stop), int(num), endpoint=endpoint, dtype=np.float64)
+    return _from_host(_cast_from_double(host, code), ctx, code)
 
 
 def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
-    """A 2-D array with ones on the k-th diagonal."""
+    """An N x M (M=0: N x N) array with ones on diagonal ``k`` (float32 unless ``dtype``)."""
+    _check_kwargs("eye", kwargs)
+    if N < 0 or M < 0:
+        raise MXNetError(f"eye: N and M must be non-negative, got N={N}, M={M}")
     code = _code(dtype)
     host = np.eye(int(N), int(M) if M else None, int(k), dtype=DTYPES[code])
     return _from_host(host, ctx, code)
 
 
-def zeros_like(data, **kwargs):
-    """Zeros with the shape, dtype and context of ``data``."""
-    return zeros(data.shape, data.context, data.dtype)
+def _like(fname, value, data, out):
+    if not isinstance(data, NDArrayBase):
+        raise MXNetError(f"{fname}: data must be an NDArray, got {type(data).__name__}")
+    if out is None:
+        out = _ndarray.empty_array(data.context, data.shape, data._dtype_code)
+    else:
+        _check_out(fname, out, data.shape)
+    out._fill(value)
+    return out
 
 
-def ones_like(data, **kwargs):
-    """Ones with the shape, dtype and context of ``data``."""
-    return ones(data.shape, data.context, data.dtype)
+def zeros_like(data=None, out=None, name=None, **kwargs):
+    """Zeros with the shape, dtype and context of ``data`` (other keywords are ignored,
+    as in MXNet)."""
+    return _like("zeros_like", 0, data, out)
 
 
-def full_like(data, fill_value, **kwargs):
-    return full(data.shape, fill_value, data.context, data.dtype)
-
-
-def empty_like(data, **kwargs):
-    return empty(data.shape, data.context, data.dtype)
+def ones_like(data=None, out=None, name=None, **kwargs):
+    """Ones with the shape, dtype and context of ``data`` (other keywords are ignored,
+    as in MXNet)."""
+    return _like("ones_like", 1, data, out)

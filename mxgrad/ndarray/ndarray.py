@@ -22,6 +22,9 @@ class NDArray(NDArrayBase):
     __slots__ = ()
     # numpy defers to NDArray in mixed expressions: ``np.float32(2) * x`` is an NDArray.
     __array_priority__ = 1000.0
+    # ...and numpy arrays do not swallow NDArrays elementwise (``np_array * x`` is a
+    # TypeError, as in MXNet, instead of an object array).
+    __array_ufunc__ = None
 
     # --- printing -------------------------------------------------------------------
     def __repr__(self):
