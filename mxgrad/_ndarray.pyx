@@ -270,13 +270,9 @@ cdef class NDArrayBase:
         return _binary(5, other, self)
 
     def __eq__(self, other):
-        if other is None:
-            return False
         return _binary(6, self, other)
 
     def __ne__(self, other):
-        if other is None:
-            return True
         return _binary(7, self, other)
 
     def __gt__(self, other):
@@ -331,6 +327,9 @@ cdef object _binary(int which, a, b):
         if isinstance(a, (np.generic, bool)) or isinstance(b, (np.generic, bool)):
             a = a.item() if isinstance(a, np.generic) else a
             b = b.item() if isinstance(b, np.generic) else b
+        elif which in (6, 7):     # == and != with another type: MXNet's TypeError
+            other = b if isinstance(a, NDArrayBase) else a
+            raise TypeError(f"type {type(other)} not supported")
         else:
             return NotImplemented
     return apply_elemwise(<ElemwiseOp>_operator_ops[which], (a, b), None)

@@ -440,3 +440,21 @@ def test_printing_waits_for_pending_work_in_another_thread(ctx):
     t.start()
     t.join()
     assert out == [f"\n[2. 2. 2.]\n<NDArray 3 @{ctx}>"]
+
+
+def test_misuse_raises_like_mxnet(ctx):
+    x = mx.nd.array([1, 2], ctx=ctx)
+    with pytest.raises(TypeError):
+        x == None  # noqa: E711
+    with pytest.raises(TypeError):
+        x.copyto(3)
+    with pytest.warns(RuntimeWarning):
+        assert x.copyto(x) is False
+
+
+def test_copyto_between_cpu_aliases_is_a_device_copy(ctx):
+    if ctx.device_type != "cpu":
+        pytest.skip("cpu aliases only")
+    x = mx.nd.array([1, 2], ctx=ctx)
+    y = x.copyto(mx.cpu(ctx.device_id + 5))
+    np.testing.assert_array_equal(y.asnumpy(), [1, 2])

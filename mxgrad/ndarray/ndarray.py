@@ -1,4 +1,6 @@
 """The public NDArray class: the Cython core plus MXNet's Python-level API."""
+import warnings
+
 import numpy as np
 
 from mxgrad import _ndarray
@@ -34,7 +36,7 @@ class NDArray(NDArrayBase):
     # --- Python protocol ------------------------------------------------------------
     def __len__(self):
         if not self.shape:
-            raise TypeError("len() of unsized object")
+            raise IndexError("len() of a 0-d NDArray: it has no first axis")
         return self.shape[0]
 
     def __iter__(self):
@@ -111,12 +113,13 @@ class NDArray(NDArrayBase):
             if out.shape != self.shape:
                 raise MXNetError(f"copyto: shape mismatch, {self.shape} vs {out.shape}")
         else:
-            raise MXNetError(f"copyto does not support type {type(other).__name__}")
+            raise TypeError(f"copyto does not support type {type(other).__name__}")
         if out is self:
-            return out
+            warnings.warn("You are attempting to copy an array to itself", RuntimeWarning)
+            return False
         if out._dtype_code != self._dtype_code:
             self.astype(out.dtype).copyto(out)
-        elif out.context == self.context:
+        elif out.context.state is self.context.state:     # same device (cpu aliases too)
             out._copy_from(self)
         else:
             out._write_numpy(self.asnumpy())
