@@ -1,0 +1,196 @@
+"""Train an MLP and a small CNN on scikit-learn's handwritten digits, MXNet style.
+
+    python examples/train_digits.py                 # both models, default device
+    python examples/train_digits.py --ctx "gpu(0)" --model cnn --epochs 20
+
+The data set (1,797 8x8 images) ships inside scikit-learn: nothing is downloaded. Training
+uses ``autograd.record()``, ``backward()`` and the ``sgd_mom_update`` optimizer op on a
+held-out split; a progress bar shows loss and accuracy, and the loss/accuracy curves are
+written to a PNG whose path is printed. The same ``--seed`` gives the same run.
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+import mxgrad as mx
+from mxgrad import nd
+
+
+def load_digits_split(seed, test_fraction=0.2):
+    """(x_train, y_train, x_test, y_test): images scaled to [0, 1], NCHW, float32."""
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    x = (digits.images / 16.0).astype(np.float32)[:, None, :, :]
+    y = digits.target.astype(np.float32)
+    order = np.random.RandomState(seed).permutation(len(x))
+    n_test = int(len(x) * test_fraction)
+    test, train = order[:n_test], order[n_test:]
+    return x[train], y[train], x[test], y[test]
+
+
+class Model:
+    """Parameters (NDArrays with gradients) and momentum buffers of a network."""
+
+    def __init__(self, shapes, ctx, rng):
+        self.params = {}
+        for name, shape in shapes.items():
+            if name.endswith("bias"):
+                value = np.zeros(shape, np.float32)
+            else:
+                fan_in = int(np.prod(shape[1:]))
+                value = rng.normal(0, np.sqrt(2.0 / fan_in), shape).astype(np.float32)
+            p = nd.array(value, ctx=ctx)
+            p.attach_grad()
+            self.params[name] = p
+        self.momentum = {n: nd.zeros(p.shape, ctx=ctx) for n, p in self.params.items()}
+
+    def update(self, lr, momentum=0.9, wd=1e-4):
+        for name, p in self.params.items():
+            nd.sgd_mom_update(p, p.grad, self.momentum[name], lr=lr, momentum=momentum, wd=wd,
+                              out=p)
+
+
+class MLP(Model):
+    def __init__(self, ctx, rng, hidden=128):
+        super().__init__({"fc1_weight": (hidden, 64), "fc1_bias": (hidden,),
+                          "fc2_weight": (10, hidden), "fc2_bias": (10,)}, ctx, rng)
+
+    def forward(self, x):
+        p = self.params
+        h = nd.relu(nd.FullyConnected(x, p["fc1_weight"], p["fc1_bias"], num_hidden=p["fc1_bias"].shape[0]))
+        return nd.FullyConnected(h, p["fc2_weight"], p["fc2_bias"], num_hidden=10)
+
+
+class CNN(Model):
+    def __init__(self, ctx, rng):
+        super().__init__({"conv1_weight": (16, 1, 3, 3), "conv1_bias": (16,),
+                          "conv2_weight": (32, 16, 3, 3), "conv2_bias": (32,),
+                          "fc1_weight": (64, 32 * 2 * 2), "fc1_bias": (64,),
+                          "fc2_weight": (10, 64), "fc2_bias": (10,)}, ctx, rng)
+
+    def forward(self, x):
+        p = self.params
+        h = nd.Convolution(x, p["conv1_weight"], p["conv1_bias"], kernel=(3, 3), pad=(1, 1),
+                           num_filter=16)
+        h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+        h = nd.Convolution(h, p["conv2_weight"], p["conv2_bias"], kernel=(3, 3), pad=(1, 1),
+                           num_filter=32)
+        h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+        h = nd.relu(nd.FullyConnected(h, p["fc1_weight"], p["fc1_bias"], num_hidden=64))
+        return nd.FullyConnected(h, p["fc2_weight"], p["fc2_bias"], num_hidden=10)
+
+
+def accuracy(model, x, y, ctx, batch=256):
+    """Fraction of correct predictions, computed in predict mode."""
+    correct = 0
+    for i in range(0, len(x), batch):
+        logits = model.forward(nd.array(x[i:i + batch], ctx=ctx))
+        correct += int((logits.asnumpy().argmax(axis=1) == y[i:i + batch]).sum())
+    return correct / len(x)
+
+
+def train(model_name, args, ctx, data, log):
+    """Train one model; returns its history (per-epoch loss/accuracy) and test accuracy."""
+    x_train, y_train, x_test, y_test = data
+    rng = np.random.RandomState(args.seed)
+    model = MLP(ctx, rng) if model_name == "mlp" else CNN(ctx, rng)
+    history = {"loss": [], "train_acc": [], "test_acc": [], "epoch_s": []}
+    steps_per_epoch = (len(x_train) + args.batch_size - 1) // args.batch_size
+    if args.max_steps:
+        steps_per_epoch = min(steps_per_epoch, args.max_steps)
+    bar = _progress(total=args.epochs * steps_per_epoch, desc=model_name, disable=args.quiet)
+    for epoch in range(args.epochs):
+        order = rng.permutation(len(x_train))
+        started = time.perf_counter()
+        losses = []
+        for step in range(steps_per_epoch):
+            idx = order[step * args.batch_size:(step + 1) * args.batch_size]
+            xb = nd.array(x_train[idx], ctx=ctx)
+            yb = nd.array(y_train[idx], ctx=ctx)
+            with mx.autograd.record():
+                logits = model.forward(xb)
+                loss = -nd.mean(nd.pick(nd.log_softmax(logits, axis=-1), yb, axis=-1))
+            loss.backward()
+            model.update(args.lr)
+            losses.append(loss)
+            bar.update(1)
+        mean_loss = float(np.mean([l.asscalar() for l in losses]))
+        history["epoch_s"].append(time.perf_counter() - started)
+        history["loss"].append(mean_loss)
+        history["train_acc"].append(accuracy(model, x_train, y_train, ctx))
+        history["test_acc"].append(accuracy(model, x_test, y_test, ctx))
+        bar.set_postfix(loss=f"{mean_loss:.4f}", test_acc=f"{history['test_acc'][-1]:.3f}")
+    bar.close()
+    log(f"{model_name}: test accuracy {history['test_acc'][-1]:.4f}, "
+        f"{np.mean(history['epoch_s']):.3f} s per epoch")
+    return history
+
+
+def _progress(total, desc, disable):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, disable=disable, leave=False, file=sys.stderr)
+
+
+def plot(histories, path):
+    """Write the loss and accuracy curves of every model to a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    for i, (name, h) in enumerate(histories.items()):
+        epochs = np.arange(1, len(h["loss"]) + 1)
+        color = f"C{i}"
+        ax_loss.plot(epochs, h["loss"], color=color, label=name)
+        ax_acc.plot(epochs, h["train_acc"], "--", color=color, label=f"{name} train")
+        ax_acc.plot(epochs, h["test_acc"], color=color, label=f"{name} test")
+    ax_loss.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
+    ax_acc.set(title="accuracy", xlabel="epoch", ylabel="accuracy")
+    ax_loss.legend()
+    ax_acc.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", choices=["mlp", "cnn", "both"], default="both")
+    ap.add_argument("--epochs", type=int, default=20)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=0.05)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ctx", default=None, help='device, e.g. "cpu(0)" or "gpu(0)"')
+    ap.add_argument("--max-steps", type=int, default=0,
+                    help="cap on steps per epoch (quick runs in CI)")
+    ap.add_argument("--plot", default="digits_training.png", help="where to write the PNG")
+    ap.add_argument("--quiet", action="store_true", help="no progress bar")
+    return ap.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    ctx = mx.current_context() if args.ctx is None else _parse_ctx(args.ctx)
+    mx.random.seed(args.seed)
+    data = load_digits_split(args.seed)
+    print(f"digits: {len(data[0])} training and {len(data[2])} test images on {ctx} "
+          f"({ctx.device_info.name})")
+    names = ["mlp", "cnn"] if args.model == "both" else [args.model]
+    histories = {name: train(name, args, ctx, data, print) for name in names}
+    path = os.path.abspath(plot(histories, args.plot))
+    print(f"curves written to {path}")
+    return histories
+
+
+def _parse_ctx(text):
+    kind, _, rest = text.strip().partition("(")
+    if kind not in ("cpu", "gpu") or not rest.endswith(")"):
+        raise SystemExit(f"--ctx must look like cpu(0) or gpu(0), got {text!r}")
+    return mx.Context(kind, int(rest[:-1] or 0))
+
+
+if __name__ == "__main__":
+    main()
