@@ -34,8 +34,8 @@ extensions = [
 ]
 
 setup(
-    packages=["mxgrad", "mxgrad.ndarray", "mxgrad.kernels_cl"],
-    package_dir={"mxgrad.kernels_cl": "kernels_cl"},
+    packages=["mxgrad", "mxgrad.ndarray", "mxgrad.kernels_cl", "mxgrad.examples"],
+    package_dir={"mxgrad.kernels_cl": "kernels_cl", "mxgrad.examples": "examples"},
     # The Cython sources ship too: tracebacks through the extensions then show their lines.
     package_data={"mxgrad.kernels_cl": ["*.cl"], "mxgrad": ["*.pyi", "*.pxd", "*.pyx", "*.pxi"]},
     exclude_package_data={"mxgrad": ["*.c"]},

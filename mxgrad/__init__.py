@@ -17,5 +17,6 @@ from mxgrad.context import Context, cpu, gpu, num_gpus, current_context
 from mxgrad import ndarray
 from mxgrad import ndarray as nd
 from mxgrad import autograd
+from mxgrad import random
 
 __version__ = "0.1.0"

@@ -115,7 +115,72 @@ def _add_devices(subparsers):
     p.set_defaults(handler=cmd_devices)
 
 
-COMMANDS = [_add_devices]
+def cmd_train(args):
+    """``train``: examples/train_digits.py (an MLP and a CNN on scikit-learn's digits)."""
+    try:
+        train_digits = _load_example("train_digits")
+    except ImportError as e:
+        print(f"error: the training example needs its extra dependencies ({e.name} is "
+              "missing): pip install 'mxgrad[examples]'")
+        return 1
+    train_digits.main(args.train_args)
+    return 0
+
+
+def _load_example(name):
+    """An example module: installed as mxgrad.examples, or examples/ beside the package."""
+    import importlib
+    import importlib.util
+    try:
+        return importlib.import_module(f"mxgrad.examples.{name}")
+    except ModuleNotFoundError as e:
+        if not (e.name or "").startswith("mxgrad.examples"):
+            raise
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "examples", f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"mxgrad_examples_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _add_train(subparsers):
+    """Register ``train``; its options are the example's (see ``train --help``)."""
+    p = subparsers.add_parser(
+        "train", add_help=False,
+        help="train an MLP and a CNN on the handwritten digits (examples/train_digits.py)")
+    p.add_argument("train_args", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=cmd_train)
+
+
+def cmd_check(args):
+    """``check``: the documented autograd examples on every device, pass/fail per device."""
+    from mxgrad._selfcheck import run_checks
+    infos = _devices.all_devices()
+    if not infos:
+        print(f"error: {_devices.available_text()}")
+        return 1
+    failed = 0
+    for info in infos:
+        ctx = mx.Context(info.kind, info.index)
+        results = run_checks(ctx)
+        bad = [r for r in results if not r[1]]
+        failed += bool(bad)
+        print(f"{ctx} {info.name}: {'PASS' if not bad else 'FAIL'} "
+              f"({len(results) - len(bad)}/{len(results)})")
+        for name, ok, err in results:
+            print(f"    {'ok  ' if ok else 'FAIL'} {name}" + (f": {err}" if err else ""))
+    return 1 if failed else 0
+
+
+def _add_check(subparsers):
+    """Register ``check``."""
+    p = subparsers.add_parser(
+        "check", help="run the documented autograd examples on every device; pass/fail each")
+    p.set_defaults(handler=cmd_check)
+
+
+COMMANDS = [_add_devices, _add_train, _add_check]
 
 
 def build_parser():
@@ -132,7 +197,12 @@ def build_parser():
 
 def main(argv=None):
     """Run the command named in ``argv`` (``devices`` when none); return the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.handler is cmd_train:       # its options (even --help) belong to the example
+        args.train_args = extra + args.train_args
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     return args.handler(args)
 
 

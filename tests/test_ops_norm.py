@@ -72,11 +72,11 @@ def test_batchnorm_gradients(ctx, fp64):
 def test_layernorm_and_instancenorm_match_mxnet(ctx):
     x, g, b, _, _ = _bn_inputs(ctx)
     y = mx.nd.LayerNorm(x, g[0:2], b[0:2])
-    np.testing.assert_allclose(y.asnumpy()[0, 0], [-0.89997995, 1.19998], rtol=1e-5)
+    np.testing.assert_allclose(y.asnumpy()[0, 0], [-0.89997995, 2.19996], rtol=1e-5)
     y = mx.nd.InstanceNorm(x, g, b)
     np.testing.assert_allclose(y.asnumpy()[0], [[-0.898006, 1.098006],
-                                                [-0.79800606, 1.198006],
-                                                [-0.69800603, 1.298006]], rtol=1e-5)
+                                                [-1.796012, 2.196012],
+                                                [-2.6940181, 3.294018]], rtol=1e-5)
 
 
 def test_layernorm_gradients(ctx, fp64):
@@ -101,7 +101,7 @@ def test_dropout_modes(ctx):
     assert set(np.unique(y)) <= {0.0, 2.0}
     assert 0.4 < (y == 0).mean() < 0.6
     y = mx.nd.Dropout(x, p=0.25, mode="always").asnumpy()
-    assert set(np.unique(y)) <= {0.0, 1 / 0.75}
+    assert set(np.unique(y)) <= {0.0, np.float32(1 / 0.75)}
     with mx.autograd.train_mode():
         y = mx.nd.Dropout(x, p=0.5, axes=(1,)).asnumpy()
     assert all(len(set(row)) == 1 for row in y)

@@ -4,12 +4,14 @@ from mxgrad._codegen_fused import fused_source
 from mxgrad.ndarray import _elemwise_table, _elemwise_grads, _kernels
 from mxgrad.ndarray.ndarray import NDArray
 from mxgrad.ndarray.creation import *  # noqa: F401,F403
-from mxgrad.ndarray.creation import __all__ as _creation_all
 from mxgrad.ndarray.shape import *  # noqa: F401,F403
+from mxgrad.ndarray.reduce import *  # noqa: F401,F403
 from mxgrad.ndarray.linalg import *  # noqa: F401,F403
 from mxgrad.ndarray.nn import *  # noqa: F401,F403
 from mxgrad.ndarray.optimizer_ops import *  # noqa: F401,F403
-from mxgrad.ndarray.norm import *  # noqa: F401,F403
+from mxgrad.ndarray.normalization import *  # noqa: F401,F403
+from mxgrad.ndarray import random  # noqa: F401
+from mxgrad.ndarray.random import random_uniform, random_normal, random_randint  # noqa: F401
 
 
 _ndarray._set_hooks(NDArray, fused_source, _kernels.kernel_from_source)

@@ -240,6 +240,51 @@ class NDArray(NDArrayBase):
         """Slice one axis (see ``mx.nd.slice_axis``)."""
         return _shape_ops.slice_axis(self, *args, **kwargs)
 
+    # --- reductions (mxgrad/ndarray/reduce.py) -----------------------------------------
+    def sum(self, *args, **kwargs):
+        """``mx.nd.sum`` of this array."""
+        return _reduce.sum(self, *args, **kwargs)
+
+    def mean(self, *args, **kwargs):
+        """``mx.nd.mean`` of this array."""
+        return _reduce.mean(self, *args, **kwargs)
+
+    def prod(self, *args, **kwargs):
+        """``mx.nd.prod`` of this array."""
+        return _reduce.prod(self, *args, **kwargs)
+
+    def max(self, *args, **kwargs):
+        """``mx.nd.max`` of this array."""
+        return _reduce.max(self, *args, **kwargs)
+
+    def min(self, *args, **kwargs):
+        """``mx.nd.min`` of this array."""
+        return _reduce.min(self, *args, **kwargs)
+
+    def nansum(self, *args, **kwargs):
+        """``mx.nd.nansum`` of this array."""
+        return _reduce.nansum(self, *args, **kwargs)
+
+    def nanprod(self, *args, **kwargs):
+        """``mx.nd.nanprod`` of this array."""
+        return _reduce.nanprod(self, *args, **kwargs)
+
+    def norm(self, *args, **kwargs):
+        """``mx.nd.norm`` of this array."""
+        return _reduce.norm(self, *args, **kwargs)
+
+    def argmax(self, *args, **kwargs):
+        """``mx.nd.argmax`` of this array."""
+        return _reduce.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args, **kwargs):
+        """``mx.nd.argmin`` of this array."""
+        return _reduce.argmin(self, *args, **kwargs)
+
+    def argmax_channel(self, *args, **kwargs):
+        """``mx.nd.argmax_channel`` of this array."""
+        return _reduce.argmax_channel(self, *args, **kwargs)
+
     # --- in-place arithmetic writes into this array's buffer --------------------------
     def __iadd__(self, other):
         return _inplace(self, "add", other)
@@ -269,3 +314,4 @@ def _inplace(arr, name, other):
 
 from mxgrad.ndarray import _elemwise_table as _ops  # noqa: E402
 from mxgrad.ndarray import indexing as _indexing, shape as _shape_ops  # noqa: E402
+from mxgrad.ndarray import reduce as _reduce  # noqa: E402

@@ -1,0 +1,5 @@
+"""``mx.random``: seeding, and the samplers of ``mx.nd.random`` under MXNet's names."""
+from mxgrad.ndarray.random import (seed, uniform, normal, randn, randint, exponential,  # noqa: F401
+                                   shuffle)
+
+__all__ = ["seed", "uniform", "normal", "randn", "randint", "exponential", "shuffle"]

@@ -1,0 +1,40 @@
+"""The examples and the main job on tiny settings: they run, the loss falls, seeds repeat."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn", reason="the examples' extra dependencies are not installed")
+pytest.importorskip("matplotlib", reason="the examples' extra dependencies are not installed")
+
+from mxgrad.__main__ import _load_example  # noqa: E402
+
+train_digits = _load_example("train_digits")
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_train_digits_loss_falls_and_is_deterministic(tmp_path, model):
+    argv = ["--model", model, "--epochs", "3", "--max-steps", "6", "--quiet",
+            "--plot", str(tmp_path / "curves.png")]
+    first = train_digits.main(argv)[model]
+    assert first["loss"][-1] < first["loss"][0]
+    assert first["test_acc"][-1] > 0.3
+    assert os.path.getsize(tmp_path / "curves.png") > 1000
+    again = train_digits.main(argv)[model]
+    np.testing.assert_allclose(again["loss"], first["loss"], rtol=1e-6)
+
+
+def test_main_train_and_check_commands(tmp_path):
+    env = dict(os.environ)
+    run = subprocess.run([sys.executable, "-m", "mxgrad", "train", "--model", "mlp",
+                          "--epochs", "1", "--max-steps", "2", "--quiet", "--plot",
+                          str(tmp_path / "c.png")], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "mlp: test accuracy" in run.stdout and "curves written to" in run.stdout
+    run = subprocess.run([sys.executable, "-m", "mxgrad", "check"], capture_output=True,
+                         text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "PASS (5/5)" in run.stdout
