@@ -1,0 +1,113 @@
+/* Convolution kernels: im2col, col2im, bias fill, batch sum.
+ * Options: -D T/CT/FT (storage, compute, float type), IS_HALF, HAS_FP64; HAS_BIAS (0/1) for
+ * col2im (adds bias[c] to every output element, as Deconvolution needs).
+ *
+ * Geometry: every convolution is treated as 3-D. An image is (N, C, D, H, W) with D = 1 (and
+ * H = 1) for 2-D (1-D) data; the column array is (N, C * KD * KH * KW, OD * OH * OW), row
+ * c * KS + (a * KH + b) * KW + e holding x[n, c, od*sd - pd + a*dd, oh*sh - ph + b*dh,
+ * ow*sw - pw + e*dw] (zero outside the image) at column (od * OH + oh) * OW + ow.
+ * GEOMETRY_ARGS is the argument list im2col and col2im take, in the order the host sets it.
+ */
+#if HAS_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+#endif
+
+#ifndef HAS_BIAS
+#define HAS_BIAS 0
+#endif
+
+#define GEOMETRY_ARGS const long C, const long D, const long H, const long W, \
+    const long OD, const long OH, const long OW, const long KD, const long KH, const long KW, \
+    const long SD, const long SH, const long SW, const long PD, const long PH, const long PW, \
+    const long DD, const long DH, const long DW
+
+#if IS_HALF
+#define LOAD(p, k) vload_half((k), (p))
+#define STORE(p, k, v) vstore_half((v), (k), (p))
+#else
+#define LOAD(p, k) ((CT)(p)[k])
+#define STORE(p, k, v) ((p)[k] = (T)(v))
+#endif
+
+/* One work-item per column element, on a 3-D grid (OW, OD*OH, N*C*KS) so the index
+ * arithmetic is a few 32-bit divisions (64-bit ones made this kernel 5x slower on PoCL). */
+__kernel void im2col(__global T* cols, const long cols_off, __global const T* x,
+                     const long x_off, GEOMETRY_ARGS)
+{
+    const int ow = get_global_id(0), odh = get_global_id(1);
+    const long r = get_global_id(2);               /* (n * C + c) * KS + k */
+    const int KS = KD * KH * KW;
+    const int k = r % KS;
+    const long nc = r / KS;
+    const int oh = odh % (int)OH, od = odh / (int)OH;
+    const int e = k % (int)KW, b = (k / (int)KW) % (int)KH, a = k / (int)(KH * KW);
+    const long z = od * SD - PD + a * DD;
+    const long y = oh * SH - PH + b * DH;
+    const long w = ow * SW - PW + e * DW;
+    CT v = 0;
+    if (z >= 0 && z < D && y >= 0 && y < H && w >= 0 && w < W)
+        v = LOAD(x, x_off + ((nc * D + z) * H + y) * W + w);
+    STORE(cols, cols_off + (r * OD * OH + odh) * OW + ow, v);
+}
+
+/* The adjoint of im2col, gathered: one work-item per image element, on a 3-D grid
+ * (W, D*H, N*C), sums the column entries that im2col copied from it (no atomics needed). */
+__kernel void col2im(__global T* x, const long x_off, __global const T* cols,
+                     const long cols_off, GEOMETRY_ARGS
+#if HAS_BIAS
+                     , __global const T* bias, const long bias_off
+#endif
+                     )
+{
+    const int w = get_global_id(0), zy = get_global_id(1);
+    const long nc = get_global_id(2);
+    const int y = zy % (int)H, z = zy / (int)H;
+    const long L = OD * OH * OW;
+    const long KS = KD * KH * KW;
+    __global const T* src = cols + cols_off + nc * KS * L;
+    FT acc = 0;
+    for (int a = 0; a < KD; a++) {
+        const int zz = z + PD - a * DD;
+        if (zz < 0 || zz % SD) continue;
+        const int od = zz / SD;
+        if (od >= OD) continue;
+        for (int b = 0; b < KH; b++) {
+            const int yy = y + PH - b * DH;
+            if (yy < 0 || yy % SH) continue;
+            const int oh = yy / SH;
+            if (oh >= OH) continue;
+            for (int e = 0; e < KW; e++) {
+                const int ww = w + PW - e * DW;
+                if (ww < 0 || ww % SW) continue;
+                const int ow = ww / SW;
+                if (ow >= OW) continue;
+                const long row = (a * KH + b) * KW + e;
+                acc += LOAD(src, row * L + (od * OH + oh) * OW + ow);
+            }
+        }
+    }
+#if HAS_BIAS
+    acc += LOAD(bias, bias_off + nc % C);
+#endif
+    STORE(x, x_off + (nc * D * H + zy) * W + w, acc);
+}
+
+/* out[n, f, l] = bias[f] for n total elements of a (N, F, L) array (the GEMM adds onto it). */
+__kernel void bias_fill(__global T* out, const long out_off, __global const T* bias,
+                        const long bias_off, const long n, const long F, const long L)
+{
+    const long i = get_global_id(0);
+    if (i >= n) return;
+    STORE(out, out_off + i, LOAD(bias, bias_off + (i / L) % F));
+}
+
+/* out[j] = sum over b < B of x[b * n + j]: the sum of a batch of per-sample products. */
+__kernel void batch_sum(__global T* out, const long out_off, __global const T* x,
+                        const long x_off, const long n, const long B)
+{
+    const long j = get_global_id(0);
+    if (j >= n) return;
+    FT acc = 0;
+    for (long b = 0; b < B; b++) acc += LOAD(x, x_off + b * n + j);
+    STORE(out, out_off + j, acc);
+}

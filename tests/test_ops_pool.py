@@ -1,0 +1,225 @@
+"""Pooling: forward vs a NumPy reference, MXNet 1.9.1's shape rules, tie and padding behaviour
+and errors (values checked against mxnet 1.9.1), first and second order gradients."""
+import itertools
+
+import numpy as np
+import pytest
+
+import mxgrad as mx
+from mxgrad.base import MXNetError
+from mxgrad.ndarray.pool import Pooling
+
+from gradcheck import check_gradients
+
+
+def ref_pool(x, kernel, pool_type="max", stride=(), pad=(), pooling_convention="valid",
+             count_include_pad=True):
+    """Every output as an explicit window reduction (float64)."""
+    rank = len(kernel)
+    stride = tuple(stride) or (1,) * rank
+    pad = tuple(pad) or (0,) * rank
+    sp = x.shape[2:]
+    rnd = np.floor if pooling_convention == "valid" else np.ceil
+    out = [int(rnd((sp[i] + 2 * pad[i] - kernel[i]) / stride[i])) + 1 for i in range(rank)]
+    y = np.zeros(x.shape[:2] + tuple(out))
+    for o in itertools.product(*[range(s) for s in out]):
+        lo = [o[i] * stride[i] - pad[i] for i in range(rank)]
+        sl = tuple(slice(max(lo[i], 0), max(min(lo[i] + kernel[i], sp[i]), 0))
+                   for i in range(rank))
+        win = x[(slice(None), slice(None)) + sl].reshape(x.shape[:2] + (-1,))
+        if pool_type == "max":
+            y[(slice(None), slice(None)) + o] = (win.max(-1) if win.shape[-1]
+                                                 else np.finfo(np.float32).min)
+            continue
+        total = win.sum(-1)
+        if pool_type == "avg":
+            if count_include_pad:
+                count = np.prod([min(lo[i] + kernel[i], sp[i] + pad[i]) - lo[i]
+                                 for i in range(rank)])
+            else:
+                count = win.shape[-1]
+            total = total / count if count > 0 else 0 * total
+        y[(slice(None), slice(None)) + o] = total
+    return y
+
+
+CASES = []
+for _pt in ("max", "avg", "sum"):
+    for _conv in ("valid", "full"):
+        CASES += [dict(x=(2, 2, 5, 5), kernel=(2, 2), stride=(2, 2)),
+                  dict(x=(2, 2, 5, 5), kernel=(3, 3), stride=(2, 2), pad=(1, 1)),
+                  dict(x=(1, 2, 7), kernel=(2,), stride=(3,), pad=(1,)),
+                  dict(x=(1, 1, 4, 5, 5), kernel=(2, 3, 2), stride=(1, 2, 2), pad=(1, 0, 1))]
+        for _c in CASES[-4:]:
+            _c.update(pool_type=_pt, pooling_convention=_conv)
+CASES += [dict(x=(2, 2, 5, 5), kernel=(3, 3), stride=(2, 2), pad=(1, 1), pool_type="avg",
+               count_include_pad=False),
+          dict(x=(1, 2, 6), kernel=(2,), pad=(3,), pool_type="avg", count_include_pad=False),
+          dict(x=(1, 2, 6), kernel=(2,), pad=(3,), pool_type="avg")]
+# windows of more than 64 elements take the run-time loop variant of the kernels
+CASES += [dict(x=(1, 2, 10, 10), kernel=(9, 8), stride=(1, 2), pad=(1, 0), pool_type=t)
+          for t in ("max", "avg", "sum")]
+
+
+def _kwargs(case):
+    return {k: v for k, v in case.items() if k != "x"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(
+    str(c.get(k)) for k in ("x", "kernel", "pool_type", "pooling_convention")))
+def test_pooling_matches_reference(ctx, case):
+    x = np.random.RandomState(0).randn(*case["x"])
+    y = Pooling(mx.nd.array(x, ctx=ctx), **_kwargs(case))
+    expected = ref_pool(x, **_kwargs(case))
+    assert y.shape == expected.shape
+    np.testing.assert_allclose(y.asnumpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_pooling_values_from_mxnet(ctx):
+    # numbers printed by mxnet 1.9.1 for arange(100).reshape(2, 2, 5, 5) and arange(1, 6)
+    x = mx.nd.arange(100, ctx=ctx).reshape((2, 2, 5, 5))
+    y = Pooling(x, kernel=(3, 3), stride=(2, 2), pad=(1, 1), pool_type="avg")
+    np.testing.assert_allclose(y.asnumpy().ravel()[:4], [1.3333334, 3.0, 2.6666667, 7.0],
+                               rtol=1e-6)
+    y = Pooling(x, kernel=(2, 2), stride=(2, 2), pooling_convention="full", pool_type="avg")
+    np.testing.assert_allclose(y.asnumpy().ravel()[:3], [3.0, 5.0, 6.5])
+    assert Pooling(x, global_pool=True, pool_type="sum").asnumpy().ravel().tolist() == \
+        [300.0, 925.0, 1550.0, 2175.0]
+    v = mx.nd.arange(1, 6, ctx=ctx).reshape((1, 1, 5))
+    np.testing.assert_allclose(Pooling(v, kernel=(1,), stride=(3,), pad=(2,), pool_type="avg",
+                                       pooling_convention="full").asnumpy().ravel(),
+                               [0, 2, 5, 0])
+    lowest = np.finfo(np.float32).min
+    np.testing.assert_array_equal(
+        Pooling(v, kernel=(2,), stride=(3,), pad=(1,), pooling_convention="full").asnumpy()
+        .ravel(), [1, 4, lowest])
+    for dtype in ("float16", "float64"):
+        if dtype == "float64" and not ctx.state.has_fp64:
+            continue
+        y = Pooling(v.astype(dtype), kernel=(2,), pad=(3,))
+        assert y.dtype == np.dtype(dtype)
+        assert y.asnumpy()[0, 0, 0] == np.finfo(dtype).min
+    # lp pooling has no abs: p=1 is sum pooling, p=3 a signed cube root
+    w = mx.nd.array([[[-1.0, 2.0, -3.0, 0.5]]], ctx=ctx)
+    np.testing.assert_allclose(Pooling(w, kernel=(2,), stride=(2,), pool_type="lp",
+                                       p_value=3).asnumpy().ravel(),
+                               [1.9129312, -2.9953632], rtol=1e-6)
+    np.testing.assert_allclose(Pooling(w, kernel=(2,), stride=(2,), pool_type="lp",
+                                       p_value=2).asnumpy().ravel(),
+                               [2.236068, 3.0413814], rtol=1e-6)
+
+
+@pytest.mark.parametrize("kernel, stride, expected", [
+    # where mxnet 1.9.1 routes the gradient of max pooling over a 4x4 of ones (ties): the
+    # first maximum of each window in row-major order gets it
+    ((2, 2), (2, 2), [[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]]),
+    ((3, 3), (1, 1), [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]),
+    ((2, 2), (1, 1), [[1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 0]]),
+])
+def test_max_pool_gradient_goes_to_first_maximum(ctx, kernel, stride, expected):
+    x = mx.nd.ones((1, 1, 4, 4), ctx=ctx)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = Pooling(x, kernel=kernel, stride=stride)
+    y.backward(mx.nd.ones(y.shape, ctx=ctx))
+    np.testing.assert_array_equal(x.grad.asnumpy()[0, 0], expected)
+
+
+def test_max_pool_gradient_skips_padding(ctx):
+    x = mx.nd.full((1, 1, 3, 3), -1.0, ctx=ctx)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = Pooling(x, kernel=(2, 2), stride=(2, 2), pad=(1, 1))
+    y.backward(mx.nd.ones(y.shape, ctx=ctx))
+    np.testing.assert_array_equal(y.asnumpy(), -np.ones((1, 1, 2, 2)))
+    np.testing.assert_array_equal(x.grad.asnumpy()[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+
+
+@pytest.mark.parametrize("shape, kwargs, out_shape", [
+    ((2, 2, 5, 5), dict(kernel=(2, 2)), (2, 2, 4, 4)),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), stride=(2, 2)), (2, 2, 2, 2)),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), stride=(2, 2), pooling_convention="full"), (2, 2, 3, 3)),
+    ((2, 2, 5, 5), dict(kernel=(3, 3), global_pool=True, stride=(2, 2), pad=(1, 1)),
+     (2, 2, 1, 1)),
+    ((2, 2, 5, 5), dict(global_pool=True, pool_type="avg"), (2, 2, 1, 1)),
+    ((2, 2, 5, 5), dict(kernel=(6, 6), pad=(1, 1)), (2, 2, 2, 2)),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), pad=(2, 2)), (2, 2, 8, 8)),
+    ((1, 1, 10), dict(kernel=(3,), stride=(2,), pooling_convention="full"), (1, 1, 5)),
+    ((1, 1, 5), dict(kernel=(2,), pad=(-1,)), (1, 1, 2)),
+    ((1, 1, 3, 3, 3), dict(kernel=(2, 2, 2)), (1, 1, 2, 2, 2)),
+])
+def test_pooling_output_shapes(ctx, shape, kwargs, out_shape):
+    assert Pooling(mx.nd.ones(shape, ctx=ctx), **kwargs).shape == out_shape
+
+
+@pytest.mark.parametrize("shape, kwargs, message", [
+    ((2, 2, 5, 5), dict(), "kernel is required"),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), pooling_convention="bad"), "pooling_convention"),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), pooling_convention="same"), "same"),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), pool_type="foo"), "pool_type"),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), pool_type="lp"), "p_value"),
+    ((2, 2, 5, 5), dict(kernel=(6, 6)), "exceeds input"),
+    ((2, 2, 5, 5), dict(kernel=(2,)), "needs 3-D data"),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), stride=(1,)), "stride"),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), stride=(0, 1)), "stride"),
+    ((2, 2, 5, 5), dict(kernel=(0, 2)), "kernel"),
+    ((2, 2, 5, 5), dict(kernel=(2, 2), layout="NHWC"), "layout"),
+    ((10,), dict(kernel=(3,)), "3-D"),
+])
+def test_pooling_errors(ctx, shape, kwargs, message):
+    with pytest.raises(MXNetError, match=message) as err:
+        Pooling(mx.nd.ones(shape, ctx=ctx), **kwargs)
+    assert "Pooling" in str(err.value)
+    with pytest.raises(MXNetError, match="floating point"):
+        Pooling(mx.nd.ones((1, 1, 4), ctx=ctx, dtype="int32"), kernel=(2,))
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1), pool_type="avg"),
+    dict(kernel=(2, 2), stride=(2, 2), pad=(1, 1), pool_type="avg", count_include_pad=False,
+         pooling_convention="full"),
+    dict(kernel=(2, 3), stride=(1, 2), pool_type="sum"),
+    dict(kernel=(3, 3), stride=(1, 1), pad=(1, 1), pool_type="max"),
+    dict(kernel=(2, 2), stride=(2, 2), pooling_convention="full", pool_type="max"),
+    dict(kernel=(2, 2), pool_type="lp", p_value=2),
+    dict(global_pool=True, pool_type="avg"),
+    dict(kernel=(5, 5), stride=(1, 2), pad=(2, 2), pool_type="avg"),
+    dict(kernel=(5, 4), stride=(1, 1), pool_type="max"),
+], ids=lambda k: f"{k.get('pool_type')}-{k.get('kernel')}-{k.get('pooling_convention')}")
+def test_pooling_gradients_first_and_second_order(ctx, fp64, kwargs):
+    # distinct values so no max sits within finite-difference reach of a tie
+    x = np.random.RandomState(1).permutation(50).reshape(2, 1, 5, 5) * 0.1 + 0.05
+    check_gradients(lambda a: Pooling(a, **kwargs) ** 2, [x], ctx, order=2)
+
+
+def test_pool_1d_3d_and_large_window_gradients(ctx, fp64):
+    rng = np.random.RandomState(2)
+    check_gradients(lambda a: Pooling(a, kernel=(2,), stride=(1,), pad=(1,)) ** 2,
+                    [rng.permutation(12).reshape(2, 1, 6) * 0.1], ctx, order=2)
+    check_gradients(lambda a: Pooling(a, kernel=(2, 2, 2), pool_type="avg") ** 2,
+                    [rng.randn(1, 1, 3, 3, 3)], ctx, order=2)
+    # windows of more than 64 elements: the run-time loop variant of the kernels
+    big = rng.permutation(90).reshape(1, 1, 9, 10) * 0.1
+    for kwargs in (dict(pool_type="max"), dict(pool_type="avg", pad=(1, 0))):
+        check_gradients(lambda a: Pooling(a, kernel=(8, 9), stride=(1, 1), **kwargs) ** 2,
+                        [big], ctx, order=2)
+
+
+@pytest.mark.parametrize("p, expected", [(2, [0, 0, -0.98639387, 0.16439898]),
+                                         (3, [0, 0, 1.0030982, 0.02786385]),
+                                         (1, [1, 1, 1, 1])])
+def test_lp_pool_gradient_of_a_zero_window_is_zero(ctx, p, expected):
+    # gradients printed by mxnet 1.9.1 (window [0, 0] has value 0: gradient 0, not NaN)
+    x = mx.nd.array([[[0.0, 0.0, -3.0, 0.5]]], ctx=ctx)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = Pooling(x, kernel=(2,), stride=(2,), pool_type="lp", p_value=p)
+    y.backward(mx.nd.ones(y.shape, ctx=ctx))
+    np.testing.assert_allclose(x.grad.asnumpy().ravel(), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("p", [2, 3, 2.5])
+def test_lp_pool_gradients_first_and_second_order(ctx, fp64, p):
+    x = np.random.RandomState(3).uniform(0.5, 1.5, size=(1, 2, 4, 4))
+    check_gradients(lambda a: Pooling(a, kernel=(2, 2), stride=(1, 2), pool_type="lp",
+                                      p_value=p), [x], ctx, order=2)
