@@ -175,3 +175,36 @@ def test_where_and_clip(ctx, fp64):
     np.testing.assert_array_equal(x.grad.asnumpy(), [0, 1, 1, 1, 1, 0])
     with pytest.raises(MXNetError, match="shape"):
         mx.nd.where(cond, mx.nd.ones((3,), ctx=ctx, dtype="float64"), cond)
+
+
+def test_take_matches_mxnet(ctx, fp64):
+    a = mx.nd.array([[1, 2], [3, 4], [5, 6]], ctx=ctx)
+    np.testing.assert_array_equal(mx.nd.take(a, mx.nd.array([0, 2, 5, -1], ctx=ctx)).asnumpy(),
+                                  [[1, 2], [5, 6], [5, 6], [1, 2]])
+    y = mx.nd.take(a, mx.nd.array([[0, 3]], ctx=ctx), mode="wrap")
+    assert y.shape == (1, 2, 2)
+    np.testing.assert_array_equal(y.asnumpy(), [[[1, 2], [1, 2]]])
+    np.testing.assert_array_equal(mx.nd.take(a, mx.nd.array([1], ctx=ctx), axis=1).asnumpy(),
+                                  [[2], [4], [6]])
+    idx = mx.nd.array([2, 0, 2], ctx=ctx, dtype="float64")
+    check_gradients(lambda x: mx.nd.take(x * x, idx, axis=1), [rng.normal(size=(2, 3))], ctx,
+                    order=2)
+
+
+def test_sequence_mask_matches_mxnet(ctx):
+    d = mx.nd.arange(12, ctx=ctx).reshape((3, 2, 2))
+    y = mx.nd.SequenceMask(d, mx.nd.array([1, 2], ctx=ctx), use_sequence_length=True, value=-1)
+    np.testing.assert_array_equal(y.asnumpy(), [[[0, 1], [2, 3]], [[-1, -1], [6, 7]],
+                                                [[-1, -1], [-1, -1]]])
+    y = mx.nd.SequenceMask(mx.nd.arange(6, ctx=ctx).reshape((2, 3)),
+                           mx.nd.array([1, 2], ctx=ctx), use_sequence_length=True, axis=1)
+    np.testing.assert_array_equal(y.asnumpy(), [[0, 0, 0], [3, 4, 0]])
+
+
+def test_block_grad_stops_gradient(ctx):
+    x = mx.nd.array([1.0, 2.0], ctx=ctx)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.BlockGrad(x * 2) + mx.nd.stop_gradient(x) * x + x
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), [2, 3])

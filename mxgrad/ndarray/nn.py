@@ -15,6 +15,7 @@ from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._kernels import family_kernel
 
 __all__ = ["softmax", "log_softmax", "Activation", "LeakyReLU", "pick", "one_hot", "Embedding",
+           "take", "SequenceMask", "stop_gradient", "BlockGrad", "shuffle",
            "SoftmaxOutput", "softmax_cross_entropy", "where", "clip", "erf", "softrelu",
            "gelu", "selu", "elu", "leaky_relu"]
 
@@ -314,6 +315,74 @@ def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sp
     # the weight) is a product too, and both differentiate again.
     hot = one_hot(data.reshape((-1,)), weight.shape[0], dtype=weight.dtype)
     return dot(hot, weight).reshape(data.shape + (weight.shape[1],))
+
+
+def take(a, indices, axis=0, mode="clip"):
+    """Slices of ``a`` along ``axis`` at ``indices`` (clipped or wrapped into range);
+    shape a.shape[:axis] + indices.shape + a.shape[axis+1:]."""
+    from mxgrad.ndarray.linalg import dot
+    _check_array("take", a)
+    _check_array("take", indices, "indices")
+    if mode not in ("clip", "wrap"):
+        raise MXNetError(f"take: mode must be 'clip' or 'wrap', got {mode!r}")
+    ax = _axis("take", axis, a.ndim)
+    L = a.shape[ax]
+    idx = indices.reshape((-1,))
+    if idx.dtype != a.dtype:
+        idx = idx.astype(a.dtype)
+    idx = OPS["modulo"](idx, float(L)) if mode == "wrap" else _clip(idx, 0.0, float(L - 1))
+    # A gather as a product with one-hot rows: its gradient (a scatter-add) is a product
+    # too, and both differentiate again.
+    moved = a if ax == 0 else a.transpose([ax] + [i for i in range(a.ndim) if i != ax])
+    rows = dot(one_hot(idx, L, dtype=a.dtype), moved.reshape((L, -1)))
+    out = rows.reshape(indices.shape + moved.shape[1:])
+    if ax != 0:
+        k = indices.ndim
+        rest = list(range(k, out.ndim))
+        out = out.transpose(rest[:ax] + list(range(k)) + rest[ax:])
+    return out
+
+
+def SequenceMask(data, sequence_length=None, use_sequence_length=False, value=0.0, axis=0):
+    """Set the steps at or beyond each sequence's length to ``value`` (time along ``axis``,
+    0 or 1; the batch is the other of the first two axes)."""
+    _check_array("SequenceMask", data)
+    if axis not in (0, 1):
+        raise MXNetError(f"SequenceMask: axis must be 0 or 1, got {axis}")
+    if not use_sequence_length:
+        return data * 1
+    _check_array("SequenceMask", sequence_length, "sequence_length")
+    T, B = (data.shape[0], data.shape[1]) if axis == 0 else (data.shape[1], data.shape[0])
+    if sequence_length.shape != (B,):
+        raise MXNetError(f"SequenceMask: sequence_length must have shape ({B},), got "
+                         f"{sequence_length.shape}")
+    from mxgrad.ndarray.creation import arange, full
+    steps = arange(T, ctx=data.context, dtype=data.dtype)
+    lengths = sequence_length.astype(data.dtype) if sequence_length.dtype != data.dtype \
+        else sequence_length
+    tail = (1,) * (data.ndim - 2)
+    if axis == 0:
+        keep = steps.reshape((T, 1) + tail) < lengths.reshape((1, B) + tail)
+    else:
+        keep = steps.reshape((1, T) + tail) < lengths.reshape((B, 1) + tail)
+    return where(keep.broadcast_to(data.shape), data,keep, data, full(data.shape, value, ctx=data.context, dtype=data.dtype))
+
+
+def stop_gradient(data):
+    """A copy of ``data`` through which no gradient flows (MXNet's BlockGrad)."""
+    from mxgrad.autograd import pause
+    _check_array("stop_gradient", data)
+    with pause(train_mode=None):
+        return OPS["identity"](data)
+
+
+BlockGrad = stop_gradient
+
+
+def shuffle(data, **kwargs):
+    """The rows (first axis) of ``data`` in a random order (see mx.nd.random.shuffle)."""
+    from mxgrad.ndarray import random
+    return random.shuffle(data, **kwargs)
 
 
 # --- losses ------------------------------------------------------------------------------------
