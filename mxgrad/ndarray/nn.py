@@ -365,7 +365,8 @@ def SequenceMask(data, sequence_length=None, use_sequence_length=False, value=0.
         keep = steps.reshape((T, 1) + tail) < lengths.reshape((1, B) + tail)
     else:
         keep = steps.reshape((1, T) + tail) < lengths.reshape((B, 1) + tail)
-    return where(keep.broadcast_to(data.shape), data,keep, data, full(data.shape, value, ctx=data.context, dtype=data.dtype))
+    return where(keep.broadcast_to(data.shape), data,
+                 full(data.shape, value, ctx=data.context, dtype=data.dtype))
 
 
 def stop_gradient(data):
