@@ -17,6 +17,7 @@ from mxgrad import _gemm, _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.base import MXNetError
+from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 
 __all__ = ["Convolution", "Deconvolution", "im2col", "col2im"]
@@ -346,25 +347,13 @@ def _col2im_rule(g, inputs, outputs, out_grads):
     return (_im2col(out_grads[0], g),)
 
 
-def _write_out(op, result, out):
-    if out is None:
-        return result
-    _ndarray.check_inplace(out)
-    if out.shape != result.shape or out.dtype != result.dtype:
-        raise MXNetError(f"{op}: out must have shape {result.shape} and dtype "
-                         f"{np.dtype(result.dtype).name}, got {out.shape} "
-                         f"{np.dtype(out.dtype).name}")
-    out._copy_from(result)
-    return out
-
-
 def im2col(data, kernel=None, stride=(), dilate=(), pad=(), out=None, name=None):
     """Sliding blocks of (N, C, *spatial) data as columns (N, C*prod(kernel), L), where L is
     the number of blocks (the spatial size a convolution with the same arguments gives)."""
     k = _kernel_param("im2col", kernel)
     _check_data("im2col", data, len(k))
     g = _sliding_geometry("im2col", data.shape[2:], k, stride, dilate, pad)
-    return _write_out("im2col", _im2col(data, g), out)
+    return deliver("im2col", _im2col(data, g), out)
 
 
 def col2im(data, output_size=None, kernel=None, stride=(), dilate=(), pad=(), out=None,
@@ -387,7 +376,7 @@ def col2im(data, output_size=None, kernel=None, stride=(), dilate=(), pad=(), ou
     if data.shape[1] % KS or data.shape[2] != L:
         raise MXNetError(f"col2im: data of shape {data.shape} does not fit kernel {k} over "
                          f"output_size {size}: expected (N, C*{KS}, {L})")
-    return _write_out("col2im", _col2im(data, g, data.shape[1] // KS), out)
+    return deliver("col2im", _col2im(data, g, data.shape[1] // KS), out)
 
 
 # --- Convolution -----------------------------------------------------------------------------
@@ -442,7 +431,7 @@ def Convolution(data=None, weight=None, bias=None, kernel=None, stride=(), dilat
                   replay=lambda *xs: _conv_forward(xs[0], xs[1], xs[2] if len(xs) > 2 else None,
                                                    g, groups),
                   attrs=attrs, save_outputs=False)
-    return _write_out(op, result, out)
+    return deliver(op, result, out)
 
 
 def _is_pointwise(g):
@@ -558,7 +547,7 @@ def Deconvolution(data=None, weight=None, bias=None, kernel=None, stride=(), dil
                   replay=lambda *xs: _deconv_forward(xs[0], xs[1],
                                                      xs[2] if len(xs) > 2 else None, g, groups),
                   attrs=attrs, save_outputs=False)
-    return _write_out(op, result, out)
+    return deliver(op, result, out)
 
 
 def _deconv_forward(data, weight, bias, g, groups):

@@ -12,6 +12,7 @@ from mxgrad._ndarray import NDArrayBase, ElemwiseOp
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, DTYPES
 from mxgrad.ndarray._elemwise_table import OPS
+from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 
 __all__ = ["softmax", "log_softmax", "Activation", "LeakyReLU", "pick", "one_hot", "Embedding",
@@ -97,28 +98,18 @@ def _log_softmax_rule(saved, inputs, outputs, out_grads):
 def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtype=None, out=None):
     """exp(x / T) normalised along ``axis``."""
     _no_length("softmax", use_length)
-    return _maybe_out(_softmax_forward("softmax", data, axis, temperature, False), out)
+    return deliver("softmax", _softmax_forward("softmax", data, axis, temperature, False), out)
 
 
 def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, out=None):
     """log(softmax(x / T)) along ``axis``, computed stably."""
     _no_length("log_softmax", use_length)
-    return _maybe_out(_softmax_forward("log_softmax", data, axis, temperature, True), out)
+    return deliver("log_softmax", _softmax_forward("log_softmax", data, axis, temperature, True), out)
 
 
 def _no_length(op, use_length):
     if use_length:
         raise MXNetError(f"{op}: use_length=True is not supported")
-
-
-def _maybe_out(result, out):
-    if out is None:
-        return result
-    _ndarray.check_inplace(out)
-    if out.shape != result.shape:
-        raise MXNetError(f"out has shape {out.shape}, expected {result.shape}")
-    out._copy_from(result)
-    return out
 
 
 # --- elementwise activations (snippets + rules in NDArray ops) -------------------------------
@@ -190,7 +181,7 @@ def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
                                  f"{data.shape[1]} channels")
             g = gamma.reshape((1, -1) + (1,) * (data.ndim - 2))
         relu = OPS["relu"]
-        return _maybe_out(relu(data) - g * relu(-data), out)
+        return deliver("LeakyReLU", relu(data) - g * relu(-data), out)
     raise MXNetError(f"LeakyReLU: unsupported act_type {act_type!r}; expected leaky, elu, "
                      "selu, gelu or prelu")
 
@@ -249,7 +240,7 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None):
         record_op("pick", (data, index), (res,), _pick_rule, (ax, mode),
                   replay=lambda d, i: pick(d, i, axis=axis, keepdims=keepdims, mode=mode),
                   attrs={"axis": axis, "keepdims": keepdims, "mode": mode})
-    return _maybe_out(res, out)
+    return deliver("pick", res, out)
 
 
 def _pick_rule(saved, inputs, outputs, out_grads):

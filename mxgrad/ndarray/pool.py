@@ -18,6 +18,7 @@ from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op, set_recording, wants_grad
 from mxgrad.base import MXNetError
 from mxgrad.ndarray._elemwise_table import OPS
+from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray.conv import grid_local_size
 
@@ -316,12 +317,4 @@ def Pooling(data=None, kernel=(), pool_type="max", global_pool=False, cudnn_off=
         result = _lp_pool(data, g, p_value, attrs)
     else:
         result = _pool(data, g, _POOL_TYPES[pool_type], attrs)
-    if out is None:
-        return result
-    _ndarray.check_inplace(out)
-    if out.shape != result.shape or out.dtype != result.dtype:
-        raise MXNetError(f"Pooling: out must have shape {result.shape} and dtype "
-                         f"{np.dtype(result.dtype).name}, got {out.shape} "
-                         f"{np.dtype(out.dtype).name}")
-    out._copy_from(result)
-    return out
+    return deliver("Pooling", result, out)

@@ -28,6 +28,7 @@ from mxgrad._ndarray import NDArrayBase, check_inplace
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, DTYPES, dtype_code
 from mxgrad.ndarray._elemwise_table import OPS
+from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 
 __all__ = ["sum", "mean", "prod", "max", "min", "nansum", "nanprod", "norm", "argmax",
@@ -252,27 +253,6 @@ def _forward(opname, x, axes, keepdims, kernel_op=None):
     return out
 
 
-def _deliver(op, res, out):
-    """``res``, or (MXNet's ``out=``) ``res`` copied into ``out`` and ``out`` returned."""
-    if out is None:
-        return res
-    _check_array(op, out, "out")
-    if out.shape != res.shape or out._dtype_code != res._dtype_code or \
-            out.context != res.context:
-        raise MXNetError(f"{op}: out must be {res.shape} {DTYPES[res._dtype_code].name} on "
-                         f"{res.context}, got {out.shape} {DTYPES[out._dtype_code].name} on "
-                         f"{out.context}")
-    check_inplace(out)
-    out._copy_from(res)
-    if is_recording():
-        record_op("_copyto", (res,), (out,), _identity_rule, save_outputs=False)
-    return out
-
-
-def _identity_rule(saved, inputs, outputs, out_grads):
-    return (out_grads[0],)
-
-
 # --- gradient rules ----------------------------------------------------------------------------
 def _spread(g, shape, axes):
     """The output gradient g broadcast back over the reduced axes to ``shape``."""
@@ -355,7 +335,7 @@ def _axes_reduction(opname, data, axis, keepdims, exclude, out):
     _record(opname, opname, data, res, saved,
             lambda a: fn(a, axis=axis, keepdims=keepdims, exclude=exclude),
             {"axis": axis, "keepdims": keepdims, "exclude": exclude})
-    return _deliver(opname, res, out)
+    return deliver(opname, res, out)
 
 
 def sum(data=None, axis=None, keepdims=False, exclude=False, out=None, name=None):
@@ -428,7 +408,7 @@ def norm(data=None, ord=2, axis=None, out_dtype=None, keepdims=False, out=None, 
             {"ord": ord, "axis": axis, "keepdims": keepdims})
     if out_dtype is not None and dtype_code(out_dtype) != res._dtype_code:
         res = res.astype(out_dtype)
-    return _deliver("norm", res, out)
+    return deliver("norm", res, out)
 
 
 def _arg_reduction(opname, data, axis, keepdims, out):
@@ -445,7 +425,7 @@ def _arg_reduction(opname, data, axis, keepdims, out):
             raise MXNetError(f"{opname}: axis {axis} is out of range for an array of "
                              f"{data.ndim} dimensions (shape {data.shape})")
         res = _forward(opname, data, (int(axis) % data.ndim,), keepdims)
-    return _deliver(opname, res, out)
+    return deliver(opname, res, out)
 
 
 def argmax(data=None, axis=None, keepdims=False, out=None, name=None):
@@ -462,7 +442,7 @@ def argmin(data=None, axis=None, keepdims=False, out=None, name=None):
 
 def argmax_channel(data=None, out=None, name=None):
     """``argmax(data, axis=1)``: the best channel of each sample."""
-    return _deliver("argmax_channel", argmax(data, axis=1), out)
+    return deliver("argmax_channel", argmax(data, axis=1), out)
 
 
 def moments(data=None, axes=None, keepdims=False, name=None):

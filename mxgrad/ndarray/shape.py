@@ -19,6 +19,7 @@ from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase, check_inplace
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, DTYPES, CL_TYPES, dtype_code
+from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 
 __all__ = ["reshape", "Reshape", "reshape_like", "transpose", "swapaxes", "SwapAxis",
@@ -160,27 +161,6 @@ def _check_array(op, x, name="data"):
 def _record(name, inputs, outputs, rule, saved=None, replay=None, attrs=None):
     if is_recording():
         record_op(name, tuple(inputs), tuple(outputs), rule, saved, replay=replay, attrs=attrs)
-
-
-def _deliver(op, res, out):
-    """``res``, or (MXNet's ``out=``) ``res`` copied into ``out`` and ``out`` returned."""
-    if out is None:
-        return res
-    _check_array(op, out, "out")
-    if out.shape != res.shape or out._dtype_code != res._dtype_code or \
-            out.context != res.context:
-        raise MXNetError(f"{op}: out must be {res.shape} {DTYPES[res._dtype_code].name} on "
-                         f"{res.context}, got {out.shape} {DTYPES[out._dtype_code].name} on "
-                         f"{out.context}")
-    check_inplace(out)
-    if res.size:
-        out._copy_from(res)
-    _record("_copyto", (res,), (out,), _identity_rule, replay=lambda a: a.copy())
-    return out
-
-
-def _identity_rule(saved, inputs, outputs, out_grads):
-    return (out_grads[0],)
 
 
 # --- strided read / strided write into zeros: each is the other's gradient ------------------
@@ -347,7 +327,7 @@ def reshape(data=None, shape=None, reverse=False, target_shape=None, keep_highes
     if shape is None:
         raise MXNetError("Reshape: shape must be given")
     new = infer_reshape("Reshape", data.shape, _int_tuple("Reshape", "shape", shape), reverse)
-    return _deliver("Reshape", _reshape_copy("Reshape", data, new), out)
+    return deliver("Reshape", _reshape_copy("Reshape", data, new), out)
 
 
 Reshape = reshape
@@ -365,7 +345,7 @@ def reshape_like(lhs=None, rhs=None, lhs_begin=None, lhs_end=None, rhs_begin=Non
     if _prod(shape) != lhs.size:
         raise MXNetError(f"reshape_like: cannot reshape lhs with shape {lhs.shape} to new "
                          f"shape {shape} because they have different size")
-    return _deliver("reshape_like", _reshape_copy("reshape_like", lhs, shape, {}), out)
+    return deliver("reshape_like", _reshape_copy("reshape_like", lhs, shape, {}), out)
 
 
 def _range_of(op, ndim, begin, end, side):
@@ -389,7 +369,7 @@ def expand_dims(data=None, axis=None, out=None, name=None, inplace=False):
     if inplace:
         return _reshape_view(data, shape)
     res = _reshape_copy("expand_dims", data, shape, {"axis": ax})
-    return _deliver("expand_dims", res, out)
+    return deliver("expand_dims", res, out)
 
 
 def flatten(data=None, out=None, name=None, inplace=False):
@@ -400,7 +380,7 @@ def flatten(data=None, out=None, name=None, inplace=False):
     shape = (data.shape[0], _prod(data.shape[1:]))
     if inplace:
         return _reshape_view(data, shape)
-    return _deliver("Flatten", _reshape_copy("Flatten", data, shape, {}), out)
+    return deliver("Flatten", _reshape_copy("Flatten", data, shape, {}), out)
 
 
 Flatten = flatten
@@ -437,7 +417,7 @@ def squeeze(data=None, axis=None, out=None, name=None, inplace=False):
     if inplace:
         return _reshape_view(data, shape)
     res = _reshape_copy("squeeze", data, shape, {"axis": axis})
-    return _deliver("squeeze", res, out)
+    return deliver("squeeze", res, out)
 
 
 # --- transpose, swapaxes, flip --------------------------------------------------------------
@@ -452,7 +432,7 @@ def transpose(data=None, axes=None, out=None, name=None):
         if sorted(perm) != list(range(nd)):
             raise MXNetError(f"transpose: axes {perm} is not a permutation of the "
                              f"{nd} axes of an array of shape {data.shape}")
-    return _deliver("transpose", _permute("transpose", data, perm, {"axes": perm}), out)
+    return deliver("transpose", _permute("transpose", data, perm, {"axes": perm}), out)
 
 
 def _permute(op, x, perm, attrs):
@@ -476,7 +456,7 @@ def swapaxes(data=None, dim1=0, dim2=0, out=None, name=None):
     perm = list(range(data.ndim))
     perm[a], perm[b] = perm[b], perm[a]
     res = _permute("SwapAxis", data, tuple(perm), {"dim1": dim1, "dim2": dim2})
-    return _deliver("SwapAxis", res, out)
+    return deliver("SwapAxis", res, out)
 
 
 SwapAxis = swapaxes
@@ -496,7 +476,7 @@ def flip(data=None, axis=None, out=None, name=None):
     res = _gather(data, data.shape, strides, offset)
     _record("reverse", (data,), (res,), _flip_rule, axes,
             replay=lambda a: flip(a, axes), attrs={"axis": axes})
-    return _deliver("reverse", res, out)
+    return deliver("reverse", res, out)
 
 
 reverse = flip
@@ -541,7 +521,7 @@ def broadcast_to(data=None, shape=None, out=None, name=None):
                          f"{target}: the number of dimensions differs")
     target = tuple(d if n == 0 else n for d, n in zip(data.shape, target))
     _check_broadcast("broadcast_to", data, target)
-    return _deliver("broadcast_to", _broadcast("broadcast_to", data, target), out)
+    return deliver("broadcast_to", _broadcast("broadcast_to", data, target), out)
 
 
 def broadcast_to_method(x, shape):
@@ -570,7 +550,7 @@ def broadcast_axis(data=None, axis=(), size=(), out=None, name=None):
             raise MXNetError(f"broadcast_axis: axis {a} has size {data.shape[a]}; broadcasting "
                              f"axes must have size 1")
         target[a] = s
-    return _deliver("broadcast_axis", _broadcast("broadcast_axis", data, tuple(target)), out)
+    return deliver("broadcast_axis", _broadcast("broadcast_axis", data, tuple(target)), out)
 
 
 broadcast_axes = broadcast_axis
@@ -596,7 +576,7 @@ def broadcast_like(lhs=None, rhs=None, lhs_axes=None, rhs_axes=None, out=None, n
             target[a] = rhs.shape[b]
         target = tuple(target)
     _check_broadcast("broadcast_like", lhs, target)
-    return _deliver("broadcast_like", _broadcast("broadcast_like", lhs, target), out)
+    return deliver("broadcast_like", _broadcast("broadcast_like", lhs, target), out)
 
 
 def tile(data=None, reps=None, out=None, name=None):
@@ -615,7 +595,7 @@ def tile(data=None, reps=None, out=None, name=None):
     res = _view(_gather(x, wide, wide_strides), [r * s for r, s in zip(reps, x.shape)])
     _record("tile", (data,), (res,), _tile_rule, (tuple(wide), data.shape),
             replay=lambda a: tile(a, reps), attrs={"reps": reps})
-    return _deliver("tile", res, out)
+    return deliver("tile", res, out)
 
 
 def _tile_rule(saved, inputs, outputs, out_grads):
@@ -640,7 +620,7 @@ def repeat(data=None, repeats=None, axis=None, out=None, name=None):
     res = _view(_gather(x, wide, wide_strides), out_shape)
     _record("repeat", (data,), (res,), _repeat_rule, (wide, ax + 1, data.shape),
             replay=lambda a: repeat(a, repeats, axis), attrs={"repeats": repeats, "axis": axis})
-    return _deliver("repeat", res, out)
+    return deliver("repeat", res, out)
 
 
 def _repeat_rule(saved, inputs, outputs, out_grads):
@@ -684,7 +664,7 @@ def concat(*data, dim=1, num_args=None, out=None, name=None):
         start += a.shape[ax]
     _record("Concat", data, (res,), _concat_rule, (ax, sizes),
             replay=lambda *xs: concat(*xs, dim=ax), attrs={"dim": ax, "num_args": len(data)})
-    return _deliver("concat", res, out)
+    return deliver("concat", res, out)
 
 
 Concat = concat
@@ -719,7 +699,7 @@ def stack(*data, axis=0, num_args=None, out=None, name=None):
                      contiguous_strides(shape0), a._offset, shape0)
     _record("stack", data, (res,), _stack_rule, ax,
             replay=lambda *xs: stack(*xs, axis=ax), attrs={"axis": ax, "num_args": len(data)})
-    return _deliver("stack", res, out)
+    return deliver("stack", res, out)
 
 
 def _stack_rule(saved, inputs, outputs, out_grads):
@@ -801,7 +781,7 @@ def slice(data=None, begin=None, end=None, step=None, out=None, name=None):
         raise MXNetError(f"slice: slicing {len(begin)} axes exceeds the {data.ndim} dims of "
                          f"shape {data.shape}")
     spec = slice_spec(data.shape, begin, end, step)
-    return _deliver("slice", gather_strided(data, *spec, name="slice"), out)
+    return deliver("slice", gather_strided(data, *spec, name="slice"), out)
 
 
 def slice_axis(data=None, axis=0, begin=0, end=None, out=None, name=None):
@@ -821,7 +801,7 @@ def slice_axis(data=None, axis=0, begin=0, end=None, out=None, name=None):
     st = contiguous_strides(data.shape)
     shape = data.shape[:ax] + (e - b,) + data.shape[ax + 1:]
     res = gather_strided(data, shape, st, b * st[ax], name="slice_axis")
-    return _deliver("slice_axis", res, out)
+    return deliver("slice_axis", res, out)
 
 
 # --- dtype cast -------------------------------------------------------------------------------
@@ -832,7 +812,7 @@ def cast(data=None, dtype=None, out=None, name=None):
     if dtype is None:
         raise MXNetError("Cast: dtype must be given")
     code = dtype if isinstance(dtype, int) and 0 <= dtype < len(DTYPES) else dtype_code(dtype)
-    return _deliver("Cast", _cast(data, code), out)
+    return deliver("Cast", _cast(data, code), out)
 
 
 Cast = cast
