@@ -9,6 +9,7 @@ import pytest
 pytest.importorskip("sklearn", reason="the examples' extra dependencies are not installed")
 pytest.importorskip("matplotlib", reason="the examples' extra dependencies are not installed")
 
+import mxgrad as mx  # noqa: E402
 from mxgrad.__main__ import _load_example  # noqa: E402
 
 train_digits = _load_example("train_digits")
@@ -38,3 +39,34 @@ def test_main_train_and_check_commands(tmp_path):
                          text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "PASS (5/5)" in run.stdout
+
+
+second_order = _load_example("second_order")
+
+
+def test_second_order_example_penalty_falls_and_hvp_matches_differences():
+    history, hv = second_order.main(steps=20)
+    assert history[-1] < history[0]
+    # H v against central differences of the gradient along v
+    rng = np.random.RandomState(1)
+    ctx = mx.current_context()
+    params = [mx.nd.array(rng.normal(0, 0.5, s), ctx=ctx, dtype="float64")
+              for s in [(16, 4), (16,), (1, 16), (1,)]]
+    x = mx.nd.array(rng.normal(size=(8, 4)), ctx=ctx, dtype="float64")
+    v = rng.normal(size=(16, 4))
+    params[0].attach_grad()
+    hv = second_order.hessian_vector_product(params, x, mx.nd.array(v, ctx=ctx, dtype="float64"),
+                                             ctx).asnumpy()
+
+    def grad_at(w):
+        p = [mx.nd.array(w, ctx=ctx, dtype="float64")] + params[1:]
+        p[0].attach_grad()
+        with mx.autograd.record():
+            loss = mx.nd.sum(second_order.critic(x, p) ** 2)
+        loss.backward()
+        return p[0].grad.asnumpy()
+
+    w = params[0].asnumpy()
+    eps = 1e-5
+    expected = (grad_at(w + eps * v) - grad_at(w - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(hv, expected, rtol=1e-5, atol=1e-7)
