@@ -27,8 +27,15 @@ ctypedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float*, int
 ctypedef void (*dgemm_fn)(int, int, int, int, int, int, double, const double*, int,
                           const double*, int, double, double*, int) noexcept nogil
 
+ctypedef void (*set_threads_fn)(int) noexcept nogil
+
 cdef sgemm_fn blas_sgemm = NULL
 cdef dgemm_fn blas_dgemm = NULL
+cdef set_threads_fn blas_set_threads = NULL
+cdef int blas_max_threads = 1
+# Below this many multiply-adds one BLAS thread is faster: the device's own worker threads
+# already share the cores, and waking more threads costs more than the product.
+cdef long long BLAS_THREADING_MIN = 1 << 24
 cdef int blas_state = 0          # 0 not tried, 1 loaded, -1 unavailable
 
 ctypedef struct GemmCall:
@@ -48,6 +55,9 @@ cdef void run_blas(void* p) noexcept nogil:
     """The native kernel: runs on the device's worker thread, in queue order."""
     cdef GemmCall* g = <GemmCall*>p
     cdef long long b
+    if blas_set_threads != NULL:
+        blas_set_threads(blas_max_threads if <long long>g.M * g.N * g.K * g.batch
+                         >= BLAS_THREADING_MIN else 1)
     for b in range(g.batch):
         if g.dtype == FLOAT32:
             blas_sgemm(ROW_MAJOR, TRANS if g.trans_a else NO_TRANS,
@@ -64,7 +74,7 @@ cdef void run_blas(void* p) noexcept nogil:
 
 
 cdef bint load_blas():
-    global blas_state, blas_sgemm, blas_dgemm
+    global blas_state, blas_sgemm, blas_dgemm, blas_set_threads, blas_max_threads
     if blas_state != 0:
         return blas_state == 1
     blas_state = -1
@@ -81,6 +91,8 @@ cdef bint load_blas():
         return False
     blas_sgemm = <sgemm_fn>dlsym(lib, b"scipy_cblas_sgemm")
     blas_dgemm = <dgemm_fn>dlsym(lib, b"scipy_cblas_dgemm")
+    blas_set_threads = <set_threads_fn>dlsym(lib, b"scipy_openblas_set_num_threads")
+    blas_max_threads = int(os.environ.get("OPENBLAS_NUM_THREADS", 0)) or (os.cpu_count() or 1)
     if blas_sgemm != NULL and blas_dgemm != NULL:
         blas_state = 1
     return blas_state == 1

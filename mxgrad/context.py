@@ -10,6 +10,7 @@ created with, and ops may mix them (the result takes the first operand's context
 ``gpu(i)`` that does not exist is an MXNetError naming the devices that do.
 """
 import numbers
+import atexit
 import threading
 
 import pyopencl as cl
@@ -173,6 +174,17 @@ def _state_for(kind, index):
 def live_states():
     """The DeviceStates created so far (for waitall and the tests)."""
     return list(_states.values())
+
+
+@atexit.register
+def _drain_queues_at_exit():
+    """Let queued work finish before the interpreter frees what it reads (host arrays of
+    pending writes): a device thread still copying from freed memory would crash the exit."""
+    for state in live_states():
+        try:
+            state.finish()
+        except Exception:       # exiting anyway; a failed device must not hide the rest
+            pass
 
 
 def cpu(device_id=0):

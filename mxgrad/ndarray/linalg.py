@@ -109,9 +109,9 @@ def _dot_rule(saved, inputs, outputs, out_grads):
     ta, tb = saved
     a, b = inputs
     M, K, N, _ = _dot_dims(a.shape, b.shape, ta, tb)
-    g = out_grads[0].reshape((M, N))
-    a2 = a.reshape((K, M) if ta else (M, K))
-    b2 = b.reshape((N, K) if tb else (K, N))
+    g = _as_shape(out_grads[0], (M, N))
+    a2 = _as_shape(a, (K, M) if ta else (M, K))
+    b2 = _as_shape(b, (N, K) if tb else (K, N))
     if not ta and not tb:
         da, db = dot(g, b2, transpose_b=True), dot(a2, g, transpose_a=True)
     elif ta and not tb:
@@ -121,7 +121,12 @@ def _dot_rule(saved, inputs, outputs, out_grads):
     else:
         da, db = dot(b2, g, transpose_a=True, transpose_b=True), \
             dot(g, a2, transpose_a=True, transpose_b=True)
-    return da.reshape(a.shape), db.reshape(b.shape)
+    return _as_shape(da, a.shape), _as_shape(db, b.shape)
+
+
+def _as_shape(x, shape):
+    """``x`` itself when it already has ``shape``, else a (recorded) reshape."""
+    return x if x.shape == shape else x.reshape(shape)
 
 
 def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=None):

@@ -17,14 +17,14 @@ chunk read 16 elements per vector load; on GPUs slots interleave so that neighbo
 work-items read neighbouring elements. A work-group tree in local memory was measured on
 PoCL at 2-10 GB/s against 18-20 GB/s for the chunked form, so none is used.
 
-Gradient rules are written in NDArray ops (reshape, broadcast_to, elementwise), so they can
+Gradient rules are written in NDArray ops (reshape, a fusable broadcast, elementwise), so they can
 be differentiated again; argmax and argmin are not differentiable and record nothing.
 """
 import builtins
 import numbers
 
 from mxgrad import _ndarray
-from mxgrad._ndarray import NDArrayBase, check_inplace
+from mxgrad._ndarray import ElemwiseOp, NDArrayBase, check_inplace
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, DTYPES, dtype_code
 from mxgrad.ndarray._elemwise_table import OPS
@@ -254,10 +254,17 @@ def _forward(opname, x, axes, keepdims, kernel_op=None):
 
 
 # --- gradient rules ----------------------------------------------------------------------------
-def _spread(g, shape, axes):
-    """The output gradient g broadcast back over the reduced axes to ``shape``."""
-    from mxgrad.ndarray.shape import broadcast_to
-    return broadcast_to(g.reshape(_keepdims_shape(shape, axes)), shape)
+# ``x0`` spread over the shape of ``x1`` (whose data is never read): a broadcast that fuses
+# with the elementwise ops around it instead of writing a full-size copy. Its gradient
+# w.r.t. x0 is summed back to x0's shape by the tape, as for every broadcasting op.
+_broadcast_onto = ElemwiseOp("_broadcast_onto", "(x0)", 2,
+                             lambda saved, inputs, outputs, g: (g[0], None))
+_broadcast_onto.needs = (0, 0)
+
+
+def _spread(g, x, axes):
+    """The output gradient g broadcast back over the reduced axes to the shape of ``x``."""
+    return _broadcast_onto(g.reshape(_keepdims_shape(x.shape, axes)), x)
 
 
 def _kept(y, shape, axes):
@@ -266,12 +273,12 @@ def _kept(y, shape, axes):
 
 
 def _sum_rule(saved, inputs, outputs, out_grads):
-    return (_spread(out_grads[0], inputs[0].shape, saved),)
+    return (_spread(out_grads[0], inputs[0], saved),)
 
 
 def _mean_rule(saved, inputs, outputs, out_grads):
     axes, count = saved
-    return (_spread(out_grads[0], inputs[0].shape, axes) / count,)
+    return (_spread(out_grads[0], inputs[0], axes) / count,)
 
 
 def _nansum_rule(saved, inputs, outputs, out_grads):

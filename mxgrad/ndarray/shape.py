@@ -282,8 +282,10 @@ def infer_reshape(op, dshape, params, reverse=False):
 
 def _reshape_view(x, shape):
     out = _ndarray.view_of(x, shape, x._offset)
-    _record("Reshape", (x,), (out,), _reshape_rule, None,
-            replay=lambda a: _reshape_view(a, shape), attrs={"shape": shape})
+    if is_recording():
+        record_op("Reshape", (x,), (out,), _reshape_rule, None,
+                  replay=lambda a: _reshape_view(a, shape), attrs={"shape": shape},
+                  save_outputs=False)
     return out
 
 
@@ -307,6 +309,9 @@ def _reshape_copy(op, x, shape, attrs=None):
 
 def reshape_method(x, shape, reverse=False):
     """``NDArray.reshape``: a view sharing memory; accepts MXNet's special codes."""
+    if type(shape) is tuple and not reverse and all(type(d) is int and d > 0 for d in shape) \
+            and _prod(shape) == x.size:
+        return _reshape_view(x, shape)       # plain dims: nothing to infer
     params = _int_tuple("reshape", "shape", shape)
     new = infer_reshape("reshape", x.shape, params, reverse)
     if _prod(new) > x.size:
