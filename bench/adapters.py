@@ -1,0 +1,341 @@
+"""One adapter per peer: the same workloads written in each framework's own API.
+
+mxgrad and MXNet 1.9.1 share one adapter (``MXNetAPI``): the code is identical, only the
+module differs (``import mxgrad as mx`` or ``import mxnet as mx``), which is the point of
+mxgrad. Every method returns a closure doing one unit of work; ``sync`` waits for all queued
+work, and ends every timed loop.
+"""
+import os
+import sys
+
+import numpy as np
+
+# mxgrad is benchmarked from the checkout holding this folder (built in place), installed or not.
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+ALL_COMPUTE = {"tape-overhead", "small-mlp-step", "mid-mlp-step", "elementwise",
+               "elementwise-fwd-bwd", "matmul", "sum", "start-warm", "start-cold"}
+
+
+class MXNetAPI:
+    """mxgrad or MXNet through ``mx.nd`` and ``mx.autograd`` only."""
+
+    workloads = ALL_COMPUTE
+
+    def __init__(self, module):
+        import importlib
+        self.module = module
+        self.mx = importlib.import_module(module)
+        self.ctx = self.mx.current_context()
+
+    def info(self):
+        info = {"version": self.mx.__version__, "ctx": str(self.ctx)}
+        device_info = getattr(self.ctx, "device_info", None)    # mxgrad: the OpenCL device
+        if device_info is not None:
+            info["device"] = device_info.name
+            info["platform"] = device_info.platform_name
+            info["compute_units"] = device_info.device.max_compute_units
+        else:
+            info["device"] = "host CPU (MXNet's own kernels)"
+        info["fusion"] = os.environ.get("MXGRAD_FUSION", "default")
+        return info
+
+    def sync(self):
+        self.mx.nd.waitall()
+
+    def to_numpy(self, a):
+        return a.asnumpy()
+
+    def array(self, a):
+        return self.mx.nd.array(a, ctx=self.ctx, dtype="float32")
+
+    def tape(self, x0, ops, mul, add):
+        mx, nd = self.mx, self.mx.nd
+        x = self.array(x0)
+        x.attach_grad()
+
+        def step():
+            with mx.autograd.record():
+                y = x
+                for op in ops:
+                    if op == "mul":
+                        y = y * mul
+                    elif op == "add":
+                        y = y + add
+                    elif op == "tanh":
+                        y = nd.tanh(y)
+                    else:
+                        y = nd.exp(y)
+                total = nd.sum(y)
+            total.backward()
+            return x.grad.asnumpy()
+        return step
+
+    def mlp(self, params, x, labels, lr):
+        mx, nd = self.mx, self.mx.nd
+        weights = [self.array(p) for p in params]
+        for w in weights:
+            w.attach_grad()
+        data = self.array(x)
+        label = self.array(labels.astype(np.float32))     # MXNet's pick takes float indices
+        layers = len(weights) // 2
+        last = {}
+
+        def step():
+            with mx.autograd.record():
+                h = data
+                for i in range(layers):
+                    h = nd.dot(h, weights[2 * i]) + weights[2 * i + 1]
+                    if i < layers - 1:
+                        h = nd.relu(h)
+                loss = -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
+            loss.backward()
+            for w in weights:
+                nd.sgd_update(w, w.grad, lr=lr, out=w)
+            last["loss"] = loss
+
+        return (step, lambda: float(last["loss"].asscalar()),
+                lambda: [w.asnumpy() for w in weights])
+
+    def elementwise(self, x):
+        xd = self.array(x)
+
+        def f():
+            y = xd * xd + 1
+            # mxgrad fuses elementwise ops lazily and never computes an output that died
+            # before the group ran; waiting here makes every call's output really written.
+            y.wait_to_read()
+            return y
+        return f
+
+    def elementwise_fwd_bwd(self, x):
+        mx, nd = self.mx, self.mx.nd
+        xd = self.array(x)
+        xd.attach_grad()
+
+        def f():
+            with mx.autograd.record():
+                total = nd.sum(xd * xd + 1)
+            total.backward()
+            return xd.grad
+        return f
+
+    def matmul(self, a, b):
+        nd = self.mx.nd
+        ad, bd = self.array(a), self.array(b)
+        return lambda: nd.dot(ad, bd)
+
+    def sum(self, x):
+        nd = self.mx.nd
+        xd = self.array(x)
+        return lambda: nd.sum(xd).asscalar()
+
+    def start_script(self):
+        return (f"import json, sys\n"
+                f"import {self.module} as mx\n"
+                f"x = mx.nd.array([float(v) for v in sys.argv[1:]])\n"
+                f"x.attach_grad()\n"
+                f"with mx.autograd.record():\n"
+                f"    y = mx.nd.tanh(x * x + 1)\n"
+                f"y.backward()\n"
+                f"print(json.dumps(x.grad.asnumpy().tolist()))\n")
+
+
+class Torch:
+    """PyTorch eager on the CPU (synchronous: no sync needed)."""
+
+    workloads = ALL_COMPUTE
+
+    def __init__(self):
+        import torch
+        self.torch = torch
+
+    def info(self):
+        t = self.torch
+        return {"version": t.__version__, "device": "host CPU", "threads": t.get_num_threads()}
+
+    def sync(self):
+        pass
+
+    def to_numpy(self, a):
+        return a.detach().numpy()
+
+    def tape(self, x0, ops, mul, add):
+        torch = self.torch
+        x = torch.tensor(x0, requires_grad=True)
+
+        def step():
+            y = x
+            for op in ops:
+                if op == "mul":
+                    y = y * mul
+                elif op == "add":
+                    y = y + add
+                elif op == "tanh":
+                    y = torch.tanh(y)
+                else:
+                    y = torch.exp(y)
+            y.sum().backward()
+            grad = x.grad.numpy().copy()
+            x.grad = None
+            return grad
+        return step
+
+    def mlp(self, params, x, labels, lr):
+        torch = self.torch
+        weights = [torch.tensor(p, requires_grad=True) for p in params]
+        data, label = torch.tensor(x), torch.tensor(labels)
+        layers = len(weights) // 2
+        last = {}
+
+        def step():
+            h = data
+            for i in range(layers):
+                h = h @ weights[2 * i] + weights[2 * i + 1]
+                if i < layers - 1:
+                    h = torch.relu(h)
+            loss = torch.nn.functional.cross_entropy(h, label)
+            loss.backward()
+            with torch.no_grad():
+                for w in weights:
+                    w.sub_(w.grad, alpha=lr)
+                    w.grad = None
+            last["loss"] = loss
+
+        return (step, lambda: float(last["loss"].item()),
+                lambda: [w.detach().numpy().copy() for w in weights])
+
+    def elementwise(self, x):
+        xd = self.torch.tensor(x)
+        return lambda: xd * xd + 1
+
+    def elementwise_fwd_bwd(self, x):
+        xd = self.torch.tensor(x, requires_grad=True)
+
+        def f():
+            (xd * xd + 1).sum().backward()
+            grad = xd.grad
+            xd.grad = None
+            return grad
+        return f
+
+    def matmul(self, a, b):
+        ad, bd = self.torch.tensor(a), self.torch.tensor(b)
+        return lambda: ad @ bd
+
+    def sum(self, x):
+        xd = self.torch.tensor(x)
+        return lambda: xd.sum().item()
+
+    def start_script(self):
+        return ("import json, sys\n"
+                "import torch\n"
+                "x = torch.tensor([float(v) for v in sys.argv[1:]], requires_grad=True)\n"
+                "torch.tanh(x * x + 1).sum().backward()\n"
+                "print(json.dumps(x.grad.tolist()))\n")
+
+
+class NumPy:
+    """Hand-written NumPy: a reference bar for the array workloads, not an autograd peer."""
+
+    workloads = {"elementwise", "elementwise-fwd-bwd", "matmul", "sum"}
+
+    def info(self):
+        return {"version": np.__version__, "device": "host CPU"}
+
+    def sync(self):
+        pass
+
+    def to_numpy(self, a):
+        return a
+
+    def elementwise(self, x):
+        return lambda: x * x + 1
+
+    def elementwise_fwd_bwd(self, x):
+        def f():
+            (x * x + 1).sum()
+            return 2 * x            # the gradient, by hand
+        return f
+
+    def matmul(self, a, b):
+        return lambda: a @ b
+
+    def sum(self, x):
+        return lambda: float(x.sum())
+
+
+COPY4_SOURCE = """
+__kernel void copy4(__global const float4 *src, __global float4 *dst, long n) {
+    long i = get_global_id(0);
+    if (i < n) dst[i] = src[i];
+}
+"""
+
+
+class OpenCLCopy:
+    """The memory-bandwidth limit: a float4 copy kernel via pyopencl on mxgrad's device."""
+
+    workloads = {"copy-limit"}
+
+    def __init__(self):
+        import pyopencl as cl
+        import mxgrad as mx
+        self.cl = cl
+        self.device_info = mx.current_context().device_info     # the device mxgrad uses
+        self.context = cl.Context([self.device_info.device])
+        self.queue = cl.CommandQueue(self.context)
+        kernel = cl.Program(self.context, COPY4_SOURCE).build().copy4
+        kernel.set_scalar_arg_dtypes([None, None, np.int64])
+        self.kernel = kernel
+
+    def info(self):
+        return {"version": self.cl.VERSION_TEXT, "device": self.device_info.name,
+                "platform": self.device_info.platform_name}
+
+    def sync(self):
+        self.queue.finish()
+
+    def copy_kernel(self, x):
+        cl, q = self.cl, self.queue
+        flags = cl.mem_flags
+        src = cl.Buffer(self.context, flags.READ_ONLY | flags.COPY_HOST_PTR, hostbuf=x)
+        dst = cl.Buffer(self.context, flags.READ_WRITE, x.nbytes)
+        n4 = x.size // 4
+        self.kernel.set_args(src, dst, n4)
+
+        def f():
+            # The closure holds ``src``: set_args does not, and PoCL aborts when a buffer
+            # a queued kernel uses is released.
+            cl.enqueue_nd_range_kernel(q, self.kernel, (n4,), None)
+            return src
+
+        def result():
+            out = np.empty_like(x)
+            cl.enqueue_copy(q, out, dst)
+            return out
+        return f, result
+
+
+def use_checkout():
+    """Import mxgrad from this checkout, here and in the processes the start workloads launch."""
+    sys.path.insert(0, CHECKOUT)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (CHECKOUT, os.environ.get("PYTHONPATH")) if p)
+
+
+def make(peer):
+    """The adapter for a peer name, in the interpreter it runs in."""
+    if peer in ("mxgrad", "opencl"):
+        use_checkout()
+    if peer == "mxgrad":
+        return MXNetAPI("mxgrad")
+    if peer == "mxnet":
+        return MXNetAPI("mxnet")
+    if peer == "torch":
+        return Torch()
+    if peer == "numpy":
+        return NumPy()
+    if peer == "opencl":
+        return OpenCLCopy()
+    raise ValueError(f"unknown peer {peer!r}")
