@@ -150,6 +150,33 @@ cdef str leaf_layout(NDArrayBase a, tuple shape, list strides_out):
     return "b"
 
 
+def retarget_pending(NDArrayBase src, NDArrayBase dst):
+    """Make the pending op computing ``src`` write into ``dst`` instead of a buffer of its
+    own, when that is safe; returns whether it did. Saves a full copy when a gradient goes
+    into ``x.grad``: the fused kernel writes there directly.
+    """
+    if not is_pending(src) or is_pending(dst) or src.shape_ != dst.shape_ \
+            or src.dtype_code != dst.dtype_code or src.dev is not dst.dev:
+        return False
+    cdef FusionGroup g = <FusionGroup>src.lazy
+    cdef Py_ssize_t i = src.lazy_index
+    old = src.buf
+    if g.outputs[i] is not old or Py_REFCNT(old) > 3:
+        return False             # views or saved aliases share src's buffer: keep it
+    for leaf in g.leaves:        # the group reads dst's memory: writing it would race
+        if (<NDArrayBase>leaf).buf is dst.buf:
+            return False
+    for buf in g.outputs:        # another op of the group already writes there
+        if buf is dst.buf:
+            return False
+    g.outputs[i] = dst.buf
+    g.out_offsets[i] = dst.offset
+    g.param_bytes += 8 if dst.offset else 0
+    src.buf = dst.buf             # whoever else holds src now reads the same place
+    src.offset = dst.offset
+    return True
+
+
 cdef inline bint is_pending(NDArrayBase a):
     """Whether ``a`` is computed by a fused group that has not been enqueued yet."""
     return a.lazy is not None and not (<FusionGroup>a.lazy).flushed

@@ -299,7 +299,8 @@ def _add(a, b):
 
 
 def _copy_into(dst, src):
-    dst._copy_from(src)
+    if not _ndarray.retarget_pending(src, dst):
+        dst._copy_from(src)
 
 
 def _add_into(dst, src):

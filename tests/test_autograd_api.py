@@ -465,3 +465,30 @@ def test_function_wrong_number_of_gradients(ctx):
         y = Bad()(a, b)
     with pytest.raises(MXNetError, match="1 gradients for 2 inputs"):
         y.backward()
+
+
+def test_gradient_written_in_place_even_when_it_reads_the_old_grad(ctx):
+    # The fused backward kernel may write x.grad directly, except when it also reads it.
+    x = mx.nd.array([1.0, 2.0], ctx=ctx)
+    x.attach_grad()
+    x.grad[:] = 3
+    with ag.record():
+        y = x * x.grad
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), [3, 3])
+    with ag.record():
+        y = x * x * 5
+    y.backward()
+    np.testing.assert_array_equal(x.grad.asnumpy(), [10, 20])
+
+
+def test_gradient_retarget_keeps_other_holders_correct(ctx):
+    x = mx.nd.array([1.0, 2.0], ctx=ctx)
+    x.attach_grad()
+    with ag.record():
+        y = x * x
+        g = ag.grad(y, [x], create_graph=True)[0]     # g stays referenced by the user
+        z = g * 1
+    z.backward()
+    np.testing.assert_array_equal(g.asnumpy(), [2, 4])
+    np.testing.assert_array_equal(x.grad.asnumpy(), [2, 2])
