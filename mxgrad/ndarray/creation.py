@@ -7,6 +7,7 @@ then converted to the dtype as MXNet's x86 build does (see mxgrad.base.kernel_sc
 """
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -140,6 +141,10 @@ def _constant(fname, value, shape, ctx, dtype, stype, kwargs):
     return out
 
 
+_RAGGED_WARNING = getattr(getattr(np, "exceptions", np), "VisibleDeprecationWarning",
+                          DeprecationWarning)
+
+
 def array(source_array, ctx=None, dtype=None):
     """An NDArray from a list, tuple, scalar, numpy array or NDArray, on ``ctx``.
 
@@ -153,8 +158,11 @@ def array(source_array, ctx=None, dtype=None):
         return out
     code = _code(dtype)
     try:
-        host = np.asarray(source_array)
-    except (TypeError, ValueError):
+        with warnings.catch_warnings():
+            # NumPy < 2 only warns about ragged nested lists; treat it as NumPy 2's error.
+            warnings.simplefilter("error", _RAGGED_WARNING)
+            host = np.asarray(source_array)
+    except (TypeError, ValueError, _RAGGED_WARNING):
         host = None
     if host is None or host.dtype.kind not in "biuf":
         raise TypeError(f"source_array must be array like object, got "
