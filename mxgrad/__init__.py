@@ -18,5 +18,6 @@ from mxgrad import ndarray
 from mxgrad import ndarray as nd
 from mxgrad import autograd
 from mxgrad import random
+from mxgrad import interop
 
 __version__ = "0.1.0"

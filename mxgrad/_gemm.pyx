@@ -126,7 +126,9 @@ def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
     if M == 0 or N == 0 or batch == 0:
         return
     dev.flush()       # pending fused ops producing A or B run first
-    if (dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas():
+    # Host BLAS needs host pointers: buffers wrapped from elsewhere (interop) have none.
+    if (dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas() \
+            and A.host != NULL and B.host != NULL and C.host != NULL:
         memset(&call, 0, sizeof(call))
         call.dtype = dtype
         call.trans_a, call.trans_b = trans_a, trans_b

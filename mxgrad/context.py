@@ -176,6 +176,11 @@ def live_states():
     return list(_states.values())
 
 
+def live_contexts():
+    """A Context for each device state created so far."""
+    return [Context(kind, index) for kind, index in list(_states)]
+
+
 @atexit.register
 def _drain_queues_at_exit():
     """Let queued work finish before the interpreter frees what it reads (host arrays of

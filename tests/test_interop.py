@@ -1,0 +1,86 @@
+"""Interop with pyopencl: shared context and queue, zero-copy arrays both ways, a user's own
+OpenCL kernel inside autograd. Runs in a subprocess: Context.from_queue must come before
+mxgrad first uses the device, and this test process has used it already."""
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent(r'''
+    import numpy as np
+    import pyopencl as cl
+    import pyopencl.array as cla
+    import mxgrad as mx
+
+    platform = cl.get_platforms()[0]
+    device = platform.get_devices()[0]
+    clctx = cl.Context([device])
+    queue = cl.CommandQueue(clctx)
+    ctx = mx.Context.from_queue(queue)
+    assert ctx.cl_context.int_ptr == clctx.int_ptr and ctx.queue.int_ptr == queue.int_ptr
+
+    # pyopencl -> mxgrad, zero copy: writes through the NDArray show in the pyopencl array
+    a = cla.to_device(queue, np.arange(6, dtype=np.float32))
+    x = mx.interop.from_pyopencl(a)
+    assert x._buffer.int_ptr == a.base_data.int_ptr
+    x[:] = x * 10
+    assert np.array_equal(a.get(), np.arange(6) * 10)
+
+    # mxgrad -> pyopencl, zero copy, exact round trip
+    y = x + 1
+    b = mx.interop.to_pyopencl(y)
+    assert b.data.int_ptr == y._buffer.int_ptr
+    assert np.array_equal(b.get(), y.asnumpy())
+
+    # a product on foreign buffers takes the OpenCL GEMM (no host pointers to hand BLAS)
+    w = mx.interop.from_pyopencl(cla.to_device(queue, np.ones((6, 3), np.float32)))
+    assert np.array_equal(mx.nd.dot(x.reshape((1, 6)), w).asnumpy(), [[150, 150, 150]])
+
+    # the user's own kernel inside autograd: a Function launching it on mxgrad's buffers
+    prg = cl.Program(clctx, """
+        __kernel void cube(__global const float* x, __global float* y)
+        { const int i = get_global_id(0); y[i] = x[i] * x[i] * x[i]; }
+        __kernel void cube_grad(__global const float* x, __global const float* g,
+                                __global float* dx)
+        { const int i = get_global_id(0); dx[i] = 3 * x[i] * x[i] * g[i]; }
+    """).build()
+
+    class Cube(mx.autograd.Function):
+        def forward(self, x):
+            y = mx.nd.empty(x.shape, ctx=x.context)
+            xa, ya = mx.interop.to_pyopencl(x), mx.interop.to_pyopencl(y)
+            prg.cube(queue, x.shape, None, xa.data, ya.data)
+            self.save_for_backward(x)
+            return y
+
+        def backward(self, dy):
+            x, = self.saved_tensors
+            dx = mx.nd.empty(x.shape, ctx=x.context)
+            prg.cube_grad(queue, x.shape, None, mx.interop.to_pyopencl(x).data,
+                          mx.interop.to_pyopencl(dy).data, mx.interop.to_pyopencl(dx).data)
+            return dx
+
+    v = mx.nd.array([1.0, 2.0, -1.5], ctx=ctx)
+    v.attach_grad()
+    with mx.autograd.record():
+        out = Cube()(v) * 2
+    out.backward()
+    assert np.allclose(out.asnumpy(), 2 * np.array([1.0, 8.0, -3.375]))
+    assert np.allclose(v.grad.asnumpy(), 6 * np.array([1.0, 4.0, 2.25]))
+
+    # a buffer from another OpenCL context is refused with a clear error
+    other = cl.Context([device])
+    try:
+        mx.interop.from_pyopencl(cla.to_device(cl.CommandQueue(other), np.ones(3, np.float32)))
+    except mx.MXNetError as e:
+        assert "from_queue" in str(e)
+    else:
+        raise AssertionError("a foreign context was accepted")
+    print("interop ok")
+''')
+
+
+def test_interop_in_a_fresh_process():
+    run = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "interop ok" in run.stdout
