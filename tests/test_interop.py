@@ -84,3 +84,18 @@ def test_interop_in_a_fresh_process():
                          timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "interop ok" in run.stdout
+
+
+def test_dlpack_round_trips_exactly(ctx):
+    import numpy as np
+    import mxgrad as mx
+    x = mx.nd.array([[1.5, -2.0], [3.25, 4.0]], ctx=ctx)
+    assert x.__dlpack_device__() == (1, 0)
+    host = np.from_dlpack(x)
+    assert host.dtype == np.float32
+    np.testing.assert_array_equal(host, x.asnumpy())
+    for src in (np.arange(6, dtype=np.int32).reshape(2, 3), np.linspace(0, 1, 5)):
+        y = mx.nd.from_dlpack(src, ctx=ctx)
+        assert y.dtype == src.dtype.type and y.shape == src.shape
+        np.testing.assert_array_equal(y.asnumpy(), src)
+    np.testing.assert_array_equal(mx.nd.from_dlpack(x, ctx=ctx).asnumpy(), x.asnumpy())

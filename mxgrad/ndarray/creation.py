@@ -16,7 +16,7 @@ from mxgrad._ndarray import NDArrayBase
 from mxgrad.base import MXNetError, DTYPES, dtype_code, kernel_scalar
 from mxgrad.context import current_context, Context
 
-__all__ = ["array", "empty", "zeros", "ones", "full", "arange", "linspace", "eye",
+__all__ = ["from_dlpack", "array", "empty", "zeros", "ones", "full", "arange", "linspace", "eye",
            "zeros_like", "ones_like"]
 
 _FLOAT32, _FLOAT64, _FLOAT16 = 0, 1, 2
@@ -170,6 +170,13 @@ def array(source_array, ctx=None, dtype=None):
     with np.errstate(invalid="ignore", over="ignore"):
         host = host.astype(DTYPES[code])     # numpy's cast: integers wrap like MXNet's
     return _from_host(host, ctx, code)
+
+
+def from_dlpack(ext_tensor, ctx=None):
+    """An NDArray copied from any DLPack producer on the CPU (a numpy array, a CPU torch
+    tensor, another NDArray), keeping its dtype."""
+    host = np.from_dlpack(ext_tensor)
+    return array(host, ctx=ctx, dtype=host.dtype)
 
 
 def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,

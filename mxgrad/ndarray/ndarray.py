@@ -57,6 +57,25 @@ class NDArray(NDArrayBase):
         a = self.asnumpy()
         return a if dtype is None else a.astype(dtype, copy=False)
 
+    # DLPack: consumers get a host copy (kDLCPU), so numpy.from_dlpack(x) and
+    # torch.from_dlpack(x) work; the device memory itself is not exported.
+    def __dlpack_device__(self):
+        return (1, 0)
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if copy is False:
+            raise BufferError("an NDArray lives in OpenCL device memory: DLPack export is a "
+                              "host copy (copy=False cannot be honoured)")
+        if dl_device is not None and tuple(dl_device)[0] != 1:
+            raise BufferError(f"DLPack export is to the CPU (kDLCPU), not device {dl_device}")
+        host = self.asnumpy()
+        if max_version is None:
+            return host.__dlpack__()
+        try:
+            return host.__dlpack__(max_version=max_version)
+        except TypeError:           # NumPy < 2.1 takes no max_version
+            return host.__dlpack__()
+
     def __float__(self):
         return float(self.asscalar())
 
