@@ -136,12 +136,20 @@ def interleave_split_rows(ctx):
     return not ctx.state.is_cpu
 
 
+_kernel_cache = {}      # (state, variant) -> Kernel: skips building the options per launch
+
+
 def _kernel(ctx, op, code, in_partial, out_partial, lanes, interleaved):
-    return family_kernel(ctx, "reduce", "reduce", code,
-                         f"-D OP={_OP_IDS[op]} -D IN_PARTIAL={int(in_partial)} "
-                         f"-D OUT_PARTIAL={int(out_partial)} -D LANES={lanes} "
-                         f"-D INTERLEAVED={int(interleaved)} "
-                         f"-D IS_INT={int(code in _INT_CODES)} -D IS_DOUBLE={int(code == 1)}")
+    key = (ctx.state, op, code, in_partial, out_partial, lanes, interleaved)
+    k = _kernel_cache.get(key)
+    if k is None:
+        k = _kernel_cache[key] = family_kernel(
+            ctx, "reduce", "reduce", code,
+            f"-D OP={_OP_IDS[op]} -D IN_PARTIAL={int(in_partial)} "
+            f"-D OUT_PARTIAL={int(out_partial)} -D LANES={lanes} "
+            f"-D INTERLEAVED={int(interleaved)} "
+            f"-D IS_INT={int(code in _INT_CODES)} -D IS_DOUBLE={int(code == 1)}")
+    return k
 
 
 def _acc_code(op, code, has_fp64):
