@@ -17,7 +17,6 @@ from mxgrad._dtypes cimport (dtype_size, dtype_is_float, FLOAT32, FLOAT64, FLOAT
 from mxgrad._tape cimport is_recording_c, record, needs_grad
 
 import os
-import weakref
 
 import numpy as np
 
