@@ -49,20 +49,31 @@ cdef inline int compute_code(int code) noexcept:
     return code
 
 
-cdef NDArrayBase new_array(DeviceState dev, object ctx, tuple shape, int code):
-    """A fresh array with a buffer from the pool; contents undefined."""
-    cdef NDArrayBase a = array_class.__new__(array_class)
+cdef inline Py_ssize_t shape_size(tuple shape):
     cdef Py_ssize_t n = 1
     for s in shape:
         n *= <Py_ssize_t>s
-    a.buf = dev.alloc(n * dtype_size(code))
+    return n
+
+
+cdef NDArrayBase make_array(Buffer buf, tuple shape, Py_ssize_t offset, Py_ssize_t size,
+                            int code, object ctx, DeviceState dev):
+    """The one place an NDArray object is assembled from its fields."""
+    cdef NDArrayBase a = array_class.__new__(array_class)
+    a.buf = buf
     a.shape_ = shape
-    a.offset = 0
-    a.size_ = n
+    a.offset = offset
+    a.size_ = size
     a.dtype_code = code
     a.ctx_ = ctx
     a.dev = dev
     return a
+
+
+cdef NDArrayBase new_array(DeviceState dev, object ctx, tuple shape, int code):
+    """A fresh array with a buffer from the pool; contents undefined."""
+    cdef Py_ssize_t n = shape_size(shape)
+    return make_array(dev.alloc(n * dtype_size(code)), shape, 0, n, code, ctx, dev)
 
 
 def empty_array(ctx, tuple shape, int code):
@@ -77,44 +88,22 @@ def view_of(NDArrayBase src, tuple shape, Py_ssize_t offset):
     """An array sharing ``src``'s buffer with another shape and element offset."""
     if is_pending(src):           # a view reads the buffer directly: compute it first
         src.dev.flush()
-    cdef NDArrayBase a = array_class.__new__(array_class)
-    cdef Py_ssize_t n = 1
-    for s in shape:
-        n *= <Py_ssize_t>s
-    a.buf = src.buf
-    a.shape_ = shape
-    a.offset = offset
-    a.size_ = n
-    a.dtype_code = src.dtype_code
-    a.ctx_ = src.ctx_
-    a.dev = src.dev
-    return a
+    return make_array(src.buf, shape, offset, shape_size(shape), src.dtype_code, src.ctx_,
+                      src.dev)
 
 
 cdef NDArrayBase husk_of(NDArrayBase x):
     """Shape, dtype and history of ``x`` without its data: what a tape node keeps of an
     input its gradient rule does not read (so the input's buffer can be recycled)."""
-    cdef NDArrayBase h = array_class.__new__(array_class)
-    h.buf = None
-    h.shape_ = x.shape_
-    h.size_ = x.size_
-    h.dtype_code = x.dtype_code
-    h.ctx_ = x.ctx_
-    h.dev = x.dev
+    cdef NDArrayBase h = make_array(None, x.shape_, 0, x.size_, x.dtype_code, x.ctx_, x.dev)
     h._entry = x._entry
     return h
 
 
 def alias_of(NDArrayBase x, entry):
     """The same data as ``x`` (a pending value stays pending) with history ``entry``."""
-    cdef NDArrayBase a = array_class.__new__(array_class)
-    a.buf = x.buf
-    a.shape_ = x.shape_
-    a.offset = x.offset
-    a.size_ = x.size_
-    a.dtype_code = x.dtype_code
-    a.ctx_ = x.ctx_
-    a.dev = x.dev
+    cdef NDArrayBase a = make_array(x.buf, x.shape_, x.offset, x.size_, x.dtype_code, x.ctx_,
+                                    x.dev)
     a.lazy = x.lazy
     a.lazy_index = x.lazy_index
     a._entry = entry
@@ -123,18 +112,7 @@ def alias_of(NDArrayBase x, entry):
 
 def wrap_buffer(Buffer buf, ctx, tuple shape, int code, Py_ssize_t offset=0):
     """An array over an existing Buffer (interop)."""
-    cdef NDArrayBase a = array_class.__new__(array_class)
-    cdef Py_ssize_t n = 1
-    for s in shape:
-        n *= <Py_ssize_t>s
-    a.buf = buf
-    a.shape_ = shape
-    a.offset = offset
-    a.size_ = n
-    a.dtype_code = code
-    a.ctx_ = ctx
-    a.dev = ctx.state
-    return a
+    return make_array(buf, shape, offset, shape_size(shape), code, ctx, ctx.state)
 
 
 cpdef check_inplace(NDArrayBase arr):
