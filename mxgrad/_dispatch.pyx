@@ -240,6 +240,17 @@ cdef class Kernel:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
+    def set_args(self, unsigned int first, *args):
+        """Set consecutive arguments from ``first``: a Buffer is a cl_mem, an int a
+        ``long``. Scalars of the element type go through ``set_arg_scalar``."""
+        cdef unsigned int i = first
+        for a in args:
+            if isinstance(a, Buffer):
+                self.set_mem(i, <Buffer>a)
+            else:
+                self.set_long(i, a)
+            i += 1
+
     def set_arg_mem(self, unsigned int i, Buffer b):
         self.set_mem(i, b)
 

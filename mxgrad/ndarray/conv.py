@@ -179,10 +179,7 @@ def _enqueue_im2col(x, g):
                                 x._dtype_code)
     if cols.size:
         k = family_kernel(x.context, "conv", "im2col", x._dtype_code)
-        k.set_arg_mem(0, cols._buffer)
-        k.set_arg_long(1, cols._offset)
-        k.set_arg_mem(2, x._buffer)
-        k.set_arg_long(3, x._offset)
+        k.set_args(0, cols._buffer, cols._offset, x._buffer, x._offset)
         _set_geometry(k, 4, C, g)
         grid = (g.out[2], g.out[0] * g.out[1], cols.shape[0] * cols.shape[1])
         x.context.state.launch_grid(k, grid, grid_local_size(grid))
@@ -197,10 +194,7 @@ def _enqueue_col2im(cols, g, channels, bias=None):
     if x.size:
         k = family_kernel(cols.context, "conv", "col2im", cols._dtype_code,
                           f"-D HAS_BIAS={int(bias is not None)}")
-        k.set_arg_mem(0, x._buffer)
-        k.set_arg_long(1, x._offset)
-        k.set_arg_mem(2, cols._buffer)
-        k.set_arg_long(3, cols._offset)
+        k.set_args(0, x._buffer, x._offset, cols._buffer, cols._offset)
         _set_geometry(k, 4, channels, g)
         if bias is not None:
             k.set_arg_mem(23, bias._buffer)
@@ -213,13 +207,8 @@ def _enqueue_col2im(cols, g, channels, bias=None):
 def _enqueue_bias_fill(out, bias):
     """out (N, F, ...) = bias[f] everywhere (a GEMM with beta=1 then adds onto it)."""
     k = family_kernel(out.context, "conv", "bias_fill", out._dtype_code)
-    k.set_arg_mem(0, out._buffer)
-    k.set_arg_long(1, out._offset)
-    k.set_arg_mem(2, bias._buffer)
-    k.set_arg_long(3, bias._offset)
-    k.set_arg_long(4, out.size)
-    k.set_arg_long(5, out.shape[1])
-    k.set_arg_long(6, out.size // (out.shape[0] * out.shape[1]))
+    k.set_args(0, out._buffer, out._offset, bias._buffer, bias._offset, out.size, out.shape[1],
+               out.size // (out.shape[0] * out.shape[1]))
     out.context.state.launch_1d(k, out.size)
 
 
@@ -289,12 +278,8 @@ def _weight_grad(a, b, groups):
         out = _ndarray.empty_array(a.context, (F, Kg), code)
         if out.size:
             k = family_kernel(a.context, "conv", "batch_sum", code)
-            k.set_arg_mem(0, out._buffer)
-            k.set_arg_long(1, out._offset)
-            k.set_arg_mem(2, per_sample._buffer)
-            k.set_arg_long(3, per_sample._offset)
-            k.set_arg_long(4, out.size)
-            k.set_arg_long(5, N)
+            k.set_args(0, out._buffer, out._offset, per_sample._buffer, per_sample._offset,
+                       out.size, N)
             a.context.state.launch_1d(k, out.size)
     if is_recording():
         record_op("_conv_weight_grad", (a, b), (out,), _weight_grad_rule, groups,

@@ -194,12 +194,7 @@ def gather_index(x, offsets):
     if offsets.size:
         idx = _device_index(x, offsets)
         k = family_kernel(x.context, "copy", "gather_flat", x._dtype_code)
-        k.set_arg_mem(0, out._buffer)
-        k.set_arg_long(1, out._offset)
-        k.set_arg_mem(2, x._buffer)
-        k.set_arg_long(3, x._offset)
-        k.set_arg_mem(4, idx._buffer)
-        k.set_arg_long(5, offsets.size)
+        k.set_args(0, out._buffer, out._offset, x._buffer, x._offset, idx._buffer, offsets.size)
         x.context.state.launch_1d(k, offsets.size)
     _shape._record("take", (x,), (out,), _gather_index_rule, (x.shape, offsets),
                    replay=lambda a: gather_index(a, offsets))
@@ -222,10 +217,7 @@ def index_sum(values, base_shape, offsets):
         starts = np.append(starts, flat.size).astype(np.int64)
         dev = [_device_index(values, a) for a in (order.astype(np.int64), starts, targets)]
         k = family_kernel(values.context, "copy", "segment_sum", values._dtype_code)
-        k.set_arg_mem(0, out._buffer)
-        k.set_arg_long(1, out._offset)
-        k.set_arg_mem(2, values._buffer)
-        k.set_arg_long(3, values._offset)
+        k.set_args(0, out._buffer, out._offset, values._buffer, values._offset)
         for j, a in enumerate(dev):
             k.set_arg_mem(4 + j, a._buffer)
         k.set_arg_long(7, targets.size)
@@ -299,12 +291,7 @@ def setitem(x, key, value):
         v = dense
     idx = _device_index(x, offsets)
     k = family_kernel(x.context, "copy", "put_flat", x._dtype_code)
-    k.set_arg_mem(0, x._buffer)
-    k.set_arg_long(1, x._offset)
-    k.set_arg_mem(2, v._buffer)
-    k.set_arg_long(3, v._offset)
-    k.set_arg_mem(4, idx._buffer)
-    k.set_arg_long(5, offsets.size)
+    k.set_args(0, x._buffer, x._offset, v._buffer, v._offset, idx._buffer, offsets.size)
     x.context.state.launch_1d(k, offsets.size)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase, ElemwiseOp
 from mxgrad._tape import is_recording, record_op
-from mxgrad.base import MXNetError, DTYPES
+from mxgrad.base import MXNetError
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
@@ -62,13 +62,8 @@ def _softmax_forward(op, data, axis, temperature, log):
     if data.size:
         k = family_kernel(data.context, "nn", "softmax", data._dtype_code,
                           f"-D LOG_SOFTMAX={int(log)}")
-        k.set_arg_mem(0, out._buffer)
-        k.set_arg_long(1, out._offset)
-        k.set_arg_mem(2, data._buffer)
-        k.set_arg_long(3, data._offset)
-        k.set_arg_long(4, outer * inner)
-        k.set_arg_long(5, L)
-        k.set_arg_long(6, inner)
+        k.set_args(0, out._buffer, out._offset, data._buffer, data._offset, outer * inner, L,
+                   inner)
         k.set_arg_scalar(7, 0 if data._dtype_code == 2 else data._dtype_code, 1.0 / t)
         data.context.state.launch_1d(k, outer * inner)
     if is_recording():
@@ -223,15 +218,8 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None):
     res = _ndarray.empty_array(data.context, out_shape, data._dtype_code)
     if res.size:
         k = family_kernel(data.context, "nn", "pick", data._dtype_code)
-        k.set_arg_mem(0, res._buffer)
-        k.set_arg_long(1, res._offset)
-        k.set_arg_mem(2, data._buffer)
-        k.set_arg_long(3, data._offset)
-        k.set_arg_mem(4, idx._buffer)
-        k.set_arg_long(5, idx._offset)
-        k.set_arg_long(6, res.size)
-        k.set_arg_long(7, L)
-        k.set_arg_long(8, inner)
+        k.set_args(0, res._buffer, res._offset, data._buffer, data._offset, idx._buffer,
+                   idx._offset, res.size, L, inner)
         k.set_arg_int(9, int(mode == "wrap"))
         data.context.state.launch_1d(k, res.size)
     if keepdims:
@@ -277,12 +265,7 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
         from mxgrad._codegen import TYPES
         k = family_kernel(indices.context, "nn", "one_hot", code,
                           f"-D IDX_T={TYPES[idx._dtype_code][0]}")
-        k.set_arg_mem(0, res._buffer)
-        k.set_arg_long(1, res._offset)
-        k.set_arg_mem(2, idx._buffer)
-        k.set_arg_long(3, idx._offset)
-        k.set_arg_long(4, res.size)
-        k.set_arg_long(5, depth)
+        k.set_args(0, res._buffer, res._offset, idx._buffer, idx._offset, res.size, depth)
         ct = {2: 0, 3: 4, 5: 4}.get(code, code)
         k.set_arg_scalar(6, ct, on_value if ct in (0, 1) else int(on_value))
         k.set_arg_scalar(7, ct, off_value if ct in (0, 1) else int(off_value))

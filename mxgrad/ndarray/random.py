@@ -84,11 +84,7 @@ def _draw(out, dist, a, b):
     per_item = 8 if wide else 16          # elements per work-item (random.cl's EPW)
     k = family_kernel(ctx, "random", "draw", code, f"-D DIST={dist} -D WIDE={int(wide)}")
     seed_value, stream = generators.next_stream(ctx)
-    k.set_arg_mem(0, out._buffer)
-    k.set_arg_long(1, out._offset)
-    k.set_arg_long(2, n)
-    k.set_arg_long(3, _as_signed64(seed_value))
-    k.set_arg_long(4, _as_signed64(stream))
+    k.set_args(0, out._buffer, out._offset, n, _as_signed64(seed_value), _as_signed64(stream))
     if dist == _DIST_RANDINT:
         k.set_arg_long(5, a)
         k.set_arg_long(6, _as_signed64(b))

@@ -24,9 +24,9 @@ import builtins
 import numbers
 
 from mxgrad import _ndarray
-from mxgrad._ndarray import ElemwiseOp, NDArrayBase, check_inplace
+from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad._tape import is_recording, record_op
-from mxgrad.base import MXNetError, DTYPES, dtype_code
+from mxgrad.base import MXNetError, dtype_code
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
@@ -187,18 +187,8 @@ def _launch(op, code, src, outer, R, inner, G, chunk, out, count):
         dst, dst_off, dst_b = out, out._offset, out
     interleaved = G > 1 and interleave_split_rows(ctx)
     k = _kernel(ctx, op, code, src.partial, out is None, lanes, interleaved)
-    k.set_arg_mem(0, dst._buffer)
-    k.set_arg_long(1, dst_off)
-    k.set_arg_mem(2, dst_b._buffer)
-    k.set_arg_mem(3, src.a._buffer)
-    k.set_arg_long(4, src.offset)
-    k.set_arg_mem(5, src.b._buffer)
-    k.set_arg_long(6, nitems)
-    k.set_arg_long(7, R)
-    k.set_arg_long(8, inner)
-    k.set_arg_long(9, G)
-    k.set_arg_long(10, chunk)
-    k.set_arg_long(11, count)
+    k.set_args(0, dst._buffer, dst_off, dst_b._buffer, src.a._buffer, src.offset, src.b._buffer,
+               nitems, R, inner, G, chunk, count)
     ctx.state.launch_1d(k, nitems)
     return _Source(dst, 0, dst_b, True) if out is None else None
 

@@ -16,7 +16,7 @@ import numbers
 import numpy as np
 
 from mxgrad import _ndarray
-from mxgrad._ndarray import NDArrayBase, check_inplace
+from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, DTYPES, CL_TYPES, dtype_code
 from mxgrad.ndarray._deliver import deliver
@@ -831,11 +831,7 @@ def _cast(x, code):
                           f"-D SRC_T={CL_TYPES[src]} -D SRC_HALF={int(src == 2)} "
                           f"-D SRC_FLOAT={int(src in (0, 1))} "
                           f"-D DST_INT={int(code not in (0, 1, 2))} -D DST_LONG={int(code == 6)}")
-        k.set_arg_mem(0, out._buffer)
-        k.set_arg_long(1, out._offset)
-        k.set_arg_mem(2, x._buffer)
-        k.set_arg_long(3, x._offset)
-        k.set_arg_long(4, x.size)
+        k.set_args(0, out._buffer, out._offset, x._buffer, x._offset, x.size)
         x.context.state.launch_1d(k, x.size)
     _record("Cast", (x,), (out,), _cast_rule, src, replay=lambda a: _cast(a, code),
             attrs={"dtype": DTYPES[code].name})
