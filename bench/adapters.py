@@ -142,27 +142,35 @@ class MXNetAPI:
 
 
 class Torch:
-    """PyTorch eager on the CPU (synchronous: no sync needed)."""
+    """PyTorch eager on the CPU (synchronous) or on CUDA (``sync`` waits for the stream)."""
 
     workloads = ALL_COMPUTE
 
-    def __init__(self):
+    def __init__(self, device="cpu"):
         import torch
         self.torch = torch
+        self.device = torch.device(device)
+        self.cuda = self.device.type == "cuda"
 
     def info(self):
         t = self.torch
+        if self.cuda:
+            return {"version": t.__version__, "device": t.cuda.get_device_name(self.device)}
         return {"version": t.__version__, "device": "host CPU", "threads": t.get_num_threads()}
 
     def sync(self):
-        pass
+        if self.cuda:
+            self.torch.cuda.synchronize(self.device)
 
     def to_numpy(self, a):
-        return a.detach().numpy()
+        return a.detach().cpu().numpy()
+
+    def tensor(self, a, requires_grad=False):
+        return self.torch.tensor(a, device=self.device, requires_grad=requires_grad)
 
     def tape(self, x0, ops, mul, add):
         torch = self.torch
-        x = torch.tensor(x0, requires_grad=True)
+        x = self.tensor(x0, requires_grad=True)
 
         def step():
             y = x
@@ -176,15 +184,15 @@ class Torch:
                 else:
                     y = torch.exp(y)
             y.sum().backward()
-            grad = x.grad.numpy().copy()
+            grad = x.grad.cpu().numpy().copy()
             x.grad = None
             return grad
         return step
 
     def mlp(self, params, x, labels, lr):
         torch = self.torch
-        weights = [torch.tensor(p, requires_grad=True) for p in params]
-        data, label = torch.tensor(x), torch.tensor(labels)
+        weights = [self.tensor(p, requires_grad=True) for p in params]
+        data, label = self.tensor(x), self.tensor(labels)
         layers = len(weights) // 2
         last = {}
 
@@ -203,14 +211,14 @@ class Torch:
             last["loss"] = loss
 
         return (step, lambda: float(last["loss"].item()),
-                lambda: [w.detach().numpy().copy() for w in weights])
+                lambda: [w.detach().cpu().numpy().copy() for w in weights])
 
     def elementwise(self, x):
-        xd = self.torch.tensor(x)
+        xd = self.tensor(x)
         return lambda: xd * xd + 1
 
     def elementwise_fwd_bwd(self, x):
-        xd = self.torch.tensor(x, requires_grad=True)
+        xd = self.tensor(x, requires_grad=True)
 
         def f():
             (xd * xd + 1).sum().backward()
@@ -220,19 +228,20 @@ class Torch:
         return f
 
     def matmul(self, a, b):
-        ad, bd = self.torch.tensor(a), self.torch.tensor(b)
+        ad, bd = self.tensor(a), self.tensor(b)
         return lambda: ad @ bd
 
     def sum(self, x):
-        xd = self.torch.tensor(x)
+        xd = self.tensor(x)
         return lambda: xd.sum().item()
 
     def start_script(self):
         return ("import json, sys\n"
                 "import torch\n"
-                "x = torch.tensor([float(v) for v in sys.argv[1:]], requires_grad=True)\n"
+                f"x = torch.tensor([float(v) for v in sys.argv[1:]], device={str(self.device)!r},"
+                " requires_grad=True)\n"
                 "torch.tanh(x * x + 1).sum().backward()\n"
-                "print(json.dumps(x.grad.tolist()))\n")
+                "print(json.dumps(x.grad.cpu().tolist()))\n")
 
 
 class NumPy:
@@ -334,6 +343,8 @@ def make(peer):
         return MXNetAPI("mxnet")
     if peer == "torch":
         return Torch()
+    if peer == "torch-cuda":
+        return Torch("cuda")
     if peer == "numpy":
         return NumPy()
     if peer == "opencl":

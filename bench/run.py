@@ -25,15 +25,18 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from workloads import WORKLOADS          # noqa: E402  (this folder is not a package)
 
-PEERS = ("mxgrad", "mxnet", "torch", "numpy", "opencl")
+PEERS = ("mxgrad", "mxnet", "torch", "torch-cuda", "numpy", "opencl")
+# torch-cuda only where asked for (--peers): on a GPU machine, with MXGRAD_CTX=gpu(0).
+DEFAULT_PEERS = tuple(p for p in PEERS if p != "torch-cuda")
 PEER_ABOUT = {
     "mxgrad": "this checkout, OpenCL",
     "mxnet": "Apache MXNet, same adapter code as mxgrad",
     "torch": "PyTorch eager, CPU",
+    "torch-cuda": "PyTorch eager, CUDA",
     "numpy": "hand-written NumPy (a reference bar, no autograd)",
     "opencl": "raw pyopencl float4 copy kernel: the bandwidth limit",
 }
-RATIO_PEERS = ("mxnet", "torch", "numpy")
+RATIO_PEERS = ("mxnet", "torch", "torch-cuda", "numpy")
 # Copy limit first: the rows measured as a fraction of it run right after it.
 ORDER = ("tape-overhead", "small-mlp-step", "mid-mlp-step", "copy-limit", "elementwise",
          "elementwise-fwd-bwd", "sum", "matmul", "start-warm", "start-cold")
@@ -43,8 +46,9 @@ RESULTS = os.path.join(HERE, "RESULTS.md")
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--peers", default=",".join(PEERS),
-                   help=f"comma-separated, from {', '.join(PEERS)} (default: all)")
+    p.add_argument("--peers", default=",".join(DEFAULT_PEERS),
+                   help=f"comma-separated, from {', '.join(PEERS)} "
+                        f"(default: {', '.join(DEFAULT_PEERS)})")
     p.add_argument("--workloads", default=",".join(ORDER),
                    help=f"comma-separated, from {', '.join(ORDER)} (default: all)")
     p.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
@@ -82,7 +86,7 @@ def log(text):
 def interpreter(args, peer):
     if peer == "mxnet":
         return args.mxnet_python
-    if peer == "torch":
+    if peer in ("torch", "torch-cuda"):
         return args.torch_python or args.mxgrad_python
     return args.mxgrad_python
 

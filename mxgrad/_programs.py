@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import warnings
 
 import pyopencl as cl
 
@@ -94,7 +95,12 @@ def _error_name(err):
 
 def _build(prg, device, options, what):
     try:
-        prg.build(options.encode(), [device])
+        with warnings.catch_warnings():
+            # NVIDIA's compiler reports informational output for every program, which
+            # pyopencl turns into a warning each; PYOPENCL_COMPILER_OUTPUT=1 still shows it.
+            if not os.environ.get("PYOPENCL_COMPILER_OUTPUT"):
+                warnings.simplefilter("ignore", cl.CompilerWarning)
+            prg.build(options.encode(), [device])
     except cl.Error as e:
         try:
             log = prg.get_build_info(device, cl.program_build_info.LOG)

@@ -300,3 +300,24 @@ def test_split_rows_keep_first_index(ctx, monkeypatch, interleaved):
                                np.nansum(c.astype(np.float64), axis=0), rtol=1e-5)
     np.testing.assert_array_equal(nd.max(cols, axis=0).asnumpy(), np.max(c, axis=0))
     np.testing.assert_array_equal(nd.argmin(cols, axis=0).asnumpy(), np.argmin(c, axis=0))
+
+
+@pytest.mark.parametrize("interleaved", [False, True])
+def test_split_rows_merged_over_several_launches(ctx, monkeypatch, interleaved):
+    # A GPU splits a long row into ~10^5 short slots and merges their partial states in
+    # further split launches; force that schedule on this device.
+    monkeypatch.setattr(R, "interleave_split_rows", lambda c: interleaved)
+    monkeypatch.setattr(R, "_MIN_CHUNK", {True: 64, False: 64})
+    monkeypatch.setattr(R, "_parallel_slots", lambda c: 1 << 16)
+    x = rng.uniform(-1, 1, size=(1000003,)).astype(np.float32)
+    x[[700001, 90, 5000]] = 5
+    a = nd.array(x, ctx=ctx)
+    ref = x.astype(np.float64)
+    np.testing.assert_allclose(nd.sum(a).asnumpy(), [ref.sum()], rtol=1e-4, atol=1e-2)
+    np.testing.assert_allclose(nd.norm(a).asnumpy(), [np.sqrt((ref ** 2).sum())], rtol=1e-5)
+    assert nd.argmax(a).asnumpy().tolist() == [90]
+    ints = nd.array(np.arange(300007) % 7, ctx=ctx, dtype="int32")
+    assert nd.sum(ints).asnumpy().tolist() == [int((np.arange(300007) % 7).sum())]
+    cols = nd.array(x[:1000000].reshape(-1, 4), ctx=ctx)
+    np.testing.assert_allclose(nd.sum(cols, axis=0).asnumpy(),
+                               ref[:1000000].reshape(-1, 4).sum(0), rtol=1e-4, atol=1e-2)

@@ -12,9 +12,10 @@ and 2 of a 3-D array) are reduced one launch each, innermost first, passing part
 (float for float16, long for integer sums) between launches. In a launch one work-item
 reduces a row (8 neighbouring rows when inner > 1, whose elements are then contiguous), or,
 when rows are long and too few to fill the device, each row is split into slots reduced in
-parallel into partial states that a second launch merges. On CPUs a slot is a contiguous
-chunk read 16 elements per vector load; on GPUs slots interleave so that neighbouring
-work-items read neighbouring elements. A work-group tree in local memory was measured on
+parallel into partial states that a further launch merges (split again while the partial
+states are still many: a GPU wants ~10^5 work-items, whose partials a single work-item
+would merge slowly). On CPUs a slot is a contiguous chunk read 16 elements per vector load;
+on GPUs slots interleave so that neighbouring work-items read neighbouring elements. A work-group tree in local memory was measured on
 PoCL at 2-10 GB/s against 18-20 GB/s for the chunked form, so none is used.
 
 Gradient rules are written in NDArray ops (reshape, a fusable broadcast, elementwise), so they can
@@ -43,7 +44,9 @@ _INT_CODES = (3, 4, 5, 6)
 _CT_CODE = {0: 0, 1: 1, 2: 0, 3: 4, 4: 4, 5: 4, 6: 6}
 
 _LANES = 8                 # neighbouring outputs a work-item reduces when inner > 1
-_MIN_CHUNK = 4096          # elements a work-item reduces at least when a row is split
+# Elements a work-item reduces at least when a row is split (CPU, GPU): a CPU work-item
+# streams a long chunk; a GPU needs many short interleaved ones to have enough in flight.
+_MIN_CHUNK = {True: 4096, False: 64}
 _SLOTS_PER_UNIT = {True: 128, False: 2048}   # parallel slots per compute unit (CPU, GPU)
 
 
@@ -195,11 +198,13 @@ def _launch(op, code, src, outer, R, inner, G, chunk, out, count):
 
 def _reduce_pass(op, code, src, outer, R, inner, out, count):
     """Reduce the middle axis of (outer, R, inner); long rows with few outputs are cut into
-    chunks reduced in parallel, then merged."""
+    chunks reduced in parallel, whose partial states are merged (cut again while many)."""
     nout = outer * inner
-    slots = _parallel_slots(src.a.context)
-    if nout * 2 < slots and R >= 2 * _MIN_CHUNK:
-        G = builtins.min(_ceil_div(slots, nout), R // _MIN_CHUNK)
+    ctx = src.a.context
+    slots = _parallel_slots(ctx)
+    min_chunk = _MIN_CHUNK[ctx.state.is_cpu]
+    while nout * 2 < slots and R >= 2 * min_chunk:
+        G = builtins.min(_ceil_div(slots, nout), R // min_chunk)
         chunk = _ceil_div(_ceil_div(R, G), 32) * 32   # whole vector steps when contiguous
         G = _ceil_div(R, chunk)
         src = _launch(op, code, src, outer, R, inner, G, chunk, None, count)
