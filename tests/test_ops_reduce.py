@@ -283,6 +283,7 @@ def test_contiguous_rows_every_reducer(ctx, dtype):
 def test_split_rows_keep_first_index(ctx, monkeypatch, interleaved):
     # GPUs split long rows into interleaved slots; force either layout on this device
     monkeypatch.setattr(R, "interleave_split_rows", lambda c: interleaved)
+    monkeypatch.setattr(R, "_plans", {})          # plans are cached per shape
     x = rng.uniform(-1, 1, size=(100003,)).astype(np.float32)
     x[[70001, 9, 50000]] = 5
     x[[80000, 12]] = -5
@@ -309,6 +310,7 @@ def test_split_rows_merged_over_several_launches(ctx, monkeypatch, interleaved):
     monkeypatch.setattr(R, "interleave_split_rows", lambda c: interleaved)
     monkeypatch.setattr(R, "_MIN_CHUNK", {True: 64, False: 64})
     monkeypatch.setattr(R, "_parallel_slots", lambda c: 1 << 16)
+    monkeypatch.setattr(R, "_plans", {})          # plans are cached per shape
     x = rng.uniform(-1, 1, size=(1000003,)).astype(np.float32)
     x[[700001, 90, 5000]] = 5
     a = nd.array(x, ctx=ctx)

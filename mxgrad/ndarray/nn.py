@@ -38,8 +38,8 @@ def _axis(op, axis, ndim):
 
 
 def _split(shape, axis):
-    outer = int(np.prod(shape[:axis], dtype=np.int64))
-    inner = int(np.prod(shape[axis + 1:], dtype=np.int64))
+    outer = math.prod(shape[:axis])
+    inner = math.prod(shape[axis + 1:])
     return outer, shape[axis], inner
 
 

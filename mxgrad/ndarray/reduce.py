@@ -22,6 +22,7 @@ Gradient rules are written in NDArray ops (reshape, a fusable broadcast, element
 be differentiated again; argmax and argmin are not differentiable and record nothing.
 """
 import builtins
+import math
 import numbers
 
 from mxgrad import _ndarray
@@ -166,81 +167,99 @@ def _acc_code(op, code, has_fp64):
     return _FLOAT32
 
 
-class _Source:
-    """What a launch reads: the input array, or the partial states of a previous launch."""
-    __slots__ = ("a", "offset", "b", "partial")
+class _Step:
+    """One launch of a reduction plan: its kernel and scalar arguments, and the partial
+    states it writes (None for the final launch, which writes the result)."""
+    __slots__ = ("kernel", "nitems", "R", "inner", "G", "chunk", "nslots", "acc_code",
+                 "two_part")
 
-    def __init__(self, a, offset, b, partial):
-        self.a, self.offset, self.b, self.partial = a, offset, b, partial
+    def __init__(self, kernel, nitems, R, inner, G, chunk, nslots, acc_code, two_part):
+        self.kernel, self.nitems, self.R, self.inner = kernel, nitems, R, inner
+        self.G, self.chunk, self.nslots = G, chunk, nslots
+        self.acc_code, self.two_part = acc_code, two_part
 
 
-def _launch(op, code, src, outer, R, inner, G, chunk, out, count):
-    """One launch over (outer, R, inner) in G chunks: into ``out`` (final) or, when out is
-    None, into fresh partial states of layout (outer, G, inner), returned as a _Source."""
-    ctx = src.a.context
+def _plan_step(ctx, op, code, in_partial, outer, R, inner, G, chunk, final):
+    """The launch over (outer, R, inner) in G chunks: into the result when ``final``, else
+    into partial states of layout (outer, G, inner)."""
     lanes = _LANES if inner >= _LANES else 1
-    nslots = outer * G * inner
     nitems = outer * G * _ceil_div(inner, lanes)
-    if out is None:
-        pa = _ndarray.empty_array(ctx, (nslots,), _acc_code(op, code, ctx.state.has_fp64))
-        two_part = op in ("argmax", "argmin") or (op == "norm2" and code in _INT_CODES)
-        pb = _ndarray.empty_array(ctx, (nslots,), _INT64) if two_part else pa
-        dst, dst_off, dst_b = pa, 0, pb
-    else:
-        dst, dst_off, dst_b = out, out._offset, out
     interleaved = G > 1 and interleave_split_rows(ctx)
-    k = _kernel(ctx, op, code, src.partial, out is None, lanes, interleaved)
-    k.set_args(0, dst._buffer, dst_off, dst_b._buffer, src.a._buffer, src.offset, src.b._buffer,
-               nitems, R, inner, G, chunk, count)
-    ctx.state.launch_1d(k, nitems)
-    return _Source(dst, 0, dst_b, True) if out is None else None
+    k = _kernel(ctx, op, code, in_partial, not final, lanes, interleaved)
+    return _Step(k, nitems, R, inner, G, chunk, 0 if final else outer * G * inner,
+                 _acc_code(op, code, ctx.state.has_fp64),
+                 op in ("argmax", "argmin") or (op == "norm2" and code in _INT_CODES))
 
 
-def _reduce_pass(op, code, src, outer, R, inner, out, count):
+def _plan_pass(ctx, op, code, in_partial, outer, R, inner, final, steps):
     """Reduce the middle axis of (outer, R, inner); long rows with few outputs are cut into
     chunks reduced in parallel, whose partial states are merged (cut again while many)."""
     nout = outer * inner
-    ctx = src.a.context
     slots = _parallel_slots(ctx)
     min_chunk = _MIN_CHUNK[ctx.state.is_cpu]
     while nout * 2 < slots and R >= 2 * min_chunk:
         G = builtins.min(_ceil_div(slots, nout), R // min_chunk)
         chunk = _ceil_div(_ceil_div(R, G), 32) * 32   # whole vector steps when contiguous
         G = _ceil_div(R, chunk)
-        src = _launch(op, code, src, outer, R, inner, G, chunk, None, count)
-        R = G
-    return _launch(op, code, src, outer, R, inner, 1, R, out, count)
+        steps.append(_plan_step(ctx, op, code, in_partial, outer, R, inner, G, chunk, False))
+        in_partial, R = True, G
+    steps.append(_plan_step(ctx, op, code, in_partial, outer, R, inner, 1, R, final))
 
 
-def _reduce_into(out, x, op, axes):
-    """Enqueue the reduction ``op`` of x over ``axes`` into the fresh array ``out``: one
-    pass per group of adjacent reduced axes, innermost first, partial states between."""
-    dims = _groups(x.shape, axes)
-    count = 1
-    for a in axes:
-        count *= x.shape[a]
+def _plan(ctx, op, code, shape, axes):
+    """The launches reducing an array of ``shape`` over ``axes``: one pass per group of
+    adjacent reduced axes, innermost first, partial states between."""
+    dims = _groups(shape, axes)
     if not builtins.any(red for _, red in dims):      # nothing to reduce: rows of length 1
-        dims = [(x.size, False), (1, True)]
-    src = _Source(x, x._offset, x, False)
+        dims = [(math.prod(shape), False), (1, True)]
+    steps = []
+    in_partial = False
     while True:
         j = builtins.max(i for i, (_, red) in enumerate(dims) if red)
-        outer = inner = 1
-        for size, _ in dims[:j]:
-            outer *= size
-        for size, _ in dims[j + 1:]:
-            inner *= size
+        outer, inner = math.prod(s for s, _ in dims[:j]), math.prod(s for s, _ in dims[j + 1:])
         last = not builtins.any(red for _, red in dims[:j])
-        src = _reduce_pass(op, x._dtype_code, src, outer, dims[j][0], inner,
-                           out if last else None, count)
+        _plan_pass(ctx, op, code, in_partial, outer, dims[j][0], inner, last, steps)
         if last:
-            return
+            return tuple(steps)
+        in_partial = True
         del dims[j]
 
 
-def _forward(opname, x, axes, keepdims, kernel_op=None):
-    """A fresh array holding reduction ``kernel_op`` (default ``opname``) of x."""
+_plans = {}     # (state, op, dtype code, shape, axes) -> the steps of _plan
+
+
+def _reduce_into(out, x, op, axes):
+    """Enqueue the reduction ``op`` of x over ``axes`` into the fresh array ``out``."""
+    ctx = x.context
+    state = ctx.state
+    key = (state, op, x._dtype_code, x.shape, axes)
+    steps = _plans.get(key)
+    if steps is None:
+        steps = _plans[key] = _plan(ctx, op, x._dtype_code, x.shape, axes)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    src, src_off, src_b = x._buffer, x._offset, x._buffer
+    for step in steps:
+        if step.nslots:
+            pa = _ndarray.empty_array(ctx, (step.nslots,), step.acc_code)
+            pb = _ndarray.empty_array(ctx, (step.nslots,), _INT64) if step.two_part else pa
+            dst, dst_off, dst_b = pa._buffer, 0, pb._buffer
+        else:
+            dst, dst_off, dst_b = out._buffer, out._offset, out._buffer
+        step.kernel.set_args(0, dst, dst_off, dst_b, src, src_off, src_b, step.nitems, step.R,
+                             step.inner, step.G, step.chunk, count)
+        state.launch_1d(step.kernel, step.nitems)
+        src, src_off, src_b = dst, 0, dst_b
+
+
+def _forward(opname, x, axes, keepdims, kernel_op=None, shape=None):
+    """A fresh array holding reduction ``kernel_op`` (default ``opname``) of x (of ``shape``
+    when the caller knows the result shape)."""
     op = kernel_op or opname
-    out = _ndarray.empty_array(x.context, _result_shape(x.shape, axes, keepdims), x._dtype_code)
+    if shape is None:
+        shape = _result_shape(x.shape, axes, keepdims)
+    out = _ndarray.empty_array(x.context, shape, x._dtype_code)
     if out.size == 0:
         return out
     if x.size == 0:          # a zero-length reduced axis
@@ -331,20 +350,33 @@ def _record(opname, kernel_op, x, res, saved, replay, attrs):
 
 
 # --- the public reductions ---------------------------------------------------------------------
+_layouts = {}    # (shape, axis, exclude, keepdims) -> (axes, result shape, count)
+
+
+def _layout(opname, shape, axis, exclude, keepdims):
+    """The reduced axes, result shape and reduced element count, cached per call layout."""
+    try:
+        key = (shape, axis, exclude, keepdims)
+        hit = _layouts.get(key)
+    except TypeError:                       # an unhashable axis (a list): not cached
+        key = hit = None
+    if hit is None:
+        axes = reduced_axes(opname, shape, axis, exclude)
+        hit = (axes, _result_shape(shape, axes, keepdims), math.prod(shape[a] for a in axes))
+        if key is not None:
+            _layouts[key] = hit
+    return hit
+
+
 def _axes_reduction(opname, data, axis, keepdims, exclude, out):
     _check_array(opname, data)
-    axes = reduced_axes(opname, data.shape, axis, exclude)
-    res = _forward(opname, data, axes, keepdims)
-    saved = axes
-    if opname == "mean":
-        count = 1
-        for a in axes:
-            count *= data.shape[a]
-        saved = (axes, count)
-    fn = globals()[opname]
-    _record(opname, opname, data, res, saved,
-            lambda a: fn(a, axis=axis, keepdims=keepdims, exclude=exclude),
-            {"axis": axis, "keepdims": keepdims, "exclude": exclude})
+    axes, shape, count = _layout(opname, data.shape, axis, exclude, keepdims)
+    res = _forward(opname, data, axes, keepdims, shape=shape)
+    if is_recording():
+        fn = globals()[opname]
+        _record(opname, opname, data, res, (axes, count) if opname == "mean" else axes,
+                lambda a: fn(a, axis=axis, keepdims=keepdims, exclude=exclude),
+                {"axis": axis, "keepdims": keepdims, "exclude": exclude})
     return deliver(opname, res, out)
 
 
