@@ -1,4 +1,5 @@
-/* Optimizer updates, applied in place outside the tape; one work-item per element.
+/* Optimizer updates with state arrays, applied in place outside the tape; one work-item per
+ * element (sgd_update is an elementwise snippet: mxgrad/ndarray/optimizer_ops.py).
  * Options: -D T/CT (storage, compute type), IS_HALF, HAS_FP64.
  * The gradient is rescaled, clipped to [-clip, clip] when clip >= 0, and weight decay is
  * added to it, as MXNet's update ops do.
@@ -18,19 +19,8 @@
 inline CT prepared_grad(CT g, CT w, CT rescale, CT clip, CT wd)
 {
     g *= rescale;
-    if (clip >= 0) g = fmin(fmax(g, -clip), clip);
+    if (clip >= 0) g = g > clip ? clip : (g < -clip ? -clip : g);     /* NaN stays NaN */
     return g + wd * w;
-}
-
-__kernel void sgd_update(__global T* out, const long out_off, __global const T* weight,
-                         const long w_off, __global const T* grad, const long g_off,
-                         const long n, const CT lr, const CT wd, const CT rescale, const CT clip)
-{
-    const long i = get_global_id(0);
-    if (i >= n) return;
-    const CT w = LOAD(weight, w_off + i);
-    const CT g = prepared_grad(LOAD(grad, g_off + i), w, rescale, clip, wd);
-    STORE(out, out_off + i, w - lr * g);
 }
 
 __kernel void sgd_mom_update(__global T* out, const long out_off, __global const T* weight,

@@ -13,6 +13,22 @@ def test_sgd_update(ctx):
     np.testing.assert_allclose(w.asnumpy(), [0.949, 1.898], rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_updates_let_nan_gradients_through_the_clip(ctx, dtype):
+    if dtype == "float64" and not ctx.state.has_fp64:
+        pytest.skip(f"{ctx} has no float64")
+    # MXNet 1.9.1 prints [0.899 2.398 2.597 nan] (float16: 2.596, one half-step off)
+    w = mx.nd.array([1, 2, 3, -4], ctx=ctx, dtype=dtype)
+    g = mx.nd.array([0.5, -3, 10, np.nan], ctx=ctx, dtype=dtype)
+    mx.nd.sgd_update(w, g, lr=0.1, wd=0.01, rescale_grad=2, clip_gradient=4, out=w)
+    np.testing.assert_allclose(w.asnumpy(), [0.899, 2.398, 2.597, np.nan], rtol=1e-3)
+    mom = mx.nd.zeros((4,), ctx=ctx, dtype=dtype)
+    w2 = mx.nd.array([1, 2, 3, -4], ctx=ctx, dtype=dtype)
+    mx.nd.sgd_mom_update(w2, g, mom, lr=0.1, momentum=0.9, wd=0.01, rescale_grad=2,
+                         clip_gradient=4, out=w2)
+    np.testing.assert_allclose(w2.asnumpy(), [0.899, 2.398, 2.597, np.nan], rtol=1e-3)
+
+
 def test_sgd_update_rescale_and_new_output(ctx):
     w = mx.nd.array([1, 2], ctx=ctx)
     g = mx.nd.array([0.5, 10], ctx=ctx)

@@ -1,10 +1,12 @@
 """Optimizer update ops (sgd_update, sgd_mom_update, adam_update): one kernel each, in place.
 
 They run outside the tape (an update is not part of the model being differentiated) and,
-like every op, only enqueue: a training loop never waits on them.
+like every op, only enqueue: a training loop never waits on them. sgd_update is an
+elementwise snippet (the fused-kernel path: no per-call kernel setup in Python); the
+updates with state arrays write several outputs and have kernels in kernels_cl/optimizer.cl.
 """
 from mxgrad import _ndarray
-from mxgrad._ndarray import NDArrayBase
+from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad.base import MXNetError
 from mxgrad.ndarray._kernels import family_kernel
 
@@ -18,10 +20,10 @@ def _check(op, arrays):
             raise MXNetError(f"{op}: {name} must be an NDArray, got {type(a).__name__}")
         if a.shape != first.shape:
             raise MXNetError(f"{op}: {name} has shape {a.shape}, weight has {first.shape}")
-        if a.dtype != first.dtype:
+        if a._dtype_code != first._dtype_code:
             raise MXNetError(f"{op}: {name} is {a.dtype.__name__}, weight is "
                              f"{first.dtype.__name__}")
-        if a.context != first.context:
+        if a.context is not first.context and a.context != first.context:
             raise MXNetError(f"{op}: {name} is on {a.context}, weight on {first.context}")
     if first._dtype_code not in (0, 1, 2):
         raise MXNetError(f"{op}: weights must be float16/32/64, got {first.dtype.__name__}")
@@ -52,12 +54,21 @@ def _launch(op, weight, out, buffers, scalars):
     return out
 
 
+# x0 weight, x1 grad; scalars x2 lr, x3 wd, x4 rescale_grad, x5 clip_gradient (< 0: none).
+# The clip lets NaN through, as MXNet's does.
+_sgd = ElemwiseOp("sgd_update", "(x0 - x2 * ((x5 < 0 ? x4 * x1 : x4 * x1 > x5 ? x5 "
+                                ": x4 * x1 < -x5 ? -x5 : x4 * x1) + x3 * x0))", 6)
+
+
 def sgd_update(weight, grad, lr, wd=0.0, rescale_grad=1.0, clip_gradient=-1.0,
                lazy_update=True, out=None):
     """weight - lr * (clip(rescale_grad * grad) + wd * weight), written to ``out``."""
-    _check("sgd_update", [("weight", weight), ("grad", grad)])
-    return _launch("sgd_update", weight, out, [weight, grad],
-                   [lr, wd, rescale_grad, clip_gradient])
+    checked = [("weight", weight), ("grad", grad)]
+    if out is not None:
+        checked.append(("out", out))
+    _check("sgd_update", checked)
+    return _sgd(weight, grad, float(lr), float(wd), float(rescale_grad), float(clip_gradient),
+                out=out)
 
 
 def sgd_mom_update(weight, grad, mom, lr, momentum=0.0, wd=0.0, rescale_grad=1.0,
