@@ -8,7 +8,7 @@ import numpy as np
 from mxgrad import _gemm
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
-from mxgrad._tape import is_recording, record_op
+from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.base import MXNetError
 from mxgrad.ndarray._kernels import family_kernel
 
@@ -110,18 +110,23 @@ def _dot_rule(saved, inputs, outputs, out_grads):
     a, b = inputs
     M, K, N, _ = _dot_dims(a.shape, b.shape, ta, tb)
     g = _as_shape(out_grads[0], (M, N))
-    a2 = _as_shape(a, (K, M) if ta else (M, K))
-    b2 = _as_shape(b, (N, K) if tb else (K, N))
-    if not ta and not tb:
-        da, db = dot(g, b2, transpose_b=True), dot(a2, g, transpose_a=True)
-    elif ta and not tb:
-        da, db = dot(b2, g, transpose_b=True), dot(a2, g)
-    elif not ta and tb:
-        da, db = dot(g, b2), dot(g, a2, transpose_a=True)
-    else:
-        da, db = dot(b2, g, transpose_a=True, transpose_b=True), \
-            dot(g, a2, transpose_a=True, transpose_b=True)
-    return _as_shape(da, a.shape), _as_shape(db, b.shape)
+    da = db = None
+    # Only the wanted products: the first layer's data needs no gradient (a whole GEMM).
+    if wants_grad(a):
+        b2 = _as_shape(b, (N, K) if tb else (K, N))
+        if ta:      # da = (g @ op(b)^T)^T
+            da = dot(b2, g, transpose_a=tb, transpose_b=True)
+        else:       # da = g @ op(b)^T
+            da = dot(g, b2, transpose_b=not tb)
+        da = _as_shape(da, a.shape)
+    if wants_grad(b):
+        a2 = _as_shape(a, (K, M) if ta else (M, K))
+        if tb:      # db = (op(a)^T @ g)^T
+            db = dot(g, a2, transpose_a=True, transpose_b=ta)
+        else:       # db = op(a)^T @ g
+            db = dot(a2, g, transpose_a=not ta)
+        db = _as_shape(db, b.shape)
+    return da, db
 
 
 def _as_shape(x, shape):
@@ -158,14 +163,14 @@ def _batch_dot_rule(saved, inputs, outputs, out_grads):
     ta, tb = saved
     a, b = inputs
     g = out_grads[0]
-    if not ta and not tb:
-        return batch_dot(g, b, transpose_b=True), batch_dot(a, g, transpose_a=True)
-    if ta and not tb:
-        return batch_dot(b, g, transpose_b=True), batch_dot(a, g)
-    if not ta and tb:
-        return batch_dot(g, b), batch_dot(g, a, transpose_a=True)
-    return (batch_dot(b, g, transpose_a=True, transpose_b=True),
-            batch_dot(g, a, transpose_a=True, transpose_b=True))
+    da = db = None
+    if wants_grad(a):
+        da = (batch_dot(b, g, transpose_a=tb, transpose_b=True) if ta
+              else batch_dot(g, b, transpose_b=not tb))
+    if wants_grad(b):
+        db = (batch_dot(g, a, transpose_a=True, transpose_b=ta) if tb
+              else batch_dot(a, g, transpose_a=not ta))
+    return da, db
 
 
 def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3):
