@@ -208,3 +208,53 @@ def test_block_grad_stops_gradient(ctx):
         y = mx.nd.BlockGrad(x * 2) + mx.nd.stop_gradient(x) * x + x
     y.backward()
     np.testing.assert_array_equal(x.grad.asnumpy(), [2, 3])
+
+
+def test_take_truncates_float_indices_and_types_as_mxnet(ctx):
+    # values MXNet 1.9.1 prints for the same calls
+    a = mx.nd.array(np.arange(12).reshape(3, 4), ctx=ctx)
+    idx = mx.nd.array([1.7, -0.5, 2.2, -1.2], ctx=ctx)
+    assert mx.nd.take(a, idx).asnumpy()[:, 0].tolist() == [4, 0, 8, 0]
+    wrap = mx.nd.array([1.7, -0.5, 4.2, -1.2], ctx=ctx)
+    assert mx.nd.take(a, wrap, mode="wrap").asnumpy()[:, 0].tolist() == [4, 0, 4, 8]
+    ints = mx.nd.take(a.astype("int32"), mx.nd.array([2, 0], ctx=ctx, dtype="int32"), axis=1)
+    assert ints.dtype == np.int32 and ints.asnumpy().tolist() == [[2, 0], [6, 4], [10, 8]]
+    e = mx.nd.Embedding(mx.nd.array([[0, 2], [2, 2]], ctx=ctx),
+                        mx.nd.array(np.arange(6).reshape(3, 2), ctx=ctx, dtype="int32"),
+                        input_dim=3, output_dim=2, dtype="int32")
+    assert e.dtype == np.int32 and e.asnumpy().tolist() == [[[0, 1], [4, 5]], [[4, 5], [4, 5]]]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int32", "int64"])
+def test_embedding_gradient_adds_repeated_rows(ctx, dtype):
+    if dtype == "float64" and not ctx.state.has_fp64:
+        pytest.skip(f"{ctx} has no float64")
+    w = mx.nd.array(np.arange(6).reshape(3, 2), ctx=ctx, dtype=dtype)
+    w.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.Embedding(mx.nd.array([[0, 2], [2, 2], [5, -3]], ctx=ctx), w,
+                            input_dim=3, output_dim=2, dtype=dtype)
+    y.backward(mx.nd.ones_like(y) * mx.nd.array([1, 10], ctx=ctx, dtype=dtype))
+    assert w.grad.dtype == np.dtype(dtype)
+    assert w.grad.asnumpy().tolist() == [[2, 20], [0, 0], [4, 40]]     # as MXNet 1.9.1
+
+
+def test_take_scatter_matches_numpy_on_many_repeats(ctx):
+    table = rng.normal(size=(50, 3, 7)).astype(np.float32)
+    idx = rng.randint(0, 50, size=(40, 25))
+    a = mx.nd.array(table, ctx=ctx)
+    a.attach_grad()
+    head = rng.normal(size=(40, 25, 3, 7)).astype(np.float32)
+    with mx.autograd.record():
+        y = mx.nd.take(a, mx.nd.array(idx, ctx=ctx, dtype="int64"))
+    y.backward(mx.nd.array(head, ctx=ctx))
+    np.testing.assert_array_equal(y.asnumpy(), table[idx])
+    want = np.zeros_like(table, dtype=np.float64)
+    np.add.at(want, idx.reshape(-1), head.reshape(-1, 3, 7))
+    np.testing.assert_allclose(a.grad.asnumpy(), want, rtol=1e-5, atol=1e-5)
+
+
+def test_take_middle_axis_with_repeats_second_order(ctx, fp64):
+    idx = mx.nd.array([[2, 0], [2, 2]], ctx=ctx)
+    check_gradients(lambda x: mx.nd.take(x * x, idx, axis=1) * mx.nd.take(x, idx, axis=1),
+                    [rng.normal(size=(2, 3, 2))], ctx, order=2)

@@ -195,11 +195,16 @@ def FullyConnected(data, weight, bias=None, num_hidden=None, no_bias=False, flat
     """``data @ weight.T + bias``; data is flattened to 2-D first unless flatten=False."""
     if num_hidden is None:
         raise MXNetError("FullyConnected: num_hidden is required")
+    _check_pair("FullyConnected", data, weight)
     if weight.ndim != 2 or weight.shape[0] != num_hidden:
         raise MXNetError(f"FullyConnected: weight must have shape ({num_hidden}, in_units), "
                          f"got {weight.shape}")
-    if not no_bias and bias is None:
-        raise MXNetError("FullyConnected: bias is required unless no_bias=True")
+    if not no_bias:
+        if bias is None:
+            raise MXNetError("FullyConnected: bias is required unless no_bias=True")
+        if not isinstance(bias, NDArrayBase) or bias.shape != (num_hidden,):
+            raise MXNetError(f"FullyConnected: bias must have shape ({num_hidden},), "
+                             f"got {getattr(bias, 'shape', type(bias).__name__)}")
     if flatten:
         x = data.reshape((data.shape[0], -1)) if data.ndim != 2 else data
     else:
@@ -208,9 +213,4 @@ def FullyConnected(data, weight, bias=None, num_hidden=None, no_bias=False, flat
         raise MXNetError(f"FullyConnected: data has {x.shape[-1]} input units but weight "
                          f"expects {weight.shape[1]} ({data.shape} vs {weight.shape})")
     out = dot(x, weight, transpose_b=True)
-    if not no_bias:
-        if bias.shape != (num_hidden,):
-            raise MXNetError(f"FullyConnected: bias must have shape ({num_hidden},), "
-                             f"got {bias.shape}")
-        out = out + bias
-    return out
+    return out if no_bias else out + bias

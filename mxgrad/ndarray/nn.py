@@ -14,6 +14,7 @@ from mxgrad.base import MXNetError
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
+from mxgrad.ndarray.gather import take_along
 
 __all__ = ["softmax", "log_softmax", "Activation", "LeakyReLU", "pick", "one_hot", "Embedding",
            "take", "SequenceMask", "stop_gradient", "BlockGrad", "shuffle",
@@ -29,6 +30,15 @@ _SELU_LAMBDA = 1.0507009873554804934193349852946
 def _check_array(op, x, name="data"):
     if not isinstance(x, NDArrayBase):
         raise MXNetError(f"{op}: {name} must be an NDArray, got {type(x).__name__}")
+
+
+def _check_float(op, x):
+    """The NN layers take floating point data only, as in MXNet (the plain elementwise
+    functions such as relu take integers too)."""
+    _check_array(op, x)
+    if x._dtype_code not in (0, 1, 2):
+        raise MXNetError(f"{op}: only floating point types are supported, got "
+                         f"{x.dtype.__name__}")
 
 
 def _axis(op, axis, ndim):
@@ -151,13 +161,14 @@ def Activation(data, act_type, out=None):
     if op is None:
         raise MXNetError(f"Activation: unsupported act_type {act_type!r}; expected one of "
                          f"{', '.join(sorted(_ACTIVATIONS))}")
+    _check_float("Activation", data)
     return op(data, out=out)
 
 
 def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
               upper_bound=0.334, out=None):
     """leaky (x or slope*x), elu, selu, gelu, or prelu with a learned ``gamma`` per channel."""
-    _check_array("LeakyReLU", data)
+    _check_float("LeakyReLU", data)
     if act_type == "leaky":
         return leaky_relu(data, float(slope), out=out)
     if act_type == "elu":
@@ -275,7 +286,6 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
 
 def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sparse_grad=False):
     """Rows of ``weight`` picked by the integer-valued ``data``: shape data.shape + (output_dim,)."""
-    from mxgrad.ndarray.linalg import dot
     _check_array("Embedding", data)
     _check_array("Embedding", weight, "weight")
     if weight.ndim != 2:
@@ -285,36 +295,15 @@ def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sp
     if output_dim is not None and weight.shape[1] != output_dim:
         raise MXNetError(f"Embedding: weight has {weight.shape[1]} columns, "
                          f"output_dim={output_dim}")
-    # one_hot(data) @ weight: a gather as a product, so its gradient (a scatter-add into
-    # the weight) is a product too, and both differentiate again.
-    hot = one_hot(data.reshape((-1,)), weight.shape[0], dtype=weight.dtype)
-    return dot(hot, weight).reshape(data.shape + (weight.shape[1],))
+    return take_along("Embedding", weight, data, 0, "clip")
 
 
 def take(a, indices, axis=0, mode="clip"):
     """Slices of ``a`` along ``axis`` at ``indices`` (clipped or wrapped into range);
     shape a.shape[:axis] + indices.shape + a.shape[axis+1:]."""
-    from mxgrad.ndarray.linalg import dot
     _check_array("take", a)
     _check_array("take", indices, "indices")
-    if mode not in ("clip", "wrap"):
-        raise MXNetError(f"take: mode must be 'clip' or 'wrap', got {mode!r}")
-    ax = _axis("take", axis, a.ndim)
-    L = a.shape[ax]
-    idx = indices.reshape((-1,))
-    if idx.dtype != a.dtype:
-        idx = idx.astype(a.dtype)
-    idx = OPS["modulo"](idx, float(L)) if mode == "wrap" else _clip(idx, 0.0, float(L - 1))
-    # A gather as a product with one-hot rows: its gradient (a scatter-add) is a product
-    # too, and both differentiate again.
-    moved = a if ax == 0 else a.transpose([ax] + [i for i in range(a.ndim) if i != ax])
-    rows = dot(one_hot(idx, L, dtype=a.dtype), moved.reshape((L, -1)))
-    out = rows.reshape(indices.shape + moved.shape[1:])
-    if ax != 0:
-        k = indices.ndim
-        rest = list(range(k, out.ndim))
-        out = out.transpose(rest[:ax] + list(range(k)) + rest[ax:])
-    return out
+    return take_along("take", a, indices, _axis("take", axis, a.ndim), mode)
 
 
 def SequenceMask(data, sequence_length=None, use_sequence_length=False, value=0.0, axis=0):

@@ -29,6 +29,9 @@ def _check(op, data, **params):
     for name, p in params.items():
         if not isinstance(p, NDArrayBase):
             raise MXNetError(f"{op}: {name} must be an NDArray, got {type(p).__name__}")
+    if data._dtype_code not in (0, 1, 2):      # as MXNet: normalisation is for floats only
+        raise MXNetError(f"{op}: only floating point types are supported, got "
+                         f"{data.dtype.__name__}")
 
 
 def _normalize(x, mean, var, eps, gamma, beta):
