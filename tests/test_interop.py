@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 SCRIPT = textwrap.dedent(r'''
     import numpy as np
     import pyopencl as cl
@@ -99,3 +101,46 @@ def test_dlpack_round_trips_exactly(ctx):
         assert y.dtype == src.dtype.type and y.shape == src.shape
         np.testing.assert_array_equal(y.asnumpy(), src)
     np.testing.assert_array_equal(mx.nd.from_dlpack(x, ctx=ctx).asnumpy(), x.asnumpy())
+
+
+def test_another_queue_is_ordered_on_the_device(ctx):
+    """Hand-overs between mxgrad's queue and a second queue of the application wait on the
+    device. The second queue is held back by a user event, so an op that did not wait for
+    it would read stale data (or the application would read before mxgrad wrote)."""
+    import time
+
+    import numpy as np
+    import pyopencl as cl
+    import pyopencl.array as cla
+
+    import mxgrad as mx
+
+    other = cl.CommandQueue(ctx.cl_context)
+    gate = cl.UserEvent(ctx.cl_context)
+    # application -> mxgrad: the application's write is held until the gate opens
+    a = cla.zeros(other, (4,), np.float32)
+    cl.enqueue_barrier(other, wait_for=[gate])
+    a.fill(5.0)                         # enqueued on `other`, behind the gate
+    other.flush()
+    x = mx.interop.from_pyopencl(a, ctx=ctx)
+    y = x * 2
+    ctx.state.submit()
+    time.sleep(0.2)                     # time enough to run y early, were it not ordered
+    gate.set_status(cl.command_execution_status.COMPLETE)
+    assert y.asnumpy().tolist() == [10, 10, 10, 10]
+
+    # mxgrad -> application: mxgrad's queue is held by a barrier on the gate, so its
+    # write of z runs only after the gate opens; the application's read must wait for it
+    gate = cl.UserEvent(ctx.cl_context)
+    cl.enqueue_barrier(ctx.queue, wait_for=[gate])
+    z = mx.nd.full((4,), 3.0, ctx=ctx) * 7
+    b = mx.interop.to_pyopencl(z, queue=other)
+    b_host = np.empty(4, np.float32)
+    read = cl.enqueue_copy(other, b_host, b.data, is_blocking=False)
+    other.flush()
+    time.sleep(0.2)
+    gate.set_status(cl.command_execution_status.COMPLETE)
+    read.wait()
+    assert b_host.tolist() == [21, 21, 21, 21]
+    with pytest.raises(mx.MXNetError, match="CommandQueue or an mxgrad Context"):
+        mx.interop.enqueue_wait(other, "queue")
