@@ -144,3 +144,45 @@ def test_another_queue_is_ordered_on_the_device(ctx):
     assert b_host.tolist() == [21, 21, 21, 21]
     with pytest.raises(mx.MXNetError, match="CommandQueue or an mxgrad Context"):
         mx.interop.enqueue_wait(other, "queue")
+
+
+def test_dlpack_opencl_export_and_import_share_memory(ctx):
+    import gc
+
+    import numpy as np
+
+    import mxgrad as mx
+    from mxgrad import _dlpack
+
+    x = mx.nd.array([[1, 2, 3], [4, 5, 6]], ctx=ctx, dtype="int32")
+    capsule = x[1:].__dlpack__(dl_device=(4, ctx.device_id))      # kDLOpenCL, no copy
+    assert _dlpack.capsule_device(capsule) == (4, ctx.device_id)
+    y = mx.nd.from_dlpack(capsule)
+    assert y.shape == (1, 3) and y.dtype == np.int32 and y.context == ctx
+    assert y._buffer.int_ptr == x._buffer.int_ptr and y._offset == 3
+    y[:] = 7
+    assert x.asnumpy().tolist() == [[1, 2, 3], [7, 7, 7]]
+    with pytest.raises(mx.MXNetError, match="consumed"):
+        mx.nd.from_dlpack(capsule)
+    # an OpenCL-aware producer is recognised by its __dlpack_device__
+    class Producer:
+        def __dlpack_device__(self):
+            return (4, ctx.device_id)
+
+        def __dlpack__(self, **kwargs):
+            return x.__dlpack__(dl_device=(4, ctx.device_id))
+    z = mx.nd.from_dlpack(Producer())
+    assert z._buffer.int_ptr == x._buffer.int_ptr
+    copied = mx.nd.from_dlpack(x.__dlpack__(dl_device=(4, ctx.device_id), copy=True))
+    assert copied._buffer.int_ptr != x._buffer.int_ptr
+    assert copied.asnumpy().tolist() == x.asnumpy().tolist()
+    # consumed or not, every exported tensor is released
+    unused = x.__dlpack__(dl_device=(4, ctx.device_id))
+    del capsule, y, z, copied, unused
+    gc.collect()
+    assert not _dlpack._exported
+    # the default export stays a host copy, as NumPy and PyTorch need
+    assert x.__dlpack_device__() == (1, 0)
+    assert np.from_dlpack(x).tolist() == [[1, 2, 3], [7, 7, 7]]
+    with pytest.raises(mx.MXNetError, match="kDLOpenCL"):
+        mx.nd.from_dlpack(np.arange(3).__dlpack__())

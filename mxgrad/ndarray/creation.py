@@ -94,7 +94,12 @@ def _cast_from_double(values, code):
 
 
 def empty(shape, ctx=None, dtype=None, stype=None):
-    """An array with undefined contents (float32 unless ``dtype``)."""
+    """An array with undefined contents (float32 unless ``dtype``).
+
+    >>> x = mx.nd.empty((2, 3))
+    >>> x.shape, x.dtype
+    ((2, 3), <class 'numpy.float32'>)
+    """
     _check_stype("empty", stype)
     return _ndarray.empty_array(_ctx(ctx), _shape(shape), _code(dtype))
 
@@ -109,6 +114,16 @@ def full(shape, val, ctx=None, dtype=np.float32, out=None):
     """An array of ``shape`` filled with ``val``; with ``out``, fills ``out`` and returns it.
 
     As in MXNet the value goes through double, so an int64 fill beyond 2**53 rounds.
+
+    >>> mx.nd.full((2, 2), 7)
+    <BLANKLINE>
+    [[7. 7.]
+     [7. 7.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.full(3, 2.5, dtype='int32')    # the value is converted to the dtype
+    <BLANKLINE>
+    [2 2 2]
+    <NDArray 3 @cpu(0)>
     """
     if out is None:
         out = empty(shape, ctx, dtype)
@@ -119,12 +134,37 @@ def full(shape, val, ctx=None, dtype=np.float32, out=None):
 
 
 def zeros(shape, ctx=None, dtype=None, stype=None, **kwargs):
-    """An array of zeros (float32 unless ``dtype``); ``out=`` fills an existing array."""
+    """An array of zeros (float32 unless ``dtype``); ``out=`` fills an existing array.
+
+    >>> mx.nd.zeros((2, 3))
+    <BLANKLINE>
+    [[0. 0. 0.]
+     [0. 0. 0.]]
+    <NDArray 2x3 @cpu(0)>
+    >>> mx.nd.zeros(2, dtype='int32')
+    <BLANKLINE>
+    [0 0]
+    <NDArray 2 @cpu(0)>
+    """
     return _constant("zeros", 0, shape, ctx, dtype, stype, kwargs)
 
 
 def ones(shape, ctx=None, dtype=None, **kwargs):
-    """An array of ones (float32 unless ``dtype``); ``out=`` fills an existing array."""
+    """An array of ones (float32 unless ``dtype``); ``out=`` fills an existing array.
+
+    >>> mx.nd.ones((2, 2))
+    <BLANKLINE>
+    [[1. 1.]
+     [1. 1.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> x = mx.nd.zeros(3)
+    >>> mx.nd.ones(3, out=x) is x
+    True
+    >>> x
+    <BLANKLINE>
+    [1. 1. 1.]
+    <NDArray 3 @cpu(0)>
+    """
     return _constant("ones", 1, shape, ctx, dtype, None, kwargs)
 
 
@@ -150,6 +190,18 @@ def array(source_array, ctx=None, dtype=None):
 
     The dtype is ``dtype`` if given, else the source's dtype for an NDArray, else float32
     (as in MXNet: also for float64, integer and bool numpy arrays).
+
+    >>> mx.nd.array([[1, 2], [3, 4]])
+    <BLANKLINE>
+    [[1. 2.]
+     [3. 4.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.array(np.arange(3)).dtype      # float32 unless dtype= says otherwise
+    <class 'numpy.float32'>
+    >>> mx.nd.array([1, 2], dtype='int32')
+    <BLANKLINE>
+    [1 2]
+    <NDArray 2 @cpu(0)>
     """
     if isinstance(source_array, NDArrayBase):
         code = source_array._dtype_code if dtype is None else dtype_code(dtype)
@@ -173,8 +225,31 @@ def array(source_array, ctx=None, dtype=None):
 
 
 def from_dlpack(ext_tensor, ctx=None):
-    """An NDArray copied from any DLPack producer on the CPU (a numpy array, a CPU torch
-    tensor, another NDArray), keeping its dtype."""
+    """An NDArray from a DLPack producer, keeping its dtype: copied from a producer on the
+    CPU (a numpy array, a CPU torch tensor, another NDArray), shared without a copy when the
+    tensor lives in an OpenCL buffer (kDLOpenCL: a capsule, or a producer whose
+    ``__dlpack_device__`` says so) of a context mxgrad uses.
+
+    >>> x = mx.nd.from_dlpack(np.arange(3))     # a copy that keeps numpy's int64
+    >>> x
+    <BLANKLINE>
+    [0 1 2]
+    <NDArray 3 @cpu(0)>
+    >>> x.dtype
+    <class 'numpy.int64'>
+    """
+    from mxgrad import _dlpack
+    capsule = None
+    if type(ext_tensor).__name__ == "PyCapsule":
+        capsule = ext_tensor
+    elif hasattr(ext_tensor, "__dlpack_device__") and \
+            ext_tensor.__dlpack_device__()[0] == _dlpack.KDL_OPENCL:
+        capsule = ext_tensor.__dlpack__()
+    if capsule is not None:
+        if _dlpack.capsule_device(capsule)[0] != _dlpack.KDL_OPENCL:
+            raise MXNetError("from_dlpack: a bare capsule must hold an OpenCL (kDLOpenCL) "
+                             "tensor; pass the producer itself for a host copy")
+        return _dlpack.import_opencl(capsule, ctx)
     host = np.from_dlpack(ext_tensor)
     return array(host, ctx=ctx, dtype=host.dtype)
 
@@ -188,6 +263,23 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,
     dtype='int32')`` is ``[0, 1, 2, 3]``. For float16 MXNet also truncates ``start`` and
     ``step`` to integers, which is kept for identical results. ``infer_range`` is accepted
     for compatibility and, as in MXNet's imperative mode, changes nothing.
+
+    >>> mx.nd.arange(5)
+    <BLANKLINE>
+    [0. 1. 2. 3. 4.]
+    <NDArray 5 @cpu(0)>
+    >>> mx.nd.arange(1, 2, 0.25)
+    <BLANKLINE>
+    [1.   1.25 1.5  1.75]
+    <NDArray 4 @cpu(0)>
+    >>> mx.nd.arange(0, 5, 1.5, dtype='int32')   # ceil(5 / 1.5) values, step 1 once in int32
+    <BLANKLINE>
+    [0 1 2 3]
+    <NDArray 4 @cpu(0)>
+    >>> mx.nd.arange(3, repeat=2)
+    <BLANKLINE>
+    [0. 0. 1. 1. 2. 2.]
+    <NDArray 6 @cpu(0)>
     """
     if stop is None:
         start, stop = 0, start
@@ -215,7 +307,17 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,
 
 def linspace(start, stop, num, endpoint=True, ctx=None, dtype=np.float32):
     """``num`` evenly spaced values from ``start`` to ``stop`` (excluded when not
-    ``endpoint``), computed in double and converted to ``dtype``."""
+    ``endpoint``), computed in double and converted to ``dtype``.
+
+    >>> mx.nd.linspace(0, 1, 5)
+    <BLANKLINE>
+    [0.   0.25 0.5  0.75 1.  ]
+    <NDArray 5 @cpu(0)>
+    >>> mx.nd.linspace(0, 1, 4, endpoint=False)
+    <BLANKLINE>
+    [0.   0.25 0.5  0.75]
+    <NDArray 4 @cpu(0)>
+    """
     if not isinstance(num, numbers.Integral) or num < 0:
         raise MXNetError(f"linspace: num must be a non-negative integer, got {num!r}")
     code = _code(dtype)
@@ -224,7 +326,20 @@ def linspace(start, stop, num, endpoint=True, ctx=None, dtype=np.float32):
 
 
 def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
-    """An N x M (M=0: N x N) array with ones on diagonal ``k`` (float32 unless ``dtype``)."""
+    """An N x M (M=0: N x N) array with ones on diagonal ``k`` (float32 unless ``dtype``).
+
+    >>> mx.nd.eye(3)
+    <BLANKLINE>
+    [[1. 0. 0.]
+     [0. 1. 0.]
+     [0. 0. 1.]]
+    <NDArray 3x3 @cpu(0)>
+    >>> mx.nd.eye(2, 3, k=1)
+    <BLANKLINE>
+    [[0. 1. 0.]
+     [0. 0. 1.]]
+    <NDArray 2x3 @cpu(0)>
+    """
     _check_kwargs("eye", kwargs)
     if N < 0 or M < 0:
         raise MXNetError(f"eye: N and M must be non-negative, got N={N}, M={M}")
@@ -246,11 +361,25 @@ def _like(fname, value, data, out):
 
 def zeros_like(data=None, out=None, name=None, **kwargs):
     """Zeros with the shape, dtype and context of ``data`` (other keywords are ignored,
-    as in MXNet)."""
+    as in MXNet).
+
+    >>> x = mx.nd.array([[1, 2, 3]], dtype='int32')
+    >>> mx.nd.zeros_like(x)
+    <BLANKLINE>
+    [[0 0 0]]
+    <NDArray 1x3 @cpu(0)>
+    """
     return _like("zeros_like", 0, data, out)
 
 
 def ones_like(data=None, out=None, name=None, **kwargs):
     """Ones with the shape, dtype and context of ``data`` (other keywords are ignored,
-    as in MXNet)."""
+    as in MXNet).
+
+    >>> x = mx.nd.array([[1, 2, 3]], dtype='int32')
+    >>> mx.nd.ones_like(x)
+    <BLANKLINE>
+    [[1 1 1]]
+    <NDArray 1x3 @cpu(0)>
+    """
     return _like("ones_like", 1, data, out)
