@@ -8,9 +8,6 @@
  * ow*sw - pw + e*dw] (zero outside the image) at column (od * OH + oh) * OW + ow.
  * GEOMETRY_ARGS is the argument list im2col and col2im take, in the order the host sets it.
  */
-#if HAS_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 
 #ifndef HAS_BIAS
 #define HAS_BIAS 0
@@ -20,14 +17,6 @@
     const long OD, const long OH, const long OW, const long KD, const long KH, const long KW, \
     const long SD, const long SH, const long SW, const long PD, const long PH, const long PW, \
     const long DD, const long DH, const long DW
-
-#if IS_HALF
-#define LOAD(p, k) vload_half((k), (p))
-#define STORE(p, k, v) vstore_half((v), (k), (p))
-#else
-#define LOAD(p, k) ((CT)(p)[k])
-#define STORE(p, k, v) ((p)[k] = (T)(v))
-#endif
 
 /* One work-item per column element, on a 3-D grid (OW, OD*OH, N*C*KS) so the index
  * arithmetic is a few 32-bit divisions (64-bit ones made this kernel 5x slower on PoCL). */

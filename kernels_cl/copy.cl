@@ -7,9 +7,6 @@
  *   cast:         SRC_T (source storage type), SRC_HALF / SRC_FLOAT (source is half / float
  *                 or double), DST_INT / DST_LONG (destination is an integer / int64 type).
  */
-#if HAS_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 
 #ifndef NDIM
 #define NDIM 1
@@ -148,12 +145,12 @@ __kernel void put_flat(__global ELEM* dst, const long dst_off,
     dst[dst_off + index[i]] = src[src_off + i];
 }
 
+/* Here half storage is declared as ushort (ELEM): the prelude's LOAD/STORE cast back. */
 #if IS_HALF
+#undef LOAD
+#undef STORE
 #define LOAD(p, k) vload_half((k), (__global const half*)(p))
 #define STORE(p, k, v) vstore_half((v), (k), (__global half*)(p))
-#else
-#define LOAD(p, k) ((CT)(p)[k])
-#define STORE(p, k, v) ((p)[k] = (T)(v))
 #endif
 
 /* The gradient of gather_flat: for each distinct target j, dst[target[j]] = the sum of the

@@ -6,19 +6,8 @@
  * for N indices: element (o, r, i) of the result is element (o, index[r], i) of the array.
  * Indices are truncated to integers, then clipped into [0, L) or wrapped modulo L.
  */
-#if HAS_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 #if ACC_KIND == 1 || ACC_KIND == 3
 #pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
-#endif
-
-#if IS_HALF
-#define LOAD(p, k) vload_half((k), (p))
-#define STORE(p, k, v) vstore_half((v), (k), (p))
-#else
-#define LOAD(p, k) ((CT)(p)[k])
-#define STORE(p, k, v) ((p)[k] = (T)(v))
 #endif
 
 inline long fix_index(const long j, const long L, const int wrap)

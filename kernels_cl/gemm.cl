@@ -6,9 +6,6 @@
  * the tile (loads and stores are guarded). On CPU devices with native kernels mxgrad runs
  * the host BLAS inside the queue instead (mxgrad/_gemm.pyx).
  */
-#if HAS_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 
 #define TM 64
 #define TN 64
@@ -16,14 +13,6 @@
 #define RM 4
 #define RN 4
 #define WG 16
-
-#if IS_HALF
-#define LOAD(p, k) vload_half((k), (p))
-#define STORE(p, k, v) vstore_half((v), (k), (p))
-#else
-#define LOAD(p, k) ((CT)(p)[k])
-#define STORE(p, k, v) ((p)[k] = (T)(v))
-#endif
 
 #if TRANS_A
 #define A_AT(m, k) LOAD(A, (long)(k) * lda + (m))

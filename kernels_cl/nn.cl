@@ -4,23 +4,12 @@
  * An axis of length L splits the array into (outer, L, inner); element (o, l, i) sits at
  * (o * L + l) * inner + i.
  */
-#if HAS_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 
 #ifndef LOG_SOFTMAX
 #define LOG_SOFTMAX 0
 #endif
 #ifndef IDX_T
 #define IDX_T float
-#endif
-
-#if IS_HALF
-#define LOAD(p, k) vload_half((k), (p))
-#define STORE(p, k, v) vstore_half((v), (k), (p))
-#else
-#define LOAD(p, k) ((CT)(p)[k])
-#define STORE(p, k, v) ((p)[k] = (T)(v))
 #endif
 
 /* One work-item per (outer, inner) row: max, sum of exp, then write. LOG_SOFTMAX selects

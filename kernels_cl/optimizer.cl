@@ -4,17 +4,6 @@
  * The gradient is rescaled, clipped to [-clip, clip] when clip >= 0, and weight decay is
  * added to it, as MXNet's update ops do.
  */
-#if HAS_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
-
-#if IS_HALF
-#define LOAD(p, k) vload_half((k), (p))
-#define STORE(p, k, v) vstore_half((v), (k), (p))
-#else
-#define LOAD(p, k) ((CT)(p)[k])
-#define STORE(p, k, v) ((p)[k] = (T)(v))
-#endif
 
 inline CT prepared_grad(CT g, CT w, CT rescale, CT clip, CT wd)
 {

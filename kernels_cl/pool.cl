@@ -12,9 +12,6 @@
  * count_include_pad, by the number of real inputs otherwise; an empty window gives 0.
  * GEOMETRY_ARGS is the argument list the host sets for every kernel here, in this order.
  */
-#if HAS_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 
 #define GEOMETRY_ARGS const long D, const long H, const long W, \
     const long OD, const long OH, const long OW, const long KD, const long KH, const long KW, \
@@ -33,14 +30,6 @@
     const long p = get_global_id(2); \
     const int y = zy % (int)H, z = zy / (int)H; \
     const long i = (p * D * H + zy) * W + w
-
-#if IS_HALF
-#define LOAD(p, k) vload_half((k), (p))
-#define STORE(p, k, v) vstore_half((v), (k), (p))
-#else
-#define LOAD(p, k) ((CT)(p)[k])
-#define STORE(p, k, v) ((p)[k] = (T)(v))
-#endif
 
 /* The window of output o along one axis: [start, end) clipped to the image, and the
  * element count avg divides by along this axis. */

@@ -12,9 +12,6 @@
  *         2 randint: low + an integer uniform in [0, range), int32 and int64
  *   WIDE  1 when each element takes 64 random bits (float64 and int64)
  */
-#if HAS_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 
 #define PHILOX_M0 0xD2511F53u
 #define PHILOX_M1 0xCD9E8D57u

@@ -24,9 +24,6 @@
  * the largest magnitude (MXNet's scaled-sum-of-squares norm computes integer norms as
  * max|x| * sqrt(count of max|x|), and so does this one).
  */
-#if HAS_FP64
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-#endif
 
 #define OP_SUM 0
 #define OP_MEAN 1

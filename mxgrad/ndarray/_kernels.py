@@ -20,7 +20,8 @@ def kernel_from_source(ctx, source, what, name="fused"):
 def family_kernel(ctx, family, name, code, options=""):
     """Kernel ``name`` of ``kernels_cl/<family>.cl`` built for dtype ``code``.
 
-    The family source is specialised with -D T=<type> (and CT, FT, IS_HALF); kept per context.
+    The family source, after kernels_cl/prelude.cl (float64 pragma, LOAD/STORE), is
+    specialised with -D T=<type> (and CT, FT, IS_HALF); kept per context.
     """
     state = ctx.state
     key = ("family", family, name, code, options)
@@ -30,8 +31,8 @@ def family_kernel(ctx, family, name, code, options=""):
         storage, compute = TYPES[code]
         opts = (f"-D T={storage} -D CT={compute} -D FT={'double' if code == 1 else 'float'} "
                 f"-D IS_HALF={int(code == 2)} -D HAS_FP64={int(state.has_fp64)} {options}")
-        prg = _programs.build(ctx.cl_context, ctx.device_info.device,
-                              _programs.kernel_source(family), opts.strip(),
+        source = _programs.kernel_source("prelude") + _programs.kernel_source(family)
+        prg = _programs.build(ctx.cl_context, ctx.device_info.device, source, opts.strip(),
                               what=f"{family}.cl ({DTYPES[code].name})")
         k = state.kernels[key] = Kernel(prg, name)
     return k
