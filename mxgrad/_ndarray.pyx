@@ -282,8 +282,29 @@ cdef class ElemwiseOp:
     def __repr__(self):
         return f"<ElemwiseOp {self.name}: {self.snippet}>"
 
-    def __call__(self, *args, out=None):
+    def __call__(self, *args, out=None, name=None, **kwargs):
+        # name= is accepted and ignored, as by MXNet's generated op functions
+        if kwargs:
+            args = keyword_operands(self, args, kwargs)
         return apply_elemwise(self, args, out)
+
+
+cdef tuple keyword_operands(ElemwiseOp op, tuple args, dict kwargs):
+    """The operands with those given by MXNet's keywords appended: ``data`` for an op of one
+    input, ``lhs`` and ``rhs`` for two."""
+    names = ("data",) if op.nin == 1 else ("lhs", "rhs") if op.nin == 2 else ()
+    operands = list(args)
+    for i, key in enumerate(names):
+        if key not in kwargs:
+            continue
+        if i < len(operands):
+            raise TypeError(f"{op.name}() got multiple values for argument '{key}'")
+        if i > len(operands):
+            raise TypeError(f"{op.name}() missing argument '{names[len(operands)]}'")
+        operands.append(kwargs.pop(key))
+    if kwargs:
+        raise TypeError(f"{op.name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return tuple(operands)
 
 
 # Operator table: _binary(i, ...) uses _array_ops[i] for array-array and array-scalar alike;

@@ -534,3 +534,15 @@ def test_float16_results_are_rounded_like_numpy(ctx, sym):
     f = OPERATORS[sym]
     got = f(A(a, ctx, "float16"), A(b, ctx, "float16")).asnumpy()
     np.testing.assert_array_equal(got, f(a, b))          # numpy: float32 op, then round
+
+
+def test_elementwise_functions_take_mxnet_keywords(ctx):
+    # MXNet's generated functions name their operands data (one input) and accept name=
+    x = mx.nd.array([1, 2], ctx=ctx)
+    assert mx.nd.exp(data=x, name="e").asnumpy().tolist() == mx.nd.exp(x).asnumpy().tolist()
+    assert mx.nd.relu(data=-x).asnumpy().tolist() == [0, 0]
+    assert mx.nd.erf(x, name="e").shape == (2,)
+    with pytest.raises(TypeError, match="multiple values for argument 'data'"):
+        mx.nd.exp(x, data=x)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'datum'"):
+        mx.nd.exp(datum=x)
