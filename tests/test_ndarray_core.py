@@ -458,3 +458,20 @@ def test_copyto_between_cpu_aliases_is_a_device_copy(ctx):
     x = mx.nd.array([1, 2], ctx=ctx)
     y = x.copyto(mx.cpu(ctx.device_id + 5))
     np.testing.assert_array_equal(y.asnumpy(), [1, 2])
+
+
+def test_fluent_methods_forward_to_the_functions(ctx):
+    from mxgrad.ndarray.fluent import FLUENT
+    x = mx.nd.array([0.25, 0.5], ctx=ctx)
+    for name in FLUENT:
+        assert callable(getattr(x, name)), name
+    np.testing.assert_array_equal(x.exp().asnumpy(), mx.nd.exp(x).asnumpy())
+    np.testing.assert_array_equal(x.clip(0, 0.375).asnumpy(), [0.25, 0.375])
+    m = mx.nd.array([[1, 2], [3, 4]], ctx=ctx)
+    assert m.pick(mx.nd.array([1, 0], ctx=ctx)).asnumpy().tolist() == [2, 3]
+    assert mx.nd.array([0, 2], ctx=ctx).one_hot(3).asnumpy().tolist() == [[1, 0, 0], [0, 0, 1]]
+    x.attach_grad()
+    with mx.autograd.record():
+        y = x.square().sum()
+    y.backward()
+    assert x.grad.asnumpy().tolist() == [0.5, 1.0]

@@ -23,7 +23,13 @@ _ndarray._bind_operators([_elemwise_table.OPS[n] for n in _elemwise_table.OPERAT
 
 
 def waitall():
-    """Block until every op enqueued on every context has finished."""
+    """Block until every op enqueued on every context has finished.
+
+    >>> y = mx.nd.ones((100, 100)) * 2     # queued, maybe not run yet
+    >>> mx.nd.waitall()                      # every queue has finished now
+    >>> float(y.sum().asscalar())
+    20000.0
+    """
     from mxgrad.context import live_states
     for s in live_states():
         s.finish()
@@ -31,3 +37,7 @@ def waitall():
 
 # elementwise functions under their MXNet names (add, elemwise_add, broadcast_add, exp, ...)
 globals().update(_elemwise_table.PUBLIC)
+
+# x.exp(), x.clip(0, 1), ...: NDArray methods forwarding to the functions above
+from mxgrad.ndarray import fluent as _fluent  # noqa: E402
+_fluent.attach(NDArray, globals())
