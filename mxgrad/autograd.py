@@ -63,22 +63,74 @@ def record(train_mode=True):
     """Record the operations in the block so gradients can be computed.
 
     ``train_mode`` (default True) sets train mode for ops like Dropout and BatchNorm.
+
+    >>> x = mx.nd.array([1, 2, 3])
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    <BLANKLINE>
+    [2. 4. 6.]
+    <NDArray 3 @cpu(0)>
+    >>> with mx.autograd.record():
+    ...     print(mx.autograd.is_recording(), mx.autograd.is_training())
+    True True
+    >>> mx.autograd.is_recording()
+    False
     """
     return _RecordingStateScope(True, train_mode)
 
 
 def pause(train_mode=False):
-    """Stop recording inside the block (and use predict mode unless train_mode=True)."""
+    """Stop recording inside the block (and use predict mode unless train_mode=True).
+
+    >>> x = mx.nd.array([1, 2])
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y = x * 2
+    ...     with mx.autograd.pause():
+    ...         z = y * 10          # not recorded: no gradient flows through z
+    ...     loss = y + z
+    >>> loss.backward()
+    >>> x.grad
+    <BLANKLINE>
+    [2. 2.]
+    <NDArray 2 @cpu(0)>
+    """
     return _RecordingStateScope(False, train_mode)
 
 
 def train_mode():
-    """Train mode inside the block, leaving recording as it is."""
+    """Train mode inside the block, leaving recording as it is.
+
+    >>> with mx.autograd.train_mode():
+    ...     print(mx.autograd.is_training(), mx.autograd.is_recording())
+    True False
+    >>> x = mx.nd.ones((2, 4))
+    >>> with mx.autograd.train_mode():
+    ...     y = mx.nd.Dropout(x, p=0.5)     # active: zeroes about half the values
+    >>> set(y.asnumpy().ravel().tolist()) <= {0.0, 2.0}    # kept values scaled by 1 / (1 - p)
+    True
+    """
     return _RecordingStateScope(None, True)
 
 
 def predict_mode():
-    """Predict mode inside the block, leaving recording as it is."""
+    """Predict mode inside the block, leaving recording as it is.
+
+    >>> x = mx.nd.ones((2, 2))
+    >>> with mx.autograd.record():
+    ...     with mx.autograd.predict_mode():
+    ...         y = mx.nd.Dropout(x, p=0.5)    # predict mode: Dropout is the identity
+    ...         print(mx.autograd.is_recording(), mx.autograd.is_training())
+    True False
+    >>> y
+    <BLANKLINE>
+    [[1. 1.]
+     [1. 1.]]
+    <NDArray 2x2 @cpu(0)>
+    """
     return _RecordingStateScope(None, False)
 
 
@@ -110,6 +162,26 @@ def mark_variables(variables, gradients, grad_reqs="write"):
     """Mark arrays as variables whose gradients go into ``gradients``.
 
     ``grad_reqs``: 'write', 'add' or 'null', or one of those per variable.
+
+    >>> x = mx.nd.array([1, 2])
+    >>> gx = mx.nd.zeros(2)
+    >>> mx.autograd.mark_variables([x], [gx])
+    >>> with mx.autograd.record():
+    ...     y = 3 * x
+    >>> y.backward()
+    >>> gx
+    <BLANKLINE>
+    [3. 3.]
+    <NDArray 2 @cpu(0)>
+    >>> mx.autograd.mark_variables(x, gx, grad_reqs='add')
+    >>> for _ in range(2):
+    ...     with mx.autograd.record():
+    ...         y = 3 * x
+    ...     y.backward()
+    >>> gx                          # 'add' accumulates: 3 + 3 + 3
+    <BLANKLINE>
+    [9. 9.]
+    <NDArray 2 @cpu(0)>
     """
     if isinstance(variables, NDArrayBase):
         variables, gradients = [variables], [gradients]
@@ -147,6 +219,17 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
 
     A head that is not a scalar gets an implicit gradient of ones unless ``head_grads``
     gives one. The graph is freed afterwards unless ``retain_graph=True``.
+
+    >>> x = mx.nd.array([1, 2])
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     a = x * x
+    ...     b = 2 * x
+    >>> mx.autograd.backward([a, b], head_grads=[mx.nd.ones(2), mx.nd.array([10, 100])])
+    >>> x.grad                      # 2x * 1 + 2 * [10, 100]
+    <BLANKLINE>
+    [ 22. 204.]
+    <NDArray 2 @cpu(0)>
     """
     heads = _as_list(heads, "heads")
     run_backward(heads, _head_grads(heads, head_grads), None, bool(retain_graph), False,
@@ -184,7 +267,19 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
 
 
 def get_symbol(x):
-    """The recorded history of ``x`` as a Symbol (see mxgrad.symbol)."""
+    """The recorded history of ``x`` as a Symbol (see mxgrad.symbol).
+
+    >>> x = mx.nd.array([1, 2])
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y = mx.nd.exp(x) * 2
+    >>> sym = mx.autograd.get_symbol(y)
+    >>> name, = sym.list_arguments()       # the one input, x
+    >>> sym.eval(**{name: mx.nd.array([0, 0])})[0]
+    <BLANKLINE>
+    [2. 2.]
+    <NDArray 2 @cpu(0)>
+    """
     from mxgrad.symbol import symbol_from_tape
     return symbol_from_tape(x)
 

@@ -41,6 +41,16 @@ class Context:
     Equal contexts (same type and id) share one queue and buffer pool. Creating a Context
     touches no device; the first op on it does (and raises MXNetError naming the devices
     that exist if there is no such device).
+
+    >>> ctx = mx.Context('cpu', 0)
+    >>> ctx.device_type, ctx.device_id, ctx.device_typeid
+    ('cpu', 0, 1)
+    >>> ctx == mx.cpu(), mx.Context(mx.gpu(1))
+    (True, gpu(1))
+    >>> with mx.Context('cpu', 0):
+    ...     x = mx.nd.zeros(2)
+    >>> x.context
+    cpu(0)
     """
 
     __slots__ = ("device_type", "device_id", "_state")
@@ -61,7 +71,11 @@ class Context:
 
     @property
     def device_typeid(self):
-        """1 for cpu, 2 for gpu (MXNet's device type codes)."""
+        """1 for cpu, 2 for gpu (MXNet's device type codes).
+
+        >>> mx.cpu().device_typeid, mx.gpu(1).device_typeid
+        (1, 2)
+        """
         return _DEVTYPE_ID[self.device_type]
 
     def __reduce__(self):
@@ -69,7 +83,12 @@ class Context:
 
     def empty_cache(self):
         """Release the device buffers this context's pool keeps for reuse (waits for the
-        queue first). Arrays still alive are not affected."""
+        queue first). Arrays still alive are not affected.
+
+        >>> x = mx.nd.ones((1000,))
+        >>> del x                     # its buffer goes back to cpu(0)'s pool
+        >>> mx.cpu(0).empty_cache()   # ...and is now released
+        """
         state = _states.get((self.device_type, self.device_id))
         if state is not None:
             state.pool.empty()
@@ -97,7 +116,11 @@ class Context:
     # --- OpenCL side -----------------------------------------------------------------
     @property
     def state(self):
-        """The DeviceState (queue, pool, kernels) of this context, created on first use."""
+        """The DeviceState (queue, pool, kernels) of this context, created on first use.
+
+        >>> mx.cpu(0).state is mx.Context('cpu', 0).state
+        True
+        """
         s = self._state
         if s is None:
             s = self._state = _state_for(self.device_type, self.device_id)
@@ -105,17 +128,32 @@ class Context:
 
     @property
     def device_info(self):
-        """The DeviceInfo of the OpenCL device this context runs on."""
+        """The DeviceInfo of the OpenCL device this context runs on.
+
+        >>> info = mx.cpu(0).device_info
+        >>> info.kind, info.index
+        ('cpu', 0)
+        """
         return _devices.find(*_device_of(self.device_type, self.device_id))
 
     @property
     def cl_context(self):
-        """The pyopencl Context arrays of this context live in."""
+        """The pyopencl Context arrays of this context live in.
+
+        >>> import pyopencl as cl
+        >>> isinstance(mx.cpu(0).cl_context, cl.Context)
+        True
+        """
         return self.state.cl_context_obj
 
     @property
     def queue(self):
-        """The pyopencl CommandQueue every op of this context is enqueued on."""
+        """The pyopencl CommandQueue every op of this context is enqueued on.
+
+        >>> q = mx.cpu(0).queue
+        >>> q.context == mx.cpu(0).cl_context
+        True
+        """
         return self.state.cl_queue_obj
 
     @classmethod
@@ -124,6 +162,10 @@ class Context:
 
         For embedding mxgrad in an application that already owns the device: no second
         OpenCL context is created. Must be called before mxgrad first uses that device.
+
+        >>> queue = mx.cpu(0).queue     # usually the application's own queue
+        >>> mx.Context.from_queue(queue)
+        cpu(0)
         """
         if queue.properties & cl.command_queue_properties.OUT_OF_ORDER_EXEC_MODE_ENABLE:
             raise MXNetError("Context.from_queue needs an in-order queue")
@@ -177,7 +219,13 @@ def live_states():
 
 
 def live_contexts():
-    """A Context for each device state created so far."""
+    """A Context for each device state created so far.
+
+    >>> from mxgrad.context import live_contexts
+    >>> x = mx.nd.zeros(1, ctx=mx.cpu(0))      # cpu(0)'s queue and pool exist from here on
+    >>> mx.cpu(0) in live_contexts()
+    True
+    """
     return [Context(kind, index) for kind, index in list(_states)]
 
 
@@ -193,17 +241,34 @@ def _drain_queues_at_exit():
 
 
 def cpu(device_id=0):
-    """The i-th OpenCL CPU device (PoCL, Intel's CPU runtime, ...)."""
+    """The i-th OpenCL CPU device (PoCL, Intel's CPU runtime, ...).
+
+    >>> mx.cpu()
+    cpu(0)
+    >>> mx.nd.zeros(2, ctx=mx.cpu(0)).context
+    cpu(0)
+    """
     return Context("cpu", device_id)
 
 
 def gpu(device_id=0):
-    """The i-th OpenCL GPU, across platforms."""
+    """The i-th OpenCL GPU, across platforms.
+
+    >>> mx.gpu(1)       # creating a Context touches no device
+    gpu(1)
+    >>> mx.gpu(1).device_typeid
+    2
+    """
     return Context("gpu", device_id)
 
 
 def num_gpus():
-    """How many OpenCL GPUs there are."""
+    """How many OpenCL GPUs there are.
+
+    >>> ctx = mx.gpu(0) if mx.num_gpus() > 0 else mx.cpu(0)
+    >>> ctx.device_type in ('cpu', 'gpu')
+    True
+    """
     return len(_devices.devices_of("gpu"))
 
 
@@ -212,7 +277,14 @@ _process_default = None
 
 def current_context():
     """The innermost ``with ctx:`` of this thread, else the default (cpu(0) when an OpenCL
-    CPU device exists, else gpu(0); ``MXGRAD_CTX`` overrides)."""
+    CPU device exists, else gpu(0); ``MXGRAD_CTX`` overrides).
+
+    >>> mx.current_context()
+    cpu(0)
+    >>> with mx.cpu(1):
+    ...     print(mx.current_context(), mx.nd.zeros(1).context)
+    cpu(1) cpu(1)
+    """
     global _process_default
     stack = _default.stack
     if stack:

@@ -51,7 +51,21 @@ def _graph_name(node):
 
 
 class Symbol:
-    """A recorded computation: arguments, op nodes and heads."""
+    """A recorded computation: arguments, op nodes and heads. Names are numbered within each
+    graph (MXNet numbers them across the process).
+
+    >>> x = mx.nd.array([1, 2])
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y = mx.nd.relu(x * 3 - 4)
+    >>> sym = mx.autograd.get_symbol(y)
+    >>> print(sym)
+    <Symbol node_2>
+      var0: argument
+      node_0 = _mul_scalar(var0, scalar=3.0)
+      node_1 = _minus_scalar(node_0, scalar=4.0)
+      node_2 = relu(node_1)
+    """
 
     def __init__(self, nodes, arg_nodes, heads):
         self._nodes = nodes          # dicts: op, name, attrs, inputs [(node, out)], replay, consts
@@ -60,16 +74,41 @@ class Symbol:
 
     @property
     def name(self):
+        """The name of the node computing the (first) output.
+
+        >>> x = mx.nd.array([1, 2])
+        >>> x.attach_grad()
+        >>> with mx.autograd.record():
+        ...     y = mx.nd.exp(x)
+        >>> mx.autograd.get_symbol(y).name
+        'node_0'
+        """
         return self._nodes[self._heads[0][0]]["name"]
 
     def list_arguments(self):
-        """Names of the inputs the graph needs, in graph order."""
+        """Names of the inputs the graph needs, in graph order.
+
+        >>> x, w = mx.nd.array([1, 2]), mx.nd.array([3, 4])
+        >>> x.attach_grad()
+        >>> with mx.autograd.record():
+        ...     y = x * w
+        >>> mx.autograd.get_symbol(y).list_arguments()     # w was not marked: a 'null' input
+        ['var0', 'null1']
+        """
         return [self._nodes[i]["name"] for i in self._arg_nodes]
 
     list_inputs = list_arguments
 
     def list_outputs(self):
-        """Names of the outputs."""
+        """Names of the outputs.
+
+        >>> x = mx.nd.array([1, 2])
+        >>> x.attach_grad()
+        >>> with mx.autograd.record():
+        ...     y = x * x
+        >>> mx.autograd.get_symbol(y).list_outputs()
+        ['node_0_output']
+        """
         return [f"{self._nodes[n]['name']}_output" if self._nodes[n]["n_out"] == 1
                 else f"{self._nodes[n]['name']}_output{k}" for n, k in self._heads]
 
@@ -89,7 +128,19 @@ class Symbol:
         return "\n".join(lines)
 
     def tojson(self):
-        """The graph in MXNet's JSON layout (nodes, arg_nodes, node_row_ptr, heads)."""
+        """The graph in MXNet's JSON layout (nodes, arg_nodes, node_row_ptr, heads).
+
+        >>> import json
+        >>> x = mx.nd.array([1, 2])
+        >>> x.attach_grad()
+        >>> with mx.autograd.record():
+        ...     y = mx.nd.sum(x * 2)
+        >>> graph = json.loads(mx.autograd.get_symbol(y).tojson())
+        >>> [(n['op'], n['name']) for n in graph['nodes']]
+        [('null', 'var0'), ('_mul_scalar', 'node_0'), ('sum', 'node_1')]
+        >>> graph['arg_nodes'], graph['heads']
+        ([0], [[2, 0, 0]])
+        """
         nodes, row_ptr = [], [0]
         for n in self._nodes:
             entry = {"op": n["op"], "name": n["name"]}
@@ -104,7 +155,18 @@ class Symbol:
         return json.dumps(graph, indent=2)
 
     def eval(self, ctx=None, **kwargs):
-        """Run the graph on the arrays given by argument name; returns a list of outputs."""
+        """Run the graph on the arrays given by argument name; returns a list of outputs.
+
+        >>> x = mx.nd.array([1, 2])
+        >>> x.attach_grad()
+        >>> with mx.autograd.record():
+        ...     y = x * x + 1
+        >>> sym = mx.autograd.get_symbol(y)
+        >>> sym.eval(var0=mx.nd.array([3, 4]))[0]     # x * x + 1 for x = [3, 4]
+        <BLANKLINE>
+        [10. 17.]
+        <NDArray 2 @cpu(0)>
+        """
         missing = [a for a in self.list_arguments() if a not in kwargs]
         if missing:
             raise MXNetError(f"eval: missing arguments {missing}; the graph needs "

@@ -7,6 +7,7 @@ kernels_cl/elementwise.cl. ``PUBLIC`` maps every MXNet name under ``mx.nd`` to i
 Gradient rules are attached by mxgrad.ndarray._elemwise_grads (written in NDArray ops, so
 they can be differentiated again).
 """
+import ast
 import numbers
 import operator
 
@@ -80,11 +81,109 @@ UNARY = {
     "identity": "(x0)",
 }
 
+# --- docstrings: each public function shows its own example --------------------------------
+# The results are written here as mxgrad (and MXNet) print them; tests/test_docstrings.py runs
+# every example. Inputs avoid values whose last float32 digit differs between math libraries.
+
+# unary op: (what it computes, input, printed result[, second argument])
+UNARY_EXAMPLES = {
+    "negative": ("The negation ``-x``", "[1, -2, 0.5]", "[-1.   2.  -0.5]"),
+    "abs": ("The absolute value", "[-1.5, 0, 2]", "[1.5 0.  2. ]"),
+    "exp": ("``e`` to the power ``x``", "[0, 1]", "[1.        2.7182817]"),
+    "log": ("The natural logarithm (``-inf`` at 0, NaN below)", "[1, 4, 0]",
+            "[0.        1.3862944      -inf]"),
+    "log2": ("The base-2 logarithm", "[1, 8, 0.5]", "[ 0.  3. -1.]"),
+    "log10": ("The base-10 logarithm", "[1, 100, 0.001]", "[ 0.  2. -3.]"),
+    "sqrt": ("The square root", "[4, 9, 2]", "[2.        3.        1.4142135]"),
+    "rsqrt": ("The reciprocal square root ``1 / sqrt(x)``", "[4, 16, 0.25]", "[0.5  0.25 2.  ]"),
+    "cbrt": ("The cube root (negative for negative ``x``)", "[8, -27, 2]",
+             "[ 2.        -3.         1.2599211]"),
+    "rcbrt": ("The reciprocal cube root ``1 / cbrt(x)``", "[8, 1, 0.125]", "[0.5 1.  2. ]"),
+    "square": ("The square ``x * x``", "[-2, 3, 0.5]", "[4.   9.   0.25]"),
+    "sin": ("The sine of ``x`` radians", "[0, np.pi / 2, np.pi / 6]", "[0.  1.  0.5]"),
+    "cos": ("The cosine of ``x`` radians", "[0, np.pi]", "[ 1. -1.]"),
+    "tan": ("The tangent of ``x`` radians", "[0, 0.5, -0.5]",
+            "[ 0.         0.5463025 -0.5463025]"),
+    "arcsin": ("The inverse sine, in radians", "[0, 1, 0.5]", "[0.        1.5707964 0.5235988]"),
+    "arccos": ("The inverse cosine, in radians", "[1, 0, -1]", "[0.        1.5707964 3.1415927]"),
+    "arctan": ("The inverse tangent, in radians", "[0, 0.5, 2]",
+               "[0.        0.4636476 1.1071488]"),
+    "sinh": ("The hyperbolic sine", "[0, 1]", "[0.        1.1752012]"),
+    "cosh": ("The hyperbolic cosine", "[0, 0.5]", "[1.       1.127626]"),
+    "tanh": ("The hyperbolic tangent", "[0, 1]", "[0.        0.7615942]"),
+    "arcsinh": ("The inverse hyperbolic sine", "[0, 1]", "[0.        0.8813736]"),
+    "arccosh": ("The inverse hyperbolic cosine", "[1, 2]", "[0.       1.316958]"),
+    "arctanh": ("The inverse hyperbolic tangent", "[0, 0.5]", "[0.         0.54930615]"),
+    "degrees": ("Radians converted to degrees", "[0, np.pi, np.pi / 2]", "[  0. 180.  90.]"),
+    "radians": ("Degrees converted to radians", "[0, 180, 90]", "[0.        3.1415927 1.5707964]"),
+    "sigmoid": ("The logistic function ``1 / (1 + exp(-x))``", "[-1, 0, 1]",
+                "[0.26894143 0.5        0.7310586 ]"),
+    "relu": ("``max(x, 0)``", "[-1, 0, 2]", "[0. 0. 2.]"),
+    "softsign": ("``x / (1 + abs(x))``", "[-1, 0, 3]", "[-0.5   0.    0.75]"),
+    "reciprocal": ("``1 / x``", "[2, 4, -0.5]", "[ 0.5   0.25 -2.  ]"),
+    "log1p": ("``log(1 + x)``, accurate for ``x`` near 0", "[0, 1, -0.5]",
+              "[ 0.         0.6931472 -0.6931472]"),
+    "expm1": ("``exp(x) - 1``, accurate for ``x`` near 0", "[0, 1e-7]",
+              "[0.0000000e+00 1.0000001e-07]"),
+    "floor": ("The largest integer not above ``x``", "[-1.5, 1.5, 2]", "[-2.  1.  2.]"),
+    "ceil": ("The smallest integer not below ``x``", "[-1.5, 1.5, 2]", "[-1.  2.  2.]"),
+    "round": ("The nearest integer, halves away from zero", "[-2.5, 0.5, 1.4]", "[-3.  1.  1.]"),
+    "rint": ("The nearest integer", "[-1.7, 0.2, 1.6]", "[-2.  0.  2.]"),
+    "fix": ("``x`` rounded toward zero", "[-1.7, 1.7, 2]", "[-1.  1.  2.]"),
+    "trunc": ("``x`` rounded toward zero (as ``fix``)", "[-1.7, 1.7, 2]", "[-1.  1.  2.]"),
+    "sign": ("-1, 0 or 1 by the sign of ``x``", "[-3, 0, 2]", "[-1.  0.  1.]"),
+    "logical_not": ("1 where ``x`` is 0, else 0", "[0, 1, 2]", "[1. 0. 0.]"),
+    "identity": ("A copy of ``x``", "[1, 2]", "[1. 2.]"),
+    # made in mxgrad/ndarray/nn.py (documented once it builds them as DocumentedOp)
+    "erf": ("The Gauss error function", "[0, 1, -1]", "[ 0.         0.8427008 -0.8427008]"),
+    "softrelu": ("``log(1 + exp(x))`` (softplus)", "[0, 1, -1]",
+                 "[0.6931472 1.3132616 0.3132617]"),
+    "gelu": ("``x * P(X <= x)`` for a standard normal X (the exact GELU, through erf)",
+             "[0, 1, -1]", "[ 0.          0.8413447  -0.15865526]"),
+    "selu": ("SELU: ``lambda * x`` for ``x > 0``, else ``lambda * alpha * (exp(x) - 1)`` "
+             "with SELU's fixed alpha and lambda", "[0, 1, -1]",
+             "[ 0.         1.050701  -1.1113307]"),
+    "elu": ("``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``; the second argument is alpha",
+            "[0, 1, -1]", "[ 0.          1.         -0.63212055]", "1.0"),
+    "leaky_relu": ("``x`` for ``x > 0``, else ``slope * x``; the second argument is slope",
+                   "[0, 1, -1]", "[ 0.   1.  -0.1]", "0.1"),
+}
+
+
+def _shape_of(src):
+    """The shape of the nested list literal ``src`` (a number or an expression is a scalar)."""
+    node, dims = ast.parse(src, mode="eval").body, ()
+    while isinstance(node, ast.List):
+        dims += (len(node.elts),)
+        node = node.elts[0] if node.elts else None
+    return dims
+
+
+def _operand(src):
+    return f"mx.nd.array({src})" if src.startswith("[") else src
+
+
+def _example(call, result, shape):
+    """Doctest lines: ``call`` and the NDArray it returns (``result``: its values as printed)."""
+    dims = "x".join(str(d) for d in shape)
+    return f">>> {call}\n<BLANKLINE>\n{result}\n<NDArray {dims} @cpu(0)>"
+
+
+class DocumentedOp(ElemwiseOp):
+    """A public elementwise op: an ElemwiseOp carrying its own docstring (an instance of the
+    Cython class cannot), written from its entry in ``UNARY_EXAMPLES``."""
+
+    def __init__(self, name, snippet, nin, vjp=None):
+        what, data, result, *second = UNARY_EXAMPLES[name]
+        call = f"mx.nd.{name}({', '.join([_operand(data)] + second)})"
+        self.__doc__ = f"{what}, elementwise.\n\n{_example(call, result, _shape_of(data))}\n"
+
+
 OPS = {}
 for _name, _snippet in BINARY.items():
     OPS[_name] = ElemwiseOp(_name, _snippet, 2)
 for _name, _snippet in UNARY.items():
-    OPS[_name] = ElemwiseOp(_name, _snippet, 1)
+    OPS[_name] = DocumentedOp(_name, _snippet, 1)
 
 # The ops behind Python's operators, in the order _ndarray._bind_operators expects.
 OPERATOR_ORDER = ("add", "subtract", "multiply", "divide", "power", "modulo", "equal",
@@ -129,6 +228,56 @@ def _check_operands(fname, lhs, rhs):
                             "expected an NDArray or a number")
 
 
+# binary op: (lhs, rhs, printed result); a column and a row, so the result shows broadcasting
+BINARY_EXAMPLES = {
+    "add": ("[[1], [2]]", "[10, 20, 30]", "[[11. 21. 31.]\n [12. 22. 32.]]"),
+    "subtract": ("[[10], [20]]", "[1, 2]", "[[ 9.  8.]\n [19. 18.]]"),
+    "multiply": ("[[1], [2]]", "[1, -1, 0.5]", "[[ 1.  -1.   0.5]\n [ 2.  -2.   1. ]]"),
+    "divide": ("[[6], [-6]]", "[2, 4]", "[[ 3.   1.5]\n [-3.  -1.5]]"),
+    "power": ("[[2], [3]]", "[0, 1, 2]", "[[1. 2. 4.]\n [1. 3. 9.]]"),
+    "modulo": ("[[5], [-5]]", "[3, -3]", "[[ 2. -1.]\n [ 1. -2.]]"),
+    "equal": ("[[1], [2]]", "[1, 2, 3]", "[[1. 0. 0.]\n [0. 1. 0.]]"),
+    "not_equal": ("[[1], [2]]", "[1, 2, 3]", "[[0. 1. 1.]\n [1. 0. 1.]]"),
+    "greater": ("[[1], [2]]", "[1, 2, 3]", "[[0. 0. 0.]\n [1. 0. 0.]]"),
+    "greater_equal": ("[[1], [2]]", "[1, 2, 3]", "[[1. 0. 0.]\n [1. 1. 0.]]"),
+    "lesser": ("[[1], [2]]", "[1, 2, 3]", "[[0. 1. 1.]\n [0. 0. 1.]]"),
+    "lesser_equal": ("[[1], [2]]", "[1, 2, 3]", "[[1. 1. 1.]\n [0. 1. 1.]]"),
+    "maximum": ("[[1], [5]]", "[2, 4]", "[[2. 4.]\n [5. 5.]]"),
+    "minimum": ("[[1], [5]]", "[2, 4]", "[[1. 1.]\n [2. 4.]]"),
+    "hypot": ("[[3], [6]]", "[4, 8]", "[[ 5.         8.5440035]\n [ 7.2111025 10.       ]]"),
+    "logical_and": ("[[0], [1]]", "[0, 1, 2]", "[[0. 0. 0.]\n [0. 1. 1.]]"),
+    "logical_or": ("[[0], [1]]", "[0, 1, 2]", "[[0. 1. 1.]\n [1. 1. 1.]]"),
+    "logical_xor": ("[[0], [1]]", "[0, 1, 2]", "[[0. 1. 1.]\n [1. 0. 0.]]"),
+}
+# elemwise_* op: (lhs, rhs, printed result), one shape
+_SAME_SHAPE_EXAMPLES = {
+    "add": ("[1, 2]", "[3, 4]", "[4. 6.]"),
+    "subtract": ("[5, 7]", "[1, 2]", "[4. 5.]"),
+    "multiply": ("[2, 3]", "[4, 5]", "[ 8. 15.]"),
+    "divide": ("[1, 6]", "[4, 3]", "[0.25 2.  ]"),
+}
+# A second example for some functions, where MXNet's behaviour is worth showing.
+_MORE_EXAMPLES = {
+    "add": ">>> mx.nd.add(mx.nd.array([1, 2]), 0.5)\n<BLANKLINE>\n[1.5 2.5]\n"
+           "<NDArray 2 @cpu(0)>\n>>> mx.nd.add(2, 3)   # two numbers: a Python number\n5",
+    "divide": ">>> mx.nd.divide(mx.nd.array([7, -7], dtype='int32'), 2)\n<BLANKLINE>\n"
+              "[ 3 -3]\n<NDArray 2 @cpu(0)>",
+    "equal": ">>> mx.nd.equal(mx.nd.array([1, 2, 3], dtype='int32'), 2)\n<BLANKLINE>\n"
+             "[0 1 0]\n<NDArray 3 @cpu(0)>",
+    "maximum": ">>> mx.nd.maximum(mx.nd.array([1, np.nan]), 0)\n<BLANKLINE>\n[ 1. nan]\n"
+               "<NDArray 2 @cpu(0)>",
+}
+
+
+def _binary_doc(summary, mx_name, example):
+    lhs, rhs, result = example
+    shape = np.broadcast_shapes(_shape_of(lhs), _shape_of(rhs))
+    call = f"mx.nd.{mx_name}({_operand(lhs)}, {_operand(rhs)})"
+    more = _MORE_EXAMPLES.get(mx_name)
+    parts = [summary, "", _example(call, result, shape)] + ([more] if more else [])
+    return "\n".join(parts) + "\n"
+
+
 def _broadcasting(mx_name, name, doc):
     """mx.nd.<mx_name>(lhs, rhs): NDArray-NDArray broadcasts, a scalar operand is a kernel
     argument, two scalars are computed in Python (as MXNet does)."""
@@ -145,7 +294,7 @@ def _broadcasting(mx_name, name, doc):
             rhs = rhs.item()
         return op(lhs, rhs, out=out)
     fn.__name__ = fn.__qualname__ = mx_name
-    fn.__doc__ = doc
+    fn.__doc__ = _binary_doc(doc, mx_name, BINARY_EXAMPLES[name])
     return fn
 
 
@@ -163,7 +312,8 @@ def _same_shape(mx_name, name):
                              "to broadcast)")
         return op(lhs, rhs, out=out)
     fn.__name__ = fn.__qualname__ = mx_name
-    fn.__doc__ = f"Elementwise {name} of two arrays of the same shape (no broadcasting)."
+    fn.__doc__ = _binary_doc(f"Elementwise {name} of two arrays of the same shape (no "
+                             "broadcasting).", mx_name, _SAME_SHAPE_EXAMPLES[name])
     return fn
 
 
@@ -177,7 +327,8 @@ def _broadcast_only(mx_name, name):
                              f"{type(lhs).__name__} and {type(rhs).__name__}")
         return op(lhs, rhs, out=out)
     fn.__name__ = fn.__qualname__ = mx_name
-    fn.__doc__ = f"Elementwise {name} of two arrays with NumPy broadcasting."
+    fn.__doc__ = _binary_doc(f"Elementwise {name} of two arrays with NumPy broadcasting.",
+                             mx_name, BINARY_EXAMPLES[name])
     return fn
 
 
@@ -209,7 +360,18 @@ _power = PUBLIC["power"]
 
 
 def power(base, exp, out=None):
-    """base ** exp with broadcasting; either may be a scalar (MXNet's parameter names)."""
+    """base ** exp with broadcasting; either may be a scalar (MXNet's parameter names).
+
+    >>> mx.nd.power(mx.nd.array([[1], [2]]), mx.nd.array([2, 3]))
+    <BLANKLINE>
+    [[1. 1.]
+     [4. 8.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.power(2, mx.nd.array([0, 1, 2, 3]))        # a scalar base
+    <BLANKLINE>
+    [1. 2. 4. 8.]
+    <NDArray 4 @cpu(0)>
+    """
     return _power(base, exp, out=out)
 
 

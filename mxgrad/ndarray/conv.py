@@ -333,8 +333,19 @@ def _col2im_rule(g, inputs, outputs, out_grads):
 
 
 def im2col(data, kernel=None, stride=(), dilate=(), pad=(), out=None, name=None):
-    """Sliding blocks of (N, C, *spatial) data as columns (N, C*prod(kernel), L), where L is
-    the number of blocks (the spatial size a convolution with the same arguments gives)."""
+    """Sliding blocks of ``(N, C, *spatial)`` data as columns ``(N, C*prod(kernel), L)``,
+    where L is the number of blocks (the spatial size a convolution with the same arguments
+    gives).
+
+    >>> x = mx.nd.arange(9).reshape((1, 1, 3, 3))
+    >>> mx.nd.im2col(x, kernel=(2, 2))             # column j: the j-th 2x2 block, flattened
+    <BLANKLINE>
+    [[[0. 1. 3. 4.]
+      [1. 2. 4. 5.]
+      [3. 4. 6. 7.]
+      [4. 5. 7. 8.]]]
+    <NDArray 1x4x4 @cpu(0)>
+    """
     k = _kernel_param("im2col", kernel)
     _check_data("im2col", data, len(k))
     g = _sliding_geometry("im2col", data.shape[2:], k, stride, dilate, pad)
@@ -343,8 +354,17 @@ def im2col(data, kernel=None, stride=(), dilate=(), pad=(), out=None, name=None)
 
 def col2im(data, output_size=None, kernel=None, stride=(), dilate=(), pad=(), out=None,
            name=None):
-    """Sum columns (N, C*prod(kernel), L) back into an image (N, C, *output_size): the
-    adjoint (and gradient) of im2col, overlapping blocks accumulate."""
+    """Sum columns ``(N, C*prod(kernel), L)`` back into an image ``(N, C, *output_size)``: the
+    adjoint (and gradient) of im2col, overlapping blocks accumulate.
+
+    >>> cols = mx.nd.ones((1, 4, 4))
+    >>> mx.nd.col2im(cols, output_size=(3, 3), kernel=(2, 2))   # how many blocks cover each pixel
+    <BLANKLINE>
+    [[[[1. 2. 1.]
+       [2. 4. 2.]
+       [1. 2. 1.]]]]
+    <NDArray 1x1x3x3 @cpu(0)>
+    """
     k = _kernel_param("col2im", kernel)
     size = _as_tuple("col2im", "output_size", output_size)
     if len(size) != len(k):
@@ -391,10 +411,24 @@ def _check_bias(op, bias, no_bias, data, num_filter):
 def Convolution(data=None, weight=None, bias=None, kernel=None, stride=(), dilate=(), pad=(),
                 num_filter=None, num_group=1, workspace=1024, no_bias=False, cudnn_tune=None,
                 cudnn_off=False, layout=None, out=None, name=None):
-    """Convolution of (N, C, *spatial) data with (num_filter, C/num_group, *kernel) weights,
-    plus a (num_filter,) bias unless no_bias. 1-D, 2-D or 3-D; NCW/NCHW/NCDHW layouts.
+    """Convolution of ``(N, C, *spatial)`` data with ``(num_filter, C/num_group, *kernel)``
+    weights, plus a (num_filter,) bias unless no_bias. 1-D, 2-D or 3-D; NCW/NCHW/NCDHW
+    layouts.
 
     Output spatial size per axis: (size + 2*pad - (dilate*(kernel-1) + 1)) // stride + 1.
+
+    >>> x = mx.nd.arange(16).reshape((1, 1, 4, 4))
+    >>> w = mx.nd.ones((1, 1, 2, 2))
+    >>> mx.nd.Convolution(x, w, kernel=(2, 2), num_filter=1, no_bias=True)
+    <BLANKLINE>
+    [[[[10. 14. 18.]
+       [26. 30. 34.]
+       [42. 46. 50.]]]]
+    <NDArray 1x1x3x3 @cpu(0)>
+    >>> w8 = mx.nd.ones((8, 1, 3, 3))
+    >>> mx.nd.Convolution(x, w8, mx.nd.zeros(8), kernel=(3, 3), pad=(1, 1), stride=(2, 2),
+    ...                   num_filter=8).shape
+    (1, 8, 2, 2)
     """
     op = "Convolution"
     k = _kernel_param(op, kernel)
@@ -503,11 +537,22 @@ def Deconvolution(data=None, weight=None, bias=None, kernel=None, stride=(), dil
                   adj=(), target_shape=(), num_filter=None, num_group=1, workspace=512,
                   no_bias=True, cudnn_tune=None, cudnn_off=False, layout=None, out=None,
                   name=None):
-    """Transposed convolution (the adjoint of Convolution): (N, C, *spatial) data with
-    (C, num_filter/num_group, *kernel) weights, plus a bias only if no_bias=False.
+    """Transposed convolution (the adjoint of Convolution): ``(N, C, *spatial)`` data with
+    ``(C, num_filter/num_group, *kernel)`` weights, plus a bias only if no_bias=False.
 
     Output size per axis: stride*(size-1) + dilate*(kernel-1) + 1 - 2*pad + adj, or
     target_shape when given (pad and adj are then derived from it).
+
+    >>> x = mx.nd.array([[[[1, 2], [3, 4]]]])
+    >>> w = mx.nd.ones((1, 1, 2, 2))
+    >>> mx.nd.Deconvolution(x, w, kernel=(2, 2), num_filter=1)
+    <BLANKLINE>
+    [[[[ 1.  3.  2.]
+       [ 4. 10.  6.]
+       [ 3.  7.  4.]]]]
+    <NDArray 1x1x3x3 @cpu(0)>
+    >>> mx.nd.Deconvolution(x, w, kernel=(2, 2), stride=(2, 2), num_filter=1).shape
+    (1, 1, 4, 4)
     """
     op = "Deconvolution"
     k = _kernel_param(op, kernel)

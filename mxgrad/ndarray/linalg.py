@@ -71,7 +71,26 @@ def _enqueue_gemm(a, b, out, ta, tb, M, K, N, batch=1, alpha=1.0):
 
 def dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=None):
     """Dot product; N-d operands contract the last axis of lhs with the first of rhs
-    (the first of lhs with ``transpose_a``, the last of rhs with ``transpose_b``)."""
+    (the first of lhs with ``transpose_a``, the last of rhs with ``transpose_b``).
+
+    >>> a = mx.nd.array([[1, 2], [3, 4]])
+    >>> mx.nd.dot(a, mx.nd.array([[1], [1]]))
+    <BLANKLINE>
+    [[3.]
+     [7.]]
+    <NDArray 2x1 @cpu(0)>
+    >>> mx.nd.dot(a, a, transpose_a=True)
+    <BLANKLINE>
+    [[10. 14.]
+     [14. 20.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.dot(mx.nd.array([1, 2]), mx.nd.array([3, 4]))     # two vectors: shape (1,)
+    <BLANKLINE>
+    [11.]
+    <NDArray 1 @cpu(0)>
+    >>> mx.nd.dot(mx.nd.ones((2, 3, 4)), mx.nd.ones((4, 5))).shape
+    (2, 3, 5)
+    """
     _check_pair("dot", lhs, rhs)
     ta, tb = bool(transpose_a), bool(transpose_b)
     M, K, N, out_shape = _dot_dims(lhs.shape, rhs.shape, ta, tb)
@@ -135,7 +154,19 @@ def _as_shape(x, shape):
 
 
 def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=None):
-    """Batched matrix product of (B, M, K) and (B, K, N) arrays (with optional transposes)."""
+    """Batched matrix product of (B, M, K) and (B, K, N) arrays (with optional transposes).
+
+    >>> a = mx.nd.array([[[1, 2]], [[3, 4]]])          # (2, 1, 2)
+    >>> b = mx.nd.array([[[1], [1]], [[2], [0]]])      # (2, 2, 1)
+    >>> mx.nd.batch_dot(a, b)
+    <BLANKLINE>
+    [[[3.]]
+    <BLANKLINE>
+     [[6.]]]
+    <NDArray 2x1x1 @cpu(0)>
+    >>> mx.nd.batch_dot(a, a, transpose_a=True).shape
+    (2, 2, 2)
+    """
     _check_pair("batch_dot", lhs, rhs)
     if lhs.ndim != 3 or rhs.ndim != 3:
         raise MXNetError(f"batch_dot: operands must be 3-D, got {lhs.shape} and {rhs.shape}")
@@ -174,7 +205,17 @@ def _batch_dot_rule(saved, inputs, outputs, out_grads):
 
 
 def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3):
-    """alpha * op(A) @ op(B) over the last two axes, batched over the leading ones."""
+    """alpha * op(A) @ op(B) over the last two axes, batched over the leading ones.
+
+    >>> A = mx.nd.array([[1, 2], [3, 4]])
+    >>> mx.nd.linalg_gemm2(A, A, transpose_b=True, alpha=0.5)
+    <BLANKLINE>
+    [[ 2.5  5.5]
+     [ 5.5 12.5]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.linalg_gemm2(mx.nd.ones((5, 2, 3)), mx.nd.ones((5, 3, 4))).shape
+    (5, 2, 4)
+    """
     _check_pair("linalg_gemm2", A, B)
     if A.ndim < 2 or B.ndim < 2 or A.shape[:-2] != B.shape[:-2]:
         raise MXNetError(f"linalg_gemm2: need matching batch dims and at least 2-D operands, "
@@ -192,7 +233,22 @@ def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3)
 
 def FullyConnected(data, weight, bias=None, num_hidden=None, no_bias=False, flatten=True,
                    **kwargs):
-    """``data @ weight.T + bias``; data is flattened to 2-D first unless flatten=False."""
+    """``data @ weight.T + bias``; data is flattened to 2-D first unless flatten=False.
+
+    >>> x = mx.nd.array([[1, 2, 3]])
+    >>> w = mx.nd.array([[1, 0, 0], [0, 1, 1]])        # (num_hidden, in_units)
+    >>> b = mx.nd.array([10, 20])
+    >>> mx.nd.FullyConnected(x, w, b, num_hidden=2)
+    <BLANKLINE>
+    [[11. 25.]]
+    <NDArray 1x2 @cpu(0)>
+    >>> mx.nd.FullyConnected(mx.nd.ones((2, 3, 4)), mx.nd.ones((5, 12)), no_bias=True,
+    ...                      num_hidden=5).shape
+    (2, 5)
+    >>> mx.nd.FullyConnected(mx.nd.ones((2, 3, 4)), mx.nd.ones((5, 4)), no_bias=True,
+    ...                      num_hidden=5, flatten=False).shape
+    (2, 3, 5)
+    """
     if num_hidden is None:
         raise MXNetError("FullyConnected: num_hidden is required")
     _check_pair("FullyConnected", data, weight)

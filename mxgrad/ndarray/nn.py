@@ -101,13 +101,33 @@ def _log_softmax_rule(saved, inputs, outputs, out_grads):
 
 
 def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtype=None, out=None):
-    """exp(x / T) normalised along ``axis``."""
+    """exp(x / T) normalised along ``axis``.
+
+    >>> x = mx.nd.array([[0, 0], [1, 3]])
+    >>> np.round(mx.nd.softmax(x).asnumpy(), 4)
+    array([[0.5   , 0.5   ],
+           [0.1192, 0.8808]], dtype=float32)
+    >>> np.round(mx.nd.softmax(x, axis=0).asnumpy(), 4)
+    array([[0.2689, 0.0474],
+           [0.7311, 0.9526]], dtype=float32)
+    >>> np.round(mx.nd.softmax(mx.nd.array([1, 3]), temperature=2).asnumpy(), 4)
+    array([0.2689, 0.7311], dtype=float32)
+    """
     _no_length("softmax", use_length)
     return deliver("softmax", _softmax_forward("softmax", data, axis, temperature, False), out)
 
 
 def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, out=None):
-    """log(softmax(x / T)) along ``axis``, computed stably."""
+    """log(softmax(x / T)) along ``axis``, computed stably.
+
+    >>> x = mx.nd.array([[0, 0], [1, 3]])
+    >>> np.round(mx.nd.log_softmax(x).asnumpy(), 4)
+    array([[-0.6931, -0.6931],
+           [-2.1269, -0.1269]], dtype=float32)
+    >>> np.round(mx.nd.log_softmax(x + 1000).asnumpy(), 3)     # no overflow
+    array([[-0.693, -0.693],
+           [-2.127, -0.127]], dtype=float32)
+    """
     _no_length("log_softmax", use_length)
     return deliver("log_softmax", _softmax_forward("log_softmax", data, axis, temperature, True), out)
 
@@ -156,7 +176,18 @@ _ACTIVATIONS = {"relu": OPS["relu"], "sigmoid": OPS["sigmoid"], "tanh": OPS["tan
 
 
 def Activation(data, act_type, out=None):
-    """relu, sigmoid, tanh, softrelu (log(1 + exp(x))) or softsign, elementwise."""
+    """relu, sigmoid, tanh, softrelu (log(1 + exp(x))) or softsign, elementwise.
+
+    >>> x = mx.nd.array([-1, 0, 2])
+    >>> mx.nd.Activation(x, act_type='relu')
+    <BLANKLINE>
+    [0. 0. 2.]
+    <NDArray 3 @cpu(0)>
+    >>> mx.nd.Activation(x, act_type='softsign')
+    <BLANKLINE>
+    [-0.5        0.         0.6666667]
+    <NDArray 3 @cpu(0)>
+    """
     op = _ACTIVATIONS.get(act_type)
     if op is None:
         raise MXNetError(f"Activation: unsupported act_type {act_type!r}; expected one of "
@@ -167,7 +198,24 @@ def Activation(data, act_type, out=None):
 
 def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
               upper_bound=0.334, out=None):
-    """leaky (x or slope*x), elu, selu, gelu, or prelu with a learned ``gamma`` per channel."""
+    """leaky (x or slope*x), elu, selu, gelu, or prelu with a learned ``gamma`` per channel.
+
+    >>> x = mx.nd.array([-2, 0, 2])
+    >>> mx.nd.LeakyReLU(x)                          # slope 0.25
+    <BLANKLINE>
+    [-0.5  0.   2. ]
+    <NDArray 3 @cpu(0)>
+    >>> mx.nd.LeakyReLU(x, act_type='elu', slope=1.0)
+    <BLANKLINE>
+    [-0.86466473  0.          2.        ]
+    <NDArray 3 @cpu(0)>
+    >>> data = mx.nd.array([[-1, -1], [2, 2]])      # (batch, channels)
+    >>> mx.nd.LeakyReLU(data, gamma=mx.nd.array([0.1, 0.5]), act_type='prelu')
+    <BLANKLINE>
+    [[-0.1 -0.5]
+     [ 2.   2. ]]
+    <NDArray 2x2 @cpu(0)>
+    """
     _check_float("LeakyReLU", data)
     if act_type == "leaky":
         return leaky_relu(data, float(slope), out=out)
@@ -193,7 +241,14 @@ def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
 
 
 def where(condition, x, y):
-    """Elementwise x where condition is non-zero, else y (same shapes)."""
+    """Elementwise x where condition is non-zero, else y (same shapes).
+
+    >>> cond = mx.nd.array([1, 0, 2])
+    >>> mx.nd.where(cond, mx.nd.array([1, 2, 3]), mx.nd.array([-1, -2, -3]))
+    <BLANKLINE>
+    [ 1. -2.  3.]
+    <NDArray 3 @cpu(0)>
+    """
     for name, a in (("condition", condition), ("x", x), ("y", y)):
         _check_array("where", a, name)
     if not (condition.shape == x.shape == y.shape):
@@ -205,7 +260,22 @@ def where(condition, x, y):
 
 
 def clip(data, a_min, a_max, out=None):
-    """Values limited to [a_min, a_max]; the gradient passes where a_min <= x <= a_max."""
+    """Values limited to [a_min, a_max]; the gradient passes where a_min <= x <= a_max.
+
+    >>> x = mx.nd.array([-2, 0.5, 3])
+    >>> mx.nd.clip(x, 0, 1)
+    <BLANKLINE>
+    [0.  0.5 1. ]
+    <NDArray 3 @cpu(0)>
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y = mx.nd.clip(x, 0, 1)
+    >>> y.backward()
+    >>> x.grad
+    <BLANKLINE>
+    [0. 1. 0.]
+    <NDArray 3 @cpu(0)>
+    """
     _check_array("clip", data)
     if a_min > a_max:
         raise MXNetError(f"clip: a_min {a_min} is greater than a_max {a_max}")
@@ -214,7 +284,24 @@ def clip(data, a_min, a_max, out=None):
 
 # --- index ops ---------------------------------------------------------------------------------
 def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None):
-    """data[..., index, ...] along ``axis`` for each position of ``index``."""
+    """data[..., index, ...] along ``axis`` for each position of ``index``.
+
+    >>> x = mx.nd.array([[1, 2], [3, 4], [5, 6]])
+    >>> mx.nd.pick(x, mx.nd.array([0, 1, 0]))                 # one per row (axis=-1)
+    <BLANKLINE>
+    [1. 4. 5.]
+    <NDArray 3 @cpu(0)>
+    >>> mx.nd.pick(x, mx.nd.array([2, 0]), axis=0)
+    <BLANKLINE>
+    [5. 2.]
+    <NDArray 2 @cpu(0)>
+    >>> mx.nd.pick(x, mx.nd.array([0, 5, -1]), keepdims=True)  # mode='clip'
+    <BLANKLINE>
+    [[1.]
+     [4.]
+     [5.]]
+    <NDArray 3x1 @cpu(0)>
+    """
     _check_array("pick", data)
     _check_array("pick", index, "index")
     if mode not in ("clip", "wrap"):
@@ -263,7 +350,19 @@ def _pick_rule(saved, inputs, outputs, out_grads):
 
 
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
-    """A new last axis of length ``depth``: on_value at each index, off_value elsewhere."""
+    """A new last axis of length ``depth``: on_value at each index, off_value elsewhere.
+
+    >>> mx.nd.one_hot(mx.nd.array([1, 0, 2]), 3)
+    <BLANKLINE>
+    [[0. 1. 0.]
+     [1. 0. 0.]
+     [0. 0. 1.]]
+    <NDArray 3x3 @cpu(0)>
+    >>> mx.nd.one_hot(mx.nd.array([1]), 2, on_value=5, off_value=-1, dtype='int32')
+    <BLANKLINE>
+    [[-1  5]]
+    <NDArray 1x2 @cpu(0)>
+    """
     from mxgrad.base import dtype_code
     _check_array("one_hot", indices, "indices")
     code = dtype_code(dtype)
@@ -285,7 +384,18 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
 
 
 def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sparse_grad=False):
-    """Rows of ``weight`` picked by the integer-valued ``data``: shape data.shape + (output_dim,)."""
+    """Rows of ``weight`` picked by the integer-valued ``data``: shape data.shape + (output_dim,).
+
+    >>> weight = mx.nd.array([[0, 0], [1, 1], [2, 2]])      # 3 words, 2 dims each
+    >>> mx.nd.Embedding(mx.nd.array([[2, 0], [1, 1]]), weight, input_dim=3, output_dim=2)
+    <BLANKLINE>
+    [[[2. 2.]
+      [0. 0.]]
+    <BLANKLINE>
+     [[1. 1.]
+      [1. 1.]]]
+    <NDArray 2x2x2 @cpu(0)>
+    """
     _check_array("Embedding", data)
     _check_array("Embedding", weight, "weight")
     if weight.ndim != 2:
@@ -300,7 +410,21 @@ def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sp
 
 def take(a, indices, axis=0, mode="clip"):
     """Slices of ``a`` along ``axis`` at ``indices`` (clipped or wrapped into range);
-    shape a.shape[:axis] + indices.shape + a.shape[axis+1:]."""
+    shape a.shape[:axis] + indices.shape + a.shape[axis+1:].
+
+    >>> a = mx.nd.array([[1, 2], [3, 4], [5, 6]])
+    >>> mx.nd.take(a, mx.nd.array([2, 0]))
+    <BLANKLINE>
+    [[5. 6.]
+     [1. 2.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.take(a, mx.nd.array([[0, 1]]), axis=1).shape
+    (3, 1, 2)
+    >>> mx.nd.take(a, mx.nd.array([4]), mode='wrap')    # 4 wraps to 1; 'clip' would give 2
+    <BLANKLINE>
+    [[3. 4.]]
+    <NDArray 1x2 @cpu(0)>
+    """
     _check_array("take", a)
     _check_array("take", indices, "indices")
     return take_along("take", a, indices, _axis("take", axis, a.ndim), mode)
@@ -308,7 +432,23 @@ def take(a, indices, axis=0, mode="clip"):
 
 def SequenceMask(data, sequence_length=None, use_sequence_length=False, value=0.0, axis=0):
     """Set the steps at or beyond each sequence's length to ``value`` (time along ``axis``,
-    0 or 1; the batch is the other of the first two axes)."""
+    0 or 1; the batch is the other of the first two axes).
+
+    >>> data = mx.nd.array([[1, 2], [3, 4], [5, 6]])        # (time 3, batch 2)
+    >>> mx.nd.SequenceMask(data, mx.nd.array([1, 3]), use_sequence_length=True)
+    <BLANKLINE>
+    [[1. 2.]
+     [0. 4.]
+     [0. 6.]]
+    <NDArray 3x2 @cpu(0)>
+    >>> lengths = mx.nd.array([1, 2, 0])                     # axis=1: data is (batch, time)
+    >>> mx.nd.SequenceMask(data, lengths, use_sequence_length=True, value=-1, axis=1)
+    <BLANKLINE>
+    [[ 1. -1.]
+     [ 3.  4.]
+     [-1. -1.]]
+    <NDArray 3x2 @cpu(0)>
+    """
     _check_array("SequenceMask", data)
     if axis not in (0, 1):
         raise MXNetError(f"SequenceMask: axis must be 0 or 1, got {axis}")
@@ -333,7 +473,18 @@ def SequenceMask(data, sequence_length=None, use_sequence_length=False, value=0.
 
 
 def stop_gradient(data):
-    """A copy of ``data`` through which no gradient flows (MXNet's BlockGrad)."""
+    """A copy of ``data`` through which no gradient flows (MXNet's BlockGrad).
+
+    >>> x = mx.nd.array([1, 2])
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y = mx.nd.stop_gradient(x * x) * x      # x * x counts as a constant
+    >>> y.backward()
+    >>> x.grad
+    <BLANKLINE>
+    [1. 4.]
+    <NDArray 2 @cpu(0)>
+    """
     from mxgrad.autograd import pause
     _check_array("stop_gradient", data)
     with pause(train_mode=None):
@@ -344,14 +495,27 @@ BlockGrad = stop_gradient
 
 
 def shuffle(data, **kwargs):
-    """The rows (first axis) of ``data`` in a random order (see mx.nd.random.shuffle)."""
+    """The rows (first axis) of ``data`` in a random order (see mx.nd.random.shuffle).
+
+    >>> mx.random.seed(1)
+    >>> x = mx.nd.arange(5)
+    >>> sorted(mx.nd.shuffle(x).asnumpy().tolist())
+    [0.0, 1.0, 2.0, 3.0, 4.0]
+    """
     from mxgrad.ndarray import random
     return random.shuffle(data, **kwargs)
 
 
 # --- losses ------------------------------------------------------------------------------------
 def softmax_cross_entropy(data, label):
-    """Sum over the batch of -log(softmax(data)[label]); shape (1,)."""
+    """Sum over the batch of -log(softmax(data)[label]); shape (1,).
+
+    >>> data = mx.nd.array([[0, 0], [5, 5]])
+    >>> mx.nd.softmax_cross_entropy(data, mx.nd.array([0, 1]))    # 2 * log(2)
+    <BLANKLINE>
+    [1.3862944]
+    <NDArray 1 @cpu(0)>
+    """
     from mxgrad.ndarray.reduce import sum as reduce_sum
     _check_array("softmax_cross_entropy", data)
     _check_array("softmax_cross_entropy", label, "label")
@@ -365,7 +529,24 @@ def SoftmaxOutput(data, label, grad_scale=1.0, ignore_label=-1.0, multi_output=F
                   use_ignore=False, preserve_shape=False, normalization="null",
                   out_grad=False, smooth_alpha=0.0):
     """Softmax forward; backward is (softmax - one_hot(label)) * grad_scale, ignoring the
-    head gradient, as MXNet's output layer does."""
+    head gradient, as MXNet's output layer does.
+
+    >>> data = mx.nd.array([[1, 1], [0, 0]])
+    >>> data.attach_grad()
+    >>> with mx.autograd.record():
+    ...     prob = mx.nd.SoftmaxOutput(data, mx.nd.array([0, 1]))
+    >>> prob
+    <BLANKLINE>
+    [[0.5 0.5]
+     [0.5 0.5]]
+    <NDArray 2x2 @cpu(0)>
+    >>> prob.backward()
+    >>> data.grad                   # softmax - one_hot(label)
+    <BLANKLINE>
+    [[-0.5  0.5]
+     [ 0.5 -0.5]]
+    <NDArray 2x2 @cpu(0)>
+    """
     _check_array("SoftmaxOutput", data)
     _check_array("SoftmaxOutput", label, "label")
     if normalization not in ("null", "batch", "valid"):

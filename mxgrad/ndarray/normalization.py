@@ -41,7 +41,22 @@ def _normalize(x, mean, var, eps, gamma, beta):
 def BatchNorm(data, gamma, beta, moving_mean, moving_var, eps=1e-3, momentum=0.9,
               fix_gamma=True, use_global_stats=False, output_mean_var=False, axis=1,
               cudnn_off=False, min_calib_range=None, max_calib_range=None):
-    """Batch normalisation over every axis but ``axis``; see the module docstring."""
+    """Batch normalisation over every axis but ``axis``; see the module docstring.
+
+    >>> x = mx.nd.array([[1, 2], [3, 6]])               # (batch, channels)
+    >>> gamma, beta = mx.nd.array([2, 2]), mx.nd.zeros(2)
+    >>> moving_mean, moving_var = mx.nd.zeros(2), mx.nd.ones(2)
+    >>> with mx.autograd.record():                      # train mode: the batch's statistics
+    ...     y = mx.nd.BatchNorm(x, gamma, beta, moving_mean, moving_var)
+    >>> np.round(y.asnumpy(), 3)                        # fix_gamma=True: gamma taken as 1
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
+    >>> y = mx.nd.BatchNorm(x, mx.nd.array([2, 2]), beta, moving_mean, moving_var,
+    ...                     fix_gamma=False)
+    >>> np.round(y.asnumpy(), 2)                        # predict mode: the moving statistics
+    array([[ 2.  ,  4.  ],
+           [ 6.  , 11.99]], dtype=float32)
+    """
     _check("BatchNorm", data, gamma=gamma, beta=beta, moving_mean=moving_mean,
            moving_var=moving_var)
     if not -data.ndim <= axis < data.ndim:
@@ -90,7 +105,20 @@ def _update_moving_stats(saved, inputs, outputs, out_grads):
 
 
 def LayerNorm(data, gamma, beta, axis=-1, eps=1e-5, output_mean_var=False):
-    """Normalise over ``axis`` for each position of the other axes, then scale and shift."""
+    """Normalise over ``axis`` for each position of the other axes, then scale and shift.
+
+    >>> x = mx.nd.array([[1, 2, 3], [10, 20, 30]])
+    >>> y = mx.nd.LayerNorm(x, mx.nd.ones(3), mx.nd.zeros(3))
+    >>> np.round(y.asnumpy(), 3)
+    array([[-1.225,  0.   ,  1.225],
+           [-1.225,  0.   ,  1.225]], dtype=float32)
+    >>> y, mean, std = mx.nd.LayerNorm(x, mx.nd.ones(3), mx.nd.zeros(3), output_mean_var=True)
+    >>> mean
+    <BLANKLINE>
+    [[ 2.]
+     [20.]]
+    <NDArray 2x1 @cpu(0)>
+    """
     _check("LayerNorm", data, gamma=gamma, beta=beta)
     if not -data.ndim <= axis < data.ndim:
         raise MXNetError(f"LayerNorm: axis {axis} is out of range for {data.ndim}-D data")
@@ -111,7 +139,14 @@ def LayerNorm(data, gamma, beta, axis=-1, eps=1e-5, output_mean_var=False):
 
 
 def InstanceNorm(data, gamma, beta, eps=1e-3):
-    """Normalise each (sample, channel) over its spatial axes, then scale and shift."""
+    """Normalise each (sample, channel) over its spatial axes, then scale and shift.
+
+    >>> x = mx.nd.array([[[1, 3], [10, 30]]])           # (batch 1, 2 channels, width 2)
+    >>> y = mx.nd.InstanceNorm(x, mx.nd.ones(2), mx.nd.array([0, 5]))
+    >>> np.round(y.asnumpy(), 3)
+    array([[[-1.,  1.],
+            [ 4.,  6.]]], dtype=float32)
+    """
     _check("InstanceNorm", data, gamma=gamma, beta=beta)
     if data.ndim < 3:
         raise MXNetError(f"InstanceNorm: data must be at least 3-D (N, C, ...), got "
@@ -132,7 +167,23 @@ def InstanceNorm(data, gamma, beta, eps=1e-3):
 def Dropout(data, p=0.5, mode="training", axes=(), cudnn_off=False):
     """Zero each element with probability p and scale the rest by 1/(1-p), in train mode
     (or always with mode='always'); identity otherwise. ``axes`` share one mask value along
-    those axes. The gradient uses the same mask."""
+    those axes. The gradient uses the same mask.
+
+    >>> x = mx.nd.ones((2, 4))
+    >>> mx.nd.Dropout(x, p=0.5)                         # predict mode: unchanged
+    <BLANKLINE>
+    [[1. 1. 1. 1.]
+     [1. 1. 1. 1.]]
+    <NDArray 2x4 @cpu(0)>
+    >>> mx.random.seed(0)
+    >>> with mx.autograd.record():
+    ...     y = mx.nd.Dropout(x, p=0.5)
+    >>> set(y.asnumpy().ravel().tolist()) <= {0.0, 2.0}   # zeros, and the rest times 1 / (1 - p)
+    True
+    >>> y = mx.nd.Dropout(x, p=0.5, mode='always', axes=(1,))
+    >>> bool((y[:, 0] == y[:, 1]).min())                  # one mask value along axis 1
+    True
+    """
     _check("Dropout", data)
     if mode not in ("training", "always"):
         raise MXNetError(f"Dropout: mode must be 'training' or 'always', got {mode!r}")

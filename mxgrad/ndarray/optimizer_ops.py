@@ -62,7 +62,23 @@ _sgd = ElemwiseOp("sgd_update", "(x0 - x2 * ((x5 < 0 ? x4 * x1 : x4 * x1 > x5 ? 
 
 def sgd_update(weight, grad, lr, wd=0.0, rescale_grad=1.0, clip_gradient=-1.0,
                lazy_update=True, out=None):
-    """weight - lr * (clip(rescale_grad * grad) + wd * weight), written to ``out``."""
+    """weight - lr * (clip(rescale_grad * grad) + wd * weight), written to ``out``.
+
+    >>> weight = mx.nd.array([1, 2])
+    >>> grad = mx.nd.array([0.5, -1])
+    >>> mx.nd.sgd_update(weight, grad, lr=0.1, out=weight)      # the usual in-place step
+    <BLANKLINE>
+    [0.95 2.1 ]
+    <NDArray 2 @cpu(0)>
+    >>> weight
+    <BLANKLINE>
+    [0.95 2.1 ]
+    <NDArray 2 @cpu(0)>
+    >>> mx.nd.sgd_update(weight, grad, lr=0.1, clip_gradient=0.1)
+    <BLANKLINE>
+    [0.94 2.11]
+    <NDArray 2 @cpu(0)>
+    """
     checked = [("weight", weight), ("grad", grad)]
     if out is not None:
         checked.append(("out", out))
@@ -73,7 +89,21 @@ def sgd_update(weight, grad, lr, wd=0.0, rescale_grad=1.0, clip_gradient=-1.0,
 
 def sgd_mom_update(weight, grad, mom, lr, momentum=0.0, wd=0.0, rescale_grad=1.0,
                    clip_gradient=-1.0, lazy_update=True, out=None):
-    """mom = momentum * mom - lr * (clip(rescale_grad * grad) + wd * weight); weight + mom."""
+    """mom = momentum * mom - lr * (clip(rescale_grad * grad) + wd * weight); weight + mom.
+
+    >>> weight, mom = mx.nd.array([1]), mx.nd.zeros(1)
+    >>> grad = mx.nd.array([1])
+    >>> for _ in range(2):
+    ...     w = mx.nd.sgd_mom_update(weight, grad, mom, lr=0.1, momentum=0.9, out=weight)
+    >>> mom                         # -0.1, then 0.9 * -0.1 - 0.1
+    <BLANKLINE>
+    [-0.19]
+    <NDArray 1 @cpu(0)>
+    >>> weight
+    <BLANKLINE>
+    [0.71]
+    <NDArray 1 @cpu(0)>
+    """
     _check("sgd_mom_update", [("weight", weight), ("grad", grad), ("mom", mom)])
     return _launch("sgd_mom_update", weight, out, [weight, grad, mom],
                    [lr, wd, rescale_grad, clip_gradient, momentum])
@@ -81,7 +111,16 @@ def sgd_mom_update(weight, grad, mom, lr, momentum=0.0, wd=0.0, rescale_grad=1.0
 
 def adam_update(weight, grad, mean, var, lr, beta1=0.9, beta2=0.999, epsilon=1e-8, wd=0.0,
                 rescale_grad=1.0, clip_gradient=-1.0, lazy_update=True, out=None):
-    """Adam step without bias correction (MXNet's optimizer folds it into ``lr``)."""
+    """Adam step without bias correction (MXNet's optimizer folds it into ``lr``).
+
+    >>> weight, grad = mx.nd.array([1]), mx.nd.array([0.5])
+    >>> mean, var = mx.nd.zeros(1), mx.nd.zeros(1)
+    >>> w = mx.nd.adam_update(weight, grad, mean, var, lr=0.1, out=weight)
+    >>> np.round(mean.asnumpy(), 4), np.round(var.asnumpy(), 6)    # updated in place
+    (array([0.05], dtype=float32), array([0.00025], dtype=float32))
+    >>> np.round(weight.asnumpy(), 4)           # 1 - 0.1 * 0.05 / sqrt(0.00025)
+    array([0.6838], dtype=float32)
+    """
     _check("adam_update", [("weight", weight), ("grad", grad), ("mean", mean), ("var", var)])
     return _launch("adam_update", weight, out, [weight, grad, mean, var],
                    [lr, wd, rescale_grad, clip_gradient, beta1, beta2, epsilon])

@@ -287,12 +287,32 @@ def _lp_rule(saved, inputs, outputs, out_grads):
 def Pooling(data=None, kernel=(), pool_type="max", global_pool=False, cudnn_off=False,
             pooling_convention="valid", stride=(), pad=(), p_value=None,
             count_include_pad=None, layout=None, out=None, name=None):
-    """Max, average, sum or Lp pooling over the spatial axes of (N, C, *spatial) data.
+    """Max, average, sum or Lp pooling over the spatial axes of ``(N, C, *spatial)`` data.
 
     Output size per axis: (size + 2*pad - kernel) // stride + 1 ('valid'), rounded up
     instead of down for 'full'; global_pool reduces each whole plane (kernel, stride and pad
     ignored). Padding never wins a max; avg divides by the window size (clipped to the padded
     image) when count_include_pad (the default), else by the real elements counted.
+
+    >>> x = mx.nd.arange(16).reshape((1, 1, 4, 4))
+    >>> mx.nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type='max')
+    <BLANKLINE>
+    [[[[ 5.  7.]
+       [13. 15.]]]]
+    <NDArray 1x1x2x2 @cpu(0)>
+    >>> mx.nd.Pooling(x, kernel=(2, 2), stride=(2, 2), pool_type='avg')
+    <BLANKLINE>
+    [[[[ 2.5  4.5]
+       [10.5 12.5]]]]
+    <NDArray 1x1x2x2 @cpu(0)>
+    >>> mx.nd.Pooling(x, pool_type='avg', global_pool=True)
+    <BLANKLINE>
+    [[[[7.5]]]]
+    <NDArray 1x1x1x1 @cpu(0)>
+    >>> mx.nd.Pooling(x, kernel=(3, 3), stride=(2, 2)).shape
+    (1, 1, 1, 1)
+    >>> mx.nd.Pooling(x, kernel=(3, 3), stride=(2, 2), pooling_convention='full').shape
+    (1, 1, 2, 2)
     """
     if not isinstance(data, NDArrayBase):
         raise MXNetError(f"Pooling: data must be an NDArray, got {type(data).__name__}")

@@ -62,7 +62,16 @@ generators = _Generators()
 
 
 def seed(seed_state, ctx="all"):
-    """Seed the generator of every context (``ctx='all'``) or of one context."""
+    """Seed the generator of every context (``ctx='all'``) or of one context.
+
+    >>> mx.random.seed(7)
+    >>> a = mx.nd.random.uniform(shape=(3,))
+    >>> mx.random.seed(7)
+    >>> b = mx.nd.random.uniform(shape=(3,))
+    >>> np.array_equal(a.asnumpy(), b.asnumpy())
+    True
+    >>> mx.random.seed(7, ctx=mx.cpu(0))    # only cpu(0)'s generator
+    """
     if isinstance(seed_state, bool) or not isinstance(seed_state, numbers.Integral):
         raise ValueError("seed_state must be int")
     if not (isinstance(ctx, str) and ctx == "all") and not isinstance(ctx, Context):
@@ -190,7 +199,18 @@ def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
 
 def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Normal samples with mean ``loc`` and standard deviation ``scale`` (> 0), float32
-    unless ``dtype``; NDArray ``loc``/``scale`` give ``shape`` samples per pair."""
+    unless ``dtype``; NDArray ``loc``/``scale`` give ``shape`` samples per pair.
+
+    >>> mx.random.seed(0)
+    >>> x = mx.nd.random.normal(loc=5, scale=2, shape=(2, 3))
+    >>> x.shape, x.dtype
+    ((2, 3), <class 'numpy.float32'>)
+    >>> big = mx.nd.random.normal(5, 2, shape=(10000,))
+    >>> round(float(big.mean().asscalar())), round(float(big.asnumpy().std()))
+    (5, 2)
+    >>> mx.nd.random.normal(mx.nd.array([0, 10]), mx.nd.array([1, 1]), shape=3).shape
+    (2, 3)
+    """
     if isinstance(loc, NDArrayBase) or isinstance(scale, NDArrayBase):
         _check_pair("normal", loc, scale)
         return _from_arrays("normal", loc, scale, shape, dtype, out, _DIST_NORMAL)
@@ -202,12 +222,30 @@ def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
 
 
 def randn(*shape, **kwargs):
-    """Normal samples of shape ``shape`` (given as separate ints): ``randn(2, 3, loc=1)``."""
+    """Normal samples of shape ``shape`` (given as separate ints): ``randn(2, 3, loc=1)``.
+
+    >>> mx.random.seed(0)
+    >>> mx.nd.random.randn(2, 3).shape
+    (2, 3)
+    >>> x = mx.nd.random.randn(10000, loc=1, scale=0.5)
+    >>> round(float(x.mean().asscalar()), 1), round(float(x.asnumpy().std()), 1)
+    (1.0, 0.5)
+    """
     return normal(kwargs.pop("loc", 0), kwargs.pop("scale", 1), shape or None, **kwargs)
 
 
 def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
-    """Uniform integers in [low, high), int32 unless ``dtype`` ('int32' or 'int64')."""
+    """Uniform integers in [low, high), int32 unless ``dtype`` ('int32' or 'int64').
+
+    >>> mx.random.seed(0)
+    >>> x = mx.nd.random.randint(0, 10, shape=(1000,))
+    >>> x.dtype
+    <class 'numpy.int32'>
+    >>> int(x.min().asscalar()), int(x.max().asscalar())
+    (0, 9)
+    >>> mx.nd.random.randint(-5, 5, shape=(2,), dtype='int64').dtype
+    <class 'numpy.int64'>
+    """
     for name, v in (("low", low), ("high", high)):
         if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)):
             raise MXNetError(f"randint: {name} must be an int, got {v!r}")
@@ -222,7 +260,15 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
 
 
 def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
-    """Exponential samples with mean ``scale`` (> 0), float32 unless ``dtype``."""
+    """Exponential samples with mean ``scale`` (> 0), float32 unless ``dtype``.
+
+    >>> mx.random.seed(0)
+    >>> x = mx.nd.random.exponential(scale=2, shape=(10000,))
+    >>> round(float(x.mean().asscalar()))
+    2
+    >>> float(x.min().asscalar()) >= 0
+    True
+    """
     beta = _number("exponential", "scale", scale)
     if not beta > 0:
         raise MXNetError(f"exponential: scale must be positive, got scale={scale}")
@@ -233,7 +279,14 @@ def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
 
 def shuffle(data, **kwargs):
     """A copy of ``data`` with its first axis randomly permuted. The permutation sorts keys
-    drawn on the device (one host round trip), then the rows are gathered on the device."""
+    drawn on the device (one host round trip), then the rows are gathered on the device.
+
+    >>> mx.random.seed(0)
+    >>> x = mx.nd.array([[0, 1], [2, 3], [4, 5]])
+    >>> y = mx.nd.random.shuffle(x)
+    >>> sorted(y.asnumpy().tolist())        # the same rows, in another order
+    [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+    """
     if not isinstance(data, NDArrayBase):
         raise MXNetError(f"shuffle: data must be an NDArray, got {type(data).__name__}")
     n = data.shape[0] if data.shape else 1
@@ -249,17 +302,34 @@ def shuffle(data, **kwargs):
 
 def random_uniform(low=0, high=1, shape=None, ctx=None, dtype=None, out=None, name=None,
                    **kwargs):
-    """``mx.nd.random_uniform``: ``uniform`` with MXNet's older argument order."""
+    """``mx.nd.random_uniform``: ``uniform`` with MXNet's older argument order.
+
+    >>> x = mx.nd.random_uniform(-1, 1, shape=(2, 2), ctx=mx.cpu(0))
+    >>> x.shape, x.context
+    ((2, 2), cpu(0))
+    >>> float(x.min().asscalar()) >= -1 and float(x.max().asscalar()) < 1
+    True
+    """
     return uniform(low, high, shape, dtype, ctx, out)
 
 
 def random_normal(loc=0, scale=1, shape=None, ctx=None, dtype=None, out=None, name=None,
                   **kwargs):
-    """``mx.nd.random_normal``: ``normal`` with MXNet's older argument order."""
+    """``mx.nd.random_normal``: ``normal`` with MXNet's older argument order.
+
+    >>> x = mx.nd.random_normal(0, 1, shape=(3,), ctx=mx.cpu(0), dtype='float64')
+    >>> x.shape, x.dtype
+    ((3,), <class 'numpy.float64'>)
+    """
     return normal(loc, scale, shape, dtype, ctx, out)
 
 
 def random_randint(low, high, shape=None, ctx=None, dtype=None, out=None, name=None,
                    **kwargs):
-    """``mx.nd.random_randint``: ``randint`` with MXNet's older argument order."""
+    """``mx.nd.random_randint``: ``randint`` with MXNet's older argument order.
+
+    >>> x = mx.nd.random_randint(1, 7, shape=(4,), ctx=mx.cpu(0))
+    >>> x.dtype, x.shape
+    (<class 'numpy.int32'>, (4,))
+    """
     return randint(low, high, shape, dtype, ctx, out)

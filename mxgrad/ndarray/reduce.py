@@ -395,32 +395,100 @@ def sum(data=None, axis=None, keepdims=False, exclude=False, out=None, name=None
 
 
 def mean(data=None, axis=None, keepdims=False, exclude=False, out=None, name=None):
-    """Mean over ``axis`` (see ``sum``); integer dtypes divide their sum with truncation."""
+    """Mean over ``axis`` (see ``sum``); integer dtypes divide their sum with truncation.
+
+    >>> x = mx.nd.array([[1, 2], [3, 4]])
+    >>> mx.nd.mean(x)
+    <BLANKLINE>
+    [2.5]
+    <NDArray 1 @cpu(0)>
+    >>> mx.nd.mean(x, axis=0, keepdims=True)
+    <BLANKLINE>
+    [[2. 3.]]
+    <NDArray 1x2 @cpu(0)>
+    >>> mx.nd.mean(mx.nd.array([1, 2], dtype='int32'))     # the int32 sum 3, divided by 2
+    <BLANKLINE>
+    [1]
+    <NDArray 1 @cpu(0)>
+    """
     return _axes_reduction("mean", data, axis, keepdims, exclude, out)
 
 
 def prod(data=None, axis=None, keepdims=False, exclude=False, out=None, name=None):
-    """Product over ``axis`` (see ``sum``)."""
+    """Product over ``axis`` (see ``sum``).
+
+    >>> x = mx.nd.array([[1, 2], [3, 4]])
+    >>> mx.nd.prod(x, axis=1)
+    <BLANKLINE>
+    [ 2. 12.]
+    <NDArray 2 @cpu(0)>
+    >>> mx.nd.prod(x)
+    <BLANKLINE>
+    [24.]
+    <NDArray 1 @cpu(0)>
+    """
     return _axes_reduction("prod", data, axis, keepdims, exclude, out)
 
 
 def max(data=None, axis=None, keepdims=False, exclude=False, out=None, name=None):
-    """Maximum over ``axis`` (see ``sum``); NaN wins over every number."""
+    """Maximum over ``axis`` (see ``sum``); NaN wins over every number.
+
+    >>> x = mx.nd.array([[1, 5], [3, 4]])
+    >>> mx.nd.max(x, axis=1)
+    <BLANKLINE>
+    [5. 4.]
+    <NDArray 2 @cpu(0)>
+    >>> mx.nd.max(mx.nd.zeros((2, 3, 4)), axis=1, exclude=True).shape    # over axes 0 and 2
+    (3,)
+    >>> mx.nd.max(mx.nd.array([1, np.nan, 3]))
+    <BLANKLINE>
+    [nan]
+    <NDArray 1 @cpu(0)>
+    """
     return _axes_reduction("max", data, axis, keepdims, exclude, out)
 
 
 def min(data=None, axis=None, keepdims=False, exclude=False, out=None, name=None):
-    """Minimum over ``axis`` (see ``sum``); NaN wins over every number."""
+    """Minimum over ``axis`` (see ``sum``); NaN wins over every number.
+
+    >>> x = mx.nd.array([[1, 5], [3, 4]])
+    >>> mx.nd.min(x, axis=0)
+    <BLANKLINE>
+    [1. 4.]
+    <NDArray 2 @cpu(0)>
+    >>> mx.nd.min(x, axis=(0, 1), keepdims=True)
+    <BLANKLINE>
+    [[1.]]
+    <NDArray 1x1 @cpu(0)>
+    """
     return _axes_reduction("min", data, axis, keepdims, exclude, out)
 
 
 def nansum(data=None, axis=None, keepdims=False, exclude=False, out=None, name=None):
-    """Sum over ``axis`` treating NaN as 0 (see ``sum``)."""
+    """Sum over ``axis`` treating NaN as 0 (see ``sum``).
+
+    >>> x = mx.nd.array([[1, np.nan], [np.nan, np.nan]])
+    >>> mx.nd.nansum(x, axis=1)
+    <BLANKLINE>
+    [1. 0.]
+    <NDArray 2 @cpu(0)>
+    >>> mx.nd.sum(x, axis=1)
+    <BLANKLINE>
+    [nan nan]
+    <NDArray 2 @cpu(0)>
+    """
     return _axes_reduction("nansum", data, axis, keepdims, exclude, out)
 
 
 def nanprod(data=None, axis=None, keepdims=False, exclude=False, out=None, name=None):
-    """Product over ``axis`` treating NaN as 1 (see ``sum``)."""
+    """Product over ``axis`` treating NaN as 1 (see ``sum``).
+
+    >>> x = mx.nd.array([[2, np.nan], [np.nan, np.nan]])
+    >>> mx.nd.nanprod(x, axis=1)
+    <BLANKLINE>
+    [2. 1.]
+    <NDArray 2 @cpu(0)>
+    """
     return _axes_reduction("nanprod", data, axis, keepdims, exclude, out)
 
 
@@ -473,22 +541,70 @@ def _arg_reduction(opname, data, axis, keepdims, out):
 def argmax(data=None, axis=None, keepdims=False, out=None, name=None):
     """Index of the maximum along ``axis`` (of the flattened array when None), in the input's
     dtype as MXNet returns it; the first one wins ties, and a NaN wins over numbers.
-    Not differentiable."""
+    Not differentiable.
+
+    >>> x = mx.nd.array([[1, 7, 7], [9, 0, 2]])
+    >>> mx.nd.argmax(x, axis=1)                 # the first of tied maxima
+    <BLANKLINE>
+    [1. 0.]
+    <NDArray 2 @cpu(0)>
+    >>> mx.nd.argmax(x)                         # index into the flattened array
+    <BLANKLINE>
+    [3.]
+    <NDArray 1 @cpu(0)>
+    >>> mx.nd.argmax(mx.nd.array([3, 5], dtype='int32'), axis=0)    # in the input's dtype
+    <BLANKLINE>
+    [1]
+    <NDArray 1 @cpu(0)>
+    """
     return _arg_reduction("argmax", data, axis, keepdims, out)
 
 
 def argmin(data=None, axis=None, keepdims=False, out=None, name=None):
-    """Index of the minimum along ``axis`` (see ``argmax``)."""
+    """Index of the minimum along ``axis`` (see ``argmax``).
+
+    >>> x = mx.nd.array([[1, 7, 7], [9, 0, 2]])
+    >>> mx.nd.argmin(x, axis=0)
+    <BLANKLINE>
+    [0. 1. 1.]
+    <NDArray 3 @cpu(0)>
+    >>> mx.nd.argmin(x, axis=1, keepdims=True)
+    <BLANKLINE>
+    [[0.]
+     [1.]]
+    <NDArray 2x1 @cpu(0)>
+    """
     return _arg_reduction("argmin", data, axis, keepdims, out)
 
 
 def argmax_channel(data=None, out=None, name=None):
-    """``argmax(data, axis=1)``: the best channel of each sample."""
+    """``argmax(data, axis=1)``: the best channel of each sample.
+
+    >>> scores = mx.nd.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]])   # (batch, classes)
+    >>> mx.nd.argmax_channel(scores)
+    <BLANKLINE>
+    [1. 0.]
+    <NDArray 2 @cpu(0)>
+    """
     return deliver("argmax_channel", argmax(data, axis=1), out)
 
 
 def moments(data=None, axes=None, keepdims=False, name=None):
-    """[mean, variance] over ``axes`` (None: all), both differentiable."""
+    """[mean, variance] over ``axes`` (None: all), both differentiable.
+
+    >>> x = mx.nd.array([[1, 2], [3, 6]])
+    >>> mean, var = mx.nd.moments(x, axes=(0,))
+    >>> mean
+    <BLANKLINE>
+    [2. 4.]
+    <NDArray 2 @cpu(0)>
+    >>> var
+    <BLANKLINE>
+    [1. 4.]
+    <NDArray 2 @cpu(0)>
+    >>> [a.shape for a in mx.nd.moments(x, axes=(0, 1), keepdims=True)]
+    [(1, 1), (1, 1)]
+    """
     _check_array("moments", data)
     red = reduced_axes("moments", data.shape, axes)
     m = mean(data, axis=red, keepdims=True)

@@ -325,7 +325,22 @@ def reshape_method(x, shape, reverse=False):
 def reshape(data=None, shape=None, reverse=False, target_shape=None, keep_highest=False,
             out=None, name=None):
     """Reshape to ``shape`` (MXNet's special codes 0, -1, -2, -3, -4; ``reverse`` reads them
-    from the right). Returns a copy; ``NDArray.reshape`` returns a view."""
+    from the right). Returns a copy; ``NDArray.reshape`` returns a view.
+
+    >>> x = mx.nd.arange(24).reshape((2, 3, 4))
+    >>> mx.nd.reshape(x, shape=(4, -1)).shape       # -1 is inferred
+    (4, 6)
+    >>> mx.nd.reshape(x, shape=(0, -1)).shape       # 0 keeps that dim
+    (2, 12)
+    >>> mx.nd.reshape(x, shape=(-3, 4)).shape       # -3 merges two dims
+    (6, 4)
+    >>> mx.nd.reshape(x, shape=(-2, 1)).shape       # -2 keeps all remaining dims
+    (2, 3, 4, 1)
+    >>> mx.nd.reshape(x, shape=(0, -4, 1, 3, 4)).shape   # -4 splits a dim in two
+    (2, 1, 3, 4)
+    >>> mx.nd.reshape(x, shape=(-1, 0), reverse=True).shape   # codes matched from the right
+    (6, 4)
+    """
     _check_array("Reshape", data)
     if shape is None:
         shape = target_shape
@@ -341,7 +356,17 @@ Reshape = reshape
 def reshape_like(lhs=None, rhs=None, lhs_begin=None, lhs_end=None, rhs_begin=None,
                  rhs_end=None, out=None, name=None):
     """lhs reshaped to rhs's shape, or with dims [lhs_begin, lhs_end) of lhs replaced by
-    dims [rhs_begin, rhs_end) of rhs."""
+    dims [rhs_begin, rhs_end) of rhs.
+
+    >>> mx.nd.reshape_like(mx.nd.arange(6), mx.nd.zeros((2, 3)))
+    <BLANKLINE>
+    [[0. 1. 2.]
+     [3. 4. 5.]]
+    <NDArray 2x3 @cpu(0)>
+    >>> x = mx.nd.zeros((2, 12))
+    >>> mx.nd.reshape_like(x, mx.nd.zeros((3, 4)), lhs_begin=1, rhs_begin=0).shape
+    (2, 3, 4)
+    """
     _check_array("reshape_like", lhs, "lhs")
     _check_array("reshape_like", rhs, "rhs")
     lb, le = _range_of("reshape_like", lhs.ndim, lhs_begin, lhs_end, "lhs")
@@ -363,7 +388,17 @@ def _range_of(op, ndim, begin, end, side):
 
 
 def expand_dims(data=None, axis=None, out=None, name=None, inplace=False):
-    """Insert a size-1 axis at ``axis`` (in [-ndim-1, ndim])."""
+    """Insert a size-1 axis at ``axis`` (in [-ndim-1, ndim]).
+
+    >>> x = mx.nd.array([1, 2])
+    >>> mx.nd.expand_dims(x, axis=0).shape
+    (1, 2)
+    >>> mx.nd.expand_dims(x, axis=-1)
+    <BLANKLINE>
+    [[1.]
+     [2.]]
+    <NDArray 2x1 @cpu(0)>
+    """
     _check_array("expand_dims", data)
     nd = data.ndim
     if axis is None or not -nd - 1 <= int(axis) <= nd:
@@ -378,7 +413,17 @@ def expand_dims(data=None, axis=None, out=None, name=None, inplace=False):
 
 
 def flatten(data=None, out=None, name=None, inplace=False):
-    """Collapse every axis but the first: shape (d0, d1*d2*...)."""
+    """Collapse every axis but the first: shape (d0, d1*d2*...).
+
+    >>> mx.nd.flatten(mx.nd.zeros((2, 3, 4))).shape
+    (2, 12)
+    >>> mx.nd.flatten(mx.nd.array([1, 2, 3]))
+    <BLANKLINE>
+    [[1.]
+     [2.]
+     [3.]]
+    <NDArray 3x1 @cpu(0)>
+    """
     _check_array("Flatten", data)
     if data.ndim == 0:
         raise MXNetError("Flatten: data must have at least one dimension")
@@ -405,7 +450,16 @@ def _axes(op, axis, ndim, allow_negative=True):
 
 
 def squeeze(data=None, axis=None, out=None, name=None, inplace=False):
-    """Remove size-1 axes (all of them, or those in ``axis``); never goes below 1-D."""
+    """Remove size-1 axes (all of them, or those in ``axis``); never goes below 1-D.
+
+    >>> x = mx.nd.zeros((1, 3, 1))
+    >>> mx.nd.squeeze(x).shape
+    (3,)
+    >>> mx.nd.squeeze(x, axis=0).shape
+    (3, 1)
+    >>> mx.nd.squeeze(mx.nd.zeros((1, 1))).shape    # at least one axis stays
+    (1,)
+    """
     _check_array("squeeze", data)
     if axis is None:
         drop = {i for i, d in enumerate(data.shape) if d == 1}
@@ -427,7 +481,18 @@ def squeeze(data=None, axis=None, out=None, name=None, inplace=False):
 
 # --- transpose, swapaxes, flip --------------------------------------------------------------
 def transpose(data=None, axes=None, out=None, name=None):
-    """Permute the axes (reverse them when ``axes`` is None or empty)."""
+    """Permute the axes (reverse them when ``axes`` is None or empty).
+
+    >>> x = mx.nd.array([[1, 2, 3], [4, 5, 6]])
+    >>> mx.nd.transpose(x)
+    <BLANKLINE>
+    [[1. 4.]
+     [2. 5.]
+     [3. 6.]]
+    <NDArray 3x2 @cpu(0)>
+    >>> mx.nd.transpose(mx.nd.zeros((2, 3, 4)), axes=(1, 0, 2)).shape
+    (3, 2, 4)
+    """
     _check_array("transpose", data)
     nd = data.ndim
     if axes is None or len(_int_tuple("transpose", "axes", axes)) == 0:
@@ -455,7 +520,18 @@ def _permute_rule(saved, inputs, outputs, out_grads):
 
 
 def swapaxes(data=None, dim1=0, dim2=0, out=None, name=None):
-    """Exchange axes ``dim1`` and ``dim2``."""
+    """Exchange axes ``dim1`` and ``dim2``.
+
+    >>> x = mx.nd.array([[1, 2, 3]])
+    >>> mx.nd.swapaxes(x, 0, 1)
+    <BLANKLINE>
+    [[1.]
+     [2.]
+     [3.]]
+    <NDArray 3x1 @cpu(0)>
+    >>> mx.nd.swapaxes(mx.nd.zeros((2, 3, 4)), dim1=0, dim2=2).shape
+    (4, 3, 2)
+    """
     _check_array("SwapAxis", data)
     a, b = _axes("SwapAxis", (dim1, dim2), data.ndim)
     perm = list(range(data.ndim))
@@ -469,7 +545,20 @@ SwapAxis = swapaxes
 
 def flip(data=None, axis=None, out=None, name=None):
     """Reverse the order of elements along ``axis`` (an int or tuple; listing an axis twice
-    flips it twice, as in MXNet)."""
+    flips it twice, as in MXNet).
+
+    >>> x = mx.nd.array([[1, 2, 3], [4, 5, 6]])
+    >>> mx.nd.flip(x, axis=1)
+    <BLANKLINE>
+    [[3. 2. 1.]
+     [6. 5. 4.]]
+    <NDArray 2x3 @cpu(0)>
+    >>> mx.nd.flip(x, axis=(0, 1))
+    <BLANKLINE>
+    [[6. 5. 4.]
+     [3. 2. 1.]]
+    <NDArray 2x3 @cpu(0)>
+    """
     _check_array("reverse", data)
     axes = _axes("reverse", () if axis is None else axis, data.ndim, allow_negative=False)
     flipped = [False] * data.ndim
@@ -518,7 +607,20 @@ def _check_broadcast(op, x, shape):
 
 
 def broadcast_to(data=None, shape=None, out=None, name=None):
-    """Broadcast to ``shape`` (same number of dims; a 0 keeps the input's dim)."""
+    """Broadcast to ``shape`` (same number of dims; a 0 keeps the input's dim).
+
+    >>> mx.nd.broadcast_to(mx.nd.array([[1, 2]]), shape=(3, 2))
+    <BLANKLINE>
+    [[1. 2.]
+     [1. 2.]
+     [1. 2.]]
+    <NDArray 3x2 @cpu(0)>
+    >>> mx.nd.broadcast_to(mx.nd.array([[1], [2]]), shape=(0, 3))   # 0 keeps the dim
+    <BLANKLINE>
+    [[1. 1. 1.]
+     [2. 2. 2.]]
+    <NDArray 2x3 @cpu(0)>
+    """
     _check_array("broadcast_to", data)
     target = _int_tuple("broadcast_to", "shape", shape)
     if len(target) != data.ndim:
@@ -542,7 +644,19 @@ def broadcast_to_method(x, shape):
 
 
 def broadcast_axis(data=None, axis=(), size=(), out=None, name=None):
-    """Broadcast the size-1 axes ``axis`` to the sizes ``size``."""
+    """Broadcast the size-1 axes ``axis`` to the sizes ``size``.
+
+    >>> x = mx.nd.array([[[1], [2]]])
+    >>> x.shape
+    (1, 2, 1)
+    >>> mx.nd.broadcast_axis(x, axis=2, size=3)
+    <BLANKLINE>
+    [[[1. 1. 1.]
+      [2. 2. 2.]]]
+    <NDArray 1x2x3 @cpu(0)>
+    >>> mx.nd.broadcast_axis(x, axis=(0, 2), size=(2, 3)).shape
+    (2, 2, 3)
+    """
     _check_array("broadcast_axis", data)
     axes = _axes("broadcast_axis", axis, data.ndim, allow_negative=False)
     sizes = _int_tuple("broadcast_axis", "size", size)
@@ -562,7 +676,18 @@ broadcast_axes = broadcast_axis
 
 
 def broadcast_like(lhs=None, rhs=None, lhs_axes=None, rhs_axes=None, out=None, name=None):
-    """Broadcast lhs to rhs's shape (or only ``lhs_axes`` to the sizes of ``rhs_axes``)."""
+    """Broadcast lhs to rhs's shape (or only ``lhs_axes`` to the sizes of ``rhs_axes``).
+
+    >>> mx.nd.broadcast_like(mx.nd.array([[1, 2]]), mx.nd.zeros((3, 2)))
+    <BLANKLINE>
+    [[1. 2.]
+     [1. 2.]
+     [1. 2.]]
+    <NDArray 3x2 @cpu(0)>
+    >>> x = mx.nd.zeros((1, 2, 1))
+    >>> mx.nd.broadcast_like(x, mx.nd.zeros((4, 5)), lhs_axes=(0, 2), rhs_axes=(0, 1)).shape
+    (4, 2, 5)
+    """
     _check_array("broadcast_like", lhs, "lhs")
     _check_array("broadcast_like", rhs, "rhs")
     if lhs_axes is None and rhs_axes is None:
@@ -585,7 +710,18 @@ def broadcast_like(lhs=None, rhs=None, lhs_axes=None, rhs_axes=None, out=None, n
 
 
 def tile(data=None, reps=None, out=None, name=None):
-    """Repeat the whole array ``reps[i]`` times along each axis (numpy.tile)."""
+    """Repeat the whole array ``reps[i]`` times along each axis (numpy.tile).
+
+    >>> mx.nd.tile(mx.nd.array([1, 2]), reps=(2, 2))
+    <BLANKLINE>
+    [[1. 2. 1. 2.]
+     [1. 2. 1. 2.]]
+    <NDArray 2x4 @cpu(0)>
+    >>> mx.nd.tile(mx.nd.array([[1, 2]]), reps=(2,))   # reps apply to the last axes
+    <BLANKLINE>
+    [[1. 2. 1. 2.]]
+    <NDArray 1x4 @cpu(0)>
+    """
     _check_array("tile", data)
     reps = _int_tuple("tile", "reps", () if reps is None else reps)
     if any(r < 1 for r in reps):
@@ -611,7 +747,20 @@ def _tile_rule(saved, inputs, outputs, out_grads):
 
 
 def repeat(data=None, repeats=None, axis=None, out=None, name=None):
-    """Repeat each element ``repeats`` times along ``axis`` (of the flattened array if None)."""
+    """Repeat each element ``repeats`` times along ``axis`` (of the flattened array if None).
+
+    >>> mx.nd.repeat(mx.nd.array([1, 2]), repeats=2)
+    <BLANKLINE>
+    [1. 1. 2. 2.]
+    <NDArray 4 @cpu(0)>
+    >>> mx.nd.repeat(mx.nd.array([[1, 2], [3, 4]]), repeats=2, axis=0)
+    <BLANKLINE>
+    [[1. 2.]
+     [1. 2.]
+     [3. 4.]
+     [3. 4.]]
+    <NDArray 4x2 @cpu(0)>
+    """
     _check_array("repeat", data)
     if repeats is None or int(repeats) < 0:
         raise MXNetError(f"repeat: repeats cannot be a negative number, got {repeats}")
@@ -650,7 +799,20 @@ def _check_same(op, arrays):
 
 
 def concat(*data, dim=1, num_args=None, out=None, name=None):
-    """Join arrays along axis ``dim``; other dims must match."""
+    """Join arrays along axis ``dim``; other dims must match.
+
+    >>> a = mx.nd.array([[1, 2]])
+    >>> b = mx.nd.array([[3, 4]])
+    >>> mx.nd.concat(a, b, dim=0)
+    <BLANKLINE>
+    [[1. 2.]
+     [3. 4.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.concat(a, b)          # dim=1 by default
+    <BLANKLINE>
+    [[1. 2. 3. 4.]]
+    <NDArray 1x4 @cpu(0)>
+    """
     _check_same("concat", data)
     nd = data[0].ndim
     ax = _axes("concat", dim, nd)[0]
@@ -686,7 +848,21 @@ def _concat_rule(saved, inputs, outputs, out_grads):
 
 
 def stack(*data, axis=0, num_args=None, out=None, name=None):
-    """Join same-shape arrays along a new axis ``axis``."""
+    """Join same-shape arrays along a new axis ``axis``.
+
+    >>> a = mx.nd.array([1, 2])
+    >>> b = mx.nd.array([3, 4])
+    >>> mx.nd.stack(a, b)
+    <BLANKLINE>
+    [[1. 2.]
+     [3. 4.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.stack(a, b, axis=1)
+    <BLANKLINE>
+    [[1. 3.]
+     [2. 4.]]
+    <NDArray 2x2 @cpu(0)>
+    """
     _check_same("stack", data)
     shape0 = data[0].shape
     for i, a in enumerate(data):
@@ -715,7 +891,22 @@ def _stack_rule(saved, inputs, outputs, out_grads):
 
 def split(data=None, num_outputs=None, axis=1, squeeze_axis=False, out=None, name=None):
     """Split along ``axis`` into ``num_outputs`` equal parts (a list; the array itself when
-    num_outputs is 1); ``squeeze_axis`` drops the split axis when the parts have size 1."""
+    num_outputs is 1); ``squeeze_axis`` drops the split axis when the parts have size 1.
+
+    >>> x = mx.nd.array([[1, 2, 3], [4, 5, 6]])
+    >>> first, second, third = mx.nd.split(x, num_outputs=3)     # axis=1 by default
+    >>> first
+    <BLANKLINE>
+    [[1.]
+     [4.]]
+    <NDArray 2x1 @cpu(0)>
+    >>> [p.shape for p in mx.nd.split(x, num_outputs=3, squeeze_axis=True)]
+    [(2,), (2,), (2,)]
+    >>> mx.nd.split(x, num_outputs=2, axis=0)[1]
+    <BLANKLINE>
+    [[4. 5. 6.]]
+    <NDArray 1x3 @cpu(0)>
+    """
     _check_array("split", data)
     if out is not None:
         raise MXNetError("split: out= is not supported; use the returned list")
@@ -773,7 +964,21 @@ def slice_spec(shape, begin, end, step):
 
 
 def slice(data=None, begin=None, end=None, step=None, out=None, name=None):
-    """Slice every axis by (begin[i], end[i], step[i]); None entries mean the defaults."""
+    """Slice every axis by (begin[i], end[i], step[i]); None entries mean the defaults.
+
+    >>> x = mx.nd.array([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]])
+    >>> mx.nd.slice(x, begin=(0, 1), end=(2, 3))
+    <BLANKLINE>
+    [[2. 3.]
+     [6. 7.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.slice(x, begin=(None, 0), end=(None, None), step=(-1, 2))  # reversed rows
+    <BLANKLINE>
+    [[ 9. 11.]
+     [ 5.  7.]
+     [ 1.  3.]]
+    <NDArray 3x2 @cpu(0)>
+    """
     _check_array("slice", data)
     begin = tuple(begin or ())
     end = tuple(end or ())
@@ -790,7 +995,20 @@ def slice(data=None, begin=None, end=None, step=None, out=None, name=None):
 
 
 def slice_axis(data=None, axis=0, begin=0, end=None, out=None, name=None):
-    """Elements [begin, end) along ``axis`` (negative values count from the end)."""
+    """Elements [begin, end) along ``axis`` (negative values count from the end).
+
+    >>> x = mx.nd.array([[1, 2, 3, 4], [5, 6, 7, 8]])
+    >>> mx.nd.slice_axis(x, axis=1, begin=1, end=3)
+    <BLANKLINE>
+    [[2. 3.]
+     [6. 7.]]
+    <NDArray 2x2 @cpu(0)>
+    >>> mx.nd.slice_axis(x, axis=1, begin=-1, end=None)
+    <BLANKLINE>
+    [[4.]
+     [8.]]
+    <NDArray 2x1 @cpu(0)>
+    """
     _check_array("slice_axis", data)
     ax = _axes("slice_axis", axis, data.ndim)[0]
     n = data.shape[ax]
@@ -812,7 +1030,15 @@ def slice_axis(data=None, axis=0, begin=0, end=None, out=None, name=None):
 # --- dtype cast -------------------------------------------------------------------------------
 def cast(data=None, dtype=None, out=None, name=None):
     """``data`` converted to ``dtype`` (a name, numpy type or mxgrad dtype code), with the
-    conversions of MXNet's CPU build. ``NDArray.astype`` calls it with a code."""
+    conversions of MXNet's CPU build. ``NDArray.astype`` calls it with a code.
+
+    >>> mx.nd.cast(mx.nd.array([1.7, -1.7, 2.5]), dtype='int32')   # truncates toward zero
+    <BLANKLINE>
+    [ 1 -1  2]
+    <NDArray 3 @cpu(0)>
+    >>> mx.nd.cast(mx.nd.array([1, 2], dtype='int32'), dtype='float16').dtype
+    <class 'numpy.float16'>
+    """
     _check_array("Cast", data)
     if dtype is None:
         raise MXNetError("Cast: dtype must be given")
