@@ -137,32 +137,58 @@ cdef class NDArrayBase:
 
     @property
     def shape(self):
-        """Tuple of dimensions."""
+        """Tuple of dimensions.
+
+        >>> mx.nd.zeros((2, 3)).shape
+        (2, 3)
+        """
         return self.shape_
 
     @property
     def size(self):
-        """Number of elements."""
+        """Number of elements.
+
+        >>> mx.nd.zeros((2, 3)).size
+        6
+        """
         return self.size_
 
     @property
     def ndim(self):
-        """Number of dimensions."""
+        """Number of dimensions.
+
+        >>> mx.nd.zeros((2, 3)).ndim
+        2
+        """
         return len(self.shape_)
 
     @property
     def dtype(self):
-        """Element type, as a numpy type (``numpy.float32``), like MXNet."""
+        """Element type, as a numpy type (``numpy.float32``), like MXNet.
+
+        >>> mx.nd.zeros(2).dtype
+        <class 'numpy.float32'>
+        >>> mx.nd.zeros(2, dtype='int32').dtype
+        <class 'numpy.int32'>
+        """
         return DTYPES[self.dtype_code].type
 
     @property
     def context(self):
-        """The device context the array lives on."""
+        """The device context the array lives on.
+
+        >>> mx.nd.zeros(2).context
+        cpu(0)
+        """
         return self.ctx_
 
     @property
     def ctx(self):
-        """Alias of ``context``."""
+        """Alias of ``context``.
+
+        >>> mx.nd.zeros(2).ctx
+        cpu(0)
+        """
         return self.ctx_
 
     @property
@@ -189,7 +215,15 @@ cdef class NDArrayBase:
         self.dev.write(self.buf, self.offset * dtype_size(self.dtype_code), a)
 
     def asnumpy(self):
-        """A numpy copy of the data; waits for the ops that produce it."""
+        """A numpy copy of the data; waits for the ops that produce it.
+
+        >>> x = mx.nd.array([[1, 2], [3, 4]])
+        >>> x.asnumpy()
+        array([[1., 2.],
+               [3., 4.]], dtype=float32)
+        >>> print((x * 2).asnumpy().sum())
+        20.0
+        """
         cdef cnp.ndarray out = np.empty(self.shape_, dtype=DTYPES[self.dtype_code])
         self.dev.read(self.buf, self.offset * dtype_size(self.dtype_code),
                       self.size_ * dtype_size(self.dtype_code), cnp.PyArray_DATA(out))

@@ -38,7 +38,16 @@ cdef bint is_training_c() noexcept nogil:
 
 
 def set_recording(bint is_recording):
-    """Set whether operations are recorded; returns the previous state."""
+    """Set whether operations are recorded; returns the previous state.
+
+    >>> prev = mx.autograd.set_recording(True)
+    >>> prev, mx.autograd.is_recording()
+    (False, True)
+    >>> mx.autograd.set_recording(prev)
+    True
+    >>> mx.autograd.is_recording()
+    False
+    """
     global mxgrad_recording
     cdef bint prev = mxgrad_recording
     mxgrad_recording = is_recording
@@ -46,7 +55,16 @@ def set_recording(bint is_recording):
 
 
 def set_training(bint train_mode):
-    """Set train (True) or predict (False) mode; returns the previous state."""
+    """Set train (True) or predict (False) mode; returns the previous state.
+
+    >>> prev = mx.autograd.set_training(True)
+    >>> mx.autograd.is_training(), mx.autograd.is_recording()
+    (True, False)
+    >>> mx.autograd.set_training(prev)      # restores; returns the state it replaces
+    True
+    >>> mx.autograd.is_training()
+    False
+    """
     global mxgrad_training
     cdef bint prev = mxgrad_training
     mxgrad_training = train_mode
@@ -54,12 +72,29 @@ def set_training(bint train_mode):
 
 
 def is_recording():
-    """Whether operations are being recorded in this thread."""
+    """Whether operations are being recorded in this thread.
+
+    >>> mx.autograd.is_recording()
+    False
+    >>> with mx.autograd.record():
+    ...     print(mx.autograd.is_recording())
+    True
+    """
     return bool(mxgrad_recording)
 
 
 def is_training():
-    """Whether this thread is in train mode."""
+    """Whether this thread is in train mode.
+
+    >>> mx.autograd.is_training()
+    False
+    >>> with mx.autograd.record():
+    ...     print(mx.autograd.is_training())
+    True
+    >>> with mx.autograd.record(train_mode=False):
+    ...     print(mx.autograd.is_training())
+    False
+    """
     return bool(mxgrad_training)
 
 
@@ -173,6 +208,22 @@ def record_op(str name, tuple inputs, tuple outputs, rule, saved=None, replay=No
     ``replay(*inputs)`` recomputes the outputs from new inputs (``get_symbol(...).eval``);
     ``attrs`` are the op's arguments as MXNet names them (for the symbol's JSON).
     ``save_outputs=False`` when the rule never reads ``outputs``.
+    
+    >>> def double(x):                   # an op made of NDArray ops, recorded as one node
+    ...     y = x.detach() * 2           # the forward, cut from the graph
+    ...     if mx.autograd.is_recording():
+    ...         mx.autograd.record_op("double", (x,), (y,),
+    ...                               lambda saved, inputs, outputs, grads: (grads[0] * 2,))
+    ...     return y
+    >>> x = mx.nd.array([1, 2])
+    >>> x.attach_grad()
+    >>> with mx.autograd.record():
+    ...     y = double(x) * x
+    >>> y.backward()
+    >>> x.grad                           # d(2x * x)/dx = 4x
+    <BLANKLINE>
+    [4. 8.]
+    <NDArray 2 @cpu(0)>
     """
     return record(name, rule, inputs, outputs, saved, reduce_broadcast, replay, attrs,
                   save_outputs)

@@ -8,6 +8,14 @@ class MXNetError(Exception):
     """Raised for misuse of the API: bad shapes, dtypes, contexts, autograd misuse.
 
     Named as in MXNet so ``except mx.base.MXNetError`` keeps working in ported code.
+
+    >>> try:
+    ...     mx.nd.ones((2, 3)) + mx.nd.ones((4,))
+    ... except mx.MXNetError as e:
+    ...     print(type(e).__name__)
+    MXNetError
+    >>> mx.MXNetError is mx.base.MXNetError
+    True
     """
 
 

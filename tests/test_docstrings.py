@@ -26,20 +26,6 @@ CLASSES = {"mx.nd.NDArray": mx.nd.NDArray, "mx.Context": mx.Context,
 DATA_ATTRIBUTES = {"mx.Context.device_type", "mx.Context.device_id", "mx.Context.devtype2str",
                    "mx.Context.devstr2type"}
 
-# Public callables whose docstring lives where the API's Python files cannot give it an
-# example. The test below fails once one of them has an example, so this list only shrinks.
-AWAITING_EXAMPLE = {
-    # Cython (mxgrad/_ndarray.pyx): NDArrayBase's methods and properties
-    "mx.nd.NDArray.asnumpy", "mx.nd.NDArray.context", "mx.nd.NDArray.ctx",
-    "mx.nd.NDArray.dtype", "mx.nd.NDArray.ndim", "mx.nd.NDArray.shape", "mx.nd.NDArray.size",
-    # Cython (mxgrad/_tape.pyx)
-    "mx.autograd.set_recording", "mx.autograd.set_training", "mx.autograd.is_recording",
-    "mx.autograd.is_training", "mx.autograd.record_op",
-    # mxgrad/base.py, mxgrad/_codegen_fused.py
-    "mx.MXNetError", "mx.nd.fused_source",
-    # ElemwiseOp instances made in mxgrad/ndarray/nn.py: only a DocumentedOp carries a docstring
-    "mx.nd.erf", "mx.nd.softrelu", "mx.nd.gelu", "mx.nd.selu", "mx.nd.elu", "mx.nd.leaky_relu",
-}
 
 
 def _namespace_members(exported_only):
@@ -93,16 +79,13 @@ def _documented():
 
 def test_every_public_callable_has_an_example():
     missing = sorted(name for name, obj in MEMBERS.items()
-                     if obj is not None and not _has_example(obj)
-                     and name not in AWAITING_EXAMPLE)
+                     if obj is not None and not _has_example(obj))
     assert not missing, "public callables without a '>>>' example: " + ", ".join(missing)
 
 
-def test_exemption_lists_are_current():
+def test_data_attributes_are_the_known_ones():
     data = {name for name, obj in MEMBERS.items() if obj is None}
     assert data == DATA_ATTRIBUTES, f"data attributes changed: {sorted(data ^ DATA_ATTRIBUTES)}"
-    stale = sorted(n for n in AWAITING_EXAMPLE if n not in MEMBERS or _has_example(MEMBERS[n]))
-    assert not stale, f"remove from AWAITING_EXAMPLE (gone, or has an example now): {stale}"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase, ElemwiseOp
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError
-from mxgrad.ndarray._elemwise_table import OPS
+from mxgrad.ndarray._elemwise_table import OPS, DocumentedOp
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray.gather import take_along
@@ -142,24 +142,24 @@ def _rule1(d):
     return lambda saved, inputs, outputs, g: (d(inputs[0], outputs[0], g[0]),)
 
 
-erf = ElemwiseOp("erf", "erf((FT)x0)", 1, _rule1(
+erf = DocumentedOp("erf", "erf((FT)x0)", 1, _rule1(
     lambda x, y, g: g * (2 / math.sqrt(math.pi)) * OPS["exp"](-(x * x))))
-softrelu = ElemwiseOp("softrelu", "(x0 > (CT)20 ? (FT)x0 : log1p(exp((FT)x0)))", 1, _rule1(
+softrelu = DocumentedOp("softrelu", "(x0 > (CT)20 ? (FT)x0 : log1p(exp((FT)x0)))", 1, _rule1(
     lambda x, y, g: g * OPS["sigmoid"](x)))
-gelu = ElemwiseOp("gelu", f"((FT)0.5 * (FT)x0 * ((FT)1 + erf((FT)x0 * (FT){_SQRT1_2!r})))", 1,
+gelu = DocumentedOp("gelu", f"((FT)0.5 * (FT)x0 * ((FT)1 + erf((FT)x0 * (FT){_SQRT1_2!r})))", 1,
                   _rule1(lambda x, y, g: g * (0.5 * (1 + erf(x * _SQRT1_2))
                                               + x * OPS["exp"](-0.5 * x * x)
                                               * (1 / math.sqrt(2 * math.pi)))))
-selu = ElemwiseOp("selu", f"((FT){_SELU_LAMBDA!r} * (x0 > 0 ? (FT)x0 : "
+selu = DocumentedOp("selu", f"((FT){_SELU_LAMBDA!r} * (x0 > 0 ? (FT)x0 : "
                           f"(FT){_SELU_ALPHA!r} * expm1((FT)x0)))", 1,
                   _rule1(lambda x, y, g: g * ((x > 0) * _SELU_LAMBDA
                                               + (x <= 0) * (y + _SELU_LAMBDA * _SELU_ALPHA))))
 # slope is a scalar operand (x1): one kernel serves every slope.
-elu = ElemwiseOp("elu", "(x0 > 0 ? (FT)x0 : (FT)x1 * expm1((FT)x0))", 2,
+elu = DocumentedOp("elu", "(x0 > 0 ? (FT)x0 : (FT)x1 * expm1((FT)x0))", 2,
                  lambda saved, inputs, outputs, g: (
                      g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * (outputs[0] + inputs[1])),
                      None))
-leaky_relu = ElemwiseOp("leaky_relu", "(x0 > 0 ? x0 : x1 * x0)", 2,
+leaky_relu = DocumentedOp("leaky_relu", "(x0 > 0 ? x0 : x1 * x0)", 2,
                         lambda saved, inputs, outputs, g: (
                             g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * inputs[1]), None))
 _where = ElemwiseOp("where", "(x0 != 0 ? x1 : x2)", 3,
