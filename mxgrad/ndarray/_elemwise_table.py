@@ -73,7 +73,7 @@ UNARY = {
     "floor": "TO_CT(floor((FT)x0))",
     "ceil": "TO_CT(ceil((FT)x0))",
     "round": "TO_CT(round((FT)x0))",
-    "rint": "TO_CT(rint((FT)x0))",
+    "rint": "TO_CT(ceil((FT)x0 - (FT)0.5))",     # halves down, as MXNet documents
     "fix": "TO_CT(trunc((FT)x0))",
     "trunc": "TO_CT(trunc((FT)x0))",
     "sign": "(CT)((x0 > 0) - (x0 < 0))",
@@ -128,7 +128,7 @@ UNARY_EXAMPLES = {
     "floor": ("The largest integer not above ``x``", "[-1.5, 1.5, 2]", "[-2.  1.  2.]"),
     "ceil": ("The smallest integer not below ``x``", "[-1.5, 1.5, 2]", "[-1.  2.  2.]"),
     "round": ("The nearest integer, halves away from zero", "[-2.5, 0.5, 1.4]", "[-3.  1.  1.]"),
-    "rint": ("The nearest integer", "[-1.7, 0.2, 1.6]", "[-2.  0.  2.]"),
+    "rint": ("The nearest integer, halves rounded down", "[-1.5, 0.2, 2.5]", "[-2.  0.  2.]"),
     "fix": ("``x`` rounded toward zero", "[-1.7, 1.7, 2]", "[-1.  1.  2.]"),
     "trunc": ("``x`` rounded toward zero (as ``fix``)", "[-1.7, 1.7, 2]", "[-1.  1.  2.]"),
     "sign": ("-1, 0 or 1 by the sign of ``x``", "[-3, 0, 2]", "[-1.  0.  1.]"),
