@@ -75,7 +75,8 @@ UNARY_CASES = {
     "ceil": ([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], np.ceil),
     # round: halves away from zero; rint: halves down (both as MXNet 1.9.1)
     "round": ([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5)),
-    "rint": ([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.9, 1.9], lambda x: np.ceil(x - 0.5)),
+    "rint": ([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.9, 1.9, -0.3],
+             lambda x: np.where(x - np.floor(x) <= np.ceil(x) - x, np.floor(x), np.ceil(x))),
     "fix": ([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], np.trunc),
     "trunc": ([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], np.trunc),
     "sign": (_ANY, np.sign),

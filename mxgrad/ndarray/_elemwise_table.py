@@ -73,7 +73,9 @@ UNARY = {
     "floor": "TO_CT(floor((FT)x0))",
     "ceil": "TO_CT(ceil((FT)x0))",
     "round": "TO_CT(round((FT)x0))",
-    "rint": "TO_CT(ceil((FT)x0 - (FT)0.5))",     # halves down, as MXNet documents
+    # the nearer of floor and ceil, floor on ties: halves go down, as MXNet documents
+    "rint": "TO_CT((FT)x0 - floor((FT)x0) <= ceil((FT)x0) - (FT)x0 ? floor((FT)x0) "
+            ": ceil((FT)x0))",
     "fix": "TO_CT(trunc((FT)x0))",
     "trunc": "TO_CT(trunc((FT)x0))",
     "sign": "(CT)((x0 > 0) - (x0 < 0))",
