@@ -213,12 +213,13 @@ cdef run_group(FusionGroup g):
         layouts.append(lay + ("o" if a.offset else ""))
     has_b = bool(strides)
     out_layouts = tuple([(i, bool(g.out_offsets[i])) for i in stored])
+    narrow = g.n < (1 << 31)
     key = ("fused", g.code, tuple(g.key), tuple(layouts), out_layouts,
-           len(g.shape) if has_b else 0)
+           len(g.shape) if has_b else 0, narrow)
     kern = dev.kernels.get(key)
     if kern is None:
         src = source_builder(g.code, g.nodes, layouts, len(g.scalars), out_layouts,
-                             len(g.shape) if has_b else 0)
+                             len(g.shape) if has_b else 0, narrow)
         kern = kernel_from_source(g.ctx, src, f"fused elementwise group of {len(g.nodes)} ops")
         dev.kernels[key] = kern
     # Arguments in the order _codegen.fused_source declares them.
