@@ -26,22 +26,34 @@ def _operand_name(token):
     return f"t{token}" if token >= 0 else f"l{-1 - token}"
 
 
-def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow=False):
+def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow=False,
+                 grid2d=False):
     """OpenCL source computing every node of a group and storing the requested ones.
 
-    ``narrow``: fewer than 2^31 elements, so the coordinates of broadcast leaves are
-    computed in 32 bits (64-bit divisions cost several times more on CPUs: a bias add
-    on 128x512 ran 4x slower than a plain add with them).
+    With broadcast leaves (``ndim`` > 0) each work-item needs its output coordinates.
+    ``narrow``: fewer than 2^31 elements, so they are computed in 32 bits (64-bit divisions
+    cost several times more on CPUs). ``grid2d``: the launch is 2-D, (last dim, the rest),
+    so the last coordinate needs no division at all (a bias add over rows).
     """
     storage, compute = TYPES[code]
     half = code == 2
     params, loads, body, stores = ["const long n"], [], [], []
+    index = "const long i = get_global_id(0); if (i >= n) return;"
     if ndim:
         it = "uint" if narrow else "long"
-        loads.append(f"{it} rest = ({it})i;")
-        for j in reversed(range(1, ndim)):
+        last = ndim - 1
+        if grid2d:
+            index = f"const long i = (long)get_global_id(1) * d{last} + (long)get_global_id(0);"
+            loads.append(f"const {it} c{last} = ({it})get_global_id(0);")
+            loads.append(f"{it} rest = ({it})get_global_id(1);")
+            inner = range(1, last)
+        else:
+            loads.append(f"{it} rest = ({it})i;")
+            inner = range(1, ndim)
+        for j in reversed(inner):
             loads.append(f"const {it} c{j} = rest % ({it})d{j}; rest /= ({it})d{j};")
-        loads.append(f"const {it} c0 = rest;")      # i < n: what is left is < d0
+        if last > 0 or not grid2d:
+            loads.append(f"const {it} c0 = rest;")      # i < n: what is left is < d0
     for k, lay in enumerate(leaf_layouts):
         params.append(f"__global const {storage}* p{k}")
         base = "0"
@@ -74,6 +86,7 @@ def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow
     defines = [
         type_defines(code),
         "#define PARAMS " + ", ".join(params),
+        "#define ELEMENT_INDEX " + index,
         "#define LOAD_INPUTS " + " ".join(loads),
         "#define COMPUTE " + " ".join(body),
         "#define STORE_OUTPUTS " + " ".join(stores),

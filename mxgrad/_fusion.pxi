@@ -13,6 +13,7 @@ exactly what eager execution would have produced.
 """
 # Included by _ndarray.pyx (the elementwise dispatch hands its ops to add_op).
 cdef object source_builder = None     # mxgrad._codegen.fused_source
+cdef Py_ssize_t GRID2D_MIN_ROW = 32
 cdef object kernel_from_source = None  # (ctx, source, what) -> Kernel
 
 
@@ -214,12 +215,15 @@ cdef run_group(FusionGroup g):
     has_b = bool(strides)
     out_layouts = tuple([(i, bool(g.out_offsets[i])) for i in stored])
     narrow = g.n < (1 << 31)
+    # Rows long enough to fill work-groups: a 2-D launch spares the last coordinate's division.
+    cdef Py_ssize_t row = g.shape[len(g.shape) - 1] if g.shape else 0
+    cdef bint grid2d = has_b and len(g.shape) >= 2 and row >= GRID2D_MIN_ROW
     key = ("fused", g.code, tuple(g.key), tuple(layouts), out_layouts,
-           len(g.shape) if has_b else 0, narrow)
+           len(g.shape) if has_b else 0, narrow, grid2d)
     kern = dev.kernels.get(key)
     if kern is None:
         src = source_builder(g.code, g.nodes, layouts, len(g.scalars), out_layouts,
-                             len(g.shape) if has_b else 0, narrow)
+                             len(g.shape) if has_b else 0, narrow, grid2d)
         kern = kernel_from_source(g.ctx, src, f"fused elementwise group of {len(g.nodes)} ops")
         dev.kernels[key] = kern
     # Arguments in the order _codegen.fused_source declares them.
@@ -253,6 +257,12 @@ cdef run_group(FusionGroup g):
         for d in g.shape:
             kern.set_long(ai, d)
             ai += 1
-    dev.launch(kern, g.n)
+    cdef size_t grid[2]
+    if grid2d:
+        grid[0] = row
+        grid[1] = g.n // row
+        dev.launch_nd(kern, 2, grid, NULL)
+    else:
+        dev.launch(kern, g.n)
 
 

@@ -547,3 +547,17 @@ def test_elementwise_functions_take_mxnet_keywords(ctx):
         mx.nd.exp(x, data=x)
     with pytest.raises(TypeError, match="unexpected keyword argument 'datum'"):
         mx.nd.exp(datum=x)
+
+
+@pytest.mark.parametrize("shapes", [((128, 512), (512,)), ((4, 3, 40), (3, 1)),
+                                    ((2, 3, 5, 33), (1, 3, 1, 1)), ((2, 3, 5, 64), (5, 64)),
+                                    ((7, 100), (7, 1)), ((3, 2, 50), (1, 2, 1)), ((6, 31), (31,))])
+def test_broadcast_groups_on_both_launch_shapes(ctx, shapes):
+    # rows of 32 or more run as a 2-D launch (no division for the last coordinate)
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(shapes[0]).astype(np.float32)
+    b = rng.standard_normal(shapes[1]).astype(np.float32)
+    A, B = mx.nd.array(a, ctx=ctx), mx.nd.array(b, ctx=ctx)
+    np.testing.assert_allclose(mx.nd.relu(A * B + B - 1).asnumpy(),
+                               np.maximum(a * b + b - 1, 0), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose((B + A).asnumpy(), b + a, rtol=1e-6)
