@@ -475,3 +475,23 @@ def test_fluent_methods_forward_to_the_functions(ctx):
         y = x.square().sum()
     y.backward()
     assert x.grad.asnumpy().tolist() == [0.5, 1.0]
+
+
+def test_op_functions_accept_mxnet_name_argument(ctx):
+    # MXNet's generated op functions take name= (a symbol-API leftover) and ignore it
+    import inspect
+    plain_python = {"arange", "array", "empty", "from_dlpack", "full", "linspace", "power",
+                    "waitall"}      # not generated ops in MXNet either: no name= there
+    for fname in dir(mx.nd):
+        f = getattr(mx.nd, fname)
+        if fname.startswith("_") or fname in plain_python or not callable(f) \
+                or inspect.isclass(f) or inspect.ismodule(f):
+            continue
+        if inspect.isfunction(f):
+            params = inspect.signature(f).parameters
+            assert "name" in params or any(p.kind == p.VAR_KEYWORD for p in params.values()), \
+                fname
+    x = mx.nd.array([[1, 2]], ctx=ctx)
+    assert mx.nd.dot(x, x.T, name="d").asnumpy().tolist() == [[5]]
+    assert mx.nd.broadcast_add(x, x, name="a").asnumpy().tolist() == [[2, 4]]
+    assert mx.nd.softmax(x, name="s").shape == (1, 2)

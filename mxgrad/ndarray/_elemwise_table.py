@@ -286,7 +286,7 @@ def _broadcasting(mx_name, name, doc):
     op = OPS[name]
     scalar_fn = _SCALAR_RESULT[name]
 
-    def fn(lhs, rhs, out=None):
+    def fn(lhs, rhs, out=None, name=None):
         if _is_scalar(lhs) and _is_scalar(rhs):
             return scalar_fn(lhs, rhs)
         _check_operands(mx_name, lhs, rhs)
@@ -304,13 +304,13 @@ def _same_shape(mx_name, name):
     """mx.nd.elemwise_*: two NDArrays of one shape and dtype, no broadcasting."""
     op = OPS[name]
 
-    def fn(lhs, rhs, out=None):
+    def fn(lhs, rhs, out=None, name=None):
         if not (isinstance(lhs, NDArrayBase) and isinstance(rhs, NDArrayBase)):
             raise MXNetError(f"{mx_name}: lhs and rhs must be NDArrays, got "
                              f"{type(lhs).__name__} and {type(rhs).__name__}")
         if lhs.shape != rhs.shape:
             raise MXNetError(f"{mx_name}: lhs and rhs must have the same shape, got "
-                             f"{lhs.shape} and {rhs.shape} (use broadcast_{name[:3]} "
+                             f"{lhs.shape} and {rhs.shape} (use broadcast_{mx_name[9:12]} "
                              "to broadcast)")
         return op(lhs, rhs, out=out)
     fn.__name__ = fn.__qualname__ = mx_name
@@ -323,7 +323,7 @@ def _broadcast_only(mx_name, name):
     """mx.nd.broadcast_*: two NDArrays, NumPy broadcasting."""
     op = OPS[name]
 
-    def fn(lhs, rhs, out=None):
+    def fn(lhs, rhs, out=None, name=None):
         if not (isinstance(lhs, NDArrayBase) and isinstance(rhs, NDArrayBase)):
             raise MXNetError(f"{mx_name}: lhs and rhs must be NDArrays, got "
                              f"{type(lhs).__name__} and {type(rhs).__name__}")

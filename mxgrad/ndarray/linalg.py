@@ -69,7 +69,7 @@ def _enqueue_gemm(a, b, out, ta, tb, M, K, N, batch=1, alpha=1.0):
                out._buffer, out._offset, N, M * N, batch, a._dtype_code)
 
 
-def dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=None):
+def dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=None, name=None):
     """Dot product; N-d operands contract the last axis of lhs with the first of rhs
     (the first of lhs with ``transpose_a``, the last of rhs with ``transpose_b``).
 
@@ -153,7 +153,8 @@ def _as_shape(x, shape):
     return x if x.shape == shape else x.reshape(shape)
 
 
-def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=None):
+def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=None,
+              name=None):
     """Batched matrix product of (B, M, K) and (B, K, N) arrays (with optional transposes).
 
     >>> a = mx.nd.array([[[1, 2]], [[3, 4]]])          # (2, 1, 2)
@@ -204,7 +205,7 @@ def _batch_dot_rule(saved, inputs, outputs, out_grads):
     return da, db
 
 
-def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3):
+def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3, name=None):
     """alpha * op(A) @ op(B) over the last two axes, batched over the leading ones.
 
     >>> A = mx.nd.array([[1, 2], [3, 4]])

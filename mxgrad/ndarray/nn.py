@@ -100,7 +100,8 @@ def _log_softmax_rule(saved, inputs, outputs, out_grads):
     return (dx / t if t != 1.0 else dx,)
 
 
-def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtype=None, out=None):
+def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtype=None, out=None,
+            name=None):
     """exp(x / T) normalised along ``axis``.
 
     >>> x = mx.nd.array([[0, 0], [1, 3]])
@@ -117,7 +118,7 @@ def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtyp
     return deliver("softmax", _softmax_forward("softmax", data, axis, temperature, False), out)
 
 
-def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, out=None):
+def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, out=None, name=None):
     """log(softmax(x / T)) along ``axis``, computed stably.
 
     >>> x = mx.nd.array([[0, 0], [1, 3]])
@@ -129,7 +130,8 @@ def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, o
            [-2.127, -0.127]], dtype=float32)
     """
     _no_length("log_softmax", use_length)
-    return deliver("log_softmax", _softmax_forward("log_softmax", data, axis, temperature, True), out)
+    res = _softmax_forward("log_softmax", data, axis, temperature, True)
+    return deliver("log_softmax", res, out)
 
 
 def _no_length(op, use_length):
@@ -175,7 +177,7 @@ _ACTIVATIONS = {"relu": OPS["relu"], "sigmoid": OPS["sigmoid"], "tanh": OPS["tan
                 "softrelu": softrelu, "softsign": OPS["softsign"]}
 
 
-def Activation(data, act_type, out=None):
+def Activation(data, act_type, out=None, name=None):
     """relu, sigmoid, tanh, softrelu (log(1 + exp(x))) or softsign, elementwise.
 
     >>> x = mx.nd.array([-1, 0, 2])
@@ -197,7 +199,7 @@ def Activation(data, act_type, out=None):
 
 
 def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
-              upper_bound=0.334, out=None):
+              upper_bound=0.334, out=None, name=None):
     """leaky (x or slope*x), elu, selu, gelu, or prelu with a learned ``gamma`` per channel.
 
     >>> x = mx.nd.array([-2, 0, 2])
@@ -240,7 +242,7 @@ def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
                      "selu, gelu or prelu")
 
 
-def where(condition, x, y):
+def where(condition, x, y, name=None):
     """Elementwise x where condition is non-zero, else y (same shapes).
 
     >>> cond = mx.nd.array([1, 0, 2])
@@ -259,7 +261,7 @@ def where(condition, x, y):
     return _where(condition, x, y)
 
 
-def clip(data, a_min, a_max, out=None):
+def clip(data, a_min, a_max, out=None, name=None):
     """Values limited to [a_min, a_max]; the gradient passes where a_min <= x <= a_max.
 
     >>> x = mx.nd.array([-2, 0.5, 3])
@@ -283,7 +285,7 @@ def clip(data, a_min, a_max, out=None):
 
 
 # --- index ops ---------------------------------------------------------------------------------
-def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None):
+def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None):
     """data[..., index, ...] along ``axis`` for each position of ``index``.
 
     >>> x = mx.nd.array([[1, 2], [3, 4], [5, 6]])
@@ -349,7 +351,7 @@ def _pick_rule(saved, inputs, outputs, out_grads):
     return dx, None
 
 
-def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32", name=None):
     """A new last axis of length ``depth``: on_value at each index, off_value elsewhere.
 
     >>> mx.nd.one_hot(mx.nd.array([1, 0, 2]), 3)
@@ -383,7 +385,8 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32"):
     return res
 
 
-def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sparse_grad=False):
+def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sparse_grad=False,
+              name=None):
     """Rows of ``weight`` picked by the integer-valued ``data``: shape data.shape + (output_dim,).
 
     >>> weight = mx.nd.array([[0, 0], [1, 1], [2, 2]])      # 3 words, 2 dims each
@@ -408,7 +411,7 @@ def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sp
     return take_along("Embedding", weight, data, 0, "clip")
 
 
-def take(a, indices, axis=0, mode="clip"):
+def take(a, indices, axis=0, mode="clip", name=None):
     """Slices of ``a`` along ``axis`` at ``indices`` (clipped or wrapped into range);
     shape a.shape[:axis] + indices.shape + a.shape[axis+1:].
 
@@ -430,7 +433,8 @@ def take(a, indices, axis=0, mode="clip"):
     return take_along("take", a, indices, _axis("take", axis, a.ndim), mode)
 
 
-def SequenceMask(data, sequence_length=None, use_sequence_length=False, value=0.0, axis=0):
+def SequenceMask(data, sequence_length=None, use_sequence_length=False, value=0.0, axis=0,
+                 name=None):
     """Set the steps at or beyond each sequence's length to ``value`` (time along ``axis``,
     0 or 1; the batch is the other of the first two axes).
 
@@ -472,7 +476,7 @@ def SequenceMask(data, sequence_length=None, use_sequence_length=False, value=0.
                  full(data.shape, value, ctx=data.context, dtype=data.dtype))
 
 
-def stop_gradient(data):
+def stop_gradient(data, name=None):
     """A copy of ``data`` through which no gradient flows (MXNet's BlockGrad).
 
     >>> x = mx.nd.array([1, 2])
@@ -507,7 +511,7 @@ def shuffle(data, **kwargs):
 
 
 # --- losses ------------------------------------------------------------------------------------
-def softmax_cross_entropy(data, label):
+def softmax_cross_entropy(data, label, name=None):
     """Sum over the batch of -log(softmax(data)[label]); shape (1,).
 
     >>> data = mx.nd.array([[0, 0], [5, 5]])
@@ -527,7 +531,7 @@ def softmax_cross_entropy(data, label):
 
 def SoftmaxOutput(data, label, grad_scale=1.0, ignore_label=-1.0, multi_output=False,
                   use_ignore=False, preserve_shape=False, normalization="null",
-                  out_grad=False, smooth_alpha=0.0):
+                  out_grad=False, smooth_alpha=0.0, name=None):
     """Softmax forward; backward is (softmax - one_hot(label)) * grad_scale, ignoring the
     head gradient, as MXNet's output layer does.
 

@@ -40,7 +40,7 @@ def _normalize(x, mean, var, eps, gamma, beta):
 
 def BatchNorm(data, gamma, beta, moving_mean, moving_var, eps=1e-3, momentum=0.9,
               fix_gamma=True, use_global_stats=False, output_mean_var=False, axis=1,
-              cudnn_off=False, min_calib_range=None, max_calib_range=None):
+              cudnn_off=False, min_calib_range=None, max_calib_range=None, name=None):
     """Batch normalisation over every axis but ``axis``; see the module docstring.
 
     >>> x = mx.nd.array([[1, 2], [3, 6]])               # (batch, channels)
@@ -104,7 +104,7 @@ def _update_moving_stats(saved, inputs, outputs, out_grads):
     return (out_grads[0],)
 
 
-def LayerNorm(data, gamma, beta, axis=-1, eps=1e-5, output_mean_var=False):
+def LayerNorm(data, gamma, beta, axis=-1, eps=1e-5, output_mean_var=False, name=None):
     """Normalise over ``axis`` for each position of the other axes, then scale and shift.
 
     >>> x = mx.nd.array([[1, 2, 3], [10, 20, 30]])
@@ -138,7 +138,7 @@ def LayerNorm(data, gamma, beta, axis=-1, eps=1e-5, output_mean_var=False):
     return out
 
 
-def InstanceNorm(data, gamma, beta, eps=1e-3):
+def InstanceNorm(data, gamma, beta, eps=1e-3, name=None):
     """Normalise each (sample, channel) over its spatial axes, then scale and shift.
 
     >>> x = mx.nd.array([[[1, 3], [10, 30]]])           # (batch 1, 2 channels, width 2)
@@ -164,7 +164,7 @@ def InstanceNorm(data, gamma, beta, eps=1e-3):
     return _normalize(data, mean, var, eps, gamma.reshape(cshape), beta.reshape(cshape))
 
 
-def Dropout(data, p=0.5, mode="training", axes=(), cudnn_off=False):
+def Dropout(data, p=0.5, mode="training", axes=(), cudnn_off=False, name=None):
     """Zero each element with probability p and scale the rest by 1/(1-p), in train mode
     (or always with mode='always'); identity otherwise. ``axes`` share one mask value along
     those axes. The gradient uses the same mask.

@@ -61,7 +61,7 @@ _sgd = ElemwiseOp("sgd_update", "(x0 - x2 * ((x5 < 0 ? x4 * x1 : x4 * x1 > x5 ? 
 
 
 def sgd_update(weight, grad, lr, wd=0.0, rescale_grad=1.0, clip_gradient=-1.0,
-               lazy_update=True, out=None):
+               lazy_update=True, out=None, name=None):
     """weight - lr * (clip(rescale_grad * grad) + wd * weight), written to ``out``.
 
     >>> weight = mx.nd.array([1, 2])
@@ -88,7 +88,7 @@ def sgd_update(weight, grad, lr, wd=0.0, rescale_grad=1.0, clip_gradient=-1.0,
 
 
 def sgd_mom_update(weight, grad, mom, lr, momentum=0.0, wd=0.0, rescale_grad=1.0,
-                   clip_gradient=-1.0, lazy_update=True, out=None):
+                   clip_gradient=-1.0, lazy_update=True, out=None, name=None):
     """mom = momentum * mom - lr * (clip(rescale_grad * grad) + wd * weight); weight + mom.
 
     >>> weight, mom = mx.nd.array([1]), mx.nd.zeros(1)
@@ -110,7 +110,7 @@ def sgd_mom_update(weight, grad, mom, lr, momentum=0.0, wd=0.0, rescale_grad=1.0
 
 
 def adam_update(weight, grad, mean, var, lr, beta1=0.9, beta2=0.999, epsilon=1e-8, wd=0.0,
-                rescale_grad=1.0, clip_gradient=-1.0, lazy_update=True, out=None):
+                rescale_grad=1.0, clip_gradient=-1.0, lazy_update=True, out=None, name=None):
     """Adam step without bias correction (MXNet's optimizer folds it into ``lr``).
 
     >>> weight, grad = mx.nd.array([1]), mx.nd.array([0.5])
