@@ -17,6 +17,7 @@ from mxgrad.context import Context, cpu, gpu, num_gpus, current_context
 from mxgrad import ndarray
 from mxgrad import ndarray as nd
 from mxgrad import autograd
+from mxgrad import gradients
 from mxgrad import random
 from mxgrad import interop
 

@@ -199,21 +199,32 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     return node
 
 
+cdef set _rules = set()      # the rules of mxgrad.gradients' table
+
+
+def register_rule(rule):
+    """Admit ``rule`` to record_op (mxgrad.gradients.gradient_rule calls this)."""
+    _rules.add(rule)
+
+
 def record_op(str name, tuple inputs, tuple outputs, rule, saved=None, replay=None,
               dict attrs=None, bint reduce_broadcast=False, bint save_outputs=True):
     """Record an op (call after its forward was enqueued, only while recording).
 
     ``rule(saved, inputs, outputs, out_grads)`` returns one gradient (NDArray or None) per
-    input and must be written in NDArray ops so it can be differentiated again.
+    input and must be written in NDArray ops so it can be differentiated again; it must be
+    in the table of gradient rules (``mxgrad.gradients.gradient_rule``).
     ``replay(*inputs)`` recomputes the outputs from new inputs (``get_symbol(...).eval``);
     ``attrs`` are the op's arguments as MXNet names them (for the symbol's JSON).
     ``save_outputs=False`` when the rule never reads ``outputs``.
     
+    >>> @mx.gradients.gradient_rule("double")     # rules enter the table of gradient rules
+    ... def double_rule(saved, inputs, outputs, grads):
+    ...     return (grads[0] * 2,)
     >>> def double(x):                   # an op made of NDArray ops, recorded as one node
     ...     y = x.detach() * 2           # the forward, cut from the graph
     ...     if mx.autograd.is_recording():
-    ...         mx.autograd.record_op("double", (x,), (y,),
-    ...                               lambda saved, inputs, outputs, grads: (grads[0] * 2,))
+    ...         mx.autograd.record_op("double", (x,), (y,), double_rule)
     ...     return y
     >>> x = mx.nd.array([1, 2])
     >>> x.attach_grad()
@@ -225,6 +236,9 @@ def record_op(str name, tuple inputs, tuple outputs, rule, saved=None, replay=No
     [4. 8.]
     <NDArray 2 @cpu(0)>
     """
+    if rule not in _rules:
+        raise MXNetError(f"{name}: its gradient rule {getattr(rule, '__name__', rule)!r} is "
+                         "not in the table of gradient rules (mxgrad.gradients)")
     return record(name, rule, inputs, outputs, saved, reduce_broadcast, replay, attrs,
                   save_outputs)
 

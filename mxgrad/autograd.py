@@ -22,6 +22,7 @@ from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import (set_recording, set_training, is_recording, is_training, record_op,
                           run_backward)
 from mxgrad.base import MXNetError
+from mxgrad.gradients import gradient_rule
 
 __all__ = ["set_recording", "set_training", "is_recording", "is_training", "record", "pause",
            "train_mode", "predict_mode", "mark_variables", "backward", "grad", "get_symbol",
@@ -187,7 +188,8 @@ def mark_variables(variables, gradients, grad_reqs="write"):
         variables, gradients = [variables], [gradients]
     variables, gradients = list(variables), list(gradients)
     if len(variables) != len(gradients):
-        raise MXNetError(f"mark_variables: {len(variables)} variables but {len(gradients)} gradients")
+        raise MXNetError(f"mark_variables: {len(variables)} variables but {len(gradients)} "
+                         "gradients")
     reqs = [grad_reqs] * len(variables) if isinstance(grad_reqs, str) else list(grad_reqs)
     if len(reqs) != len(variables):
         raise MXNetError(f"mark_variables: {len(variables)} variables but {len(reqs)} grad_reqs")
@@ -284,6 +286,12 @@ def get_symbol(x):
     return symbol_from_tape(x)
 
 
+@gradient_rule("Function")
+def _function_rule(function, inputs, outputs, out_grads):
+    """A custom Function's gradient: its own ``backward``."""
+    return function._vjp(None, inputs, outputs, out_grads)
+
+
 class Function:
     """A custom differentiable function: define ``forward`` and ``backward``.
 
@@ -341,7 +349,8 @@ class Function:
         # array object over the same data.
         outs = tuple(o.detach() if any(o is x for x in inputs) else o for o in outs)
         if is_recording():
-            record_op(type(self).__name__, tuple(inputs), outs, self._vjp, replay=self._replay)
+            record_op(type(self).__name__, tuple(inputs), outs, _function_rule, self,
+                      replay=self._replay)
         return outs[0] if single else outs
 
     def _replay(self, *inputs):

@@ -18,7 +18,8 @@ from mxgrad.symbol import Symbol
 from conftest import CONTEXTS
 
 NAMESPACES = {"mx": mx, "mx.nd": mx.nd, "mx.nd.random": mx.nd.random,
-              "mx.autograd": mx.autograd, "mx.random": mx.random, "mx.interop": mx.interop}
+              "mx.autograd": mx.autograd, "mx.random": mx.random, "mx.interop": mx.interop,
+              "mx.gradients": mx.gradients}
 CLASSES = {"mx.nd.NDArray": mx.nd.NDArray, "mx.Context": mx.Context,
            "mxgrad.symbol.Symbol": Symbol}
 

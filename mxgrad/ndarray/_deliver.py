@@ -4,6 +4,7 @@ import numpy as np
 from mxgrad._ndarray import NDArrayBase, check_inplace
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError
+from mxgrad.gradients import gradient_rule
 
 
 def deliver(op, res, out):
@@ -25,5 +26,6 @@ def deliver(op, res, out):
     return out
 
 
+@gradient_rule("_copyto")
 def _identity_rule(saved, inputs, outputs, out_grads):
     return (out_grads[0],)

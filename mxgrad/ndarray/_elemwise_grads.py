@@ -8,6 +8,7 @@ import math
 
 from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad._tape import wants_grad
+from mxgrad.gradients import elementwise
 from mxgrad.ndarray._elemwise_table import OPS
 
 _LN2 = math.log(2.0)
@@ -141,5 +142,6 @@ def attach_rules():
     what the rule reads."""
     for name, op in OPS.items():
         op.vjp = RULES.get(name)
+        elementwise(op)
         spec = NEEDS.get(name)
         op.needs = None if spec is None else needs_masks(spec, op.nin)

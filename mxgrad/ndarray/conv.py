@@ -17,6 +17,7 @@ from mxgrad import _gemm, _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.base import MXNetError
+from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 
@@ -246,6 +247,7 @@ def _weight_matmul(w, x, transpose, groups):
     return out
 
 
+@gradient_rule("_conv_weight_matmul")
 def _weight_matmul_rule(saved, inputs, outputs, out_grads):
     transpose, groups = saved
     w, x = inputs
@@ -288,6 +290,7 @@ def _weight_grad(a, b, groups):
     return out
 
 
+@gradient_rule("_conv_weight_grad")
 def _weight_grad_rule(groups, inputs, outputs, out_grads):
     a, b = inputs
     h = out_grads[0]
@@ -314,6 +317,7 @@ def _im2col(data, g):
     return cols
 
 
+@gradient_rule("im2col")
 def _im2col_rule(g, inputs, outputs, out_grads):
     return (_col2im(out_grads[0], g, inputs[0].shape[1]),)
 
@@ -328,6 +332,7 @@ def _col2im(cols, g, channels):
     return img
 
 
+@gradient_rule("col2im")
 def _col2im_rule(g, inputs, outputs, out_grads):
     return (_im2col(out_grads[0], g),)
 
@@ -475,6 +480,7 @@ def _conv_forward(data, weight, bias, g, groups):
     return result
 
 
+@gradient_rule("Convolution")
 def _conv_rule(saved, inputs, outputs, out_grads):
     g, groups = saved
     data, weight = inputs[0], inputs[1]
@@ -594,6 +600,7 @@ def _deconv_forward(data, weight, bias, g, groups):
     return _enqueue_col2im(cols, g, F, bias)
 
 
+@gradient_rule("Deconvolution")
 def _deconv_rule(saved, inputs, outputs, out_grads):
     g, groups = saved
     data, weight = inputs[0], inputs[1]

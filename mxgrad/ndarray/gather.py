@@ -12,6 +12,7 @@ from mxgrad import _ndarray
 from mxgrad._codegen import TYPES
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, DTYPES
+from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._kernels import family_kernel
 
 _FLOAT16, _FLOAT32, _INT32 = 2, 0, 4
@@ -70,6 +71,7 @@ def _scatter_add(g, idx, ax, wrap, shape):
     return (acc if acc_code == code else acc.astype(DTYPES[code])).reshape(shape)
 
 
+@gradient_rule("take")
 def _take_rule(saved, inputs, outputs, out_grads):
     ax, wrap, idx, lead, trail = saved
     a = inputs[0]
@@ -77,6 +79,7 @@ def _take_rule(saved, inputs, outputs, out_grads):
     return (_scatter_add_recorded(g, idx, ax, wrap, a.shape),)
 
 
+@gradient_rule("_scatter_add")
 def _scatter_rule(saved, inputs, outputs, out_grads):
     ax, wrap, idx, g_shape = saved
     return (take_flat(out_grads[0], idx, ax, wrap).reshape(g_shape),)

@@ -22,6 +22,7 @@ from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase, check_inplace
 from mxgrad._tape import is_recording
 from mxgrad.base import DTYPES
+from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray import shape as _shape
 from mxgrad.ndarray._kernels import family_kernel
 
@@ -201,6 +202,7 @@ def gather_index(x, offsets):
     return out
 
 
+@gradient_rule("_gather_index")
 def _gather_index_rule(saved, inputs, outputs, out_grads):
     base_shape, offsets = saved
     return (index_sum(out_grads[0], base_shape, offsets),)
@@ -227,6 +229,7 @@ def index_sum(values, base_shape, offsets):
     return out
 
 
+@gradient_rule("_index_sum")
 def _index_sum_rule(saved, inputs, outputs, out_grads):
     return (gather_index(out_grads[0], saved),)
 

@@ -10,6 +10,7 @@ from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.base import MXNetError
+from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._kernels import family_kernel
 
 __all__ = ["dot", "batch_dot", "linalg_gemm2", "FullyConnected"]
@@ -124,6 +125,7 @@ def _as2d(x, rows_first_axis):
     return x.reshape((-1, x.shape[-1]))
 
 
+@gradient_rule("dot")
 def _dot_rule(saved, inputs, outputs, out_grads):
     ta, tb = saved
     a, b = inputs
@@ -191,6 +193,7 @@ def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None
     return out
 
 
+@gradient_rule("batch_dot")
 def _batch_dot_rule(saved, inputs, outputs, out_grads):
     ta, tb = saved
     a, b = inputs

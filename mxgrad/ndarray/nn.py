@@ -11,6 +11,7 @@ from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase, ElemwiseOp
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError
+from mxgrad.gradients import elementwise, gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS, DocumentedOp
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
@@ -85,6 +86,7 @@ def _softmax_forward(op, data, axis, temperature, log):
     return out
 
 
+@gradient_rule("softmax")
 def _softmax_rule(saved, inputs, outputs, out_grads):
     ax, t = saved
     y, g = outputs[0], out_grads[0]
@@ -93,6 +95,7 @@ def _softmax_rule(saved, inputs, outputs, out_grads):
     return (dx / t if t != 1.0 else dx,)
 
 
+@gradient_rule("log_softmax")
 def _log_softmax_rule(saved, inputs, outputs, out_grads):
     ax, t = saved
     y, g = outputs[0], out_grads[0]
@@ -144,34 +147,39 @@ def _rule1(d):
     return lambda saved, inputs, outputs, g: (d(inputs[0], outputs[0], g[0]),)
 
 
-erf = DocumentedOp("erf", "erf((FT)x0)", 1, _rule1(
-    lambda x, y, g: g * (2 / math.sqrt(math.pi)) * OPS["exp"](-(x * x))))
-softrelu = DocumentedOp("softrelu", "(x0 > (CT)20 ? (FT)x0 : log1p(exp((FT)x0)))", 1, _rule1(
-    lambda x, y, g: g * OPS["sigmoid"](x)))
-gelu = DocumentedOp("gelu", f"((FT)0.5 * (FT)x0 * ((FT)1 + erf((FT)x0 * (FT){_SQRT1_2!r})))", 1,
-                  _rule1(lambda x, y, g: g * (0.5 * (1 + erf(x * _SQRT1_2))
-                                              + x * OPS["exp"](-0.5 * x * x)
-                                              * (1 / math.sqrt(2 * math.pi)))))
-selu = DocumentedOp("selu", f"((FT){_SELU_LAMBDA!r} * (x0 > 0 ? (FT)x0 : "
-                          f"(FT){_SELU_ALPHA!r} * expm1((FT)x0)))", 1,
-                  _rule1(lambda x, y, g: g * ((x > 0) * _SELU_LAMBDA
-                                              + (x <= 0) * (y + _SELU_LAMBDA * _SELU_ALPHA))))
+erf = elementwise(DocumentedOp(
+    "erf", "erf((FT)x0)", 1,
+    _rule1(lambda x, y, g: g * (2 / math.sqrt(math.pi)) * OPS["exp"](-(x * x)))))
+softrelu = elementwise(DocumentedOp(
+    "softrelu", "(x0 > (CT)20 ? (FT)x0 : log1p(exp((FT)x0)))", 1,
+    _rule1(lambda x, y, g: g * OPS["sigmoid"](x))))
+gelu = elementwise(DocumentedOp(
+    "gelu", f"((FT)0.5 * (FT)x0 * ((FT)1 + erf((FT)x0 * (FT){_SQRT1_2!r})))", 1,
+    _rule1(lambda x, y, g: g * (0.5 * (1 + erf(x * _SQRT1_2))
+                                + x * OPS["exp"](-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))))))
+selu = elementwise(DocumentedOp(
+    "selu", f"((FT){_SELU_LAMBDA!r} * (x0 > 0 ? (FT)x0 : (FT){_SELU_ALPHA!r} * expm1((FT)x0)))",
+    1, _rule1(lambda x, y, g: g * ((x > 0) * _SELU_LAMBDA
+                                   + (x <= 0) * (y + _SELU_LAMBDA * _SELU_ALPHA)))))
 # slope is a scalar operand (x1): one kernel serves every slope.
-elu = DocumentedOp("elu", "(x0 > 0 ? (FT)x0 : (FT)x1 * expm1((FT)x0))", 2,
-                 lambda saved, inputs, outputs, g: (
-                     g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * (outputs[0] + inputs[1])),
-                     None))
-leaky_relu = DocumentedOp("leaky_relu", "(x0 > 0 ? x0 : x1 * x0)", 2,
-                        lambda saved, inputs, outputs, g: (
-                            g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * inputs[1]), None))
-_where = ElemwiseOp("where", "(x0 != 0 ? x1 : x2)", 3,
-                    lambda saved, inputs, outputs, g: (
-                        None,
-                        g[0] * (inputs[0] != 0) if isinstance(inputs[1], NDArrayBase) else None,
-                        g[0] * (inputs[0] == 0) if isinstance(inputs[2], NDArrayBase) else None))
-_clip = ElemwiseOp("clip", "(x0 < x1 ? x1 : (x0 > x2 ? x2 : x0))", 3,
-                   lambda saved, inputs, outputs, g: (
-                       g[0] * (inputs[0] >= inputs[1]) * (inputs[0] <= inputs[2]), None, None))
+elu = elementwise(DocumentedOp(
+    "elu", "(x0 > 0 ? (FT)x0 : (FT)x1 * expm1((FT)x0))", 2,
+    lambda saved, inputs, outputs, g: (
+        g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * (outputs[0] + inputs[1])), None)))
+leaky_relu = elementwise(DocumentedOp(
+    "leaky_relu", "(x0 > 0 ? x0 : x1 * x0)", 2,
+    lambda saved, inputs, outputs, g: (
+        g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * inputs[1]), None)))
+_where = elementwise(ElemwiseOp(
+    "where", "(x0 != 0 ? x1 : x2)", 3,
+    lambda saved, inputs, outputs, g: (
+        None,
+        g[0] * (inputs[0] != 0) if isinstance(inputs[1], NDArrayBase) else None,
+        g[0] * (inputs[0] == 0) if isinstance(inputs[2], NDArrayBase) else None)))
+_clip = elementwise(ElemwiseOp(
+    "clip", "(x0 < x1 ? x1 : (x0 > x2 ? x2 : x0))", 3,
+    lambda saved, inputs, outputs, g: (
+        g[0] * (inputs[0] >= inputs[1]) * (inputs[0] <= inputs[2]), None, None)))
 
 _ACTIVATIONS = {"relu": OPS["relu"], "sigmoid": OPS["sigmoid"], "tanh": OPS["tanh"],
                 "softrelu": softrelu, "softsign": OPS["softsign"]}
@@ -331,6 +339,7 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None)
     return deliver("pick", res, out)
 
 
+@gradient_rule("pick")
 def _pick_rule(saved, inputs, outputs, out_grads):
     ax, mode = saved
     data, index = inputs
@@ -574,6 +583,7 @@ def SoftmaxOutput(data, label, grad_scale=1.0, ignore_label=-1.0, multi_output=F
     return y
 
 
+@gradient_rule("SoftmaxOutput")
 def _softmax_output_rule(saved, inputs, outputs, out_grads):
     scale, ignore, use_ignore, normalization = saved
     data, label = inputs

@@ -7,6 +7,7 @@ the layer (as MXNet's BatchNorm does), outside the tape.
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, is_training, record_op
 from mxgrad.base import MXNetError
+from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS
 
 __all__ = ["BatchNorm", "LayerNorm", "InstanceNorm", "Dropout"]
@@ -95,6 +96,7 @@ def BatchNorm(data, gamma, beta, moving_mean, moving_var, eps=1e-3, momentum=0.9
     return out
 
 
+@gradient_rule("BatchNorm")
 def _update_moving_stats(saved, inputs, outputs, out_grads):
     (mean, var), moving_mean, moving_var, momentum = saved
     from mxgrad.autograd import pause

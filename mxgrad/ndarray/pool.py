@@ -17,6 +17,7 @@ from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op, set_recording, wants_grad
 from mxgrad.base import MXNetError
+from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
@@ -178,6 +179,7 @@ def _pool(x, g, pool_type, attrs):
     return y
 
 
+@gradient_rule("Pooling")
 def _pool_rule(saved, inputs, outputs, out_grads):
     g, pool_type, argmax = saved
     if pool_type == 0:
@@ -201,6 +203,7 @@ def _unpool(grad, g, pool_type):
     return dx
 
 
+@gradient_rule("_unpool")
 def _unpool_rule(saved, inputs, outputs, out_grads):
     g, pool_type = saved
     return (_pool(out_grads[0], g, pool_type, None),)
@@ -219,6 +222,7 @@ def _max_pool_grad(grad, x, g, argmax=None):
     return dx
 
 
+@gradient_rule("_max_pool_grad")
 def _max_pool_grad_rule(g, inputs, outputs, out_grads):
     grad, x = inputs
     return (_max_gather(out_grads[0], x, g) if wants_grad(grad) else None), None
@@ -233,6 +237,7 @@ def _max_gather(h, x, g):
     return out
 
 
+@gradient_rule("_max_gather")
 def _max_gather_rule(g, inputs, outputs, out_grads):
     h, x = inputs
     return (_max_pool_grad(out_grads[0], x, g) if wants_grad(h) else None), None
@@ -268,6 +273,7 @@ def _lp_pool(data, g, p_value, attrs):
     return y
 
 
+@gradient_rule("Pooling(lp)")
 def _lp_rule(saved, inputs, outputs, out_grads):
     """dx = unpool_sum(g / y^(p-1)) * x^(p-1), with 0 where y = 0: the division uses a
     denominator moved off 0 there, so no inf or NaN enters (nor its derivatives)."""

@@ -29,6 +29,7 @@ from mxgrad import _ndarray
 from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, dtype_code
+from mxgrad.gradients import elementwise, gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
@@ -279,8 +280,8 @@ def _forward(opname, x, axes, keepdims, kernel_op=None, shape=None):
 # ``x0`` spread over the shape of ``x1`` (whose data is never read): a broadcast that fuses
 # with the elementwise ops around it instead of writing a full-size copy. Its gradient
 # w.r.t. x0 is summed back to x0's shape by the tape, as for every broadcasting op.
-_broadcast_onto = ElemwiseOp("_broadcast_onto", "(x0)", 2,
-                             lambda saved, inputs, outputs, g: (g[0], None))
+_broadcast_onto = elementwise(ElemwiseOp("_broadcast_onto", "(x0)", 2,
+                             lambda saved, inputs, outputs, g: (g[0], None)))
 _broadcast_onto.needs = (0, 0)
 
 
@@ -294,25 +295,30 @@ def _kept(y, shape, axes):
     return y.reshape(_keepdims_shape(shape, axes))
 
 
+@gradient_rule("sum")
 def _sum_rule(saved, inputs, outputs, out_grads):
     return (_spread(out_grads[0], inputs[0], saved),)
 
 
+@gradient_rule("mean")
 def _mean_rule(saved, inputs, outputs, out_grads):
     axes, count = saved
     return (_spread(out_grads[0], inputs[0], axes) / count,)
 
 
+@gradient_rule("nansum")
 def _nansum_rule(saved, inputs, outputs, out_grads):
     x = inputs[0]
     return (_kept(out_grads[0], x.shape, saved) * OPS["equal"](x, x),)
 
 
+@gradient_rule("prod")
 def _prod_rule(saved, inputs, outputs, out_grads):
     x = inputs[0]
     return (_kept(out_grads[0] * outputs[0], x.shape, saved) / x,)
 
 
+@gradient_rule("nanprod")
 def _nanprod_rule(saved, inputs, outputs, out_grads):
     from mxgrad.ndarray.creation import zeros_like
     from mxgrad.ndarray.nn import where
@@ -321,6 +327,7 @@ def _nanprod_rule(saved, inputs, outputs, out_grads):
     return (where(OPS["equal"](x, x), d, zeros_like(d)),)
 
 
+@gradient_rule("max", "min")
 def _extremum_rule(saved, inputs, outputs, out_grads):
     # As MXNet: every element equal to the result gets the whole gradient (ties not split).
     x = inputs[0]
@@ -328,11 +335,13 @@ def _extremum_rule(saved, inputs, outputs, out_grads):
     return (_kept(out_grads[0], x.shape, saved) * hit,)
 
 
+@gradient_rule("norm(ord=1)")
 def _norm1_rule(saved, inputs, outputs, out_grads):
     x = inputs[0]
     return (_kept(out_grads[0], x.shape, saved) * OPS["sign"](x),)
 
 
+@gradient_rule("norm")
 def _norm2_rule(saved, inputs, outputs, out_grads):
     x = inputs[0]
     return (_kept(out_grads[0] / outputs[0], x.shape, saved) * x,)

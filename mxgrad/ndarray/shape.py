@@ -19,6 +19,7 @@ from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, DTYPES, CL_TYPES, dtype_code
+from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 
@@ -174,6 +175,7 @@ def gather_strided(x, shape, strides, offset, name="slice"):
     return out
 
 
+@gradient_rule("slice")
 def _gather_strided_rule(saved, inputs, outputs, out_grads):
     base_shape, spec = saved
     return (scatter_strided(out_grads[0], base_shape, *spec[1:]),)
@@ -191,6 +193,7 @@ def scatter_strided(values, base_shape, strides, offset):
     return out
 
 
+@gradient_rule("_scatter_strided")
 def _scatter_strided_rule(saved, inputs, outputs, out_grads):
     shape, strides, offset = saved
     return (gather_strided(out_grads[0], shape, strides, offset),)
@@ -289,6 +292,7 @@ def _reshape_view(x, shape):
     return out
 
 
+@gradient_rule("Reshape")
 def _reshape_rule(saved, inputs, outputs, out_grads):
     return (out_grads[0].reshape(inputs[0].shape),)
 
@@ -514,6 +518,7 @@ def _permute(op, x, perm, attrs):
     return out
 
 
+@gradient_rule("transpose")
 def _permute_rule(saved, inputs, outputs, out_grads):
     inverse = tuple(int(i) for i in np.argsort(saved))
     return (transpose(out_grads[0], inverse),)
@@ -576,6 +581,7 @@ def flip(data=None, axis=None, out=None, name=None):
 reverse = flip
 
 
+@gradient_rule("reverse")
 def _flip_rule(saved, inputs, outputs, out_grads):
     return (flip(out_grads[0], saved),)
 
@@ -592,6 +598,7 @@ def _broadcast(op, x, shape):
     return out
 
 
+@gradient_rule("broadcast_to")
 def _broadcast_rule(saved, inputs, outputs, out_grads):
     g = out_grads[0]
     if not saved:
@@ -739,6 +746,7 @@ def tile(data=None, reps=None, out=None, name=None):
     return deliver("tile", res, out)
 
 
+@gradient_rule("tile")
 def _tile_rule(saved, inputs, outputs, out_grads):
     wide, shape = saved
     from mxgrad.ndarray.reduce import sum as reduce_sum
@@ -777,6 +785,7 @@ def repeat(data=None, repeats=None, axis=None, out=None, name=None):
     return deliver("repeat", res, out)
 
 
+@gradient_rule("repeat")
 def _repeat_rule(saved, inputs, outputs, out_grads):
     wide, summed, shape = saved
     from mxgrad.ndarray.reduce import sum as reduce_sum
@@ -837,6 +846,7 @@ def concat(*data, dim=1, num_args=None, out=None, name=None):
 Concat = concat
 
 
+@gradient_rule("Concat")
 def _concat_rule(saved, inputs, outputs, out_grads):
     ax, sizes = saved
     grads, start = [], 0
@@ -883,6 +893,7 @@ def stack(*data, axis=0, num_args=None, out=None, name=None):
     return deliver("stack", res, out)
 
 
+@gradient_rule("stack")
 def _stack_rule(saved, inputs, outputs, out_grads):
     parts = split(out_grads[0], num_outputs=len(inputs), axis=saved, squeeze_axis=True)
     parts = parts if isinstance(parts, list) else [parts]
@@ -937,6 +948,7 @@ def split(data=None, num_outputs=None, axis=1, squeeze_axis=False, out=None, nam
 SliceChannel = split
 
 
+@gradient_rule("SliceChannel")
 def _split_rule(saved, inputs, outputs, out_grads):
     ax, part_shape = saved
     return (concat(*[g.reshape(part_shape) for g in out_grads], dim=ax),)
@@ -1064,6 +1076,7 @@ def _cast(x, code):
     return out
 
 
+@gradient_rule("Cast")
 def _cast_rule(saved, inputs, outputs, out_grads):
     g = out_grads[0]
     return (g if g._dtype_code == saved else _cast(g, saved),)
