@@ -87,7 +87,7 @@ def export_opencl(x, device_id):
     t.byte_offset = x._offset * dtype.itemsize
     managed.deleter = _delete_exported
     address = ctypes.addressof(managed)
-    _exported[address] = (managed, shape, x)
+    _exported[address] = (managed, shape, x, buf)      # buf pinned: x keeps this cl_mem
     return _api.PyCapsule_New(address, b"dltensor", _capsule_destructor)
 
 

@@ -178,6 +178,29 @@ def retarget_pending(NDArrayBase src, NDArrayBase dst):
     return True
 
 
+def adopt_buffer(NDArrayBase src, NDArrayBase dst):
+    """Give ``dst`` the data of ``src`` by exchanging their buffers, when nothing else can
+    see either buffer (a view, a saved alias, an export to pyopencl or DLPack); returns
+    whether it did. A gradient a rule computed becomes ``x.grad`` without a copy kernel;
+    ``src`` leaves with x.grad's old buffer, which returns to the pool when it dies.
+    """
+    if src.shape_ != dst.shape_ or src.dtype_code != dst.dtype_code or src.dev is not dst.dev \
+            or src.offset or dst.offset or src is dst:
+        return False
+    cdef Buffer sb = src.buf, db = dst.buf
+    if sb is None or db is None or sb is db or sb.pool is None or db.pool is None:
+        return False                      # no data, or a foreign buffer (interop)
+    if Py_REFCNT(sb) > 2 or Py_REFCNT(db) > 2:
+        return False                      # the array and ``sb``/``db`` here: nobody else
+    # Pending fused ops read arrays, not buffers: run them first, so what they read of
+    # dst is its old data, as eager execution would have it.
+    src.dev.flush()
+    if is_pending(src) or is_pending(dst):
+        return False
+    dst.buf, src.buf = sb, db
+    return True
+
+
 cdef inline bint is_pending(NDArrayBase a):
     """Whether ``a`` is computed by a fused group that has not been enqueued yet."""
     return a.lazy is not None and not (<FusionGroup>a.lazy).flushed

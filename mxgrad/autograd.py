@@ -403,7 +403,8 @@ def _add(a, b):
 
 
 def _copy_into(dst, src):
-    if not _ndarray.retarget_pending(src, dst):
+    # Cheapest first: the pending fused op writes dst itself, or dst takes src's buffer.
+    if not _ndarray.retarget_pending(src, dst) and not _ndarray.adopt_buffer(src, dst):
         dst._copy_from(src)
 
 

@@ -104,6 +104,7 @@ def to_pyopencl(x, queue=None):
     a = cla.Array(queue or x.context.queue, x.shape, x.dtype, data=mem,
                   offset=x._offset * itemsize)
     a._mxgrad_owner = x                    # keeps the NDArray (and so its buffer) alive
+    a._mxgrad_buffer = buf                 # and pins the buffer: x keeps this cl_mem for good
     return a
 
 

@@ -492,3 +492,26 @@ def test_gradient_retarget_keeps_other_holders_correct(ctx):
     z.backward()
     np.testing.assert_array_equal(g.asnumpy(), [2, 4])
     np.testing.assert_array_equal(x.grad.asnumpy(), [2, 2])
+
+
+def test_gradient_lands_in_the_same_grad_array_seen_by_views_and_exports(ctx):
+    # x.grad may take the computed gradient's buffer (no copy), but only when nothing else
+    # sees its memory: a view, or a pyopencl array over it, keeps seeing x.grad's data.
+    import mxgrad.interop
+    w = mx.nd.array([[1, 2], [3, 4]], ctx=ctx)
+    w.attach_grad()
+    a = mx.nd.array([[1, 0], [0, 1]], ctx=ctx)
+    g = w.grad
+    for step in range(1, 4):
+        with mx.autograd.record():
+            y = mx.nd.dot(a * step, w)       # dW = (a*step)^T @ ones: a GEMM result
+        y.backward()
+        assert g is w.grad
+        assert w.grad.asnumpy().tolist() == [[step, step], [step, step]]
+    row = w.grad[1]                          # a view sharing x.grad's memory
+    exported = mxgrad.interop.to_pyopencl(w.grad)
+    with mx.autograd.record():
+        y = mx.nd.dot(a * 5, w)
+    y.backward()
+    assert row.asnumpy().tolist() == [5, 5]
+    assert exported.get().tolist() == [[5, 5], [5, 5]]
