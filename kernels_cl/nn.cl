@@ -1,4 +1,4 @@
-/* Neural-network kernels: softmax along an axis, pick, one_hot.
+/* Neural-network kernels: softmax along an axis, pick and its adjoint, one_hot.
  * Options: -D T/CT/FT (storage, compute, float type), IS_HALF, HAS_FP64; LOG_SOFTMAX (0/1)
  * for softmax, IDX_T (index storage type) for one_hot.
  * An axis of length L splits the array into (outer, L, inner); element (o, l, i) sits at
@@ -46,6 +46,22 @@ __kernel void pick(__global T* out, const long out_off, __global const T* x, con
     if (wrap) { k %= L; if (k < 0) k += L; }
     else k = k < 0 ? 0 : (k >= L ? L - 1 : k);
     STORE(out, out_off + r, LOAD(x, x_off + ((r / inner) * L + k) * inner + (r % inner)));
+}
+
+/* The adjoint of pick: dx (outer, L, inner) is g[o, i] where l is the picked index of
+ * (o, i), 0 elsewhere; one work-item per element of dx. */
+__kernel void pick_spread(__global T* dx, const long dx_off, __global const T* g,
+                          const long g_off, __global const T* index, const long idx_off,
+                          const long n, const long L, const long inner, const int wrap)
+{
+    const long k = get_global_id(0);
+    if (k >= n) return;
+    const long i = k % inner, rest = k / inner, l = rest % L, o = rest / L;
+    const long r = o * inner + i;
+    long j = (long)LOAD(index, idx_off + r);
+    if (wrap) { j %= L; if (j < 0) j += L; }
+    else j = j < 0 ? 0 : (j >= L ? L - 1 : j);
+    STORE(dx, dx_off + k, j == l ? LOAD(g, g_off + r) : (CT)0);
 }
 
 /* out[r, d] = (indices[r] == d) ? on : off, indices stored as IDX_T. */

@@ -258,3 +258,23 @@ def test_take_middle_axis_with_repeats_second_order(ctx, fp64):
     idx = mx.nd.array([[2, 0], [2, 2]], ctx=ctx)
     check_gradients(lambda x: mx.nd.take(x * x, idx, axis=1) * mx.nd.take(x, idx, axis=1),
                     [rng.normal(size=(2, 3, 2))], ctx, order=2)
+
+
+@pytest.mark.parametrize("mode", ["clip", "wrap"])
+def test_pick_gradient_middle_axis_out_of_range_keepdims(ctx, fp64, mode):
+    x = rng.uniform(-1, 1, (2, 3, 4))
+    idx = mx.nd.array([[5, -1, 0, 2], [1, -4, 3, 2]], ctx=ctx, dtype="int32")
+    check_gradients(lambda a: mx.nd.pick(a * a, idx, axis=1, mode=mode, keepdims=True) * a[:, :1],
+                    [x], ctx, order=2)
+    a = mx.nd.array(x, ctx=ctx)
+    a.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.pick(a, idx, axis=1, mode=mode)
+    y.backward(mx.nd.ones_like(y) * 2)
+    j = idx.asnumpy().astype(np.int64)
+    j = np.mod(j, 3) if mode == "wrap" else np.clip(j, 0, 2)
+    want = np.zeros((2, 3, 4))
+    for o in range(2):
+        for i in range(4):
+            want[o, j[o, i], i] = 2
+    np.testing.assert_array_equal(a.grad.asnumpy(), want)

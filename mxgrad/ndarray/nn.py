@@ -343,21 +343,31 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None)
 def _pick_rule(saved, inputs, outputs, out_grads):
     ax, mode = saved
     data, index = inputs
-    L = data.shape[ax]
-    idx = index.reshape((-1,))
-    if mode == "wrap":
-        idx = OPS["modulo"](idx, float(L))
-    else:
-        idx = _clip(idx, 0.0, float(L - 1))
-    hot = one_hot(idx, L, dtype=data.dtype)                         # (outer*inner, L)
-    lead = data.shape[:ax] + data.shape[ax + 1:] + (L,)
-    hot = hot.reshape(lead)
-    g = out_grads[0].reshape(data.shape[:ax] + data.shape[ax + 1:] + (1,))
-    dx = hot * g                                                    # axis last
-    if ax != data.ndim - 1:
-        perm = list(range(ax)) + [data.ndim - 1] + list(range(ax, data.ndim - 1))
-        dx = dx.transpose(perm)
-    return dx, None
+    return _pick_spread(out_grads[0], index, data.shape, ax, mode), None
+
+
+def _pick_spread(g, index, shape, ax, mode):
+    """The adjoint of pick, one kernel: zeros of ``shape`` holding each element of ``g`` at
+    its picked position along ``ax``. Recorded: its gradient is pick again."""
+    outer, L, inner = _split(shape, ax)
+    idx = index if index._dtype_code == g._dtype_code else index.astype(g.dtype)
+    dx = _ndarray.empty_array(g.context, shape, g._dtype_code)
+    if dx.size:
+        k = family_kernel(g.context, "nn", "pick_spread", g._dtype_code)
+        k.set_args(0, dx._buffer, dx._offset, g._buffer, g._offset, idx._buffer, idx._offset,
+                   dx.size, L, inner)
+        k.set_arg_int(9, int(mode == "wrap"))
+        g.context.state.launch_1d(k, dx.size)
+    if is_recording():
+        record_op("_pick_spread", (g, index), (dx,), _pick_spread_rule, (ax, mode, g.shape),
+                  replay=lambda a, i: _pick_spread(a, i, shape, ax, mode), save_outputs=False)
+    return dx
+
+
+@gradient_rule("_pick_spread")
+def _pick_spread_rule(saved, inputs, outputs, out_grads):
+    ax, mode, g_shape = saved
+    return pick(out_grads[0], inputs[1], axis=ax, mode=mode).reshape(g_shape), None
 
 
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32", name=None):
