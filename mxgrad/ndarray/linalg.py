@@ -28,10 +28,10 @@ def _check_pair(op, a, b):
     if not isinstance(a, NDArrayBase) or not isinstance(b, NDArrayBase):
         raise MXNetError(f"{op}: operands must be NDArrays, got {type(a).__name__} and "
                          f"{type(b).__name__}")
-    if a.dtype != b.dtype:
+    if a._dtype_code != b._dtype_code:
         raise MXNetError(f"{op}: dtype mismatch, {np.dtype(a.dtype).name} vs "
                          f"{np.dtype(b.dtype).name}")
-    if a.context != b.context:
+    if a.context is not b.context and a.context != b.context:
         raise MXNetError(f"{op}: arrays are on different contexts, {a.context} and {b.context}")
     if a._dtype_code not in (0, 1, 2):
         raise MXNetError(f"{op}: only float16/32/64 are supported, got {np.dtype(a.dtype).name}")
@@ -44,8 +44,19 @@ def _prod(dims):
     return p
 
 
+_dims_cache = {}     # (a_shape, b_shape, ta, tb) -> _dot_dims' result
+
+
 def _dot_dims(a_shape, b_shape, ta, tb):
     """(M, K, N, out_shape) of MXNet's dot: a is flattened to 2-D around the reduced axis."""
+    key = (a_shape, b_shape, ta, tb)
+    dims = _dims_cache.get(key)
+    if dims is None:
+        dims = _dims_cache[key] = _compute_dot_dims(a_shape, b_shape, ta, tb)
+    return dims
+
+
+def _compute_dot_dims(a_shape, b_shape, ta, tb):
     if len(a_shape) == 0 or len(b_shape) == 0:
         raise MXNetError("dot: operands must have at least one dimension")
     if ta:

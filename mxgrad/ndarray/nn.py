@@ -60,15 +60,22 @@ def _sum_keep(x, axis):
 
 
 # --- softmax family --------------------------------------------------------------------------
+_softmax_layouts = {}    # (shape, axis) -> (axis, outer, L, inner)
+
+
 def _softmax_forward(op, data, axis, temperature, log):
     _check_array(op, data)
     if data._dtype_code not in (0, 1, 2):
         raise MXNetError(f"{op}: needs a floating dtype, got {np.dtype(data.dtype).name}")
-    ax = _axis(op, axis, data.ndim)
     t = 1.0 if temperature is None else float(temperature)
     if t == 0:
         raise MXNetError(f"{op}: temperature must not be 0")
-    outer, L, inner = _split(data.shape, ax)
+    key = (data.shape, axis)
+    layout = _softmax_layouts.get(key)
+    if layout is None:
+        ax = _axis(op, axis, data.ndim)
+        layout = _softmax_layouts[key] = (ax,) + _split(data.shape, ax)
+    ax, outer, L, inner = layout
     out = _ndarray.empty_array(data.context, data.shape, data._dtype_code)
     if data.size:
         k = family_kernel(data.context, "nn", "softmax", data._dtype_code,
@@ -316,13 +323,8 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None)
     _check_array("pick", index, "index")
     if mode not in ("clip", "wrap"):
         raise MXNetError(f"pick: mode must be 'clip' or 'wrap', got {mode!r}")
-    ax = _axis("pick", axis, data.ndim)
-    outer, L, inner = _split(data.shape, ax)
-    out_shape = data.shape[:ax] + data.shape[ax + 1:]
-    if index.size != outer * inner:
-        raise MXNetError(f"pick: index of shape {index.shape} does not match data {data.shape} "
-                         f"without axis {axis}")
-    idx = index if index.dtype == data.dtype else index.astype(data.dtype)
+    ax, L, inner, out_shape = _pick_layout(data.shape, index, axis)
+    idx = index if index._dtype_code == data._dtype_code else index.astype(data.dtype)
     res = _ndarray.empty_array(data.context, out_shape, data._dtype_code)
     if res.size:
         k = family_kernel(data.context, "nn", "pick", data._dtype_code)
@@ -337,6 +339,23 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None)
                   replay=lambda d, i: pick(d, i, axis=axis, keepdims=keepdims, mode=mode),
                   attrs={"axis": axis, "keepdims": keepdims, "mode": mode})
     return deliver("pick", res, out)
+
+
+_pick_layouts = {}       # (data shape, index size, axis) -> _pick_layout's result
+
+
+def _pick_layout(shape, index, axis):
+    """(axis, L, inner, result shape) of pick, checked and cached per call layout."""
+    key = (shape, index.size, axis)
+    hit = _pick_layouts.get(key)
+    if hit is None:
+        ax = _axis("pick", axis, len(shape))
+        outer, L, inner = _split(shape, ax)
+        if index.size != outer * inner:
+            raise MXNetError(f"pick: index of shape {index.shape} does not match data {shape} "
+                             f"without axis {axis}")
+        hit = _pick_layouts[key] = (ax, L, inner, shape[:ax] + shape[ax + 1:])
+    return hit
 
 
 @gradient_rule("pick")
