@@ -388,9 +388,13 @@ def _dtype(code):
     return DTYPES[code]
 
 
+# The implicit head gradient: ones shaped like the head, as an elementwise op that reads
+# nothing, so it fuses with the first gradient ops instead of costing a fill command.
+_ONES = _ndarray.ElemwiseOp("_ones_like", "((CT)1)", 1)
+
+
 def _ones_like(a):
-    from mxgrad.ndarray.creation import ones_like
-    return ones_like(a)
+    return _ONES(a)
 
 
 def _sum_to_shape(g, shape):
