@@ -19,7 +19,8 @@ cimport numpy as cnp
 
 from mxgrad._opencl cimport (CLApi, cl_api, check, cl_int, cl_mem, cl_uint, cl_ulong, cl_program,
                              CL_SUCCESS, CL_MEM_READ_WRITE, CL_MEM_USE_HOST_PTR,
-                             CL_MEM_OBJECT_ALLOCATION_FAILURE, CL_OUT_OF_RESOURCES)
+                             CL_MEM_OBJECT_ALLOCATION_FAILURE, CL_OUT_OF_RESOURCES,
+                             CL_INVALID_WORK_GROUP_SIZE)
 from mxgrad._opencl import status_name
 from mxgrad._dtypes cimport (FLOAT32, FLOAT64, FLOAT16, UINT8, INT32, INT8, INT64)
 
@@ -33,6 +34,7 @@ cdef enum:
     HOST_ALIGN = 128          # bytes; at least CL_DEVICE_MEM_BASE_ADDR_ALIGN of CPU devices
     SMALL_STEP = 256          # small sizes are rounded up to this many bytes
     MAX_HOST_REFS = 256       # pending host-to-device writes before we drain the queue
+    SMALL_LAUNCH = 4096       # CPU devices: launches up to this size run as one work-group
 
 
 cdef inline size_t capacity_for(size_t nbytes) noexcept:
@@ -302,13 +304,25 @@ cdef class DeviceState:
 
     cdef int launch(self, Kernel k, size_t n) except -1:
         """One work-item per element: the global size is rounded up to a multiple of 64 and
-        the kernel guards its index, so the runtime may pick any work-group size."""
+        the kernel guards its index, so the runtime may pick any work-group size.
+
+        On a CPU device a small launch is one work-group: one worker thread runs it, and
+        the others are not woken (on 2 cores, waking them for kernels of a few microseconds
+        cost the host thread more than the kernels themselves)."""
         if self.pending is not None:
             self.flush()
         cdef size_t g = ((n + 63) // 64) * 64
         if g == 0:
             return 0
-        cdef cl_int st = cl.clEnqueueNDRangeKernel(self.queue, k.k, 1, NULL, &g, NULL, 0, NULL, NULL)
+        cdef size_t local = g
+        cdef cl_int st
+        if self.is_cpu and g <= SMALL_LAUNCH:
+            st = cl.clEnqueueNDRangeKernel(self.queue, k.k, 1, NULL, &g, &local, 0, NULL, NULL)
+            if st != CL_INVALID_WORK_GROUP_SIZE:
+                if st != CL_SUCCESS:
+                    check(st, f"clEnqueueNDRangeKernel({k.name})")
+                return 0
+        st = cl.clEnqueueNDRangeKernel(self.queue, k.k, 1, NULL, &g, NULL, 0, NULL, NULL)
         if st != CL_SUCCESS:
             check(st, f"clEnqueueNDRangeKernel({k.name})")
         return 0
