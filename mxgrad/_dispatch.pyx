@@ -328,10 +328,24 @@ cdef class DeviceState:
         return 0
 
     cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1:
+        """An N-D launch; without ``lsize``, a small one on a CPU device is one work-group
+        (see launch)."""
         if self.pending is not None:
             self.flush()
-        cdef cl_int st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, lsize,
-                                                   0, NULL, NULL)
+        cdef size_t total = 1
+        cdef int d
+        cdef cl_int st
+        if lsize == NULL and self.is_cpu:
+            for d in range(dims):
+                total *= gsize[d]
+            if total <= SMALL_LAUNCH:
+                st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, gsize, 0,
+                                               NULL, NULL)
+                if st != CL_INVALID_WORK_GROUP_SIZE:
+                    if st != CL_SUCCESS:
+                        check(st, f"clEnqueueNDRangeKernel({k.name})")
+                    return 0
+        st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, lsize, 0, NULL, NULL)
         if st != CL_SUCCESS:
             check(st, f"clEnqueueNDRangeKernel({k.name})")
         return 0
