@@ -302,11 +302,12 @@ cdef class DeviceState:
         """Enqueue the pending fused elementwise ops now (without waiting for them)."""
         self.flush()
 
-    cdef int launch(self, Kernel k, size_t n) except -1:
+    cdef int launch(self, Kernel k, size_t n, size_t work=1) except -1:
         """One work-item per element: the global size is rounded up to a multiple of 64 and
         the kernel guards its index, so the runtime may pick any work-group size.
 
-        On a CPU device a small launch is one work-group: one worker thread runs it, and
+        On a CPU device a small launch (``n`` items of ``work`` elements each, at most
+        SMALL_LAUNCH elements in all) is one work-group: one worker thread runs it, and
         the others are not woken (on 2 cores, waking them for kernels of a few microseconds
         cost the host thread more than the kernels themselves)."""
         if self.pending is not None:
@@ -316,7 +317,7 @@ cdef class DeviceState:
             return 0
         cdef size_t local = g
         cdef cl_int st
-        if self.is_cpu and g <= SMALL_LAUNCH:
+        if self.is_cpu and g <= SMALL_LAUNCH and n * work <= SMALL_LAUNCH:
             st = cl.clEnqueueNDRangeKernel(self.queue, k.k, 1, NULL, &g, &local, 0, NULL, NULL)
             if st != CL_INVALID_WORK_GROUP_SIZE:
                 if st != CL_SUCCESS:
@@ -426,8 +427,9 @@ cdef class DeviceState:
     def fill(self, Buffer b, size_t offset, size_t nbytes, bytes pattern):
         self.fill_bytes(b, offset, nbytes, PyBytes_AS_STRING(pattern), len(pattern))
 
-    def launch_1d(self, Kernel k, size_t n):
-        self.launch(k, n)
+    def launch_1d(self, Kernel k, size_t n, size_t work=1):
+        """Enqueue ``k`` over ``n`` work-items that each handle about ``work`` elements."""
+        self.launch(k, n, work)
 
     def launch_grid(self, Kernel k, tuple gsize, tuple lsize=None):
         cdef size_t g[3]

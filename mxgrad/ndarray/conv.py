@@ -282,7 +282,7 @@ def _weight_grad(a, b, groups):
             k = family_kernel(a.context, "conv", "batch_sum", code)
             k.set_args(0, out._buffer, out._offset, per_sample._buffer, per_sample._offset,
                        out.size, N)
-            a.context.state.launch_1d(k, out.size)
+            a.context.state.launch_1d(k, out.size, N)
     if is_recording():
         record_op("_conv_weight_grad", (a, b), (out,), _weight_grad_rule, groups,
                   replay=lambda x, y: _weight_grad(x, y, groups),

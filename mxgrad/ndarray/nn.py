@@ -83,7 +83,7 @@ def _softmax_forward(op, data, axis, temperature, log):
         k.set_args(0, out._buffer, out._offset, data._buffer, data._offset, outer * inner, L,
                    inner)
         k.set_arg_scalar(7, 0 if data._dtype_code == 2 else data._dtype_code, 1.0 / t)
-        data.context.state.launch_1d(k, outer * inner)
+        data.context.state.launch_1d(k, outer * inner, L)     # a work-item per row
     if is_recording():
         rule = _log_softmax_rule if log else _softmax_rule
         fn = log_softmax if log else softmax

@@ -101,7 +101,7 @@ def _draw(out, dist, a, b):
         ft = 1 if code == 1 else 0
         k.set_arg_scalar(5, ft, a)
         k.set_arg_scalar(6, ft, b)
-    ctx.state.launch_1d(k, -(-n // per_item))
+    ctx.state.launch_1d(k, -(-n // per_item), per_item)
     return out
 
 

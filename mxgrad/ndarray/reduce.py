@@ -172,12 +172,13 @@ class _Step:
     """One launch of a reduction plan: its kernel and scalar arguments, and the partial
     states it writes (None for the final launch, which writes the result)."""
     __slots__ = ("kernel", "nitems", "R", "inner", "G", "chunk", "nslots", "acc_code",
-                 "two_part")
+                 "two_part", "work")
 
-    def __init__(self, kernel, nitems, R, inner, G, chunk, nslots, acc_code, two_part):
+    def __init__(self, kernel, nitems, R, inner, G, chunk, nslots, acc_code, two_part, work):
         self.kernel, self.nitems, self.R, self.inner = kernel, nitems, R, inner
         self.G, self.chunk, self.nslots = G, chunk, nslots
         self.acc_code, self.two_part = acc_code, two_part
+        self.work = work          # elements a work-item reads (the device's launch rule)
 
 
 def _plan_step(ctx, op, code, in_partial, outer, R, inner, G, chunk, final):
@@ -189,7 +190,8 @@ def _plan_step(ctx, op, code, in_partial, outer, R, inner, G, chunk, final):
     k = _kernel(ctx, op, code, in_partial, not final, lanes, interleaved)
     return _Step(k, nitems, R, inner, G, chunk, 0 if final else outer * G * inner,
                  _acc_code(op, code, ctx.state.has_fp64),
-                 op in ("argmax", "argmin") or (op == "norm2" and code in _INT_CODES))
+                 op in ("argmax", "argmin") or (op == "norm2" and code in _INT_CODES),
+                 _ceil_div(R, G) * lanes)
 
 
 def _plan_pass(ctx, op, code, in_partial, outer, R, inner, final, steps):
@@ -250,7 +252,7 @@ def _reduce_into(out, x, op, axes):
             dst, dst_off, dst_b = out._buffer, out._offset, out._buffer
         step.kernel.set_args(0, dst, dst_off, dst_b, src, src_off, src_b, step.nitems, step.R,
                              step.inner, step.G, step.chunk, count)
-        state.launch_1d(step.kernel, step.nitems)
+        state.launch_1d(step.kernel, step.nitems, step.work)
         src, src_off, src_b = dst, 0, dst_b
 
 
