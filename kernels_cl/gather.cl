@@ -33,20 +33,22 @@ __kernel void take(__global T* out, const long out_off, __global const T* x, con
 #ifdef ACC_KIND
 /* acc[o, index[r], i] += g[o, r, i] for every element of g: indices may repeat, so the
  * adds are atomic (floating ones as compare-and-swap loops on the bits). */
+#if ACC_KIND == 0
+#define BITS uint               /* the accumulator's bits, swapped by compare-and-swap */
+#define CMPXCHG atomic_cmpxchg
+#elif ACC_KIND == 1
+#define BITS ulong
+#define CMPXCHG atom_cmpxchg
+#endif
+
 inline void atomic_add_to(volatile __global T* p, const T v)
 {
-#if ACC_KIND == 0
-    union { uint u; float f; } old, upd;
+#if ACC_KIND <= 1
+    union { BITS u; T f; } old, upd;
     do {
         old.f = *p;
         upd.f = old.f + v;
-    } while (atomic_cmpxchg((volatile __global uint*)p, old.u, upd.u) != old.u);
-#elif ACC_KIND == 1
-    union { ulong u; double f; } old, upd;
-    do {
-        old.f = *p;
-        upd.f = old.f + v;
-    } while (atom_cmpxchg((volatile __global ulong*)p, old.u, upd.u) != old.u);
+    } while (CMPXCHG((volatile __global BITS*)p, old.u, upd.u) != old.u);
 #elif ACC_KIND == 2
     atomic_add(p, v);
 #else
