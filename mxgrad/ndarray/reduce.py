@@ -627,15 +627,25 @@ def moments(data=None, axes=None, keepdims=False, name=None):
 
 
 # --- gradient plumbing -------------------------------------------------------------------------
+_summed_axes = {}     # (g's shape, target shape) -> the axes sum_to_shape reduces
+
+
 def sum_to_shape(g, shape):
     """g (broadcast from ``shape`` by numpy's rules) summed back to ``shape``; recorded, so
     it can be differentiated again."""
     shape = tuple(shape)
     if g.shape == shape:
         return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
-                                      if d == 1 and g.shape[lead + i] != 1)
+    key = (g.shape, shape)
+    axes = _summed_axes.get(key)
+    if axes is None:
+        lead = g.ndim - len(shape)
+        axes = _summed_axes[key] = tuple(range(lead)) + tuple(
+            lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
     if not axes:
         return g.reshape(shape)
+    if not is_recording():
+        # Nothing to record (a plain backward): the sum lands in ``shape`` directly, whose
+        # layout is the keepdims result's.
+        return _forward("sum", g, axes, True, shape=shape)
     return sum(g, axis=axes, keepdims=True).reshape(shape)
