@@ -10,15 +10,6 @@
 #pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
 #endif
 
-inline long fix_index(const long j, const long L, const int wrap)
-{
-    if (wrap) {
-        const long m = j % L;
-        return m < 0 ? m + L : m;
-    }
-    return j < 0 ? 0 : (j >= L ? L - 1 : j);
-}
-
 __kernel void take(__global T* out, const long out_off, __global const T* x, const long x_off,
                    __global const IDX_T* index, const long idx_off, const long n, const long L,
                    const long N, const long inner, const int wrap)

@@ -42,9 +42,7 @@ __kernel void pick(__global T* out, const long out_off, __global const T* x, con
 {
     const long r = get_global_id(0);
     if (r >= n) return;
-    long k = (long)LOAD(index, idx_off + r);
-    if (wrap) { k %= L; if (k < 0) k += L; }
-    else k = k < 0 ? 0 : (k >= L ? L - 1 : k);
+    const long k = fix_index((long)LOAD(index, idx_off + r), L, wrap);
     STORE(out, out_off + r, LOAD(x, x_off + ((r / inner) * L + k) * inner + (r % inner)));
 }
 
@@ -58,9 +56,7 @@ __kernel void pick_spread(__global T* dx, const long dx_off, __global const T* g
     if (k >= n) return;
     const long i = k % inner, rest = k / inner, l = rest % L, o = rest / L;
     const long r = o * inner + i;
-    long j = (long)LOAD(index, idx_off + r);
-    if (wrap) { j %= L; if (j < 0) j += L; }
-    else j = j < 0 ? 0 : (j >= L ? L - 1 : j);
+    const long j = fix_index((long)LOAD(index, idx_off + r), L, wrap);
     STORE(dx, dx_off + k, j == l ? LOAD(g, g_off + r) : (CT)0);
 }
 

@@ -14,3 +14,14 @@
 #define LOAD(p, k) ((CT)(p)[k])
 #define STORE(p, k, v) ((p)[k] = (T)(v))
 #endif
+
+/* An index into an axis of length L, clipped into [0, L) or wrapped modulo L (MXNet's
+ * 'clip' and 'wrap' modes of pick, take and Embedding). */
+inline long fix_index(const long j, const long L, const int wrap)
+{
+    if (wrap) {
+        const long m = j % L;
+        return m < 0 ? m + L : m;
+    }
+    return j < 0 ? 0 : (j >= L ? L - 1 : j);
+}

@@ -21,7 +21,7 @@ from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
-from mxgrad.ndarray.conv import grid_local_size
+from mxgrad.ndarray.conv import _as_tuple, grid_local_size
 
 __all__ = ["Pooling"]
 
@@ -54,17 +54,6 @@ class _PoolGeometry:
         return self.image[3 - self.rank:]
 
 
-def _as_tuple(name, value):
-    if value is None:
-        return ()
-    if isinstance(value, (int, np.integer)):
-        return (int(value),)
-    try:
-        return tuple(int(v) for v in value)
-    except (TypeError, ValueError):
-        raise MXNetError(f"Pooling: {name} must be a tuple of ints, got {value!r}") from None
-
-
 def _geometry(data, kernel, global_pool, pooling_convention, stride, pad, count_include_pad):
     if pooling_convention not in _CONVENTIONS:
         raise MXNetError(f"Pooling: invalid pooling_convention {pooling_convention!r}, valid "
@@ -80,7 +69,7 @@ def _geometry(data, kernel, global_pool, pooling_convention, stride, pad, count_
     if global_pool:
         return _PoolGeometry(rank, spatial, (1,) * rank, spatial, (1,) * rank, (0,) * rank,
                              count_include_pad)
-    kernel = _as_tuple("kernel", kernel)
+    kernel = _as_tuple("Pooling", "kernel", kernel)
     if not kernel:
         raise MXNetError("Pooling: kernel is required unless global_pool=True")
     if len(kernel) != rank:
@@ -88,8 +77,8 @@ def _geometry(data, kernel, global_pool, pooling_convention, stride, pad, count_
                          f"{len(kernel) + 2}-D data, got shape {data.shape}")
     if any(k <= 0 for k in kernel):
         raise MXNetError(f"Pooling: kernel sizes must be positive, got kernel={kernel}")
-    stride = _as_tuple("stride", stride) or (1,) * rank
-    pad = _as_tuple("pad", pad) or (0,) * rank
+    stride = _as_tuple("Pooling", "stride", stride) or (1,) * rank
+    pad = _as_tuple("Pooling", "pad", pad) or (0,) * rank
     for name, t in (("stride", stride), ("pad", pad)):
         if len(t) != rank:
             raise MXNetError(f"Pooling: {name} {t} must have as many dimensions as kernel "
