@@ -47,6 +47,8 @@ cdef class DeviceState:
     cdef int flush(self) except -1
     cdef Buffer alloc(self, size_t nbytes)
     cdef int launch(self, Kernel k, size_t n, size_t work=*) except -1
+    cdef int enqueue(self, Kernel k, int dims, size_t* gsize, size_t* lsize,
+                     bint one_group) except -1
     cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1
     cdef int write(self, Buffer b, size_t offset, object arr) except -1
     cdef int read(self, Buffer b, size_t offset, size_t nbytes, void* dst) except -1

@@ -310,42 +310,36 @@ cdef class DeviceState:
         SMALL_LAUNCH elements in all) is one work-group: one worker thread runs it, and
         the others are not woken (on 2 cores, waking them for kernels of a few microseconds
         cost the host thread more than the kernels themselves)."""
-        if self.pending is not None:
-            self.flush()
         cdef size_t g = ((n + 63) // 64) * 64
         if g == 0:
             return 0
-        cdef size_t local = g
-        cdef cl_int st
-        if self.is_cpu and g <= SMALL_LAUNCH and n * work <= SMALL_LAUNCH:
-            st = cl.clEnqueueNDRangeKernel(self.queue, k.k, 1, NULL, &g, &local, 0, NULL, NULL)
-            if st != CL_INVALID_WORK_GROUP_SIZE:
-                if st != CL_SUCCESS:
-                    check(st, f"clEnqueueNDRangeKernel({k.name})")
-                return 0
-        st = cl.clEnqueueNDRangeKernel(self.queue, k.k, 1, NULL, &g, NULL, 0, NULL, NULL)
-        if st != CL_SUCCESS:
-            check(st, f"clEnqueueNDRangeKernel({k.name})")
-        return 0
+        return self.enqueue(k, 1, &g, NULL, self.is_cpu and g <= SMALL_LAUNCH
+                            and n * work <= SMALL_LAUNCH)
 
     cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1:
         """An N-D launch; without ``lsize``, a small one on a CPU device is one work-group
         (see launch)."""
-        if self.pending is not None:
-            self.flush()
         cdef size_t total = 1
         cdef int d
+        for d in range(dims):
+            total *= gsize[d]
+        return self.enqueue(k, dims, gsize, lsize, lsize == NULL and self.is_cpu
+                            and total <= SMALL_LAUNCH)
+
+    cdef int enqueue(self, Kernel k, int dims, size_t* gsize, size_t* lsize,
+                     bint one_group) except -1:
+        """Enqueue ``k`` after the pending fused ops; ``one_group``: as a single work-group
+        when the kernel allows one that large."""
+        if self.pending is not None:
+            self.flush()
         cdef cl_int st
-        if lsize == NULL and self.is_cpu:
-            for d in range(dims):
-                total *= gsize[d]
-            if total <= SMALL_LAUNCH:
-                st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, gsize, 0,
-                                               NULL, NULL)
-                if st != CL_INVALID_WORK_GROUP_SIZE:
-                    if st != CL_SUCCESS:
-                        check(st, f"clEnqueueNDRangeKernel({k.name})")
-                    return 0
+        if one_group:
+            st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, gsize, 0, NULL,
+                                           NULL)
+            if st != CL_INVALID_WORK_GROUP_SIZE:
+                if st != CL_SUCCESS:
+                    check(st, f"clEnqueueNDRangeKernel({k.name})")
+                return 0
         st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, lsize, 0, NULL, NULL)
         if st != CL_SUCCESS:
             check(st, f"clEnqueueNDRangeKernel({k.name})")
