@@ -3,6 +3,7 @@
 Every product ends in mxgrad._gemm.gemm (host BLAS inside the queue on CPU devices, a tiled
 OpenCL kernel elsewhere). Gradient rules are products again, so they differentiate too.
 """
+import functools
 import numpy as np
 
 from mxgrad import _gemm
@@ -44,19 +45,9 @@ def _prod(dims):
     return p
 
 
-_dims_cache = {}     # (a_shape, b_shape, ta, tb) -> _dot_dims' result
-
-
+@functools.lru_cache(maxsize=None)       # shapes recur every step: compute them once
 def _dot_dims(a_shape, b_shape, ta, tb):
     """(M, K, N, out_shape) of MXNet's dot: a is flattened to 2-D around the reduced axis."""
-    key = (a_shape, b_shape, ta, tb)
-    dims = _dims_cache.get(key)
-    if dims is None:
-        dims = _dims_cache[key] = _compute_dot_dims(a_shape, b_shape, ta, tb)
-    return dims
-
-
-def _compute_dot_dims(a_shape, b_shape, ta, tb):
     if len(a_shape) == 0 or len(b_shape) == 0:
         raise MXNetError("dot: operands must have at least one dimension")
     if ta:

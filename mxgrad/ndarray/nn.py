@@ -3,6 +3,7 @@
 Forward passes are kernels (kernels_cl/nn.cl or elementwise snippets); gradient rules are
 written in NDArray ops so every op here has higher-order gradients.
 """
+import functools
 import math
 
 import numpy as np
@@ -60,7 +61,11 @@ def _sum_keep(x, axis):
 
 
 # --- softmax family --------------------------------------------------------------------------
-_softmax_layouts = {}    # (shape, axis) -> (axis, outer, L, inner)
+@functools.lru_cache(maxsize=None)       # layouts recur every step: compute them once
+def _softmax_layout(op, shape, axis):
+    """(axis, outer, L, inner) of a softmax along ``axis``."""
+    ax = _axis(op, axis, len(shape))
+    return (ax,) + _split(shape, ax)
 
 
 def _softmax_forward(op, data, axis, temperature, log):
@@ -70,12 +75,7 @@ def _softmax_forward(op, data, axis, temperature, log):
     t = 1.0 if temperature is None else float(temperature)
     if t == 0:
         raise MXNetError(f"{op}: temperature must not be 0")
-    key = (data.shape, axis)
-    layout = _softmax_layouts.get(key)
-    if layout is None:
-        ax = _axis(op, axis, data.ndim)
-        layout = _softmax_layouts[key] = (ax,) + _split(data.shape, ax)
-    ax, outer, L, inner = layout
+    ax, outer, L, inner = _softmax_layout(op, data.shape, axis)
     out = _ndarray.empty_array(data.context, data.shape, data._dtype_code)
     if data.size:
         k = family_kernel(data.context, "nn", "softmax", data._dtype_code,
@@ -323,7 +323,7 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None)
     _check_array("pick", index, "index")
     if mode not in ("clip", "wrap"):
         raise MXNetError(f"pick: mode must be 'clip' or 'wrap', got {mode!r}")
-    ax, L, inner, out_shape = _pick_layout(data.shape, index, axis)
+    ax, L, inner, out_shape = _pick_layout(data.shape, index.shape, axis)
     idx = index if index._dtype_code == data._dtype_code else index.astype(data.dtype)
     res = _ndarray.empty_array(data.context, out_shape, data._dtype_code)
     if res.size:
@@ -341,21 +341,15 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None)
     return deliver("pick", res, out)
 
 
-_pick_layouts = {}       # (data shape, index size, axis) -> _pick_layout's result
-
-
-def _pick_layout(shape, index, axis):
-    """(axis, L, inner, result shape) of pick, checked and cached per call layout."""
-    key = (shape, index.size, axis)
-    hit = _pick_layouts.get(key)
-    if hit is None:
-        ax = _axis("pick", axis, len(shape))
-        outer, L, inner = _split(shape, ax)
-        if index.size != outer * inner:
-            raise MXNetError(f"pick: index of shape {index.shape} does not match data {shape} "
-                             f"without axis {axis}")
-        hit = _pick_layouts[key] = (ax, L, inner, shape[:ax] + shape[ax + 1:])
-    return hit
+@functools.lru_cache(maxsize=None)       # layouts recur every step: compute them once
+def _pick_layout(shape, index_shape, axis):
+    """(axis, L, inner, result shape) of pick, checked."""
+    ax = _axis("pick", axis, len(shape))
+    outer, L, inner = _split(shape, ax)
+    if math.prod(index_shape) != outer * inner:
+        raise MXNetError(f"pick: index of shape {index_shape} does not match data {shape} "
+                         f"without axis {axis}")
+    return ax, L, inner, shape[:ax] + shape[ax + 1:]
 
 
 @gradient_rule("pick")

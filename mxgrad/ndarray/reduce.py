@@ -22,6 +22,7 @@ Gradient rules are written in NDArray ops (reshape, a fusable broadcast, element
 be differentiated again; argmax and argmin are not differentiable and record nothing.
 """
 import builtins
+import functools
 import math
 import numbers
 
@@ -627,7 +628,12 @@ def moments(data=None, axes=None, keepdims=False, name=None):
 
 
 # --- gradient plumbing -------------------------------------------------------------------------
-_summed_axes = {}     # (g's shape, target shape) -> the axes sum_to_shape reduces
+@functools.lru_cache(maxsize=None)       # gradient shapes recur every step
+def _summed_axes(g_shape, shape):
+    """The axes of ``g_shape`` that broadcasting from ``shape`` added or stretched."""
+    lead = len(g_shape) - len(shape)
+    return tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape)
+                                      if d == 1 and g_shape[lead + i] != 1)
 
 
 def sum_to_shape(g, shape):
@@ -636,12 +642,7 @@ def sum_to_shape(g, shape):
     shape = tuple(shape)
     if g.shape == shape:
         return g
-    key = (g.shape, shape)
-    axes = _summed_axes.get(key)
-    if axes is None:
-        lead = g.ndim - len(shape)
-        axes = _summed_axes[key] = tuple(range(lead)) + tuple(
-            lead + i for i, d in enumerate(shape) if d == 1 and g.shape[lead + i] != 1)
+    axes = _summed_axes(g.shape, shape)
     if not axes:
         return g.reshape(shape)
     if not is_recording():
