@@ -515,3 +515,22 @@ def test_gradient_lands_in_the_same_grad_array_seen_by_views_and_exports(ctx):
     y.backward()
     assert row.asnumpy().tolist() == [5, 5]
     assert exported.get().tolist() == [[5, 5], [5, 5]]
+
+
+def test_gradient_takes_the_result_buffer_only_when_nobody_else_sees_grad(ctx):
+    # the no-copy path really runs: x.grad's memory changes hands when it is private, and
+    # stays put (a copy lands in it) when a view shares it
+    w = mx.nd.array([[1, 2], [3, 4]], ctx=ctx)
+    w.attach_grad()
+    a = mx.nd.array([[1, 0], [0, 1]], ctx=ctx)
+    before = w.grad.handle
+    with mx.autograd.record():
+        y = mx.nd.dot(a, w)
+    y.backward()
+    assert w.grad.handle != before
+    kept = w.grad.handle
+    view = w.grad[0]
+    with mx.autograd.record():
+        y = mx.nd.dot(a * 2, w)
+    y.backward()
+    assert w.grad.handle == kept and view.asnumpy().tolist() == [2, 2]
