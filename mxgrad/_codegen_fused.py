@@ -35,6 +35,61 @@ def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow
     cost several times more on CPUs). ``grid2d``: the launch is 2-D, (last dim, the rest),
     so the last coordinate needs no division at all (a bias add over rows).
     """
+    params, index, loads, body, stores = _element_code(
+        code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow, grid2d)
+    return _source("fused", code, params, [
+        "#define ELEMENT_INDEX " + index,
+        "#define LOAD_INPUTS " + " ".join(loads),
+        "#define COMPUTE " + " ".join(body),
+        "#define STORE_OUTPUTS " + " ".join(stores),
+    ])
+
+
+def fused_reduce_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow,
+                        reductions, interleaved, final):
+    """A group that also reduces some of its nodes over all elements (kernels_cl/
+    fused_reduce.cl): each work-item walks a slot of elements computing every node, storing
+    the requested outputs and accumulating ``reductions`` ((node, op) pairs, op 0 sum,
+    1 mean) into partial sums, one per slot and reduction; ``final``: one slot, whose
+    result is written as the reduction's value (a mean divided by n).
+    ``interleaved``: slot k takes elements k, k + slots, ... (GPUs) instead of a contiguous
+    chunk (CPUs)."""
+    params, _, loads, body, stores = _element_code(
+        code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow, False)
+    init, update, store = [], [], []
+    for r, (node, op) in enumerate(reductions):
+        params += [f"__global {'T' if final else 'ACC'}* red{r}", f"const long red_off{r}"]
+        init.append(f"ACC acc{r}[UNROLL]; for (int u = 0; u < UNROLL; u++) acc{r}[u] = 0;")
+        update.append(f"acc{r}[u] += (ACC)t{node};")
+        total = f"ACC sum{r} = 0; for (int u = 0; u < UNROLL; u++) sum{r} += acc{r}[u];"
+        if not final:
+            store.append(f"{{ {total} red{r}[red_off{r} + slot] = sum{r}; }}")
+        else:
+            # MXNet's mean: the sum, in the output dtype, divided by the count
+            value = f"(CT)(T)sum{r} / (CT)n" if op == 1 else f"sum{r}"
+            store.append(f"{{ {total} red{r}[red_off{r}] = (T)({value}); }}")
+    params.append("const long chunk")
+    return _source("fused_reduce", code, params, [
+        f"#define INTERLEAVED {int(interleaved)}",
+        "#define ACC " + ("double" if code == 1 else "float"),
+        "#define LOAD_INPUTS " + " ".join(loads),
+        "#define COMPUTE " + " ".join(body),
+        "#define STORE_OUTPUTS " + " ".join(stores),
+        "#define REDUCE_INIT " + " ".join(init),
+        "#define REDUCE_UPDATE " + " ".join(update),
+        "#define REDUCE_STORE " + " ".join(store),
+    ])
+
+
+def _source(template, code, params, defines):
+    # the snippet helpers (TO_CT, mx_div, mx_mod, ...) come with elementwise.cl
+    return "\n".join([type_defines(code), "#define PARAMS " + ", ".join(params)] + defines) \
+        + "\n" + kernel_source("elementwise") + kernel_source(template)
+
+
+def _element_code(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow, grid2d):
+    """Kernel parameters and the statements of one element: its index (from the launch),
+    input loads, one statement per node, output stores."""
     storage, compute = TYPES[code]
     half = code == 2
     params, loads, body, stores = ["const long n"], [], [], []
@@ -83,13 +138,4 @@ def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow
         stores.append(f"vstore_half(t{j}, {idx}, q{j});" if half else f"q{j}[{idx}] = (T)t{j};")
     if ndim:
         params.extend(f"const long d{j}" for j in range(ndim))
-    defines = [
-        type_defines(code),
-        "#define PARAMS " + ", ".join(params),
-        "#define ELEMENT_INDEX " + index,
-        "#define LOAD_INPUTS " + " ".join(loads),
-        "#define COMPUTE " + " ".join(body),
-        "#define STORE_OUTPUTS " + " ".join(stores),
-    ]
-    # the snippet helpers (TO_CT, mx_div, mx_mod, ...)
-    return "\n".join(defines) + "\n" + kernel_source("elementwise") + kernel_source("fused")
+    return params, index, loads, body, stores

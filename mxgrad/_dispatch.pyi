@@ -1,5 +1,5 @@
 """Type stubs of the Cython dispatch layer (mxgrad/_dispatch.pyx)."""
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -37,6 +37,8 @@ class DeviceState:
     has_fp64: bool
     has_fp16: bool
     pending: Any
+    launches: int
+    trace: Optional[List[str]]
     def run_pending(self) -> None: ...
     def finish(self) -> None: ...
     def submit(self) -> None: ...

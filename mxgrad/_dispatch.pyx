@@ -332,6 +332,9 @@ cdef class DeviceState:
         when the kernel allows one that large."""
         if self.pending is not None:
             self.flush()
+        self.launches += 1
+        if self.trace is not None:
+            self.trace.append(k.name)
         cdef cl_int st
         if one_group:
             st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, gsize, 0, NULL,

@@ -15,6 +15,9 @@ exactly what eager execution would have produced.
 cdef object source_builder = None     # mxgrad._codegen.fused_source
 cdef Py_ssize_t GRID2D_MIN_ROW = 32
 cdef object kernel_from_source = None  # (ctx, source, what) -> Kernel
+cdef object reduce_source_builder = None  # mxgrad._codegen.fused_reduce_source
+cdef object reduction_slots = None      # (ctx, n) -> (slots, chunk, interleaved): reduce.py
+cdef object merge_partials = None       # (partials, out, op, count): reduce.py
 
 
 cdef class FusionGroup:
@@ -33,6 +36,7 @@ cdef class FusionGroup:
     cdef readonly bint flushed     # enqueued already: its arrays are plain arrays now
     cdef list key                  # structural description, the kernel cache key
     cdef Py_ssize_t param_bytes    # kernel argument bytes used so far
+    cdef list reductions           # (node, op, result buffer, offset, shape) per fused sum/mean
 
     def __cinit__(self, DeviceState dev, ctx, tuple shape, int code, Py_ssize_t n):
         self.dev = dev
@@ -47,7 +51,8 @@ cdef class FusionGroup:
         self.outputs = []
         self.out_offsets = []
         self.key = []
-        self.param_bytes = 16
+        self.reductions = []
+        self.param_bytes = 24
 
     def __len__(self):
         return len(self.nodes)
@@ -55,7 +60,7 @@ cdef class FusionGroup:
     cdef int node_for(self, object arr) except -2:
         """The node computing ``arr`` in this group, or -1."""
         cdef NDArrayBase a = <NDArrayBase>arr
-        if a.lazy is self:
+        if a.lazy is self and a.lazy_index >= 0:
             return a.lazy_index
         return -1
 
@@ -108,6 +113,12 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
                 dev.flush()
                 g = None
                 break
+    # A group that reduces takes only ops that read its results, except during a backward
+    # pass (which joins the forward pass that computed its head): independent work (the
+    # next iteration of a loop) would make groups, and their kernels, grow without end.
+    if g is not None and g.reductions and not in_backward and not reads_group(g, args):
+        dev.flush()
+        g = None
     if g is None:
         g = FusionGroup(dev, ctx, shape, code, n)
         dev.pending = g
@@ -135,6 +146,54 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
     return g
 
 
+REDUCE_SUM, REDUCE_MEAN = 0, 1
+cdef bint fuse_reductions = True
+cdef bint in_backward = False
+
+
+def set_backward_running(bint on):
+    """Set whether autograd's reverse traversal runs; returns the previous setting."""
+    global in_backward
+    prev = in_backward
+    in_backward = on
+    return prev
+
+
+def set_reduction_fusion(bint on):
+    """Whether sums and means of pending elementwise results join the group (tests)."""
+    global fuse_reductions
+    fuse_reductions = on
+
+
+def fuse_reduction(NDArrayBase x, NDArrayBase res, int op):
+    """Make the pending group computing ``x`` also reduce it over all its elements into
+    ``res`` (``op``: REDUCE_SUM or REDUCE_MEAN), when it can; returns whether it did.
+
+    ``res`` becomes pending on the group: whatever reads it runs the group first. The group's
+    kernel accumulates x as it computes it, so x is written only if someone keeps it
+    (``sum(x * x + 1)`` reads x once and writes nothing but the sum).
+    """
+    if not fuse_reductions or not is_pending(x) or x.lazy_index < 0 or is_pending(res):
+        return False
+    cdef FusionGroup g = <FusionGroup>x.lazy
+    if g.n <= 1 or x.size_ != g.n or res.dev is not x.dev or res.dtype_code != g.code \
+            or g.code > 1 or g.param_bytes + 16 > PARAM_LIMIT or len(g.reductions) >= 8:
+        return False
+    g.reductions.append((x.lazy_index, op, res.buf, res.offset, res.shape_))
+    g.key.append(("reduce", x.lazy_index, op))
+    g.param_bytes += 16
+    res.lazy = g
+    res.lazy_index = -1      # not an element of the group: reading it runs the group
+    return True
+
+
+cdef bint reads_group(FusionGroup g, tuple args):
+    for x in args:
+        if isinstance(x, NDArrayBase) and g.node_for(x) >= 0:
+            return True
+    return False
+
+
 cdef str leaf_layout(NDArrayBase a, tuple shape, list strides_out):
     """'c' same shape, 's' one element, 'b' broadcast (strides over ``shape`` appended)."""
     if a.shape_ == shape:
@@ -156,7 +215,7 @@ def retarget_pending(NDArrayBase src, NDArrayBase dst):
     own, when that is safe; returns whether it did. Saves a full copy when a gradient goes
     into ``x.grad``: the fused kernel writes there directly.
     """
-    if not is_pending(src) or is_pending(dst) or src.shape_ != dst.shape_ \
+    if not is_pending(src) or src.lazy_index < 0 or is_pending(dst) or src.shape_ != dst.shape_ \
             or src.dtype_code != dst.dtype_code or src.dev is not dst.dev:
         return False
     cdef FusionGroup g = <FusionGroup>src.lazy
@@ -212,7 +271,7 @@ def flush_group(FusionGroup g):
         run_group(g)
     finally:
         g.flushed = True
-        g.leaves = g.scalars = g.nodes = g.outputs = g.out_offsets = None
+        g.leaves = g.scalars = g.nodes = g.outputs = g.out_offsets = g.reductions = None
 
 
 cdef run_group(FusionGroup g):
@@ -228,7 +287,7 @@ cdef run_group(FusionGroup g):
         if Py_REFCNT(buf) > 2:       # the list's reference and ``buf``
             stored.append(i)
     del buf
-    if not stored:
+    if not stored and not g.reductions:
         return           # nothing anyone can see: the work is dropped
     layouts = []
     strides = []
@@ -240,14 +299,31 @@ cdef run_group(FusionGroup g):
     narrow = g.n < (1 << 31)
     # Rows long enough to fill work-groups: a 2-D launch spares the last coordinate's division.
     cdef Py_ssize_t row = g.shape[len(g.shape) - 1] if g.shape else 0
-    cdef bint grid2d = has_b and len(g.shape) >= 2 and row >= GRID2D_MIN_ROW
-    key = ("fused", g.code, tuple(g.key), tuple(layouts), out_layouts,
-           len(g.shape) if has_b else 0, narrow, grid2d)
+    cdef bint grid2d = has_b and len(g.shape) >= 2 and row >= GRID2D_MIN_ROW \
+        and not g.reductions
+    cdef Py_ssize_t slots = 0, chunk = 0
+    cdef bint interleaved = False
+    if g.reductions:
+        slots, chunk, interleaved = reduction_slots(g.ctx, g.n)
+        key = ("fused_reduce", g.code, tuple(g.key), tuple(layouts), out_layouts,
+               len(g.shape) if has_b else 0, narrow, interleaved, slots == 1)
+    else:
+        key = ("fused", g.code, tuple(g.key), tuple(layouts), out_layouts,
+               len(g.shape) if has_b else 0, narrow, grid2d)
     kern = dev.kernels.get(key)
     if kern is None:
-        src = source_builder(g.code, g.nodes, layouts, len(g.scalars), out_layouts,
-                             len(g.shape) if has_b else 0, narrow, grid2d)
-        kern = kernel_from_source(g.ctx, src, f"fused elementwise group of {len(g.nodes)} ops")
+        if g.reductions:
+            src = reduce_source_builder(
+                g.code, g.nodes, layouts, len(g.scalars), out_layouts,
+                len(g.shape) if has_b else 0, narrow, [r[:2] for r in g.reductions],
+                interleaved, slots == 1)
+            kern = kernel_from_source(g.ctx, src, f"fused elementwise group of "
+                                      f"{len(g.nodes)} ops with reductions", "fused_reduce")
+        else:
+            src = source_builder(g.code, g.nodes, layouts, len(g.scalars), out_layouts,
+                                 len(g.shape) if has_b else 0, narrow, grid2d)
+            kern = kernel_from_source(g.ctx, src,
+                                      f"fused elementwise group of {len(g.nodes)} ops")
         dev.kernels[key] = kern
     # Arguments in the order _codegen.fused_source declares them.
     cdef unsigned int ai = 0
@@ -280,6 +356,9 @@ cdef run_group(FusionGroup g):
         for d in g.shape:
             kern.set_long(ai, d)
             ai += 1
+    if g.reductions:
+        run_reductions(g, kern, ai, slots, chunk, interleaved)
+        return
     cdef size_t grid[2]
     if grid2d:
         grid[0] = row
@@ -289,3 +368,29 @@ cdef run_group(FusionGroup g):
         dev.launch(kern, g.n)
 
 
+
+
+cdef run_reductions(FusionGroup g, Kernel kern, unsigned int ai, Py_ssize_t slots,
+                    Py_ssize_t chunk, bint interleaved):
+    """Launch a group with reductions (its other arguments are set): each reduction writes
+    its result directly (one slot) or partial sums that reduce.py merges into it."""
+    cdef DeviceState dev = g.dev
+    cdef NDArrayBase p
+    partials = []
+    for node, op, buf, offset, shape in g.reductions:
+        if slots == 1:
+            kern.set_mem(ai, <Buffer>buf)
+            kern.set_long(ai + 1, offset)
+        else:
+            p = new_array(dev, g.ctx, (slots,), g.code)
+            partials.append(p)
+            kern.set_mem(ai, p.buf)
+            kern.set_long(ai + 1, 0)
+        ai += 2
+    kern.set_long(ai, chunk)
+    dev.launch(kern, slots, (g.n + slots - 1) // slots)
+    if slots == 1:
+        return
+    for p, (node, op, buf, offset, shape) in zip(partials, g.reductions):
+        out = make_array(buf, shape, offset, 1, g.code, g.ctx, dev)
+        merge_partials(p, out, "mean" if op == REDUCE_MEAN else "sum", g.n)

@@ -40,6 +40,15 @@ def _set_hooks(cls, source_fn, kernel_fn):
     kernel_from_source = kernel_fn
 
 
+def _set_reduction_hooks(source_fn, slots_fn, merge_fn):
+    """Called once by mxgrad.ndarray.reduce: the source generator of fused groups with
+    reductions, their slot plan and the merge of their partial sums."""
+    global reduce_source_builder, reduction_slots, merge_partials
+    reduce_source_builder = source_fn
+    reduction_slots = slots_fn
+    merge_partials = merge_fn
+
+
 cdef inline int compute_code(int code) noexcept:
     """The dtype kernels compute in (scalar arguments have this type): see _codegen.py."""
     if code == FLOAT16:

@@ -106,13 +106,16 @@ cdef object add = None             # (a, b) -> a + b (recorded when create_graph
 cdef object copy_into = None       # (dst, src) -> dst[:] = src without recording
 cdef object add_into = None        # (dst, src) -> dst += src without recording
 cdef object alias_of = None        # (array, entry) -> same data, given history
+cdef object backward_running = None  # (bool) -> tells the fusion that a traversal runs
 
 
 def _init(array_base, zeros_fn, ones_like_fn, sum_to_shape_fn, add_fn, copy_into_fn, add_into_fn,
-          alias_fn):
+          alias_fn, backward_running_fn):
     """Called once by mxgrad.autograd with the array helpers the traversal needs."""
     global NDArrayBase, zeros_for, ones_like, sum_to_shape, add, copy_into, add_into, alias_of
+    global backward_running
     alias_of = alias_fn
+    backward_running = backward_running_fn
     NDArrayBase = array_base
     zeros_for = zeros_fn
     ones_like = ones_like_fn
@@ -279,6 +282,16 @@ cdef list topo_order(list heads):
     return order
 
 
+cdef object implicit_head_grad(h):
+    """Ones shaped like ``h``; or the number 1.0 for a one-element head whose gradient rule
+    takes a number (a sum or mean: the gradient then fuses with the forward pass that
+    computed the head, see mxgrad.ndarray.reduce)."""
+    cdef Node node = <Node>h._entry[0]
+    if h.size == 1 and len(node.out_refs) == 1 and getattr(node.rule, "scalar_head", False):
+        return 1.0
+    return ones_like(h)
+
+
 cdef inline object accumulate(object prev, object g):
     return g if prev is None else add(prev, g)
 
@@ -334,11 +347,12 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
     # --- head gradients (ones for an implicit head gradient) ---------------------------------
     prev_rec = set_recording(create_graph)
     prev_train = set_training(train_mode)
+    prev_running = backward_running(True)
     try:
         for i, h in enumerate(heads):
             g = head_grads[i] if head_grads is not None else None
             if g is None:
-                g = ones_like(h)
+                g = implicit_head_grad(h)
             elif g.shape != h.shape:
                 raise MXNetError(f"backward: head gradient of shape {g.shape} does not match "
                                  f"the head's shape {h.shape}")
@@ -393,6 +407,7 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
     finally:
         set_recording(prev_rec)
         set_training(prev_train)
+        backward_running(prev_running)
         if not retain_graph:
             for node in order:
                 node.free()

@@ -419,4 +419,4 @@ def _add_into(dst, src):
 
 
 _tape._init(NDArrayBase, _zeros_for, _ones_like, _sum_to_shape, _add, _copy_into, _add_into,
-            _ndarray.alias_of)
+            _ndarray.alias_of, _ndarray.set_backward_running)

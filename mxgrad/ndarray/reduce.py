@@ -27,6 +27,7 @@ import math
 import numbers
 
 from mxgrad import _ndarray
+from mxgrad._codegen_fused import fused_reduce_source
 from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, dtype_code
@@ -235,14 +236,58 @@ _plans = {}     # (state, op, dtype code, shape, axes) -> the steps of _plan
 def _reduce_into(out, x, op, axes):
     """Enqueue the reduction ``op`` of x over ``axes`` into the fresh array ``out``."""
     ctx = x.context
-    state = ctx.state
-    key = (state, op, x._dtype_code, x.shape, axes)
+    key = (ctx.state, op, x._dtype_code, x.shape, axes)
     steps = _plans.get(key)
     if steps is None:
         steps = _plans[key] = _plan(ctx, op, x._dtype_code, x.shape, axes)
     count = 1
     for a in axes:
         count *= x.shape[a]
+    _run_steps(ctx, steps, out, x, count)
+
+
+# --- sums and means fused into the elementwise group computing their input ------------------
+_FUSED_OPS = {"sum": _ndarray.REDUCE_SUM, "mean": _ndarray.REDUCE_MEAN}
+_fused_slots = {}     # (state, n, interleaved) -> (slots, chunk, interleaved)
+
+
+def _fused_reduction_slots(ctx, n):
+    """How a fused group reducing its n elements splits them: (slots, elements per slot or,
+    interleaved, the slot count, interleaved). Like a split row of _plan_pass."""
+    interleaved = interleave_split_rows(ctx)
+    key = (ctx.state, n, interleaved)
+    hit = _fused_slots.get(key)
+    if hit is None:
+        min_chunk = _MIN_CHUNK[ctx.state.is_cpu]
+        slots = builtins.max(1, builtins.min(_parallel_slots(ctx), n // min_chunk))
+        if interleaved:
+            hit = (slots, slots, True)
+        else:
+            chunk = _ceil_div(_ceil_div(n, slots), 16) * 16
+            hit = (_ceil_div(n, chunk), chunk, False)
+        _fused_slots[key] = hit
+    return hit
+
+
+def _merge_fused_partials(partials, out, op, count):
+    """Reduce the per-slot partial sums of a fused group into ``out`` (mean: / count)."""
+    ctx = out.context
+    key = (ctx.state, "merge", op, out._dtype_code, partials.size)
+    steps = _plans.get(key)
+    if steps is None:
+        steps = []
+        _plan_pass(ctx, op, out._dtype_code, True, 1, partials.size, 1, True, steps)
+        steps = _plans[key] = tuple(steps)
+    _run_steps(ctx, steps, out, partials, count)
+
+
+_ndarray._set_reduction_hooks(fused_reduce_source, _fused_reduction_slots,
+                              _merge_fused_partials)
+
+
+def _run_steps(ctx, steps, out, x, count):
+    """Launch a reduction plan reading ``x`` (or partial states) and writing ``out``."""
+    state = ctx.state
     src, src_off, src_b = x._buffer, x._offset, x._buffer
     for step in steps:
         if step.nslots:
@@ -275,6 +320,9 @@ def _forward(opname, x, axes, keepdims, kernel_op=None, shape=None):
             identity = 0                  # an integer 0 / 0 has no NaN to give
         out._fill(identity)
         return out
+    if out.size == 1 and op in _FUSED_OPS \
+            and _ndarray.fuse_reduction(x, out, _FUSED_OPS[op]):
+        return out
     _reduce_into(out, x, op, axes)
     return out
 
@@ -289,7 +337,10 @@ _broadcast_onto.needs = (0, 0)
 
 
 def _spread(g, x, axes):
-    """The output gradient g broadcast back over the reduced axes to the shape of ``x``."""
+    """The output gradient g broadcast back over the reduced axes to the shape of ``x``;
+    ``g`` may be the number 1.0, the implicit head gradient of a one-element result."""
+    if not isinstance(g, NDArrayBase):
+        return _broadcast_onto(g, x)
     return _broadcast_onto(g.reshape(_keepdims_shape(x.shape, axes)), x)
 
 
@@ -307,6 +358,12 @@ def _sum_rule(saved, inputs, outputs, out_grads):
 def _mean_rule(saved, inputs, outputs, out_grads):
     axes, count = saved
     return (_spread(out_grads[0], inputs[0], axes) / count,)
+
+
+# Their implicit head gradient may be a number (autograd's run_backward): a fused sum's
+# backward then joins the pending group that computes the sum, so ``sum(f(x))`` and its
+# gradient read x once, in one kernel.
+_sum_rule.scalar_head = _mean_rule.scalar_head = True
 
 
 @gradient_rule("nansum")
