@@ -20,9 +20,9 @@ _OPERAND = re.compile(r"\bx(\d+)\b")
 SCALAR_TOKEN = 1 << 20      # as in _fusion.pxi
 
 
-def _operand_name(token):
+def _operand_name(token, prefix=""):
     if token >= SCALAR_TOKEN:
-        return f"s{token - SCALAR_TOKEN}"
+        return f"{prefix}s{token - SCALAR_TOKEN}"
     return f"t{token}" if token >= 0 else f"l{-1 - token}"
 
 
@@ -81,15 +81,37 @@ def fused_reduce_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim,
     ])
 
 
+def fused_segments_source(code, segments):
+    """One kernel running several independent groups of one dtype (each of its own size, no
+    broadcast operands) over consecutive ranges of work-items: ``segments`` is a list of
+    (nodes, leaf_layouts, n_scalars, out_layouts), one per group. Segment s takes the
+    work-items below its end ``g<s>_end`` (a parameter, running total of the sizes) and
+    names its parameters ``g<s>_...``. A training step's parameter updates (one small group
+    per parameter) run as one launch instead of one each."""
+    params, blocks = [], []
+    for s, (nodes, leaf_layouts, n_scalars, out_layouts) in enumerate(segments):
+        prefix = f"g{s}_"
+        seg_params, _, loads, body, stores = _element_code(
+            code, nodes, leaf_layouts, n_scalars, out_layouts, 0, True, False, prefix)
+        params.append(f"const long {prefix}end")
+        params += seg_params[1:]                       # its size is the end's difference
+        start = f"g{s - 1}_end" if s else "0"
+        blocks.append(f"{'else ' if s else ''}if (gid < {prefix}end) {{ "
+                      f"const long i = gid - {start}; {' '.join(loads + body + stores)} }}")
+    return _source("fused_segments", code, params, ["#define SEGMENTS " + " ".join(blocks)])
+
+
 def _source(template, code, params, defines):
     # the snippet helpers (TO_CT, mx_div, mx_mod, ...) come with elementwise.cl
     return "\n".join([type_defines(code), "#define PARAMS " + ", ".join(params)] + defines) \
         + "\n" + kernel_source("elementwise") + kernel_source(template)
 
 
-def _element_code(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow, grid2d):
+def _element_code(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow, grid2d,
+                  prefix=""):
     """Kernel parameters and the statements of one element: its index (from the launch),
-    input loads, one statement per node, output stores."""
+    input loads, one statement per node, output stores. ``prefix`` starts the name of every
+    parameter (the segments of one kernel, see fused_segments_source)."""
     storage, compute = TYPES[code]
     half = code == 2
     params, loads, body, stores = ["const long n"], [], [], []
@@ -98,7 +120,7 @@ def _element_code(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narro
         it = "uint" if narrow else "long"
         last = ndim - 1
         if grid2d:
-            index = f"const long i = (long)get_global_id(1) * d{last} + (long)get_global_id(0);"
+            index = f"const long i = (long)get_global_id(1) * {prefix}d{last} + (long)get_global_id(0);"
             loads.append(f"const {it} c{last} = ({it})get_global_id(0);")
             loads.append(f"{it} rest = ({it})get_global_id(1);")
             inner = range(1, last)
@@ -106,36 +128,36 @@ def _element_code(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narro
             loads.append(f"{it} rest = ({it})i;")
             inner = range(1, ndim)
         for j in reversed(inner):
-            loads.append(f"const {it} c{j} = rest % ({it})d{j}; rest /= ({it})d{j};")
+            loads.append(f"const {it} c{j} = rest % ({it}){prefix}d{j}; rest /= ({it}){prefix}d{j};")
         if last > 0 or not grid2d:
             loads.append(f"const {it} c0 = rest;")      # i < n: what is left is < d0
     for k, lay in enumerate(leaf_layouts):
-        params.append(f"__global const {storage}* p{k}")
+        params.append(f"__global const {storage}* {prefix}p{k}")
         base = "0"
         if lay.endswith("o"):
-            params.append(f"const long o{k}")
-            base = f"o{k}"
+            params.append(f"const long {prefix}o{k}")
+            base = f"{prefix}o{k}"
         if lay[0] == "c":
             idx = f"{base} + i"
         elif lay[0] == "s":
             idx = base
         else:
-            params.extend(f"const long s{k}_{j}" for j in range(ndim))
-            idx = base + "".join(f" + c{j} * s{k}_{j}" for j in range(ndim))
-        load = f"vload_half({idx}, p{k})" if half else f"(CT)p{k}[{idx}]"
+            params.extend(f"const long {prefix}s{k}_{j}" for j in range(ndim))
+            idx = base + "".join(f" + c{j} * {prefix}s{k}_{j}" for j in range(ndim))
+        load = f"vload_half({idx}, {prefix}p{k})" if half else f"(CT){prefix}p{k}[{idx}]"
         loads.append(f"const CT l{k} = {load};")
-    params.extend(f"const CT s{k}" for k in range(n_scalars))
+    params.extend(f"const CT {prefix}s{k}" for k in range(n_scalars))
     for j, (snippet, tokens) in enumerate(nodes):
-        names = [_operand_name(t) for t in tokens]
+        names = [_operand_name(t, prefix) for t in tokens]
         expr = _OPERAND.sub(lambda m: names[int(m.group(1))], snippet)
         body.append(f"const CT t{j} = (CT)({expr});")
     for j, has_offset in out_layouts:
-        params.append(f"__global {storage}* q{j}")
+        params.append(f"__global {storage}* {prefix}q{j}")
         idx = "i"
         if has_offset:
-            params.append(f"const long r{j}")
-            idx = f"r{j} + i"
-        stores.append(f"vstore_half(t{j}, {idx}, q{j});" if half else f"q{j}[{idx}] = (T)t{j};")
+            params.append(f"const long {prefix}r{j}")
+            idx = f"{prefix}r{j} + i"
+        stores.append(f"vstore_half(t{j}, {idx}, {prefix}q{j});" if half else f"{prefix}q{j}[{idx}] = (T)t{j};")
     if ndim:
-        params.extend(f"const long d{j}" for j in range(ndim))
+        params.extend(f"const long {prefix}d{j}" for j in range(ndim))
     return params, index, loads, body, stores

@@ -16,6 +16,7 @@ cdef object source_builder = None     # mxgrad._codegen.fused_source
 cdef Py_ssize_t GRID2D_MIN_ROW = 32
 cdef object kernel_from_source = None  # (ctx, source, what) -> Kernel
 cdef object reduce_source_builder = None  # mxgrad._codegen.fused_reduce_source
+cdef object segments_source_builder = None  # mxgrad._codegen.fused_segments_source
 cdef object reduction_slots = None      # (ctx, n) -> (slots, chunk, interleaved): reduce.py
 cdef object merge_partials = None       # (partials, out, op, count): reduce.py
 
@@ -37,6 +38,15 @@ cdef class FusionGroup:
     cdef list key                  # structural description, the kernel cache key
     cdef Py_ssize_t param_bytes    # kernel argument bytes used so far
     cdef list reductions           # (node, op, result buffer, offset, shape) per fused sum/mean
+    cdef bint has_broadcast        # a leaf is broadcast (its group cannot be a segment)
+    cdef bint closed               # it writes an existing array (out=): no op joins it
+    # Segments: independent groups of other shapes issued just before this one, run in the
+    # same launch (fused_segments.cl) instead of one launch each.
+    cdef list sealed               # those groups, oldest first
+    cdef bint is_sealed            # this group is one of them (a later group will run it)
+    cdef set sealed_reads          # id() of every buffer the sealed groups read ...
+    cdef set sealed_writes         # ... and write: a segment must not touch them (races)
+    cdef Py_ssize_t sealed_bytes   # kernel argument bytes the sealed groups use
 
     def __cinit__(self, DeviceState dev, ctx, tuple shape, int code, Py_ssize_t n):
         self.dev = dev
@@ -53,6 +63,7 @@ cdef class FusionGroup:
         self.key = []
         self.reductions = []
         self.param_bytes = 24
+        self.sealed = []
 
     def __len__(self):
         return len(self.nodes)
@@ -74,8 +85,10 @@ cdef class FusionGroup:
             idx = len(self.leaves)
             self.leaf_index[key] = idx
             self.leaves.append(a)
-            self.param_bytes += 16 + (8 * len(self.shape) if a.shape_ != self.shape
-                                      and a.size_ != 1 else 0)
+            if a.shape_ != self.shape and a.size_ != 1:
+                self.has_broadcast = True
+                self.param_bytes += 8 * len(self.shape)
+            self.param_bytes += 16
         return -1 - <int>idx
 
 
@@ -94,15 +107,25 @@ def set_limits(Py_ssize_t param_bytes, Py_ssize_t nodes):
 
 
 cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_t n,
-                   str snippet, tuple args, NDArrayBase res):
-    """Append one elementwise op writing ``res`` to the pending group."""
+                   str snippet, tuple args, NDArrayBase res, bint inplace=False):
+    """Append one elementwise op writing ``res`` to the pending group.
+
+    ``inplace``: ``res`` is an existing array (``out=``), whose buffer other arrays may
+    share: the op starts a group of its own that nothing joins later (``closed``); that
+    group may still run as a segment beside others when no buffer is shared.
+    """
     cdef FusionGroup g = <FusionGroup>dev.pending
+    cdef FusionGroup prev = None      # the pending group, sealed as a segment of the new one
     cdef NDArrayBase a
     cdef int k
-    if g is not None and (g.code != code or g.shape != shape
-                          or g.param_bytes + 16 + 16 * len(args) > PARAM_LIMIT
+    if g is not None and (inplace or g.closed or g.code != code or g.shape != shape
+                          or g.sealed_bytes + g.param_bytes + 16 + 16 * len(args) > PARAM_LIMIT
                           or len(g.nodes) >= NODE_LIMIT):
-        dev.flush()
+        if g.code == code and (g.shape != shape or inplace or g.closed) \
+                and can_seal(g, shape, args):
+            prev = g
+        else:
+            dev.flush()
         g = None
     # An input pending in this group is read from its node; any other pending input (it
     # is broadcast, so its node cannot feed this one element by element) is run first.
@@ -111,7 +134,7 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
             a = <NDArrayBase>x
             if is_pending(a) and (a.lazy is not g or a.shape_ != shape):
                 dev.flush()
-                g = None
+                g = prev = None
                 break
     # A group that reduces takes only ops that read its results, except during a backward
     # pass (which joins the forward pass that computed its head): independent work (the
@@ -119,9 +142,19 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
     if g is not None and g.reductions and not in_backward and not reads_group(g, args):
         dev.flush()
         g = None
+    if prev is not None and touches_sealed(prev, True, args, res):
+        dev.flush()
+        prev = None
+    elif g is not None and g.sealed and (broadcasts(args, shape)
+                                         or touches_sealed(g, False, args, res)):
+        dev.flush()
+        g = None
     if g is None:
         g = FusionGroup(dev, ctx, shape, code, n)
+        if prev is not None:
+            seal_into(prev, g)
         dev.pending = g
+    g.closed = inplace
     # Operand tokens (ints, cheap to hash): node j -> j, leaf k -> -1 - k,
     # scalar k -> SCALAR_TOKEN + k.
     cdef list tokens = []
@@ -176,7 +209,7 @@ def fuse_reduction(NDArrayBase x, NDArrayBase res, int op):
     if not fuse_reductions or not is_pending(x) or x.lazy_index < 0 or is_pending(res):
         return False
     cdef FusionGroup g = <FusionGroup>x.lazy
-    if g.n <= 1 or x.size_ != g.n or res.dev is not x.dev or res.dtype_code != g.code \
+    if g.is_sealed or g.sealed or g.n <= 1 or x.size_ != g.n or res.dev is not x.dev or res.dtype_code != g.code \
             or g.code > 1 or g.param_bytes + 16 > PARAM_LIMIT or len(g.reductions) >= 8:
         return False
     g.reductions.append((x.lazy_index, op, res.buf, res.offset, res.shape_))
@@ -185,6 +218,54 @@ def fuse_reduction(NDArrayBase x, NDArrayBase res, int op):
     res.lazy = g
     res.lazy_index = -1      # not an element of the group: reading it runs the group
     return True
+
+
+cdef Py_ssize_t MAX_SEGMENTS = 16
+
+
+cdef bint can_seal(FusionGroup g, tuple shape, tuple args):
+    """Whether ``g`` can become a segment of a new group of ``shape`` starting with an op
+    on ``args``: both free of broadcasting and reductions, the kernel's arguments fit."""
+    if g.has_broadcast or g.reductions or len(g.sealed) + 2 > MAX_SEGMENTS:
+        return False
+    if g.sealed_bytes + g.param_bytes + 40 + 16 * len(args) > PARAM_LIMIT:
+        return False
+    return not broadcasts(args, shape)
+
+
+cdef bint broadcasts(tuple args, tuple shape):
+    """Whether an operand is broadcast to ``shape`` (segments run without coordinates)."""
+    for x in args:
+        if isinstance(x, NDArrayBase) and (<NDArrayBase>x).shape_ != shape \
+                and (<NDArrayBase>x).size_ != 1:
+            return True
+    return False
+
+
+cdef bint touches_sealed(FusionGroup g, bint including_g, tuple args, NDArrayBase res):
+    """Whether an op reading ``args`` and writing ``res`` would read a buffer the sealed
+    groups (and ``g`` itself when it is about to be sealed) write, or write one they read
+    or write: in one launch their work-items run in no particular order."""
+    cdef set reads = g.sealed_reads or set()
+    cdef set writes = g.sealed_writes or set()
+    if including_g:
+        reads = reads | {id((<NDArrayBase>a).buf) for a in g.leaves}
+        writes = writes | {id(b) for b in g.outputs}
+    for x in args:
+        if isinstance(x, NDArrayBase) and id((<NDArrayBase>x).buf) in writes:
+            return True
+    return id(res.buf) in reads or id(res.buf) in writes
+
+
+cdef seal_into(FusionGroup prev, FusionGroup g):
+    """Make ``prev`` (and the groups it sealed) segments run by ``g``."""
+    g.sealed = prev.sealed + [prev]
+    g.sealed_reads = (prev.sealed_reads or set()) | {id((<NDArrayBase>a).buf)
+                                                     for a in prev.leaves}
+    g.sealed_writes = (prev.sealed_writes or set()) | {id(b) for b in prev.outputs}
+    g.sealed_bytes = prev.sealed_bytes + prev.param_bytes
+    prev.sealed = None
+    prev.is_sealed = True
 
 
 cdef bint reads_group(FusionGroup g, tuple args):
@@ -220,6 +301,8 @@ def retarget_pending(NDArrayBase src, NDArrayBase dst):
         return False
     cdef FusionGroup g = <FusionGroup>src.lazy
     cdef Py_ssize_t i = src.lazy_index
+    if g.is_sealed or g.sealed:
+        return False             # another segment may read dst: keep the plain copy
     old = src.buf
     if g.outputs[i] is not old or Py_REFCNT(old) > 3:
         return False             # views or saved aliases share src's buffer: keep it
@@ -266,12 +349,21 @@ cdef inline bint is_pending(NDArrayBase a):
 
 
 def flush_group(FusionGroup g):
-    """Run a group: one kernel computing every op, storing the outputs still referenced."""
+    """Run a group (and the groups sealed into it): one kernel computing every op, storing
+    the outputs still referenced."""
+    cdef FusionGroup h
+    groups = g.sealed + [g]
     try:
-        run_group(g)
+        if len(groups) == 1:
+            run_group(g)
+        else:
+            run_segments(groups)
     finally:
-        g.flushed = True
-        g.leaves = g.scalars = g.nodes = g.outputs = g.out_offsets = g.reductions = None
+        for h in groups:
+            h.flushed = True
+            h.leaves = h.scalars = h.nodes = h.outputs = h.out_offsets = h.reductions = None
+            h.sealed = None
+            h.sealed_reads = h.sealed_writes = None
 
 
 cdef run_group(FusionGroup g):
@@ -281,12 +373,7 @@ cdef run_group(FusionGroup g):
     cdef Py_ssize_t i, j
     # An output is needed when something besides this group holds its buffer (its array,
     # a view of it, or a tape node's saved alias); the others are never written.
-    stored = []
-    for i in range(len(g.nodes)):
-        buf = g.outputs[i]
-        if Py_REFCNT(buf) > 2:       # the list's reference and ``buf``
-            stored.append(i)
-    del buf
+    stored = stored_outputs(g)
     if not stored and not g.reductions:
         return           # nothing anyone can see: the work is dropped
     layouts = []
@@ -394,3 +481,71 @@ cdef run_reductions(FusionGroup g, Kernel kern, unsigned int ai, Py_ssize_t slot
     for p, (node, op, buf, offset, shape) in zip(partials, g.reductions):
         out = make_array(buf, shape, offset, 1, g.code, g.ctx, dev)
         merge_partials(p, out, "mean" if op == REDUCE_MEAN else "sum", g.n)
+
+
+cdef list stored_outputs(FusionGroup g):
+    """The ops whose output something besides the group holds (its array, a view of it, or
+    a tape node's saved alias); the others are never written."""
+    stored = []
+    for i in range(len(g.nodes)):
+        buf = g.outputs[i]
+        if Py_REFCNT(buf) > 2:       # the list's reference and ``buf``
+            stored.append(i)
+    return stored
+
+
+cdef run_segments(list groups):
+    """Run independent groups (no broadcast, no reductions) as segments of one launch."""
+    cdef FusionGroup g
+    cdef NDArrayBase a
+    cdef Kernel kern
+    live = []
+    for g in groups:
+        stored = stored_outputs(g)
+        if stored:
+            live.append((g, stored))
+    if len(live) == 1:
+        run_group(live[0][0])
+        return
+    if not live:
+        return
+    g = live[0][0]
+    cdef DeviceState dev = g.dev
+    segments, key = [], ["segments", g.code]
+    for g, stored in live:
+        layouts = tuple(["c" if a.shape_ == g.shape else "s" for a in g.leaves])
+        layouts = tuple([lay + ("o" if (<NDArrayBase>a).offset else "")
+                         for lay, a in zip(layouts, g.leaves)])
+        out_layouts = tuple([(i, bool(g.out_offsets[i])) for i in stored])
+        segments.append((g.nodes, layouts, len(g.scalars), out_layouts))
+        key.append((tuple(g.key), layouts, out_layouts))
+    key = tuple(key)
+    kern = dev.kernels.get(key)
+    if kern is None:
+        src = segments_source_builder(g.code, segments)
+        kern = kernel_from_source(g.ctx, src, f"{len(segments)} fused elementwise groups",
+                                  "fused_segments")
+        dev.kernels[key] = kern
+    cdef unsigned int ai = 0
+    cdef Py_ssize_t end = 0
+    cdef int scalar_code = compute_code(g.code)
+    for g, stored in live:
+        end += g.n
+        kern.set_long(ai, end)
+        ai += 1
+        for a in g.leaves:
+            kern.set_mem(ai, a.buf)
+            ai += 1
+            if a.offset:
+                kern.set_long(ai, a.offset)
+                ai += 1
+        for x in g.scalars:
+            kern.set_scalar(ai, scalar_code, x if g.code <= 1 else kernel_scalar(g.code, x))
+            ai += 1
+        for i in stored:
+            kern.set_mem(ai, <Buffer>g.outputs[i])
+            ai += 1
+            if g.out_offsets[i]:
+                kern.set_long(ai, g.out_offsets[i])
+                ai += 1
+    dev.launch(kern, end)

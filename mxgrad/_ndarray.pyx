@@ -40,6 +40,12 @@ def _set_hooks(cls, source_fn, kernel_fn):
     kernel_from_source = kernel_fn
 
 
+def _set_segments_hook(source_fn):
+    """Called once by mxgrad.ndarray: the source generator of segmented launches."""
+    global segments_source_builder
+    segments_source_builder = source_fn
+
+
 def _set_reduction_hooks(source_fn, slots_fn, merge_fn):
     """Called once by mxgrad.ndarray.reduce: the source generator of fused groups with
     reductions, their slot plan and the merge of their partial sums."""
@@ -447,11 +453,10 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
         if res.shape_ != oshape_t or res.dtype_code != code or res.dev is not first.dev:
             raise MXNetError(f"{op.name}: out has shape {res.shape_} {DTYPES[res.dtype_code].name} "
                              f"on {res.ctx_}, expected {oshape_t} {DTYPES[code].name} on {first.ctx_}")
-        # Writing into an existing buffer (maybe one it reads): run it alone, in order.
-        dev.flush()
+        # Writing into an existing buffer (maybe one it reads, or shared with a view): a
+        # group of its own, run before anything touching that buffer (see add_op).
         if n:
-            add_op(dev, first.ctx_, oshape_t, code, n, op.snippet, args, res)
-            dev.flush()
+            add_op(dev, first.ctx_, oshape_t, code, n, op.snippet, args, res, True)
     else:
         res = new_array(dev, first.ctx_, oshape_t, code)
         if n:

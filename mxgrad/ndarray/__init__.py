@@ -1,6 +1,7 @@
 """``mx.nd``: NDArray and the functions that make and transform arrays."""
 from mxgrad import _ndarray
 from mxgrad._codegen_fused import fused_source as _fused_source
+from mxgrad._codegen_fused import fused_segments_source as _fused_segments_source
 from mxgrad.ndarray import _elemwise_table, _elemwise_grads, _kernels
 from mxgrad.ndarray.ndarray import NDArray
 from mxgrad.ndarray.creation import *  # noqa: F401,F403
@@ -17,6 +18,7 @@ from mxgrad.ndarray.random import random_uniform, random_normal, random_randint 
 
 
 _ndarray._set_hooks(NDArray, _fused_source, _kernels.kernel_from_source)
+_ndarray._set_segments_hook(_fused_segments_source)
 _elemwise_grads.attach_rules()
 _ndarray._bind_operators([_elemwise_table.OPS[n] for n in _elemwise_table.OPERATOR_ORDER],
                          _elemwise_table.OPS["negative"])
