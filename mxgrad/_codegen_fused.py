@@ -83,21 +83,23 @@ def fused_reduce_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim,
 
 def fused_segments_source(code, segments):
     """One kernel running several independent groups of one dtype (each of its own size, no
-    broadcast operands) over consecutive ranges of work-items: ``segments`` is a list of
-    (nodes, leaf_layouts, n_scalars, out_layouts), one per group. Segment s takes the
-    work-items below its end ``g<s>_end`` (a parameter, running total of the sizes) and
-    names its parameters ``g<s>_...``. A training step's parameter updates (one small group
-    per parameter) run as one launch instead of one each."""
+    broadcast operands): ``segments`` is a list of (nodes, leaf_layouts, n_scalars,
+    out_layouts), one per group. Each segment takes whole work-groups: segment s the
+    groups below ``g<s>_gend`` (a parameter, running total), so every work-item of a
+    work-group takes the same branch (CPU compilers keep such a kernel vectorized; a branch
+    per work-item made it 18x slower on PoCL). It names its parameters ``g<s>_...``,
+    ``g<s>_n`` its size. A training step's parameter updates (one small group per
+    parameter) run as one launch instead of one each."""
     params, blocks = [], []
     for s, (nodes, leaf_layouts, n_scalars, out_layouts) in enumerate(segments):
         prefix = f"g{s}_"
         seg_params, _, loads, body, stores = _element_code(
             code, nodes, leaf_layouts, n_scalars, out_layouts, 0, True, False, prefix)
-        params.append(f"const long {prefix}end")
-        params += seg_params[1:]                       # its size is the end's difference
-        start = f"g{s - 1}_end" if s else "0"
-        blocks.append(f"{'else ' if s else ''}if (gid < {prefix}end) {{ "
-                      f"const long i = gid - {start}; {' '.join(loads + body + stores)} }}")
+        params += [f"const long {prefix}gend", f"const long {prefix}n"] + seg_params[1:]
+        start = f"g{s - 1}_gend" if s else "0"
+        blocks.append(f"{'else ' if s else ''}if (grp < {prefix}gend) {{ "
+                      f"const long i = (grp - {start}) * wg + lid; if (i < {prefix}n) {{ "
+                      f"{' '.join(loads + body + stores)} }} }}")
     return _source("fused_segments", code, params, ["#define SEGMENTS " + " ".join(blocks)])
 
 

@@ -30,7 +30,7 @@ def arrays(ctx, shapes):
 SHAPES = [(64, 128), (128,), (128, 128), (128,), (128, 10), (10,)]
 
 
-def test_parameter_updates_are_one_launch(ctx):
+def test_parameter_updates_share_launches(ctx):
     w_host, ws = arrays(ctx, SHAPES)
     g_host, gs = arrays(ctx, SHAPES)
 
@@ -38,7 +38,8 @@ def test_parameter_updates_are_one_launch(ctx):
         for w, g in zip(ws, gs):
             nd.sgd_update(w, g, lr=0.1, wd=0.01, out=w)
     _, trace = traced(ctx, update)
-    assert trace == ["fused_segments"]
+    # four sgd_update segments fill a launch's argument budget (SEGMENT_ARGS)
+    assert trace == ["fused_segments", "fused_segments"]
     for w, wh, gh in zip(ws, w_host, g_host):
         np.testing.assert_allclose(w.asnumpy(), wh - 0.1 * (gh + 0.01 * wh), rtol=1e-6,
                                    atol=1e-7)
@@ -115,6 +116,13 @@ def test_broadcasting_op_after_sealing_is_not_a_segment(ctx):
     w = v + bias                     # broadcasts into v's group: no segments then
     np.testing.assert_allclose(u.asnumpy(), hosts[0] * 2, rtol=1e-6)
     np.testing.assert_allclose(w.asnumpy(), hosts[1] + hosts[2], rtol=1e-6)
+
+
+def test_large_groups_run_alone(ctx):
+    hosts, (a, b) = arrays(ctx, [(300, 300), (70_000,)])
+    (x, y), trace = traced(ctx, lambda: (a * 2, b * 2))
+    assert trace == ["fused", "fused"]
+    np.testing.assert_allclose(y.asnumpy(), hosts[1] * 2, rtol=1e-6)
 
 
 @pytest.mark.parametrize("count", [3, 40])
