@@ -1,33 +1,58 @@
 /* Fused elementwise group that also reduces: work-item `slot` walks its elements computing
  * every op of the group, stores the outputs still referenced, and accumulates the reduced
- * nodes into partial sums, one per slot (merged by a reduce.cl launch), or, with one slot,
- * into the result itself. The reduced intermediates are never written to memory.
+ * nodes. The reduced intermediates are never written to memory.
  *
  * mxgrad/_codegen_fused.py (fused_reduce_source) prepends the #defines:
  *   T, CT, FT, CT_IS_FLOAT, PARAMS, LOAD_INPUTS, COMPUTE, STORE_OUTPUTS as for fused.cl
- *     (the statements of element `i`); PARAMS ends with `chunk`
+ *     (the statements of element `i`); PARAMS ends with `chunk, cols, count`
  *   ACC            the accumulator type (float for float32, double for float64)
+ *   UNROLL         accumulators per reduction: 16 on CPUs, where the compiler turns the
+ *                  unrolled lanes into vector code (one work-item per element would need a
+ *                  work-group tree, measured 3-4x slower on PoCL); 1 on GPUs
  *   REDUCE_INIT    per reduction an array of UNROLL accumulators, zeroed
  *   REDUCE_UPDATE  adds element i's value into accumulator `u`
- *   REDUCE_STORE   adds up the accumulators and writes this slot's partial (or the result)
- *   INTERLEAVED    1: slot k takes elements k, k + chunk, k + 2 chunk, ... (`chunk` is the
- *                  number of slots), so that neighbouring work-items read neighbouring
- *                  elements (GPUs); 0: slot k takes the `chunk` elements from k * chunk,
- *                  UNROLL at a time into UNROLL accumulators, which the compiler turns into
- *                  vector code (CPUs: one work-item per element would need a work-group
- *                  tree, measured 3-4x slower on PoCL)
+ *   REDUCE_STORE   writes this slot's partial sums or results
+ *   KIND           what a slot covers:
+ *     0  all elements: slot k takes the `chunk` elements from k * chunk (INTERLEAVED 0), or
+ *        elements k, k + chunk, k + 2 chunk, ... (INTERLEAVED 1, `chunk` is then the number
+ *        of slots: neighbouring work-items read neighbouring elements, for GPUs); it writes
+ *        a partial sum, merged by a reduce.cl launch, or with one slot the result itself
+ *     1  rows: the array is (rows, chunk) and slot k reduces row k into result k
+ *     2  columns: the array is (count, cols) and slot k reduces columns k * UNROLL ...
+ *        k * UNROLL + UNROLL - 1 into those results, one accumulator per column
  */
-
-#if INTERLEAVED
-#define UNROLL 1
-#else
-#define UNROLL 16
-#endif
 
 __kernel void fused_reduce(PARAMS)
 {
     const long slot = get_global_id(0);
-#if INTERLEAVED
+#if KIND == 2
+    const long c0 = slot * UNROLL;
+    if (c0 >= cols) return;
+    const int lanes = (int)min((long)UNROLL, cols - c0);
+    REDUCE_INIT
+    if (lanes == UNROLL) {
+        for (long r = 0; r < count; r++) {
+#pragma unroll
+            for (int u = 0; u < UNROLL; u++) {
+                const long i = r * cols + c0 + u;
+                LOAD_INPUTS
+                COMPUTE
+                STORE_OUTPUTS
+                REDUCE_UPDATE
+            }
+        }
+    } else {
+        for (long r = 0; r < count; r++) {
+            for (int u = 0; u < lanes; u++) {
+                const long i = r * cols + c0 + u;
+                LOAD_INPUTS
+                COMPUTE
+                STORE_OUTPUTS
+                REDUCE_UPDATE
+            }
+        }
+    }
+#elif KIND == 0 && INTERLEAVED
     if (slot >= chunk) return;
     REDUCE_INIT
     for (long i = slot; i < n; i += chunk) {

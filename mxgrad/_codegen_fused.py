@@ -45,32 +45,41 @@ def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow
     ])
 
 
+FULL, ROWS, COLUMNS = 0, 1, 2      # what the reductions of a group cover (fused_reduce.cl)
+
+
 def fused_reduce_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow,
-                        reductions, interleaved, final):
-    """A group that also reduces some of its nodes over all elements (kernels_cl/
-    fused_reduce.cl): each work-item walks a slot of elements computing every node, storing
-    the requested outputs and accumulating ``reductions`` ((node, op) pairs, op 0 sum,
-    1 mean) into partial sums, one per slot and reduction; ``final``: one slot, whose
-    result is written as the reduction's value (a mean divided by n).
-    ``interleaved``: slot k takes elements k, k + slots, ... (GPUs) instead of a contiguous
-    chunk (CPUs)."""
+                        reductions, kind, interleaved, final):
+    """A group that also reduces some of its nodes (kernels_cl/fused_reduce.cl): each
+    work-item walks a slot of elements computing every node, storing the requested outputs
+    and accumulating ``reductions`` ((node, op) pairs, op 0 sum, 1 mean). ``kind``: FULL
+    (all elements; ``final``: one slot, which writes the result, else partial sums per
+    slot; ``interleaved``: slots take interleaved elements, for GPUs), ROWS (the trailing
+    axes: a slot per row) or COLUMNS (the leading axes: a slot per run of columns)."""
     params, _, loads, body, stores = _element_code(
         code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow, False)
+    partial = kind == FULL and not final
     init, update, store = [], [], []
     for r, (node, op) in enumerate(reductions):
-        params += [f"__global {'T' if final else 'ACC'}* red{r}", f"const long red_off{r}"]
+        params += [f"__global {'ACC' if partial else 'T'}* red{r}", f"const long red_off{r}"]
         init.append(f"ACC acc{r}[UNROLL]; for (int u = 0; u < UNROLL; u++) acc{r}[u] = 0;")
         update.append(f"acc{r}[u] += (ACC)t{node};")
-        total = f"ACC sum{r} = 0; for (int u = 0; u < UNROLL; u++) sum{r} += acc{r}[u];"
-        if not final:
-            store.append(f"{{ {total} red{r}[red_off{r} + slot] = sum{r}; }}")
-        else:
+
+        def result(v):
             # MXNet's mean: the sum, in the output dtype, divided by the count
-            value = f"(CT)(T)sum{r} / (CT)n" if op == 1 else f"sum{r}"
-            store.append(f"{{ {total} red{r}[red_off{r}] = (T)({value}); }}")
-    params.append("const long chunk")
+            return f"(T)((CT)(T)({v}) / (CT)count)" if op == 1 else f"(T)({v})"
+        if kind == COLUMNS:
+            store.append(f"for (int u = 0; u < lanes; u++) "
+                         f"red{r}[red_off{r} + c0 + u] = {result(f'acc{r}[u]')};")
+            continue
+        total = f"ACC sum{r} = 0; for (int u = 0; u < UNROLL; u++) sum{r} += acc{r}[u];"
+        value = f"sum{r}" if partial else result(f"sum{r}")
+        store.append(f"{{ {total} red{r}[red_off{r} + slot] = {value}; }}")
+    params += ["const long chunk", "const long cols", "const long count"]
     return _source("fused_reduce", code, params, [
+        f"#define KIND {kind}",
         f"#define INTERLEAVED {int(interleaved)}",
+        f"#define UNROLL {1 if interleaved else 16}",
         "#define ACC " + ("double" if code == 1 else "float"),
         "#define LOAD_INPUTS " + " ".join(loads),
         "#define COMPUTE " + " ".join(body),

@@ -38,6 +38,7 @@ cdef class FusionGroup:
     cdef list key                  # structural description, the kernel cache key
     cdef Py_ssize_t param_bytes    # kernel argument bytes used so far
     cdef list reductions           # (node, op, result buffer, offset, shape) per fused sum/mean
+    cdef tuple red_layout          # (kind, rows, cols) shared by the reductions
     cdef bint has_broadcast        # a leaf is broadcast (its group cannot be a segment)
     cdef bint closed               # it writes an existing array (out=): no op joins it
     # Segments: independent groups of other shapes issued just before this one, run in the
@@ -180,6 +181,8 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
 
 
 REDUCE_SUM, REDUCE_MEAN = 0, 1
+# what a group's reductions cover (as _codegen_fused's FULL, ROWS, COLUMNS)
+REDUCE_ALL, REDUCE_ROWS, REDUCE_COLUMNS = 0, 1, 2
 cdef bint fuse_reductions = True
 cdef bint in_backward = False
 
@@ -198,9 +201,12 @@ def set_reduction_fusion(bint on):
     fuse_reductions = on
 
 
-def fuse_reduction(NDArrayBase x, NDArrayBase res, int op):
-    """Make the pending group computing ``x`` also reduce it over all its elements into
-    ``res`` (``op``: REDUCE_SUM or REDUCE_MEAN), when it can; returns whether it did.
+def fuse_reduction(NDArrayBase x, NDArrayBase res, int op, tuple layout):
+    """Make the pending group computing ``x`` also reduce it into ``res`` (``op``:
+    REDUCE_SUM or REDUCE_MEAN), when it can; returns whether it did. ``layout`` is
+    (kind, rows, cols): x seen as a (rows, cols) array reduced over everything (kind FULL),
+    over its columns (ROWS: a result per row) or over its rows (COLUMNS); every reduction of
+    a group has the same layout.
 
     ``res`` becomes pending on the group: whatever reads it runs the group first. The group's
     kernel accumulates x as it computes it, so x is written only if someone keeps it
@@ -209,9 +215,11 @@ def fuse_reduction(NDArrayBase x, NDArrayBase res, int op):
     if not fuse_reductions or not is_pending(x) or x.lazy_index < 0 or is_pending(res):
         return False
     cdef FusionGroup g = <FusionGroup>x.lazy
-    if g.is_sealed or g.sealed or g.n <= 1 or x.size_ != g.n or res.dev is not x.dev or res.dtype_code != g.code \
-            or g.code > 1 or g.param_bytes + 16 > PARAM_LIMIT or len(g.reductions) >= 8:
+    if g.is_sealed or g.sealed or g.n <= 1 or x.size_ != g.n or res.dev is not x.dev \
+            or res.dtype_code != g.code or g.code > 1 or g.param_bytes + 16 > PARAM_LIMIT \
+            or len(g.reductions) >= 8 or (g.reductions and g.red_layout != layout):
         return False
+    g.red_layout = layout
     g.reductions.append((x.lazy_index, op, res.buf, res.offset, res.shape_))
     g.key.append(("reduce", x.lazy_index, op))
     g.param_bytes += 16
@@ -256,23 +264,36 @@ cdef bint touches_sealed(FusionGroup g, bint including_g, tuple args, NDArrayBas
     """Whether an op reading ``args`` and writing ``res`` would read a buffer the sealed
     groups (and ``g`` itself when it is about to be sealed) write, or write one they read
     or write: in one launch their work-items run in no particular order."""
-    cdef set reads = g.sealed_reads or set()
-    cdef set writes = g.sealed_writes or set()
-    if including_g:
-        reads = reads | {id((<NDArrayBase>a).buf) for a in g.leaves}
-        writes = writes | {id(b) for b in g.outputs}
+    cdef set reads = g.sealed_reads, writes = g.sealed_writes
+    cdef NDArrayBase a
+    cdef Buffer rb = res.buf
     for x in args:
-        if isinstance(x, NDArrayBase) and id((<NDArrayBase>x).buf) in writes:
+        if isinstance(x, NDArrayBase):
+            b = (<NDArrayBase>x).buf
+            if (writes is not None and id(b) in writes) or (including_g and b in g.outputs):
+                return True
+    if (reads is not None and id(rb) in reads) or (writes is not None and id(rb) in writes):
+        return True
+    if including_g:
+        if rb in g.outputs:
             return True
-    return id(res.buf) in reads or id(res.buf) in writes
+        for a in g.leaves:
+            if a.buf is rb:
+                return True
+    return False
 
 
 cdef seal_into(FusionGroup prev, FusionGroup g):
     """Make ``prev`` (and the groups it sealed) segments run by ``g``."""
-    g.sealed = prev.sealed + [prev]
-    g.sealed_reads = (prev.sealed_reads or set()) | {id((<NDArrayBase>a).buf)
-                                                     for a in prev.leaves}
-    g.sealed_writes = (prev.sealed_writes or set()) | {id(b) for b in prev.outputs}
+    g.sealed = prev.sealed
+    g.sealed.append(prev)
+    g.sealed_reads = prev.sealed_reads if prev.sealed_reads is not None else set()
+    g.sealed_writes = prev.sealed_writes if prev.sealed_writes is not None else set()
+    for a in prev.leaves:
+        g.sealed_reads.add(id((<NDArrayBase>a).buf))
+    for b in prev.outputs:
+        g.sealed_writes.add(id(b))
+    prev.sealed_reads = prev.sealed_writes = None
     g.sealed_bytes = prev.sealed_bytes + prev.param_bytes
     prev.sealed = None
     prev.is_sealed = True
@@ -401,9 +422,11 @@ cdef run_group(FusionGroup g):
     cdef Py_ssize_t slots = 0, chunk = 0
     cdef bint interleaved = False
     if g.reductions:
-        slots, chunk, interleaved = reduction_slots(g.ctx, g.n)
+        slots, chunk, interleaved = reduction_slots(g.ctx, g.n, g.red_layout)
+        kind = g.red_layout[0]
+        final = kind != REDUCE_ALL or slots == 1
         key = ("fused_reduce", g.code, tuple(g.key), tuple(layouts), out_layouts,
-               len(g.shape) if has_b else 0, narrow, interleaved, slots == 1)
+               len(g.shape) if has_b else 0, narrow, kind, interleaved, final)
     else:
         key = ("fused", g.code, tuple(g.key), tuple(layouts), out_layouts,
                len(g.shape) if has_b else 0, narrow, grid2d)
@@ -413,7 +436,7 @@ cdef run_group(FusionGroup g):
             src = reduce_source_builder(
                 g.code, g.nodes, layouts, len(g.scalars), out_layouts,
                 len(g.shape) if has_b else 0, narrow, [r[:2] for r in g.reductions],
-                interleaved, slots == 1)
+                kind, interleaved, final)
             kern = kernel_from_source(g.ctx, src, f"fused elementwise group of "
                                       f"{len(g.nodes)} ops with reductions", "fused_reduce")
         else:
@@ -454,7 +477,7 @@ cdef run_group(FusionGroup g):
             kern.set_long(ai, d)
             ai += 1
     if g.reductions:
-        run_reductions(g, kern, ai, slots, chunk, interleaved)
+        run_reductions(g, kern, ai, slots, chunk, final)
         return
     cdef size_t grid[2]
     if grid2d:
@@ -468,14 +491,15 @@ cdef run_group(FusionGroup g):
 
 
 cdef run_reductions(FusionGroup g, Kernel kern, unsigned int ai, Py_ssize_t slots,
-                    Py_ssize_t chunk, bint interleaved):
+                    Py_ssize_t chunk, bint final):
     """Launch a group with reductions (its other arguments are set): each reduction writes
-    its result directly (one slot) or partial sums that reduce.py merges into it."""
+    its results directly (``final``) or partial sums that reduce.py merges into it."""
     cdef DeviceState dev = g.dev
     cdef NDArrayBase p
+    kind, rows, cols = g.red_layout
     partials = []
     for node, op, buf, offset, shape in g.reductions:
-        if slots == 1:
+        if final:
             kern.set_mem(ai, <Buffer>buf)
             kern.set_long(ai + 1, offset)
         else:
@@ -485,8 +509,11 @@ cdef run_reductions(FusionGroup g, Kernel kern, unsigned int ai, Py_ssize_t slot
             kern.set_long(ai + 1, 0)
         ai += 2
     kern.set_long(ai, chunk)
+    kern.set_long(ai + 1, cols)
+    kern.set_long(ai + 2, g.n if kind == REDUCE_ALL else (rows if kind == REDUCE_COLUMNS
+                                                          else cols))
     dev.launch(kern, slots, (g.n + slots - 1) // slots)
-    if slots == 1:
+    if final:
         return
     for p, (node, op, buf, offset, shape) in zip(partials, g.reductions):
         out = make_array(buf, shape, offset, 1, g.code, g.ctx, dev)

@@ -191,3 +191,51 @@ def test_gradient_rule_of_a_fused_sum_sees_ones_for_a_custom_head(ctx):
         s = nd.sum(a * a)
     s.backward(nd.array([0.5], ctx=ctx))               # an explicit head gradient
     np.testing.assert_allclose(a.grad.asnumpy(), [1.0, 2.0, 3.0])
+
+
+@pytest.fixture
+def every_layout_fuses(monkeypatch):
+    """Fuse every row and column reduction, whatever the device's policy (each kernel
+    variant then runs here: CPU lanes or, with ``slot_layout``, GPU work-items)."""
+    monkeypatch.setattr(R, "_fused_layout", lambda ctx, shape, axes: R._fused_kind(shape, axes))
+
+
+@pytest.mark.parametrize("shape,axis", [((32, 128), 0), ((128, 40), 0), ((7, 5, 3), (0, 1)),
+                                        ((3, 17), 0), ((5, 40), 0), ((100, 10), 1),
+                                        ((100, 10), -1), ((4, 33, 5), (1, 2)), ((1000, 3), 1),
+                                        ((6, 70), 1)])
+def test_row_and_column_reductions(ctx, slot_layout, every_layout_fuses, shape, axis):
+    x = rng.uniform(-1, 1, shape).astype(np.float32)
+    a = nd.array(x, ctx=ctx)
+    ref = x.astype(np.float64)
+
+    def run():
+        y = nd.relu(a) + 1
+        return y, nd.sum(a * 2, axis=axis), nd.mean(y, axis=axis, keepdims=True)
+    (y, s, m), trace = traced(ctx, run)
+    assert trace == ["fused_reduce"], trace       # one kernel: y, both reductions
+    np.testing.assert_allclose(s.asnumpy(), (ref * 2).sum(axis=axis), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(m.asnumpy(), (np.maximum(ref, 0) + 1).mean(axis=axis,
+                                                                          keepdims=True),
+                               rtol=1e-5)
+    np.testing.assert_array_equal(y.asnumpy(), np.maximum(x, 0) + 1)   # kept: stored
+
+
+def test_short_rows_fuse_by_default(ctx):
+    x = rng.uniform(-1, 1, (300, 10)).astype(np.float32)
+    a = nd.array(x, ctx=ctx)
+    a.attach_grad()
+
+    def step():
+        with mx.autograd.record():
+            p = nd.softmax(a * 1)
+            loss = nd.sum(nd.log(p) * 0.5)
+        loss.backward()
+        return p
+    p, trace = traced(ctx, step)
+    assert "fused_reduce" in trace
+    e = np.exp(x - x.max(1, keepdims=True))
+    np.testing.assert_allclose(p.asnumpy(), e / e.sum(1, keepdims=True), rtol=1e-5)
+    # d/da sum(0.5 log softmax(a)) = 0.5 (1 - 10 softmax(a))
+    np.testing.assert_allclose(a.grad.asnumpy(), 0.5 * (1 - 10 * p.asnumpy()), rtol=1e-4,
+                               atol=1e-6)
