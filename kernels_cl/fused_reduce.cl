@@ -22,6 +22,9 @@
  *        k * UNROLL + UNROLL - 1 into those results, one accumulator per column
  */
 
+/* everything element i takes (with its accumulator u) */
+#define ELEMENT LOAD_INPUTS COMPUTE STORE_OUTPUTS REDUCE_UPDATE
+
 __kernel void fused_reduce(PARAMS)
 {
     const long slot = get_global_id(0);
@@ -35,20 +38,14 @@ __kernel void fused_reduce(PARAMS)
 #pragma unroll
             for (int u = 0; u < UNROLL; u++) {
                 const long i = r * cols + c0 + u;
-                LOAD_INPUTS
-                COMPUTE
-                STORE_OUTPUTS
-                REDUCE_UPDATE
+                ELEMENT
             }
         }
     } else {
         for (long r = 0; r < count; r++) {
             for (int u = 0; u < lanes; u++) {
                 const long i = r * cols + c0 + u;
-                LOAD_INPUTS
-                COMPUTE
-                STORE_OUTPUTS
-                REDUCE_UPDATE
+                ELEMENT
             }
         }
     }
@@ -57,10 +54,7 @@ __kernel void fused_reduce(PARAMS)
     REDUCE_INIT
     for (long i = slot; i < n; i += chunk) {
         const int u = 0;
-        LOAD_INPUTS
-        COMPUTE
-        STORE_OUTPUTS
-        REDUCE_UPDATE
+        ELEMENT
     }
 #else
     long i0 = slot * chunk;
@@ -71,19 +65,13 @@ __kernel void fused_reduce(PARAMS)
 #pragma unroll
         for (int u = 0; u < UNROLL; u++) {
             const long i = i0 + u;
-            LOAD_INPUTS
-            COMPUTE
-            STORE_OUTPUTS
-            REDUCE_UPDATE
+            ELEMENT
         }
     }
     for (; i0 < end; i0++) {
         const long i = i0;
         const int u = 0;
-        LOAD_INPUTS
-        COMPUTE
-        STORE_OUTPUTS
-        REDUCE_UPDATE
+        ELEMENT
     }
 #endif
     REDUCE_STORE

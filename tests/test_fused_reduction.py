@@ -10,22 +10,10 @@ import pytest
 import mxgrad as mx
 from mxgrad import _ndarray, nd
 from mxgrad.ndarray import reduce as R
+from launches import traced
 
 rng = np.random.default_rng(7)
 SIZES = [2, 33, 4096, 5000, 100_003]
-
-
-def traced(ctx, fn):
-    """The kernels ``fn`` enqueues on ctx (its pending work run first and after)."""
-    state = ctx.state
-    nd.waitall()
-    state.trace = []
-    try:
-        result = fn()
-        nd.waitall()
-        return result, state.trace
-    finally:
-        state.trace = None
 
 
 @pytest.fixture(params=[False, True], ids=["chunks", "interleaved"])

@@ -6,20 +6,9 @@ import numpy as np
 import pytest
 
 from mxgrad import nd
+from launches import traced
 
 rng = np.random.default_rng(11)
-
-
-def traced(ctx, fn):
-    state = ctx.state
-    nd.waitall()
-    state.trace = []
-    try:
-        result = fn()
-        nd.waitall()
-        return result, state.trace
-    finally:
-        state.trace = None
 
 
 def arrays(ctx, shapes):
