@@ -106,7 +106,8 @@ def _softmax_rule(saved, inputs, outputs, out_grads):
 def _log_softmax_rule(saved, inputs, outputs, out_grads):
     ax, t = saved
     y, g = outputs[0], out_grads[0]
-    dx = g - OPS["exp"](y) * _sum_keep(g, ax)
+    total = _sum_keep(g, ax)          # first: exp(y) then joins dx's group
+    dx = g - OPS["exp"](y) * total
     return (dx / t if t != 1.0 else dx,)
 
 
