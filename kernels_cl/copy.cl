@@ -82,7 +82,13 @@
 
 /* Peel coordinate j (for 0 < j < NDIM, innermost first) off `rest` and hand it to
  * USE(j, c); the conditions are compile-time constants, so only NDIM - 1 steps remain. */
-#define PEEL(j) if ((j) > 0 && (j) < NDIM) { const long c = rest % d##j; rest /= d##j; USE(j, c) }
+#define PEEL(j) if ((j) > 0 && (j) < NDIM) { \
+    const IDX c = rest % (IDX)d##j; rest /= (IDX)d##j; USE(j, (long)c) }
+/* The type coordinates are divided in: uint when the index space has fewer than 2^31
+ * elements (-D IDX=uint; 64-bit divisions made copies 10-20x slower on CPUs), else long. */
+#ifndef IDX
+#define IDX long
+#endif
 #define PEEL_ALL PEEL(7) PEEL(6) PEEL(5) PEEL(4) PEEL(3) PEEL(2) PEEL(1)
 
 /* dst[dst_off + sum c_j * dt_j] = src[src_off + sum c_j * st_j] for every coordinate c of the
@@ -93,11 +99,12 @@ __kernel void strided_copy(STRIDED_ARGS)
     const long i = get_global_id(0);
     if (i >= n) return;
     UNUSED_DIMS
-    long rest = i, di = dst_off, si = src_off;
+    IDX rest = (IDX)i;
+    long di = dst_off, si = src_off;
 #define USE(j, c) di += (c) * dt##j; si += (c) * st##j;
     PEEL_ALL
 #undef USE
-    dst[di + rest * dt0] = src[si + rest * st0];
+    dst[di + (long)rest * dt0] = src[si + (long)rest * st0];
 }
 
 /* The same copy when one dim (P) is contiguous in dst and another (Q) in src, as in a
@@ -109,14 +116,15 @@ __kernel void strided_copy_tiled(STRIDED_ARGS, const int P, const int Q,
     const long i = get_global_id(0);
     if (i >= n) return;
     UNUSED_DIMS
-    long rest = i, di = dst_off, si = src_off, tp = 0, tq = 0;
+    IDX rest = (IDX)i;
+    long di = dst_off, si = src_off, tp = 0, tq = 0;
     long dtp = 0, stp = 0, dtq = 0, stq = 0;
 #define USE(j, c) \
     if ((j) == P) { tp = (c); dtp = dt##j; stp = st##j; } \
     else if ((j) == Q) { tq = (c); dtq = dt##j; stq = st##j; } \
     else { di += (c) * dt##j; si += (c) * st##j; }
     PEEL_ALL
-    USE(0, rest)
+    USE(0, (long)rest)
 #undef USE
     const long p1 = min(np, (tp + 1) * TILE), q1 = min(nq, (tq + 1) * TILE);
     for (long q = tq * TILE; q < q1; q++)

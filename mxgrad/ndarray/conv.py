@@ -208,9 +208,13 @@ def _enqueue_col2im(cols, g, channels, bias=None):
 def _enqueue_bias_fill(out, bias):
     """out (N, F, ...) = bias[f] everywhere (a GEMM with beta=1 then adds onto it)."""
     k = family_kernel(out.context, "conv", "bias_fill", out._dtype_code)
-    k.set_args(0, out._buffer, out._offset, bias._buffer, bias._offset, out.size, out.shape[1],
-               out.size // (out.shape[0] * out.shape[1]))
-    out.context.state.launch_1d(k, out.size)
+    N, F = out.shape[0], out.shape[1]
+    L = out.size // (N * F)
+    k.set_args(0, out._buffer, out._offset, bias._buffer, bias._offset)
+    k.set_arg_int(4, F)
+    k.set_arg_long(5, L)
+    grid = (L, N * F, 1)
+    out.context.state.launch_grid(k, grid, grid_local_size(grid))
 
 
 def _enqueue_weight_matmul(w, x, out, transpose, groups, beta=0.0):

@@ -11,6 +11,7 @@ Gradient rules are written in these same ops (the rule of a strided read is a st
 into zeros and vice versa), so every gradient can be differentiated again.
 """
 import builtins
+import math
 import numbers
 
 import numpy as np
@@ -65,13 +66,15 @@ def _collapse(shape, dst_strides, src_strides):
     return dims or [(1, 0, 0)]
 
 
-def _strided_copy_kernel(ctx, name, code, ndim):
-    """strided_copy or strided_copy_tiled for an index space of ``ndim`` dims."""
-    key = ("copy." + name, code, ndim)
+def _strided_copy_kernel(ctx, name, code, ndim, narrow):
+    """strided_copy or strided_copy_tiled for an index space of ``ndim`` dims; ``narrow``:
+    fewer than 2^31 elements, coordinates divided in 32 bits."""
+    key = ("copy." + name, code, ndim, narrow)
     k = ctx.state.kernels.get(key)
     if k is None:
-        k = ctx.state.kernels[key] = family_kernel(ctx, "copy", name, code,
-                                                   f"-D NDIM={ndim} -D TILE={_TILE}")
+        k = ctx.state.kernels[key] = family_kernel(
+            ctx, "copy", name, code,
+            f"-D NDIM={ndim} -D TILE={_TILE}" + (" -D IDX=uint" if narrow else ""))
     return k
 
 
@@ -97,18 +100,16 @@ def strided_copy(dst, dst_strides, dst_off, src, src_strides, src_off, shape):
         return
     outer, inner = dims[:-_MAX_KERNEL_DIMS], dims[-_MAX_KERNEL_DIMS:]
     tiled = _transposed_dims(inner)
+    sizes = [-(-d // _TILE) if tiled and j in tiled else d for j, (d, _, _) in enumerate(inner)]
+    n = math.prod(sizes)
     k = _strided_copy_kernel(dst.context, "strided_copy_tiled" if tiled else "strided_copy",
-                             dst._dtype_code, len(inner))
+                             dst._dtype_code, len(inner), n < 2 ** 31)
     k.set_arg_mem(0, dst._buffer)
     k.set_arg_mem(2, src._buffer)
-    n = 1
-    for j, (d, a, b) in enumerate(inner):
-        if tiled and j in tiled:
-            d = -(-d // _TILE)
+    for j, ((_, a, b), d) in enumerate(zip(inner, sizes)):
         k.set_arg_long(5 + 3 * j, d)
         k.set_arg_long(6 + 3 * j, a)
         k.set_arg_long(7 + 3 * j, b)
-        n *= d
     k.set_arg_long(4, n)
     if tiled:
         extra = 5 + 3 * len(inner)
