@@ -106,18 +106,27 @@ def _set_geometry(k, first, g, pool_type):
 
 
 _GRADIENT_KERNELS = ("sum_unpool", "max_unpool")
+# built per window shape (see WK_W in pool.cl): their loops walk the window
+_WINDOW_KERNELS = ("pool_forward", "max_forward_argmax", "pool_argmax", "max_gather")
 
 
 def _kernel(ctx, name, code, g):
     """A pool.cl kernel. The gradient kernels get their strides and loop counts compiled in
     (one small build per stride and number of windows covering an input), which lets PoCL
-    vectorize them (see SUM_OVER_COVERING in pool.cl); the other kernels serve every
-    geometry and pool type from one build per dtype."""
+    vectorize them (see SUM_OVER_COVERING in pool.cl); the kernels walking a window get the
+    window's size, stride and padding (one build per window shape); avg_divide serves every
+    geometry from one build per dtype."""
     opts = f"-D LOWEST={_LOWEST[code]}"
     if name in _GRADIENT_KERNELS:
         cover = [min(-(-k // s), o) for k, s, o in zip(g.kernel, g.stride, g.out)]
         opts += (" -D SD_C={} -D SH_C={} -D SW_C={} -D CD_C={} -D CH_C={} -D CW_C={}"
                  .format(*g.stride, *cover))
+    elif name in _WINDOW_KERNELS:
+        inside = not any(g.pad) and all((o - 1) * s + k <= n for o, s, k, n
+                                        in zip(g.out, g.stride, g.kernel, g.image))
+        opts += (" -D WK_D={} -D WK_H={} -D WK_W={} -D WS_D={} -D WS_H={} -D WS_W={}"
+                 " -D WP_D={} -D WP_H={} -D WP_W={}".format(*g.kernel, *g.stride, *g.pad)
+                 + f" -D WINSIDE={int(inside)}")
     return family_kernel(ctx, "pool", name, code, opts)
 
 
