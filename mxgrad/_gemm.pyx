@@ -58,18 +58,22 @@ cdef void run_blas(void* p) noexcept nogil:
     if blas_set_threads != NULL:
         blas_set_threads(blas_max_threads if <long long>g.M * g.N * g.K * g.batch
                          >= BLAS_THREADING_MIN else 1)
+    cdef double beta = g.beta
     for b in range(g.batch):
+        # stride_c 0: the batch's products add up in C (beta applies to the first)
+        if b > 0 and g.stride_c == 0:
+            beta = 1.0
         if g.dtype == FLOAT32:
             blas_sgemm(ROW_MAJOR, TRANS if g.trans_a else NO_TRANS,
                        TRANS if g.trans_b else NO_TRANS, g.M, g.N, g.K, <float>g.alpha,
                        <const float*>(g.A + b * g.stride_a), g.lda,
-                       <const float*>(g.B + b * g.stride_b), g.ldb, <float>g.beta,
+                       <const float*>(g.B + b * g.stride_b), g.ldb, <float>beta,
                        <float*>(g.C + b * g.stride_c), g.ldc)
         else:
             blas_dgemm(ROW_MAJOR, TRANS if g.trans_a else NO_TRANS,
                        TRANS if g.trans_b else NO_TRANS, g.M, g.N, g.K, g.alpha,
                        <const double*>(g.A + b * g.stride_a), g.lda,
-                       <const double*>(g.B + b * g.stride_b), g.ldb, g.beta,
+                       <const double*>(g.B + b * g.stride_b), g.ldb, beta,
                        <double*>(g.C + b * g.stride_c), g.ldc)
 
 
@@ -98,6 +102,14 @@ cdef bint load_blas():
     return blas_state == 1
 
 
+def sums_batches(ctx, Buffer A, Buffer B, Buffer C, int dtype):
+    """Whether ``gemm`` with these buffers runs on the host BLAS, where ``stride_c`` 0 sums
+    a batch into C."""
+    cdef DeviceState dev = ctx.state
+    return (dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas() \
+        and A.host != NULL and B.host != NULL and C.host != NULL
+
+
 def native_blas_available(DeviceState dev):
     """Whether GEMMs on this device run as host BLAS inside the queue."""
     return dev.pool.use_host_ptr and load_blas()
@@ -116,7 +128,10 @@ def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
          Buffer A, long long off_a, int lda, long long stride_a,
          Buffer B, long long off_b, int ldb, long long stride_b, double beta,
          Buffer C, long long off_c, int ldc, long long stride_c, long long batch, int dtype):
-    """Enqueue ``batch`` GEMMs; offsets and strides in elements. Shapes are the caller's job."""
+    """Enqueue ``batch`` GEMMs; offsets and strides in elements. Shapes are the caller's job.
+
+    ``stride_c`` 0 with a batch adds the products up in C, on the host BLAS only (see
+    ``sums_batches``); elsewhere the batch runs in parallel and C must not be shared."""
     cdef DeviceState dev = ctx.state
     cdef GemmCall call
     cdef int isz = dtype_size(dtype)

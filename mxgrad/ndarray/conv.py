@@ -193,8 +193,11 @@ def _enqueue_col2im(cols, g, channels, bias=None):
     shape = (N, channels) + g.image[3 - g.rank:]
     x = _ndarray.empty_array(cols.context, shape, cols._dtype_code)
     if x.size:
+        window = (" -D WIN_C=1 -D CK_D={} -D CK_H={} -D CK_W={} -D CS_D={} -D CS_H={}"
+                  " -D CS_W={} -D CP_D={} -D CP_H={} -D CP_W={} -D CDL_D={} -D CDL_H={}"
+                  " -D CDL_W={}").format(*g.kernel, *g.stride, *g.pad, *g.dilate)
         k = family_kernel(cols.context, "conv", "col2im", cols._dtype_code,
-                          f"-D HAS_BIAS={int(bias is not None)}")
+                          f"-D HAS_BIAS={int(bias is not None)}" + window)
         k.set_args(0, x._buffer, x._offset, cols._buffer, cols._offset)
         _set_geometry(k, 4, channels, g)
         if bias is not None:
@@ -270,6 +273,17 @@ def _weight_grad(a, b, groups):
     Kg = b.shape[1] // groups
     Fg = F // groups
     code = a._dtype_code
+    out = _ndarray.empty_array(a.context, (F, Kg), code)
+    if out.size and N > 1 and _gemm.sums_batches(a.context, a._buffer, b._buffer, out._buffer,
+                                                  code):
+        # the host BLAS adds the batch's products up in out (no per-sample products)
+        for gi in range(groups):
+            _gemm.gemm(a.context, False, True, Fg, Kg, L, 1.0,
+                       a._buffer, a._offset + gi * Fg * L, L, F * L,
+                       b._buffer, b._offset + gi * Kg * L, L, groups * Kg * L, 0.0,
+                       out._buffer, out._offset + gi * Fg * Kg, Kg, 0, N, code)
+        _record_weight_grad(a, b, out, groups)
+        return out
     per_sample = _ndarray.empty_array(a.context, (N, F, Kg), code)
     if per_sample.size:
         for gi in range(groups):
@@ -280,18 +294,20 @@ def _weight_grad(a, b, groups):
                        N, code)
     if N == 1:
         out = _ndarray.view_of(per_sample, (F, Kg), per_sample._offset)
-    else:
-        out = _ndarray.empty_array(a.context, (F, Kg), code)
-        if out.size:
-            k = family_kernel(a.context, "conv", "batch_sum", code)
-            k.set_args(0, out._buffer, out._offset, per_sample._buffer, per_sample._offset,
-                       out.size, N)
-            a.context.state.launch_1d(k, out.size, N)
+    elif out.size:
+        k = family_kernel(a.context, "conv", "batch_sum", code)
+        k.set_args(0, out._buffer, out._offset, per_sample._buffer, per_sample._offset,
+                   out.size, N)
+        a.context.state.launch_1d(k, out.size, N)
+    _record_weight_grad(a, b, out, groups)
+    return out
+
+
+def _record_weight_grad(a, b, out, groups):
     if is_recording():
         record_op("_conv_weight_grad", (a, b), (out,), _weight_grad_rule, groups,
                   replay=lambda x, y: _weight_grad(x, y, groups),
                   attrs={"num_group": groups}, save_outputs=False)
-    return out
 
 
 @gradient_rule("_conv_weight_grad")
