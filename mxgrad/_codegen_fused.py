@@ -14,6 +14,7 @@ output dims when any leaf is broadcast.
 import re
 
 from mxgrad._codegen import TYPES, type_defines
+from mxgrad._ndarray import REDUCE_ALL, REDUCE_COLUMNS
 from mxgrad._programs import kernel_source
 
 _OPERAND = re.compile(r"\bx(\d+)\b")
@@ -45,20 +46,18 @@ def fused_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow
     ])
 
 
-FULL, ROWS, COLUMNS = 0, 1, 2      # what the reductions of a group cover (fused_reduce.cl)
-
-
 def fused_reduce_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow,
                         reductions, kind, interleaved, final):
     """A group that also reduces some of its nodes (kernels_cl/fused_reduce.cl): each
     work-item walks a slot of elements computing every node, storing the requested outputs
-    and accumulating ``reductions`` ((node, op) pairs, op 0 sum, 1 mean). ``kind``: FULL
+    and accumulating ``reductions`` ((node, op) pairs, op 0 sum, 1 mean). ``kind``
+    (_ndarray's REDUCE_*): ALL
     (all elements; ``final``: one slot, which writes the result, else partial sums per
     slot; ``interleaved``: slots take interleaved elements, for GPUs), ROWS (the trailing
     axes: a slot per row) or COLUMNS (the leading axes: a slot per run of columns)."""
     params, _, loads, body, stores = _element_code(
         code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narrow, False)
-    partial = kind == FULL and not final
+    partial = kind == REDUCE_ALL and not final
     init, update, store = [], [], []
     for r, (node, op) in enumerate(reductions):
         params += [f"__global {'ACC' if partial else 'T'}* red{r}", f"const long red_off{r}"]
@@ -68,7 +67,7 @@ def fused_reduce_source(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim,
         def result(v):
             # MXNet's mean: the sum, in the output dtype, divided by the count
             return f"(T)((CT)(T)({v}) / (CT)count)" if op == 1 else f"(T)({v})"
-        if kind == COLUMNS:
+        if kind == REDUCE_COLUMNS:
             store.append(f"for (int u = 0; u < lanes; u++) "
                          f"red{r}[red_off{r} + c0 + u] = {result(f'acc{r}[u]')};")
             continue

@@ -44,7 +44,6 @@ cdef class DeviceState:
     cdef list host_refs            # host arrays read by writes still in flight
     cdef public object pending     # FusionGroup of elementwise ops not yet enqueued, or None
     cdef object flusher            # runs a FusionGroup (set by mxgrad._ndarray)
-    cdef readonly long long launches   # kernels enqueued so far (tests count them)
     cdef public list trace         # when a list: the name of each kernel enqueued
     cdef int flush(self) except -1
     cdef Buffer alloc(self, size_t nbytes)

@@ -37,7 +37,6 @@ class DeviceState:
     has_fp64: bool
     has_fp16: bool
     pending: Any
-    launches: int
     trace: Optional[List[str]]
     def run_pending(self) -> None: ...
     def finish(self) -> None: ...

@@ -332,7 +332,6 @@ cdef class DeviceState:
         when the kernel allows one that large."""
         if self.pending is not None:
             self.flush()
-        self.launches += 1
         if self.trace is not None:
             self.trace.append(k.name)
         cdef cl_int st

@@ -181,7 +181,7 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
 
 
 REDUCE_SUM, REDUCE_MEAN = 0, 1
-# what a group's reductions cover (as _codegen_fused's FULL, ROWS, COLUMNS)
+# what a group's reductions cover (KIND in kernels_cl/fused_reduce.cl)
 REDUCE_ALL, REDUCE_ROWS, REDUCE_COLUMNS = 0, 1, 2
 cdef bint fuse_reductions = True
 cdef bint in_backward = False
@@ -204,7 +204,7 @@ def set_reduction_fusion(bint on):
 def fuse_reduction(NDArrayBase x, NDArrayBase res, int op, tuple layout):
     """Make the pending group computing ``x`` also reduce it into ``res`` (``op``:
     REDUCE_SUM or REDUCE_MEAN), when it can; returns whether it did. ``layout`` is
-    (kind, rows, cols): x seen as a (rows, cols) array reduced over everything (kind FULL),
+    (kind, rows, cols): x seen as a (rows, cols) array reduced over everything (REDUCE_ALL),
     over its columns (ROWS: a result per row) or over its rows (COLUMNS); every reduction of
     a group has the same layout.
 
@@ -383,7 +383,7 @@ def flush_group(FusionGroup g):
     """Run a group (and the groups sealed into it): one kernel computing every op, storing
     the outputs still referenced."""
     cdef FusionGroup h
-    groups = g.sealed + [g]
+    groups = g.sealed + [g] if g.sealed else (g,)
     try:
         if len(groups) == 1:
             run_group(g)

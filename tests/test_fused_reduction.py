@@ -212,18 +212,21 @@ def test_row_and_column_reductions(ctx, slot_layout, every_layout_fuses, shape, 
 def test_short_rows_fuse_by_default(ctx):
     x = rng.uniform(-1, 1, (300, 10)).astype(np.float32)
     a = nd.array(x, ctx=ctx)
+    s, trace = traced(ctx, lambda: nd.sum(a * 2, axis=1))
+    assert trace == ["fused_reduce"], trace
+    np.testing.assert_allclose(s.asnumpy(), (2 * x.astype(np.float64)).sum(1), rtol=1e-5)
+    # the softmax rule's row sum of g * y (pending) joins the gradient's group
+    head = rng.uniform(-1, 1, (300, 10)).astype(np.float32)
     a.attach_grad()
+    h = nd.array(head, ctx=ctx)
 
     def step():
         with mx.autograd.record():
             p = nd.softmax(a * 1)
-            loss = nd.sum(nd.log(p) * 0.5)
-        loss.backward()
+        p.backward(h * 1)
         return p
     p, trace = traced(ctx, step)
-    assert "fused_reduce" in trace
-    e = np.exp(x - x.max(1, keepdims=True))
-    np.testing.assert_allclose(p.asnumpy(), e / e.sum(1, keepdims=True), rtol=1e-5)
-    # d/da sum(0.5 log softmax(a)) = 0.5 (1 - 10 softmax(a))
-    np.testing.assert_allclose(a.grad.asnumpy(), 0.5 * (1 - 10 * p.asnumpy()), rtol=1e-4,
-                               atol=1e-6)
+    assert "reduce" not in trace and trace.count("fused_reduce") == 1, trace
+    y = p.asnumpy().astype(np.float64)
+    expected = y * (head - (head * y).sum(1, keepdims=True))
+    np.testing.assert_allclose(a.grad.asnumpy(), expected, rtol=1e-4, atol=1e-6)

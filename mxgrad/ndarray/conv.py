@@ -268,37 +268,28 @@ def _weight_matmul_rule(saved, inputs, outputs, out_grads):
 
 
 def _weight_grad(a, b, groups):
-    """Recorded ``sum_n a[n] @ b[n]^T`` per group: a (N, F, L), b (N, G*Kg, L) -> (F, Kg)."""
+    """Recorded ``sum_n a[n] @ b[n]^T`` per group: a (N, F, L), b (N, G*Kg, L) -> (F, Kg).
+
+    On the host BLAS the batch's products add up in the result inside one call; elsewhere
+    (the OpenCL GEMM runs a batch in parallel) they are written per sample and summed."""
     N, F, L = a.shape
     Kg = b.shape[1] // groups
     Fg = F // groups
     code = a._dtype_code
     out = _ndarray.empty_array(a.context, (F, Kg), code)
-    if out.size and N > 1 and _gemm.sums_batches(a.context, a._buffer, b._buffer, out._buffer,
-                                                  code):
-        # the host BLAS adds the batch's products up in out (no per-sample products)
+    summed = N == 1 or _gemm.sums_batches(a.context, a._buffer, b._buffer, out._buffer, code)
+    dst = out if summed else _ndarray.empty_array(a.context, (N, F, Kg), code)
+    if out.size:
         for gi in range(groups):
             _gemm.gemm(a.context, False, True, Fg, Kg, L, 1.0,
                        a._buffer, a._offset + gi * Fg * L, L, F * L,
                        b._buffer, b._offset + gi * Kg * L, L, groups * Kg * L, 0.0,
-                       out._buffer, out._offset + gi * Fg * Kg, Kg, 0, N, code)
-        _record_weight_grad(a, b, out, groups)
-        return out
-    per_sample = _ndarray.empty_array(a.context, (N, F, Kg), code)
-    if per_sample.size:
-        for gi in range(groups):
-            _gemm.gemm(a.context, False, True, Fg, Kg, L, 1.0,
-                       a._buffer, a._offset + gi * Fg * L, L, F * L,
-                       b._buffer, b._offset + gi * Kg * L, L, groups * Kg * L, 0.0,
-                       per_sample._buffer, per_sample._offset + gi * Fg * Kg, Kg, F * Kg,
+                       dst._buffer, dst._offset + gi * Fg * Kg, Kg, 0 if summed else F * Kg,
                        N, code)
-    if N == 1:
-        out = _ndarray.view_of(per_sample, (F, Kg), per_sample._offset)
-    elif out.size:
-        k = family_kernel(a.context, "conv", "batch_sum", code)
-        k.set_args(0, out._buffer, out._offset, per_sample._buffer, per_sample._offset,
-                   out.size, N)
-        a.context.state.launch_1d(k, out.size, N)
+        if not summed:
+            k = family_kernel(a.context, "conv", "batch_sum", code)
+            k.set_args(0, out._buffer, out._offset, dst._buffer, dst._offset, out.size, N)
+            a.context.state.launch_1d(k, out.size, N)
     _record_weight_grad(a, b, out, groups)
     return out
 

@@ -254,7 +254,8 @@ _fused_slots = {}     # (state, n, layout, interleaved) -> (slots, chunk, interl
 @functools.lru_cache(maxsize=4096)
 def _fused_kind(shape, axes):
     """(kind, rows, cols) of a reduction the fused kernel can do, or None: everything
-    (FULL), trailing axes (ROWS: a result per row), leading axes (COLUMNS)."""
+    (REDUCE_ALL), trailing axes (REDUCE_ROWS: a result per row), leading axes
+    (REDUCE_COLUMNS)."""
     dims = _groups(shape, axes)
     if len(dims) == 1 and dims[0][1]:
         return (_ndarray.REDUCE_ALL, 1, dims[0][0])
