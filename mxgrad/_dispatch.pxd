@@ -45,6 +45,7 @@ cdef class DeviceState:
     cdef public object pending     # FusionGroup of elementwise ops not yet enqueued, or None
     cdef object flusher            # runs a FusionGroup (set by mxgrad._ndarray)
     cdef public list trace         # when a list: the name of each kernel enqueued
+    cdef public list side_queues   # pyopencl queues running parts of a split host GEMM
     cdef int flush(self) except -1
     cdef Buffer alloc(self, size_t nbytes)
     cdef int launch(self, Kernel k, size_t n, size_t work=*) except -1

@@ -1,15 +1,20 @@
 """The one GEMM entry point: C = alpha * op(A) @ op(B) + beta * C, row-major, batched.
 
 On CPU devices whose buffers wrap our own host memory (see _dispatch.BufferPool), the host
-BLAS (scipy-openblas32, opened at run time) runs as an OpenCL native kernel inside the
-queue: in order with the other kernels, no host wait, ~BLAS speed. Elsewhere a tiled OpenCL
-kernel (kernels_cl/gemm.cl) runs.
+BLAS (scipy-openblas32, opened at run time) runs as OpenCL native kernels inside the queue:
+in order with the other kernels, no host wait, ~BLAS speed. Elsewhere a tiled OpenCL kernel
+(kernels_cl/gemm.cl) runs.
+
+The BLAS runs single-threaded; a large product is split into one part per compute unit, each
+a native kernel that the device's own worker threads pick up. OpenBLAS's threads would
+otherwise spin between products on the cores those workers need for the kernels in between
+(measured: the 784-512-512-10 MLP step ran 1.5-2x slower and twice as noisy).
 """
 from libc.stdint cimport intptr_t
 from libc.string cimport memset
 from posix.dlfcn cimport dlopen, dlsym, RTLD_NOW, RTLD_LOCAL
 
-from mxgrad._opencl cimport CLApi, cl_api, check, native_fn
+from mxgrad._opencl cimport CLApi, cl_api, check, native_fn, cl_event, cl_command_queue
 from mxgrad._dispatch cimport Buffer, DeviceState, Kernel
 from mxgrad._dtypes cimport dtype_size, FLOAT32, FLOAT64
 
@@ -31,12 +36,12 @@ ctypedef void (*set_threads_fn)(int) noexcept nogil
 
 cdef sgemm_fn blas_sgemm = NULL
 cdef dgemm_fn blas_dgemm = NULL
-cdef set_threads_fn blas_set_threads = NULL
-cdef int blas_max_threads = 1
-# Below this many multiply-adds one BLAS thread is faster: the device's own worker threads
-# already share the cores, and waking more threads costs more than the product.
-cdef long long BLAS_THREADING_MIN = 1 << 24
 cdef int blas_state = 0          # 0 not tried, 1 loaded, -1 unavailable
+# Each part of a split product does at least this many multiply-adds: below ~1M in all, the
+# marker and events cost more than the second core gains (measured on PoCL, 2 cores).
+cdef long long PART_MIN = 1 << 19
+cdef enum:
+    MAX_PARTS = 16
 
 ctypedef struct GemmCall:
     int dtype
@@ -52,12 +57,9 @@ ctypedef struct GemmCall:
 
 
 cdef void run_blas(void* p) noexcept nogil:
-    """The native kernel: runs on the device's worker thread, in queue order."""
+    """The native kernel: runs on one of the device's worker threads, in queue order."""
     cdef GemmCall* g = <GemmCall*>p
     cdef long long b
-    if blas_set_threads != NULL:
-        blas_set_threads(blas_max_threads if <long long>g.M * g.N * g.K * g.batch
-                         >= BLAS_THREADING_MIN else 1)
     cdef double beta = g.beta
     for b in range(g.batch):
         # stride_c 0: the batch's products add up in C (beta applies to the first)
@@ -78,7 +80,7 @@ cdef void run_blas(void* p) noexcept nogil:
 
 
 cdef bint load_blas():
-    global blas_state, blas_sgemm, blas_dgemm, blas_set_threads, blas_max_threads
+    global blas_state, blas_sgemm, blas_dgemm
     if blas_state != 0:
         return blas_state == 1
     blas_state = -1
@@ -95,8 +97,10 @@ cdef bint load_blas():
         return False
     blas_sgemm = <sgemm_fn>dlsym(lib, b"scipy_cblas_sgemm")
     blas_dgemm = <dgemm_fn>dlsym(lib, b"scipy_cblas_dgemm")
-    blas_set_threads = <set_threads_fn>dlsym(lib, b"scipy_openblas_set_num_threads")
-    blas_max_threads = int(os.environ.get("OPENBLAS_NUM_THREADS", 0)) or (os.cpu_count() or 1)
+    cdef set_threads_fn set_threads = <set_threads_fn>dlsym(lib, b"scipy_openblas_set_num_threads")
+    if set_threads == NULL:
+        return False      # a threaded BLAS we cannot tame would fight the device's workers
+    set_threads(1)
     if blas_sgemm != NULL and blas_dgemm != NULL:
         blas_state = 1
     return blas_state == 1
@@ -122,6 +126,83 @@ def _set_kernel_getter(fn):
     """fn(ctx, trans_a, trans_b, dtype_code) -> Kernel of kernels_cl/gemm.cl."""
     global _kernel_getter
     _kernel_getter = fn
+
+
+cdef int split_parts(DeviceState dev, long long work) except -1:
+    """How many native kernels a product of ``work`` multiply-adds runs as."""
+    if dev.side_queues is None:
+        import pyopencl
+        units = min(MAX_PARTS, dev.cl_device_obj.max_compute_units)
+        # one in-order queue per extra part: commands of different queues may run at once
+        dev.side_queues = [pyopencl.CommandQueue(dev.cl_context_obj, dev.cl_device_obj)
+                           for _ in range(units - 1)]
+    return <int>max(1, min(len(dev.side_queues) + 1, work // PART_MIN))
+
+
+cdef int enqueue_blas(DeviceState dev, GemmCall* call, int isz) except -1:
+    """Enqueue the product as native kernels, split along the batch, the rows of C or its
+    columns. Part 0 goes in the main queue; the others in side queues, each waiting for a
+    marker of everything enqueued before; a barrier holds the main queue until they finish."""
+    cdef int parts = split_parts(dev, <long long>call.M * call.N * call.K * call.batch)
+    cdef GemmCall piece
+    cdef cl_event marker = NULL
+    cdef cl_event done[MAX_PARTS]
+    cdef cl_command_queue side
+    cdef int i, ndone = 0
+    cdef long long total, lo, hi, unit
+    cdef int axis                   # 0: batch, 1: rows of C, 2: columns of C
+    if call.batch >= parts and call.stride_c != 0:
+        axis, total = 0, call.batch
+    elif call.M >= call.N:
+        axis, total = 1, call.M
+    else:
+        axis, total = 2, call.N
+    # rows and columns: parts start on multiples of 8 (32-byte aligned columns) when possible
+    unit = 8 if axis != 0 and total >= 8 * parts else 1
+    if parts > 1:
+        check(cl.clEnqueueMarkerWithWaitList(dev.queue, 0, NULL, &marker), "clEnqueueMarker")
+    try:
+        for i in range(parts):
+            lo = total * i // parts // unit * unit
+            hi = total if i == parts - 1 else total * (i + 1) // parts // unit * unit
+            if hi <= lo:
+                continue
+            piece = call[0]
+            if axis == 0:
+                piece.batch = hi - lo
+                piece.A += lo * call.stride_a
+                piece.B += lo * call.stride_b
+                piece.C += lo * call.stride_c
+            elif axis == 1:
+                piece.M = <int>(hi - lo)
+                piece.A += lo * isz * (1 if call.trans_a else call.lda)
+                piece.C += lo * isz * call.ldc
+            else:
+                piece.N = <int>(hi - lo)
+                piece.B += lo * isz * (call.ldb if call.trans_b else 1)
+                piece.C += lo * isz
+            if dev.trace is not None:
+                dev.trace.append("blas_gemm")
+            if i == 0:
+                check(cl.clEnqueueNativeKernel(dev.queue, <native_fn>run_blas, &piece,
+                                               sizeof(piece), 0, NULL, NULL, 0, NULL, NULL),
+                      "clEnqueueNativeKernel(gemm)")
+                continue
+            side = <cl_command_queue><intptr_t>dev.side_queues[i - 1].int_ptr
+            check(cl.clEnqueueNativeKernel(side, <native_fn>run_blas, &piece, sizeof(piece),
+                                           0, NULL, NULL, 1, &marker, &done[ndone]),
+                  "clEnqueueNativeKernel(gemm)")
+            ndone += 1
+            check(cl.clFlush(side), "clFlush")
+        if ndone:
+            check(cl.clEnqueueBarrierWithWaitList(dev.queue, ndone, done, NULL),
+                  "clEnqueueBarrier")
+    finally:
+        if marker != NULL:
+            cl.clReleaseEvent(marker)
+        for i in range(ndone):
+            cl.clReleaseEvent(done[i])
+    return 0
 
 
 def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
@@ -155,8 +236,7 @@ def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
         call.lda, call.ldb, call.ldc = lda, ldb, ldc
         call.batch = batch
         call.stride_a, call.stride_b, call.stride_c = stride_a * isz, stride_b * isz, stride_c * isz
-        check(cl.clEnqueueNativeKernel(dev.queue, <native_fn>run_blas, &call, sizeof(call), 0,
-                                       NULL, NULL, 0, NULL, NULL), "clEnqueueNativeKernel(gemm)")
+        enqueue_blas(dev, &call, isz)
         return
     k = _kernel_getter(ctx, trans_a, trans_b, dtype)
     k.set_int(0, M)

@@ -52,6 +52,11 @@ ctypedef struct CLApi:
     cl_kernel (*clCreateKernel)(cl_program, const char*, cl_int*) noexcept nogil
     cl_int (*clReleaseKernel)(cl_kernel) noexcept nogil
     cl_int (*clRetainKernel)(cl_kernel) noexcept nogil
+    cl_int (*clEnqueueMarkerWithWaitList)(cl_command_queue, cl_uint, const cl_event*,
+                                          cl_event*) noexcept nogil
+    cl_int (*clEnqueueBarrierWithWaitList)(cl_command_queue, cl_uint, const cl_event*,
+                                           cl_event*) noexcept nogil
+    cl_int (*clReleaseEvent)(cl_event) noexcept nogil
 
 cdef CLApi* cl_api() except NULL
 cdef int check(cl_int status, str what) except -1

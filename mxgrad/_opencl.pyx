@@ -80,6 +80,9 @@ cdef int _load() except -1:
     _api.clCreateKernel = <cl_kernel (*)(cl_program, const char*, cl_int*) noexcept nogil>_sym(lib, b"clCreateKernel")
     _api.clReleaseKernel = <cl_int (*)(cl_kernel) noexcept nogil>_sym(lib, b"clReleaseKernel")
     _api.clRetainKernel = <cl_int (*)(cl_kernel) noexcept nogil>_sym(lib, b"clRetainKernel")
+    _api.clEnqueueMarkerWithWaitList = <cl_int (*)(cl_command_queue, cl_uint, const cl_event*, cl_event*) noexcept nogil>_sym(lib, b"clEnqueueMarkerWithWaitList")
+    _api.clEnqueueBarrierWithWaitList = <cl_int (*)(cl_command_queue, cl_uint, const cl_event*, cl_event*) noexcept nogil>_sym(lib, b"clEnqueueBarrierWithWaitList")
+    _api.clReleaseEvent = <cl_int (*)(cl_event) noexcept nogil>_sym(lib, b"clReleaseEvent")
     _loaded = True
     return 0
 

@@ -97,3 +97,66 @@ def test_dot_errors(ctx):
         mx.nd.batch_dot(a, a)
     with pytest.raises(MXNetError, match="num_hidden"):
         mx.nd.FullyConnected(a, mx.nd.ones((2, 4), ctx=ctx), no_bias=True)
+
+
+# Products of >= 1M multiply-adds run on CPU devices as one host-BLAS part per compute unit:
+# split along the batch, the rows of C or its columns (see mxgrad/_gemm.pyx).
+SPLIT_CASES = [
+    # (a shape, b shape, transpose_a, transpose_b)   split along
+    ((256, 96), (96, 64), False, False),             # rows
+    ((96, 256), (96, 64), True, False),              # rows, A transposed
+    ((48, 96), (512, 96), False, True),              # columns, B transposed
+    ((48, 96), (96, 512), False, False),             # columns
+    ((10, 20000), (20000, 9), False, False),         # rows, fewer than 8 per part
+    ((3, 16, 20000), (20000, 5), False, False),      # rows of the flattened batch
+]
+
+
+def _expect_split(ctx, trace, parts_wanted):
+    from mxgrad import _gemm
+    if _gemm.native_blas_available(ctx.state):
+        units = min(16, ctx.state.cl_device_obj.max_compute_units)
+        assert trace.count("blas_gemm") == min(units, parts_wanted)
+
+
+@pytest.mark.parametrize("sa,sb,ta,tb", SPLIT_CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_large_dot_split_across_compute_units(ctx, fp64, sa, sb, ta, tb, dtype):
+    from launches import traced
+    a = rng.uniform(-1, 1, sa)
+    b = rng.uniform(-1, 1, sb)
+    A = mx.nd.array(a, ctx=ctx, dtype=dtype)
+    B = mx.nd.array(b, ctx=ctx, dtype=dtype)
+    out, trace = traced(ctx, lambda: mx.nd.dot(A, B, transpose_a=ta, transpose_b=tb))
+    _expect_split(ctx, trace, 2)
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    np.testing.assert_allclose(out.asnumpy().reshape(-1), _np_dot(a, b, ta, tb).reshape(-1),
+                               rtol=tol, atol=tol * sa[-1 if not ta else 0] ** 0.5)
+
+
+@pytest.mark.parametrize("ta,tb", [(False, False), (True, True)])
+def test_large_batch_dot_splits_the_batch(ctx, ta, tb):
+    from launches import traced
+    a = rng.uniform(-1, 1, (6, 96, 64) if ta else (6, 64, 96)).astype(np.float32)
+    b = rng.uniform(-1, 1, (6, 80, 96) if tb else (6, 96, 80)).astype(np.float32)
+    A, B = mx.nd.array(a, ctx=ctx), mx.nd.array(b, ctx=ctx)
+    out, trace = traced(ctx, lambda: mx.nd.batch_dot(A, B, transpose_a=ta, transpose_b=tb))
+    _expect_split(ctx, trace, 2)
+    ea = np.swapaxes(a, 1, 2) if ta else a
+    eb = np.swapaxes(b, 1, 2) if tb else b
+    np.testing.assert_allclose(out.asnumpy(), ea @ eb, rtol=1e-4, atol=1e-4)
+
+
+def test_split_product_keeps_queue_order(ctx):
+    # Its inputs come from pending fused ops; writes right after it must not overtake it.
+    a = rng.uniform(-1, 1, (256, 128)).astype(np.float32)
+    b = rng.uniform(-1, 1, (128, 64)).astype(np.float32)
+    for _ in range(3):
+        A, B = mx.nd.array(a, ctx=ctx), mx.nd.array(b, ctx=ctx)
+        A2 = A * 2 + 0
+        C = mx.nd.dot(A2, B)
+        D = C + 1
+        A2[:] = 0
+        B[:] = 0
+        np.testing.assert_allclose(D.asnumpy(), (2 * a) @ b + 1, rtol=1e-4, atol=1e-4)
+        assert float(A2.sum().asscalar()) == 0.0
