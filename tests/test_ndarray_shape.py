@@ -508,3 +508,37 @@ def test_errors_leave_out_untouched(ctx):
         mx.nd.slice_axis(a, axis=0, begin=1, end=5, out=o)
     assert (o.asnumpy() == 1).all()
     np.testing.assert_array_equal(a.asnumpy(), X)
+
+
+# --- copies whose last dim is long run a row at a time (strided_copy_rows) ----------------
+ROW_SOURCE = np.random.RandomState(11).uniform(-1, 1, (3,) * 9 + (20,)).astype(np.float32)
+ROW_CASES = {
+    "2-d slice": (lambda a: a.reshape((27, -1))[:, 1:],
+                  lambda a: a.reshape(27, -1)[:, 1:]),
+    "3-d slice": (lambda a: a.reshape((729, 27, 20))[1:, 2:20:3, 2:19],
+                  lambda a: a.reshape(729, 27, 20)[1:, 2:20:3, 2:19]),
+    "5-d slice": (lambda a: a.reshape((9, 9, 9, 27, 20))[1:, ::2, 3:, 1::2, :18],
+                  lambda a: a.reshape(9, 9, 9, 27, 20)[1:, ::2, 3:, 1::2, :18]),
+    "row stride 2": (lambda a: a.reshape((1620, 243))[:, ::2],
+                     lambda a: a.reshape(1620, 243)[:, ::2]),
+    "reversed rows": (lambda a: mx.nd.flip(a.reshape((14580, 27)), axis=1),
+                      lambda a: a.reshape(14580, 27)[:, ::-1]),
+    "leading transpose": (lambda a: a.reshape((27, 729, 20)).transpose((1, 0, 2)),
+                          lambda a: a.reshape(27, 729, 20).transpose(1, 0, 2)),
+    "broadcast rows": (lambda a: mx.nd.broadcast_to(a.reshape((19683, 20))[:1], (30, 20)),
+                       lambda a: np.broadcast_to(a.reshape(19683, 20)[:1], (30, 20))),
+    "10 irreducible dims": (lambda a: a[(slice(0, 2),) * 9 + (slice(1, None),)],
+                            lambda a: a[(slice(0, 2),) * 9 + (slice(1, None),)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ROW_CASES))
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int64"])
+def test_row_wise_copies(ctx, case, dtype):
+    from launches import traced
+    ours, ref = ROW_CASES[case]
+    a = (ROW_SOURCE * 100).astype(dtype)
+    x = nd(a, ctx, dtype)
+    out, trace = traced(ctx, lambda: ours(x))
+    np.testing.assert_array_equal(out.asnumpy(), ref(a))
+    assert "strided_copy_rows" in trace

@@ -31,6 +31,7 @@ __all__ = ["reshape", "Reshape", "reshape_like", "transpose", "swapaxes", "SwapA
 
 _MAX_KERNEL_DIMS = 8     # strided_copy's index space; more dims loop on the host
 _TILE = 16               # block edge of strided_copy_tiled
+_ROW_MIN = 16            # last dims at least this long are copied a row at a time
 
 
 # --- the strided copy engine ---------------------------------------------------------------
@@ -66,15 +67,17 @@ def _collapse(shape, dst_strides, src_strides):
     return dims or [(1, 0, 0)]
 
 
-def _strided_copy_kernel(ctx, name, code, ndim, narrow):
-    """strided_copy or strided_copy_tiled for an index space of ``ndim`` dims; ``narrow``:
-    fewer than 2^31 elements, coordinates divided in 32 bits."""
-    key = ("copy." + name, code, ndim, narrow)
+def _strided_copy_kernel(ctx, name, code, ndim, narrow, unit_row=False):
+    """strided_copy(_rows, _tiled) for an index space of ``ndim`` dims; ``narrow``: fewer
+    than 2^31 elements, coordinates divided in 32 bits; ``unit_row``: rows contiguous on
+    both sides."""
+    key = ("copy." + name, code, ndim, narrow, unit_row)
     k = ctx.state.kernels.get(key)
     if k is None:
         k = ctx.state.kernels[key] = family_kernel(
             ctx, "copy", name, code,
-            f"-D NDIM={ndim} -D TILE={_TILE}" + (" -D IDX=uint" if narrow else ""))
+            f"-D NDIM={ndim} -D TILE={_TILE}" + (" -D IDX=uint" if narrow else "")
+            + (" -D UNIT_ROW=1" if unit_row else ""))
     return k
 
 
@@ -100,10 +103,17 @@ def strided_copy(dst, dst_strides, dst_off, src, src_strides, src_off, shape):
         return
     outer, inner = dims[:-_MAX_KERNEL_DIMS], dims[-_MAX_KERNEL_DIMS:]
     tiled = _transposed_dims(inner)
+    rows = not tiled and len(inner) > 1 and inner[-1][0] >= _ROW_MIN
+    if rows:
+        # strided_copy_rows's dims: the last, the next-to-last, then the others in order
+        inner = inner[-1:] + inner[-2:-1] + inner[:-2]
+        name = "strided_copy_rows"
+    else:
+        name = "strided_copy_tiled" if tiled else "strided_copy"
     sizes = [-(-d // _TILE) if tiled and j in tiled else d for j, (d, _, _) in enumerate(inner)]
-    n = math.prod(sizes)
-    k = _strided_copy_kernel(dst.context, "strided_copy_tiled" if tiled else "strided_copy",
-                             dst._dtype_code, len(inner), n < 2 ** 31)
+    n = math.prod(sizes[2:]) if rows else math.prod(sizes)
+    k = _strided_copy_kernel(dst.context, name, dst._dtype_code, len(inner),
+                             math.prod(sizes) < 2 ** 31, rows and inner[0][1:] == (1, 1))
     k.set_arg_mem(0, dst._buffer)
     k.set_arg_mem(2, src._buffer)
     for j, ((_, a, b), d) in enumerate(zip(inner, sizes)):
@@ -118,16 +128,22 @@ def strided_copy(dst, dst_strides, dst_off, src, src_strides, src_off, shape):
         k.set_arg_long(extra + 2, inner[tiled[0]][0])
         k.set_arg_long(extra + 3, inner[tiled[1]][0])
     state = dst.context.state
+    if rows:
+        group = 64 if sizes[0] <= 64 else 256
+        grid = (-(-sizes[0] // group) * group, sizes[1], n)
+        launch = lambda: state.launch_grid(k, grid, (group, 1, 1))
+    else:
+        launch = lambda: state.launch_1d(k, n)
     if not outer:
         k.set_arg_long(1, dst_off)
         k.set_arg_long(3, src_off)
-        state.launch_1d(k, n)
+        launch()
         return
     # Index spaces with more than 8 irreducible dims: one launch per outer coordinate.
     for c in np.ndindex(*[d for d, _, _ in outer]):
         k.set_arg_long(1, dst_off + sum(ci * a for ci, (_, a, _) in zip(c, outer)))
         k.set_arg_long(3, src_off + sum(ci * b for ci, (_, _, b) in zip(c, outer)))
-        state.launch_1d(k, n)
+        launch()
 
 
 def _empty(like, shape, code=None):
