@@ -41,7 +41,7 @@ cdef int blas_state = 0          # 0 not tried, 1 loaded, -1 unavailable
 # marker and events cost more than the second core gains (measured on PoCL, 2 cores).
 cdef long long PART_MIN = 1 << 19
 cdef enum:
-    MAX_PARTS = 16
+    MAX_PARTS = 64
 
 ctypedef struct GemmCall:
     int dtype

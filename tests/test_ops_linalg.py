@@ -115,7 +115,7 @@ SPLIT_CASES = [
 def _expect_split(ctx, trace, parts_wanted):
     from mxgrad import _gemm
     if _gemm.native_blas_available(ctx.state):
-        units = min(16, ctx.state.cl_device_obj.max_compute_units)
+        units = min(64, ctx.state.cl_device_obj.max_compute_units)
         assert trace.count("blas_gemm") == min(units, parts_wanted)
 
 
