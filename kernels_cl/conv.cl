@@ -87,6 +87,24 @@ __kernel void col2im(__global T* x, const long x_off, __global const T* cols,
     const long L = OD * OH * OW;
     __global const T* src = cols + cols_off + nc * (long)(C_KD * C_KH * C_KW) * L;
     FT acc = 0;
+#if defined(WIN_C) && CS_D == 1 && CS_H == 1 && CS_W == 1
+    /* stride 1: along a row of work-items the entries read are contiguous, so each step is
+     * a (masked) vector load */
+    for (int a = 0; a < C_KD; a++) {
+        const int zz = z + C_PD - a * C_DD;
+        for (int b = 0; b < C_KH; b++) {
+            const int yy = y + C_PH - b * C_DH;
+            const bool in_h = zz >= 0 && zz < OD && yy >= 0 && yy < OH;
+            const int base = (zz * (int)OH + yy) * (int)OW + w + C_PW;
+            for (int e = 0; e < C_KW; e++) {
+                const int ww = w + C_PW - e * C_DW;
+                const int row = (a * C_KH + b) * C_KW + e;
+                if (in_h && ww >= 0 && ww < OW)
+                    acc += LOAD(src, row * L + base - e * C_DW);
+            }
+        }
+    }
+#else
     for (int a = 0; a < C_KD; a++) {
         const int zz = z + C_PD - a * C_DD;
         const bool in_d = zz >= 0 && zz % C_SD == 0 && zz / C_SD < OD;
@@ -103,6 +121,7 @@ __kernel void col2im(__global T* x, const long x_off, __global const T* cols,
             }
         }
     }
+#endif
 #if HAS_BIAS
     acc += LOAD(bias, bias_off + nc % C);
 #endif

@@ -266,6 +266,31 @@ def test_im2col_col2im_shapes_and_adjointness(ctx):
         col2im(mx.nd.ones((2, 5, 16), ctx=ctx), output_size=(5, 6), **kw)
 
 
+@pytest.mark.parametrize("shape,kw", [
+    ((2, 3, 5, 6), dict(kernel=(3, 3), pad=(1, 1))),
+    ((2, 3, 7, 9), dict(kernel=(3, 2), pad=(2, 0), dilate=(2, 1))),
+    ((1, 2, 17, 20), dict(kernel=(5, 5), pad=(2, 3))),
+    ((2, 3, 11), dict(kernel=(4,), pad=(3,), dilate=(2,))),
+    ((1, 2, 4, 5, 6), dict(kernel=(2, 3, 2), pad=(1, 0, 1))),
+], ids=["3x3", "dilated", "wide-pad", "1d", "3d"])
+def test_col2im_stride_one_is_im2col_adjoint(ctx, fp64, shape, kw):
+    # col2im has its own code for stride 1 (contiguous reads along a row)
+    rng = np.random.RandomState(8)
+    x = rng.randn(*shape)
+    cols = im2col(mx.nd.array(x, ctx=ctx, dtype="float64"), **kw)
+    c = rng.randn(*cols.shape)
+    img = col2im(mx.nd.array(c, ctx=ctx, dtype="float64"), output_size=shape[2:], **kw)
+    # the adjoint, element by element: image element j sums the column entries im2col
+    # copied from it (im2col of a one-hot image picks them out)
+    flat = np.zeros(x.size)
+    for j in range(x.size):
+        flat[:] = 0
+        flat[j] = 1
+        picked = im2col(mx.nd.array(flat.reshape(shape), ctx=ctx, dtype="float64"), **kw)
+        assert img.asnumpy().reshape(-1)[j] == pytest.approx((picked.asnumpy() * c).sum(),
+                                                            rel=1e-12, abs=1e-12)
+
+
 @pytest.mark.parametrize("case", [
     dict(x=(2, 2, 5, 5), w=(3, 2, 3, 3), kernel=(3, 3)),
     dict(x=(2, 2, 5, 5), w=(2, 1, 3, 3), kernel=(3, 3), stride=(2, 2), pad=(1, 1),
