@@ -14,7 +14,8 @@ from libc.stdint cimport intptr_t
 from libc.string cimport memset
 from posix.dlfcn cimport dlopen, dlsym, RTLD_NOW, RTLD_LOCAL
 
-from mxgrad._opencl cimport CLApi, cl_api, check, native_fn, cl_event, cl_command_queue
+from mxgrad._opencl cimport (CLApi, cl_api, check, native_fn, cl_event, cl_command_queue,
+                             cl_int, CL_SUCCESS)
 from mxgrad._dispatch cimport Buffer, DeviceState, Kernel
 from mxgrad._dtypes cimport dtype_size, FLOAT32, FLOAT64
 
@@ -149,6 +150,7 @@ cdef int enqueue_blas(DeviceState dev, GemmCall* call, int isz) except -1:
     cdef cl_event done[MAX_PARTS]
     cdef cl_command_queue side
     cdef int i, ndone = 0
+    cdef cl_int barrier = CL_SUCCESS
     cdef long long total, lo, hi, unit
     cdef int axis                   # 0: batch, 1: rows of C, 2: columns of C
     if call.batch >= parts and call.stride_c != 0:
@@ -194,15 +196,16 @@ cdef int enqueue_blas(DeviceState dev, GemmCall* call, int isz) except -1:
                   "clEnqueueNativeKernel(gemm)")
             ndone += 1
             check(cl.clFlush(side), "clFlush")
-        if ndone:
-            check(cl.clEnqueueBarrierWithWaitList(dev.queue, ndone, done, NULL),
-                  "clEnqueueBarrier")
     finally:
+        # also after a failed enqueue: parts already queued must finish before anything
+        # after them (a buffer freed under a running part would abort PoCL)
+        if ndone:
+            barrier = cl.clEnqueueBarrierWithWaitList(dev.queue, ndone, done, NULL)
         if marker != NULL:
             cl.clReleaseEvent(marker)
         for i in range(ndone):
             cl.clReleaseEvent(done[i])
-    return 0
+    return check(barrier, "clEnqueueBarrier")
 
 
 def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
