@@ -162,6 +162,22 @@ __kernel void strided_copy_tiled(STRIDED_ARGS, const int P, const int Q,
             dst[di + p * dtp + q * dtq] = src[si + p * stp + q * stq];
 }
 
+/* Bulk moves of 16-byte units for large copies and fills on CPU devices (see
+ * mxgrad/ndarray/_bulk.py); offsets and counts are in units. */
+__kernel void copy16(__global ulong2* dst, const long dst_off, __global const ulong2* src,
+                     const long src_off, const long n)
+{
+    const long i = get_global_id(0);
+    if (i < n) dst[dst_off + i] = src[src_off + i];
+}
+
+__kernel void fill16(__global ulong2* dst, const long dst_off, const ulong lo, const ulong hi,
+                     const long n)
+{
+    const long i = get_global_id(0);
+    if (i < n) dst[dst_off + i] = (ulong2)(lo, hi);
+}
+
 /* Index arrays (int64 element offsets computed on the host from numpy-style keys). */
 /* dst[dst_off + i] = src[src_off + index[i]] */
 __kernel void gather_flat(__global ELEM* dst, const long dst_off,

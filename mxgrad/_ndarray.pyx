@@ -146,6 +146,20 @@ cpdef check_inplace(NDArrayBase arr):
             "or write outside the record() block.")
 
 
+# Copies and fills of at least this many bytes run as kernels on CPU devices (see
+# mxgrad/ndarray/_bulk.py: PoCL's own copies and fills use one thread).
+cdef size_t BULK_MIN = 1 << 18
+cdef object _bulk_module = None
+
+
+cdef object bulk_moves():
+    global _bulk_module
+    if _bulk_module is None:
+        from mxgrad.ndarray import _bulk
+        _bulk_module = _bulk
+    return _bulk_module
+
+
 @cython.trashcan(True)
 cdef class NDArrayBase:
     """Fields and hot paths of NDArray; see mxgrad.ndarray.NDArray for the API."""
@@ -247,13 +261,22 @@ cdef class NDArrayBase:
     def _copy_from(self, NDArrayBase src):
         """Enqueue a device copy of ``src`` (same size and dtype) into this array."""
         cdef int isz = dtype_size(self.dtype_code)
-        self.dev.copy(src.buf, src.offset * isz, self.buf, self.offset * isz, self.size_ * isz)
+        cdef size_t nbytes = self.size_ * isz
+        if self.dev.is_cpu and nbytes >= BULK_MIN:
+            bulk_moves().copy(self.ctx_, self.buf, self.offset * isz, src.buf, src.offset * isz,
+                              nbytes)
+        else:
+            self.dev.copy(src.buf, src.offset * isz, self.buf, self.offset * isz, nbytes)
 
     def _fill(self, value):
         """Enqueue filling every element with ``value``."""
         pattern = np.array([value]).astype(DTYPES[self.dtype_code]).tobytes()
         cdef int isz = dtype_size(self.dtype_code)
-        self.dev.fill(self.buf, self.offset * isz, self.size_ * isz, pattern)
+        cdef size_t nbytes = self.size_ * isz
+        if self.dev.is_cpu and nbytes >= BULK_MIN:
+            bulk_moves().fill(self.ctx_, self.buf, self.offset * isz, nbytes, pattern)
+        else:
+            self.dev.fill(self.buf, self.offset * isz, nbytes, pattern)
 
     def _same_buffer(self, NDArrayBase other):
         return self.buf is other.buf

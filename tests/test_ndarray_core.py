@@ -495,3 +495,48 @@ def test_op_functions_accept_mxnet_name_argument(ctx):
     assert mx.nd.dot(x, x.T, name="d").asnumpy().tolist() == [[5]]
     assert mx.nd.broadcast_add(x, x, name="a").asnumpy().tolist() == [[2, 4]]
     assert mx.nd.softmax(x, name="s").shape == (1, 2)
+
+
+# --- large copies and fills: kernels on CPU devices (mxgrad/ndarray/_bulk.py) ---------------
+BULK_ROWS = 70_001        # with 1-8 byte elements: ranges of 70 KB to 560 KB, some > 256 KiB
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int8", "int64"])
+@pytest.mark.parametrize("start,stop", [(0, BULK_ROWS), (1, BULK_ROWS), (3, BULK_ROWS - 5),
+                                        (7, BULK_ROWS - 2)])
+def test_large_fill_of_a_view_touches_exactly_its_range(ctx, dtype, start, stop):
+    # views starting and ending off 16-byte boundaries: the unaligned ends and the bulk
+    # middle meet without gaps, and nothing outside the view is written
+    base = (np.arange(BULK_ROWS * 4) % 100).reshape(BULK_ROWS, 4).astype(dtype)
+    x = mx.nd.array(base, ctx=ctx, dtype=dtype)
+    view = x[start:stop]
+    view._fill(5)
+    expected = base.copy()
+    expected[start:stop] = 5
+    np.testing.assert_array_equal(x.asnumpy(), expected)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int8"])
+@pytest.mark.parametrize("dst_start,src_start", [(0, 0), (1, 1), (2, 5), (5, 1), (3, 0)])
+def test_large_copy_between_views_touches_exactly_its_range(ctx, dtype, dst_start, src_start):
+    # equal and unequal misalignments of source and destination (the latter cannot move
+    # 16-byte units and falls back to the OpenCL copy)
+    n = BULK_ROWS - 8
+    src_host = np.random.RandomState(1).randint(-100, 100, (BULK_ROWS, 4)).astype(dtype)
+    dst_host = np.zeros((BULK_ROWS, 4), dtype)
+    src = mx.nd.array(src_host, ctx=ctx, dtype=dtype)
+    dst = mx.nd.array(dst_host, ctx=ctx, dtype=dtype)
+    dst[dst_start:dst_start + n]._copy_from(src[src_start:src_start + n])
+    expected = dst_host.copy()
+    expected[dst_start:dst_start + n] = src_host[src_start:src_start + n]
+    np.testing.assert_array_equal(dst.asnumpy(), expected)
+
+
+def test_large_copies_and_fills_run_as_kernels_on_cpu_devices(ctx):
+    from launches import traced
+    x = mx.nd.ones((1 << 17,), ctx=ctx)                   # 512 KiB
+    _, trace = traced(ctx, lambda: (x.copy(), mx.nd.zeros((1 << 17,), ctx=ctx)))
+    if ctx.device_type == "cpu":
+        assert trace == ["copy16", "fill16"]
+    else:
+        assert trace == []
