@@ -32,7 +32,9 @@ void gemm(const int M, const int N, const int K, const CT alpha, const CT beta,
           __global T* C, const long offC, const int ldc, const long strideC)
 {
     const int tx = get_local_id(0), ty = get_local_id(1);
-    const int n0 = get_group_id(0) * TN, m0 = get_group_id(1) * TM;
+    /* global ids, not group ids, along dims 1 and 2: a launch split into pieces passes
+     * offsets (see DeviceState.enqueue_pieces), which only global ids include */
+    const int n0 = get_group_id(0) * TN, m0 = (int)(get_global_id(1) / WG) * TM;
     const long batch = get_global_id(2);
     A += offA + batch * strideA;
     B += offB + batch * strideB;

@@ -40,6 +40,7 @@ cdef class DeviceState:
     cdef readonly dict kernels     # variant key -> Kernel, built once per context
     cdef readonly object cl_context_obj, cl_queue_obj, cl_device_obj   # pyopencl objects
     cdef readonly bint is_cpu
+    cdef public size_t grid_limit  # most work-groups a launch may have along dims 1 and 2
     cdef readonly bint has_fp64, has_fp16
     cdef list host_refs            # host arrays read by writes still in flight
     cdef public object pending     # FusionGroup of elementwise ops not yet enqueued, or None
@@ -52,6 +53,8 @@ cdef class DeviceState:
     cdef int enqueue(self, Kernel k, int dims, size_t* gsize, size_t* lsize,
                      bint one_group) except -1
     cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1
+    cdef bint exceeds_grid(self, int dims, size_t* gsize, size_t* lsize)
+    cdef int enqueue_pieces(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1
     cdef int write(self, Buffer b, size_t offset, object arr) except -1
     cdef int read(self, Buffer b, size_t offset, size_t nbytes, void* dst) except -1
     cdef int copy(self, Buffer src, size_t src_off, Buffer dst, size_t dst_off, size_t nbytes) except -1

@@ -35,6 +35,7 @@ cdef enum:
     SMALL_STEP = 256          # small sizes are rounded up to this many bytes
     MAX_HOST_REFS = 256       # pending host-to-device writes before we drain the queue
     SMALL_LAUNCH = 4096       # CPU devices: launches up to this size run as one work-group
+    GPU_GRID_LIMIT = 65535    # work-groups along dims 1 and 2 of one launch on other devices
 
 
 cdef inline size_t capacity_for(size_t nbytes) noexcept:
@@ -280,6 +281,8 @@ cdef class DeviceState:
                                pool_limit)
         self.kernels = {}
         self.is_cpu = is_cpu
+        # NVIDIA's driver, like CUDA, takes at most 65,535 work-groups along dims 1 and 2
+        self.grid_limit = 0 if is_cpu else GPU_GRID_LIMIT
         self.has_fp64 = has_fp64
         self.has_fp16 = has_fp16
         self.host_refs = []
@@ -342,9 +345,45 @@ cdef class DeviceState:
                 if st != CL_SUCCESS:
                     check(st, f"clEnqueueNDRangeKernel({k.name})")
                 return 0
+        if self.grid_limit and dims > 1 and self.exceeds_grid(dims, gsize, lsize):
+            return self.enqueue_pieces(k, dims, gsize, lsize)
         st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, lsize, 0, NULL, NULL)
         if st != CL_SUCCESS:
             check(st, f"clEnqueueNDRangeKernel({k.name})")
+        return 0
+
+    cdef bint exceeds_grid(self, int dims, size_t* gsize, size_t* lsize):
+        cdef int d
+        for d in range(1, dims):
+            if gsize[d] // (lsize[d] if lsize != NULL else 1) > self.grid_limit:
+                return True
+        return False
+
+    cdef int enqueue_pieces(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1:
+        """The launch as pieces of at most ``grid_limit`` work-groups along dims 1 and 2, each
+        with a global offset (kernels index those dims by get_global_id only)."""
+        cdef size_t offset[3]
+        cdef size_t size[3]
+        cdef size_t step[3]
+        cdef size_t o1, o2
+        cdef int d
+        cdef cl_int st
+        offset[0] = 0
+        size[0] = gsize[0]
+        for d in range(1, 3):
+            step[d] = self.grid_limit * (lsize[d] if lsize != NULL and d < dims else 1)
+        o2 = 0
+        while o2 < (gsize[2] if dims > 2 else 1):
+            o1 = 0
+            while o1 < gsize[1]:
+                offset[1], size[1] = o1, min(step[1], gsize[1] - o1)
+                offset[2], size[2] = o2, (min(step[2], gsize[2] - o2) if dims > 2 else 1)
+                st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, offset, size, lsize, 0,
+                                               NULL, NULL)
+                if st != CL_SUCCESS:
+                    check(st, f"clEnqueueNDRangeKernel({k.name})")
+                o1 += step[1]
+            o2 += step[2]
         return 0
 
     cdef int write(self, Buffer b, size_t offset, object arr) except -1:

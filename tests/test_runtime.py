@@ -360,3 +360,43 @@ def test_empty_cache_keeps_live_arrays(ctx):
     (x * 2).wait_to_read()
     ctx.empty_cache()
     assert x.asnumpy().tolist() == list(range(10))
+
+
+def test_launches_split_into_grid_pieces_give_the_same_results(ctx):
+    # GPUs take at most 65,535 work-groups along dims 1 and 2 of a launch; beyond, a launch
+    # runs as pieces with global offsets. Force tiny pieces here and compare with numpy:
+    # row-wise copies, im2col/col2im, pooling, broadcast adds on a 2-D grid, and the OpenCL
+    # GEMM kernel (arrays over another application's buffers do not use the host BLAS).
+    import numpy as np
+    import pyopencl.array as cla
+    rng = np.random.RandomState(12)
+    x = rng.uniform(-1, 1, (5, 7, 6, 40)).astype(np.float32)
+    w = rng.uniform(-1, 1, (3, 7, 3, 3)).astype(np.float32)
+    a = rng.uniform(-1, 1, (150, 70)).astype(np.float32)
+    b = rng.uniform(-1, 1, (70, 90)).astype(np.float32)
+
+    def run():
+        X, W = mx.nd.array(x, ctx=ctx), mx.nd.array(w, ctx=ctx)
+        A = mx.interop.from_pyopencl(cla.to_device(ctx.queue, a), ctx=ctx)
+        B = mx.interop.from_pyopencl(cla.to_device(ctx.queue, b), ctx=ctx)
+        X.attach_grad()
+        with mx.autograd.record():
+            c = mx.nd.Convolution(X, W, kernel=(3, 3), pad=(1, 1), num_filter=3, no_bias=True)
+            p = mx.nd.Pooling(c, kernel=(2, 2), stride=(2, 2), pool_type="max")
+            loss = (p * p).sum()
+        loss.backward()
+        return [X[:, 1:, 2:, 3:37].asnumpy(), (X + mx.nd.array(x[0, 0, 0], ctx=ctx)).asnumpy(),
+                c.asnumpy(), p.asnumpy(), X.grad.asnumpy(), mx.nd.dot(A, B).asnumpy()]
+
+    whole = run()
+    state = ctx.state
+    saved = state.grid_limit
+    state.grid_limit = 2
+    try:
+        pieces = run()
+    finally:
+        state.grid_limit = saved
+    for got, want in zip(pieces, whole):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(whole[0], x[:, 1:, 2:, 3:37])
+    np.testing.assert_allclose(whole[5], a @ b, rtol=1e-4, atol=1e-4)
