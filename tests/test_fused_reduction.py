@@ -10,7 +10,9 @@ import pytest
 import mxgrad as mx
 from mxgrad import _ndarray, nd
 from mxgrad.ndarray import reduce as R
-from launches import traced
+from launches import needs_fusion, traced
+
+pytestmark = needs_fusion
 
 rng = np.random.default_rng(7)
 SIZES = [2, 33, 4096, 5000, 100_003]

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from mxgrad import nd
-from launches import traced
+from launches import needs_fusion, traced
+
+pytestmark = needs_fusion
 
 rng = np.random.default_rng(11)
 
