@@ -1,10 +1,10 @@
 """Large copies and fills on CPU devices, as kernels (copy16 and fill16 of kernels_cl/copy.cl).
 
 PoCL runs clEnqueueCopyBuffer and clEnqueueFillBuffer on one worker thread: copying 40 MB
-took 4.0-4.7 ms and filling it 5.1-5.6 ms, where a kernel that reads and writes as much
-takes 2.3 ms on 2 cores. The kernels move 16-byte units; the ends of a range that are not
-16-byte aligned (under 16 bytes each) still go through the OpenCL calls. GPUs keep the
-driver's own copies and fills; _ndarray picks (from 256 KiB, on CPU devices).
+took 2.9-3.4 ms and filling it 2.9 ms, against 1.9-2.3 and 0.8-1.1 ms as these kernels on 2
+cores (A/B). The kernels move 16-byte units; the ends of a range that are not 16-byte
+aligned (under 16 bytes each) still go through the OpenCL calls. GPUs keep the driver's own
+copies and fills; _ndarray picks (from 256 KiB, on CPU devices).
 """
 from mxgrad.ndarray._kernels import family_kernel
 
