@@ -400,3 +400,34 @@ def test_launches_split_into_grid_pieces_give_the_same_results(ctx):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(whole[0], x[:, 1:, 2:, 3:37])
     np.testing.assert_allclose(whole[5], a @ b, rtol=1e-4, atol=1e-4)
+
+
+def test_gemm_kernel_split_into_pieces_from_its_first_launch(ctx):
+    # Observed on PoCL: with its row block read from group ids (which exclude the pieces'
+    # offsets), a GEMM kernel that had already run whole still gave right results in
+    # pieces, and only one whose first launch was in pieces went wrong. So this builds a
+    # fresh kernel (an extra build option) whose very first launch is in pieces.
+    import numpy as np
+    import pyopencl.array as cla
+    from mxgrad import _gemm
+    from mxgrad.ndarray import linalg
+    from mxgrad.ndarray._kernels import family_kernel
+    rng = np.random.RandomState(13)
+    a = rng.uniform(-1, 1, (150, 70)).astype(np.float32)
+    b = rng.uniform(-1, 1, (70, 90)).astype(np.float32)
+    A = mx.interop.from_pyopencl(cla.to_device(ctx.queue, a), ctx=ctx)
+    B = mx.interop.from_pyopencl(cla.to_device(ctx.queue, b), ctx=ctx)
+
+    def fresh_kernel(c, trans_a, trans_b, code):
+        return family_kernel(c, "gemm", "gemm", code, f"-D TRANS_A={int(trans_a)} "
+                             f"-D TRANS_B={int(trans_b)} -D FIRST_LAUNCH_IN_PIECES=1")
+    state = ctx.state
+    saved = state.grid_limit
+    _gemm._set_kernel_getter(fresh_kernel)
+    state.grid_limit = 1
+    try:
+        out = mx.nd.dot(A, B).asnumpy()
+    finally:
+        state.grid_limit = saved
+        _gemm._set_kernel_getter(linalg._gemm_kernel)
+    np.testing.assert_allclose(out, a @ b, rtol=1e-4, atol=1e-4)
