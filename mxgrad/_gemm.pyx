@@ -8,7 +8,7 @@ in order with the other kernels, no host wait, ~BLAS speed. Elsewhere a tiled Op
 The BLAS runs single-threaded; a large product is split into one part per compute unit, each
 a native kernel that the device's own worker threads pick up. OpenBLAS's threads would
 otherwise spin between products on the cores those workers need for the kernels in between
-(measured: the 784-512-512-10 MLP step ran 1.5-2x slower and twice as noisy).
+(measured: the 784-512-512-10 MLP step ran at 225-287 steps/s threaded, 322-363 split).
 """
 from libc.stdint cimport intptr_t
 from libc.string cimport memset
