@@ -149,14 +149,43 @@ def test_large_batch_dot_splits_the_batch(ctx, ta, tb):
 
 def test_split_product_keeps_queue_order(ctx):
     # Its inputs come from pending fused ops; writes right after it must not overtake it.
-    a = rng.uniform(-1, 1, (256, 128)).astype(np.float32)
-    b = rng.uniform(-1, 1, (128, 64)).astype(np.float32)
-    for _ in range(3):
+    # Without the barrier this is a race (the main queue's part ends about when the side
+    # queue's does), so it runs many times, on a product that takes a while.
+    a = rng.uniform(-1, 1, (512, 256)).astype(np.float32)
+    b = rng.uniform(-1, 1, (256, 256)).astype(np.float32)
+    for _ in range(20):
         A, B = mx.nd.array(a, ctx=ctx), mx.nd.array(b, ctx=ctx)
         A2 = A * 2 + 0
         C = mx.nd.dot(A2, B)
+        last = C[-1:, :-1]          # a row a side queue's part computes, copied at once
         D = C + 1
         A2[:] = 0
         B[:] = 0
         np.testing.assert_allclose(D.asnumpy(), (2 * a) @ b + 1, rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(last.asnumpy(), ((2 * a[-1:]) @ b)[:, :-1], rtol=1e-4,
+                                   atol=1e-4)
         assert float(A2.sum().asscalar()) == 0.0
+
+
+def test_split_product_holds_the_queue_until_every_part_is_done(ctx):
+    # Deterministic form of the ordering above: stall a side queue, so the part it runs
+    # cannot finish; what is enqueued after the product must then stay queued.
+    import time
+    import pyopencl as cl
+    from mxgrad import _gemm
+    state = ctx.state
+    if not _gemm.native_blas_available(state) or state.cl_device_obj.max_compute_units < 2:
+        pytest.skip("products are not split on this device")
+    A = mx.nd.array(rng.uniform(-1, 1, (256, 128)).astype(np.float32), ctx=ctx)
+    B = mx.nd.array(rng.uniform(-1, 1, (128, 64)).astype(np.float32), ctx=ctx)
+    mx.nd.dot(A, B).wait_to_read()          # the side queues exist from here on
+    stall = cl.UserEvent(ctx.cl_context)
+    try:
+        cl.enqueue_barrier(state.side_queues[0], wait_for=[stall])
+        C = mx.nd.dot(A, B)
+        after = cl.enqueue_marker(ctx.queue)
+        time.sleep(0.05)                    # the main queue's own part is long done
+        assert after.command_execution_status != cl.command_execution_status.COMPLETE
+    finally:
+        stall.set_status(cl.command_execution_status.COMPLETE)
+    np.testing.assert_allclose(C.asnumpy(), A.asnumpy() @ B.asnumpy(), rtol=1e-4, atol=1e-4)
