@@ -146,6 +146,45 @@ cpdef check_inplace(NDArrayBase arr):
             "or write outside the record() block.")
 
 
+cdef inline bint overlaps_c(NDArrayBase a, NDArrayBase b) noexcept:
+    # Every array is a contiguous run of its buffer: overlap is interval intersection.
+    return (a.buf is not None and a.buf is b.buf and a.size_ > 0 and b.size_ > 0
+            and a.offset < b.offset + b.size_ and b.offset < a.offset + a.size_)
+
+
+def overlaps(NDArrayBase a, NDArrayBase b):
+    """Whether ``a`` and ``b`` share some device memory (views of one buffer that meet)."""
+    return overlaps_c(a, b)
+
+
+cdef str INPLACE_RECORDING = (
+    "in-place operations (x[idx] = v, x += v, op(..., out=x) where x is also an input) "
+    "are not supported while recording with autograd when a value needs a gradient: the "
+    "gradient would be lost or computed from overwritten data. Build a new array instead "
+    "(a full overwrite x[:] = v is recorded), or write outside the record() block.")
+
+
+def check_write_recording(str op, NDArrayBase out, tuple inputs):
+    """Raise MXNetError, while recording, if ``op`` would write into ``out`` that overlaps one
+    of its ``inputs`` while some input needs a gradient (MXNet refuses such writes too).
+    Called before anything is enqueued."""
+    if is_recording_c():
+        check_write_recording_c(op, out, inputs)
+
+
+cdef int check_write_recording_c(str op, NDArrayBase out, tuple inputs) except -1:
+    cdef bint aliased = False, grad = False
+    for x in inputs:
+        if isinstance(x, NDArrayBase):
+            if overlaps_c(out, <NDArrayBase>x):
+                aliased = True
+            if needs_grad(x):
+                grad = True
+    if aliased and grad:
+        raise MXNetError(f"{op}: {INPLACE_RECORDING}")
+    return 0
+
+
 # Copies and fills of at least this many bytes run as kernels on CPU devices (see
 # mxgrad/ndarray/_bulk.py: PoCL's own copies and fills use one thread).
 cdef size_t BULK_MIN = 1 << 18
@@ -476,6 +515,14 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
         if res.shape_ != oshape_t or res.dtype_code != code or res.dev is not first.dev:
             raise MXNetError(f"{op.name}: out has shape {res.shape_} {DTYPES[res.dtype_code].name} "
                              f"on {res.ctx_}, expected {oshape_t} {DTYPES[code].name} on {first.ctx_}")
+        if is_recording_c():
+            check_write_recording_c(op.name, res, args)
+        if n and misaligned_alias(res, args):
+            # An input meets out elsewhere than element for element (x[1:] += x[:-1], a
+            # broadcast row of out): work items would read what others already wrote.
+            # (No input needs a gradient here: check_write_recording refused that.)
+            res._copy_from(apply_elemwise(op, args, None))
+            return res
         # Writing into an existing buffer (maybe one it reads, or shared with a view): a
         # group of its own, run before anything touching that buffer (see add_op).
         if n:
@@ -489,6 +536,17 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
     if is_recording_c() and op.vjp is not None:
         record_elemwise(op, args, res)
     return res
+
+
+cdef bint misaligned_alias(NDArrayBase res, tuple args):
+    """Whether some input shares memory with ``res`` other than as the very same elements."""
+    cdef NDArrayBase a
+    for x in args:
+        if isinstance(x, NDArrayBase):
+            a = <NDArrayBase>x
+            if overlaps_c(res, a) and (a.offset != res.offset or a.shape_ != res.shape_):
+                return True
+    return False
 
 
 cdef record_elemwise(ElemwiseOp op, tuple args, NDArrayBase res):

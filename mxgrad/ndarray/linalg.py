@@ -12,6 +12,7 @@ from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.base import MXNetError
 from mxgrad.gradients import gradient_rule
+from mxgrad.ndarray._deliver import aliases, check_out, deliver
 from mxgrad.ndarray._kernels import family_kernel
 
 __all__ = ["dot", "batch_dot", "linalg_gemm2", "FullyConnected"]
@@ -100,7 +101,9 @@ def dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=
     if out is None:
         out = _ndarray.empty_array(lhs.context, out_shape, lhs._dtype_code)
     else:
-        _check_out("dot", out, out_shape, lhs)
+        _check_out("dot", out, out_shape, lhs, rhs)
+        if aliases(out, (lhs, rhs)):        # the GEMM would read what it already wrote
+            return deliver("dot", dot(lhs, rhs, ta, tb), out)
     _enqueue_gemm(lhs, rhs, out, ta, tb, M, K, N)
     if is_recording():
         record_op("dot", (lhs, rhs), (out,), _dot_rule, (ta, tb), replay=_dot_replay(ta, tb),
@@ -112,8 +115,8 @@ def _dot_replay(ta, tb):
     return lambda a, b: dot(a, b, transpose_a=ta, transpose_b=tb)
 
 
-def _check_out(op, out, shape, like):
-    _ndarray.check_inplace(out)
+def _check_out(op, out, shape, like, other):
+    check_out(op, out, (like, other))
     if out.shape != shape or out.dtype != like.dtype or out.context != like.context:
         raise MXNetError(f"{op}: out must be {shape} {np.dtype(like.dtype).name} on "
                          f"{like.context}, got {out.shape} {np.dtype(out.dtype).name} on "
@@ -186,7 +189,9 @@ def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None
     if out is None:
         out = _ndarray.empty_array(lhs.context, out_shape, lhs._dtype_code)
     else:
-        _check_out("batch_dot", out, out_shape, lhs)
+        _check_out("batch_dot", out, out_shape, lhs, rhs)
+        if aliases(out, (lhs, rhs)):
+            return deliver("batch_dot", batch_dot(lhs, rhs, ta, tb), out)
     _enqueue_gemm(lhs, rhs, out, ta, tb, M, K, N, batch=B)
     if is_recording():
         record_op("batch_dot", (lhs, rhs), (out,), _batch_dot_rule, (ta, tb),
@@ -210,7 +215,8 @@ def _batch_dot_rule(saved, inputs, outputs, out_grads):
     return da, db
 
 
-def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3, name=None):
+def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3, out=None,
+                 name=None):
     """alpha * op(A) @ op(B) over the last two axes, batched over the leading ones.
 
     >>> A = mx.nd.array([[1, 2], [3, 4]])
@@ -223,6 +229,8 @@ def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3,
     (5, 2, 4)
     """
     _check_pair("linalg_gemm2", A, B)
+    if out is not None:
+        check_out("linalg_gemm2", out, (A, B))
     if A.ndim < 2 or B.ndim < 2 or A.shape[:-2] != B.shape[:-2]:
         raise MXNetError(f"linalg_gemm2: need matching batch dims and at least 2-D operands, "
                          f"got {A.shape} and {B.shape}")
@@ -231,14 +239,14 @@ def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3,
     lead = A.shape[:-2]
     a3 = A.reshape((-1,) + A.shape[-2:])
     b3 = B.reshape((-1,) + B.shape[-2:])
-    out = batch_dot(a3, b3, transpose_a=transpose_a, transpose_b=transpose_b)
+    res = batch_dot(a3, b3, transpose_a=transpose_a, transpose_b=transpose_b)
     if alpha != 1.0:
-        out = out * alpha
-    return out.reshape(lead + out.shape[-2:])
+        res = res * alpha
+    return deliver("linalg_gemm2", res.reshape(lead + res.shape[-2:]), out)
 
 
 def FullyConnected(data, weight, bias=None, num_hidden=None, no_bias=False, flatten=True,
-                   **kwargs):
+                   out=None, **kwargs):
     """``data @ weight.T + bias``; data is flattened to 2-D first unless flatten=False.
 
     >>> x = mx.nd.array([[1, 2, 3]])
@@ -257,6 +265,8 @@ def FullyConnected(data, weight, bias=None, num_hidden=None, no_bias=False, flat
     """
     if num_hidden is None:
         raise MXNetError("FullyConnected: num_hidden is required")
+    if out is not None:
+        check_out("FullyConnected", out, (data, weight, bias))
     _check_pair("FullyConnected", data, weight)
     if weight.ndim != 2 or weight.shape[0] != num_hidden:
         raise MXNetError(f"FullyConnected: weight must have shape ({num_hidden}, in_units), "
@@ -274,5 +284,5 @@ def FullyConnected(data, weight, bias=None, num_hidden=None, no_bias=False, flat
     if x.shape[-1] != weight.shape[1]:
         raise MXNetError(f"FullyConnected: data has {x.shape[-1]} input units but weight "
                          f"expects {weight.shape[1]} ({data.shape} vs {weight.shape})")
-    out = dot(x, weight, transpose_b=True)
-    return out if no_bias else out + bias
+    res = dot(x, weight, transpose_b=True)      # a fresh array: out= may be an input
+    return deliver("FullyConnected", res if no_bias else res + bias, out)

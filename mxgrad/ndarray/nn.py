@@ -258,7 +258,7 @@ def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
                      "selu, gelu or prelu")
 
 
-def where(condition, x, y, name=None):
+def where(condition, x, y, out=None, name=None):
     """Elementwise x where condition is non-zero, else y (same shapes).
 
     >>> cond = mx.nd.array([1, 0, 2])
@@ -274,7 +274,7 @@ def where(condition, x, y, name=None):
                          f"{condition.shape}, {x.shape}, {y.shape}")
     if condition.dtype != x.dtype:
         condition = condition.astype(x.dtype)
-    return _where(condition, x, y)
+    return deliver("where", _where(condition, x, y), out)
 
 
 def clip(data, a_min, a_max, out=None, name=None):
@@ -384,7 +384,7 @@ def _pick_spread_rule(saved, inputs, outputs, out_grads):
     return pick(out_grads[0], inputs[1], axis=ax, mode=mode).reshape(g_shape), None
 
 
-def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32", name=None):
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32", out=None, name=None):
     """A new last axis of length ``depth``: on_value at each index, off_value elsewhere.
 
     >>> mx.nd.one_hot(mx.nd.array([1, 0, 2]), 3)
@@ -415,11 +415,11 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32", name=N
         k.set_arg_scalar(6, ct, on_value if ct in (0, 1) else int(on_value))
         k.set_arg_scalar(7, ct, off_value if ct in (0, 1) else int(off_value))
         indices.context.state.launch_1d(k, res.size)
-    return res
+    return deliver("one_hot", res, out)
 
 
 def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sparse_grad=False,
-              name=None):
+              out=None, name=None):
     """Rows of ``weight`` picked by the integer-valued ``data``: shape data.shape + (output_dim,).
 
     >>> weight = mx.nd.array([[0, 0], [1, 1], [2, 2]])      # 3 words, 2 dims each
@@ -441,10 +441,10 @@ def Embedding(data, weight, input_dim=None, output_dim=None, dtype="float32", sp
     if output_dim is not None and weight.shape[1] != output_dim:
         raise MXNetError(f"Embedding: weight has {weight.shape[1]} columns, "
                          f"output_dim={output_dim}")
-    return take_along("Embedding", weight, data, 0, "clip")
+    return deliver("Embedding", take_along("Embedding", weight, data, 0, "clip"), out)
 
 
-def take(a, indices, axis=0, mode="clip", name=None):
+def take(a, indices, axis=0, mode="clip", out=None, name=None):
     """Slices of ``a`` along ``axis`` at ``indices`` (clipped or wrapped into range);
     shape a.shape[:axis] + indices.shape + a.shape[axis+1:].
 
@@ -463,7 +463,7 @@ def take(a, indices, axis=0, mode="clip", name=None):
     """
     _check_array("take", a)
     _check_array("take", indices, "indices")
-    return take_along("take", a, indices, _axis("take", axis, a.ndim), mode)
+    return deliver("take", take_along("take", a, indices, _axis("take", axis, a.ndim), mode), out)
 
 
 def SequenceMask(data, sequence_length=None, use_sequence_length=False, value=0.0, axis=0,
