@@ -431,11 +431,32 @@ def _bind_operators(list binary_ops, ElemwiseOp neg):
     _neg_op = neg
 
 
+cdef object host_operand(object v, NDArrayBase like):
+    """A numpy array operand of an operator: a scalar when 0-d, else an NDArray of ``like``'s
+    dtype and context (as a Python scalar takes the array's dtype); None if not numeric."""
+    if v.dtype.kind not in "biuf":
+        return None
+    if v.ndim == 0:
+        return v.item()
+    arr = empty_array(like.ctx_, v.shape, like.dtype_code)
+    if arr.size:
+        arr._write_numpy(v)
+    return arr
+
+
 cdef object _binary(int which, a, b):
     if not (isinstance(a, (NDArrayBase, int, float)) and isinstance(b, (NDArrayBase, int, float))):
         if isinstance(a, (np.generic, bool)) or isinstance(b, (np.generic, bool)):
             a = a.item() if isinstance(a, np.generic) else a
             b = b.item() if isinstance(b, np.generic) else b
+        elif isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            # x + numpy_array (and numpy_array + x, via NDArray.__array_ufunc__): an NDArray
+            if isinstance(a, np.ndarray):
+                a = host_operand(a, <NDArrayBase>b)
+            else:
+                b = host_operand(b, <NDArrayBase>a)
+            if a is None or b is None:
+                return NotImplemented
         elif which in (6, 7):     # == and != with another type: MXNet's TypeError
             other = b if isinstance(a, NDArrayBase) else a
             raise TypeError(f"type {type(other)} not supported")

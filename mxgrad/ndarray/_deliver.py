@@ -62,4 +62,5 @@ def record_copy(src, dst):
 
 @gradient_rule("_copyto")
 def _identity_rule(saved, inputs, outputs, out_grads):
-    return (out_grads[0],)
+    g, src = out_grads[0], inputs[0]
+    return (g if g.context == src.context else g.as_in_context(src.context),)

@@ -6,24 +6,27 @@ short every earlier axis keeps a single element, and no axis of more than one el
 steps by other than 1) the result is a view sharing memory; otherwise it is a copy made by
 one strided_copy. An integer index that would leave no axis gives shape (1,), as in MXNet.
 
-Keys holding index arrays (lists, numpy arrays, NDArrays) follow numpy's advanced
-indexing; their element offsets are computed on the host (MXNet also reads NDArray indices
+Keys holding index arrays (lists, tuples inside the key, numpy arrays, NDArrays) follow
+numpy's advanced indexing; their element offsets are computed on the host (MXNet also reads NDArray indices
 back to check their bounds) and applied by a flat gather, whose gradient sums the
 gradients of repeated indices.
 
 Every read records its gradient (a strided write into zeros, or the index sum); writes
-refuse arrays that belong to a graph being recorded.
+refuse arrays that belong to a graph being recorded. Writing a value that needs a gradient
+while recording is MXNet's rule: a full overwrite (``x[:] = v``) is recorded as a copy, any
+other write raises (it would drop the gradient), before anything is enqueued.
 """
 import numbers
 
 import numpy as np
 
 from mxgrad import _ndarray
-from mxgrad._ndarray import NDArrayBase, check_inplace
-from mxgrad._tape import is_recording
+from mxgrad._ndarray import NDArrayBase, check_inplace, check_write_recording
+from mxgrad._tape import is_recording, wants_grad
 from mxgrad.base import DTYPES
 from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray import shape as _shape
+from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 
 __all__ = []
@@ -31,7 +34,8 @@ __all__ = []
 
 # --- keys -------------------------------------------------------------------------------------
 def _is_index_array(k):
-    return isinstance(k, (NDArrayBase, list, np.ndarray))
+    """An index array part of a key; a tuple inside the key counts, as in numpy."""
+    return isinstance(k, (NDArrayBase, list, tuple, np.ndarray))
 
 
 def _is_int(k):
@@ -126,7 +130,7 @@ def _index_offsets(shape, key):
     for k in _as_tuple(key):
         if isinstance(k, NDArrayBase):
             k = k.asnumpy()
-        if isinstance(k, (list, np.ndarray)):
+        if isinstance(k, (list, tuple, np.ndarray)):
             k = np.asarray(k)
             if k.dtype.kind not in "iubf" and k.size:
                 raise _unsupported(k)
@@ -235,6 +239,19 @@ def _index_sum_rule(saved, inputs, outputs, out_grads):
 
 
 # --- writes -----------------------------------------------------------------------------------
+def _value_shape(src_shape, shape):
+    """The value's shape broadcast against a region of ``shape``: leading size-1 axes beyond
+    the region's rank are dropped first (MXNet: ``x[0] = v`` with v of shape (1, 1, n))."""
+    src_shape = tuple(src_shape)
+    while len(src_shape) > len(shape) and src_shape[0] == 1:
+        src_shape = src_shape[1:]
+    vshape = (1,) * (len(shape) - len(src_shape)) + src_shape
+    if len(vshape) != len(shape) or any(a != b and a != 1 for a, b in zip(vshape, shape)):
+        raise ValueError(f"operands could not be broadcast together with remapped "
+                         f"shapes[original->remapped]: {src_shape} and requested shape {shape}")
+    return src_shape, vshape
+
+
 def _value_array(x, value, shape):
     """``value`` (scalar, array-like or NDArray) as an NDArray of x's dtype and context, with
     strides broadcasting it to ``shape`` (numpy rules); ValueError as MXNet when it cannot
@@ -247,11 +264,9 @@ def _value_array(x, value, shape):
     else:
         host = np.asarray(value, dtype=DTYPES[x._dtype_code])
         src_shape = host.shape
-    vshape = (1,) * (len(shape) - len(src_shape)) + src_shape
-    if len(vshape) != len(shape) or any(a != b and a != 1 for a, b in zip(vshape, shape)):
-        raise ValueError(f"operands could not be broadcast together with remapped "
-                         f"shapes[original->remapped]: {src_shape} and requested shape {shape}")
+    src_shape, vshape = _value_shape(src_shape, shape)
     if host is not None:
+        host = host.reshape(src_shape)
         v = _ndarray.empty_array(x.context, host.shape, x._dtype_code)
         if host.size:
             v._write_numpy(host)
@@ -273,6 +288,9 @@ def _value_array(x, value, shape):
 def setitem(x, key, value):
     """``x[key] = value``: writes in place (value broadcast and cast to x's dtype)."""
     check_inplace(x)
+    if is_recording() and isinstance(value, NDArrayBase) and wants_grad(value):
+        _recorded_write(x, key, value)
+        return
     if _is_basic(key):
         shape, strides, offset, contiguous = _basic_region(x.shape, key)
         if contiguous and _is_scalar(value):
@@ -296,6 +314,36 @@ def setitem(x, key, value):
     k = family_kernel(x.context, "copy", "put_flat", x._dtype_code)
     k.set_args(0, x._buffer, x._offset, v._buffer, v._offset, idx._buffer, offsets.size)
     x.context.state.launch_1d(k, offsets.size)
+
+
+def _recorded_write(x, key, value):
+    """``x[key] = value`` while recording, ``value`` needing a gradient: a key covering all
+    of x is a recorded copy (gradients flow into value, as in MXNet); any other key would
+    lose them and raises before anything is enqueued."""
+    if not _covers_all(x.shape, key):
+        check_write_recording("setitem", x, (x, value))     # raises (x is never empty here)
+    _, vshape = _value_shape(value.shape, x.shape)
+    v = value if value.context == x.context else value.as_in_context(x.context)
+    if v._dtype_code != x._dtype_code:
+        v = _shape._cast(v, x._dtype_code)
+    if v.shape != vshape:
+        v = v.reshape(vshape)
+    if v.shape != x.shape:
+        v = _shape.broadcast_to(v, shape=x.shape)
+    deliver("setitem", v, x)
+
+
+def _covers_all(shape, key):
+    """Whether a key selects every element of an array of ``shape`` in order, without
+    integers or new axes (``x[:]``, ``x[...]``, ``x[()]``, ``x[0:n]``): MXNet's full write."""
+    if not _is_basic(key) or any(k is None or _is_int(k) for k in _as_tuple(key)):
+        return False
+    if _shape._prod(shape) == 0:
+        return True
+    rshape, strides, offset, _ = _basic_region(shape, key)
+    full = _shape.contiguous_strides(shape)
+    return rshape == tuple(shape) and offset == 0 and all(
+        n == 1 or a == b for n, a, b in zip(shape, strides, full))
 
 
 def _is_scalar(v):

@@ -22,11 +22,22 @@ class NDArray(NDArrayBase):
     """
 
     __slots__ = ()
-    # numpy defers to NDArray in mixed expressions: ``np.float32(2) * x`` is an NDArray.
     __array_priority__ = 1000.0
-    # ...and numpy arrays do not swallow NDArrays elementwise (``np_array * x`` is a
-    # TypeError, as in MXNet, instead of an object array).
-    __array_ufunc__ = None
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # NumPy's operators with an NDArray operand (``np.float32(2) * x``, ``np_array + x``)
+        # give an NDArray, as the operator with the NDArray first; any other NumPy function
+        # (np.all, np.exp, np.add(..., out=np_array)) runs on host copies.
+        if method == "__call__" and not kwargs and len(inputs) == 2 and ufunc in _OPERATORS:
+            a, b = inputs
+            forward, reflected = _OPERATORS[ufunc]
+            if isinstance(a, NDArrayBase):
+                return getattr(a, forward)(b)
+            return getattr(b, reflected)(a)
+        if any(isinstance(o, NDArrayBase) for o in kwargs.get("out", ())):
+            return NotImplemented        # a host result cannot land in device memory
+        host = [x.asnumpy() if isinstance(x, NDArrayBase) else x for x in inputs]
+        return getattr(ufunc, method)(*host, **kwargs)
 
     # --- printing -------------------------------------------------------------------
     def __repr__(self):
@@ -196,12 +207,14 @@ class NDArray(NDArrayBase):
         if out is self:
             warnings.warn("You are attempting to copy an array to itself", RuntimeWarning)
             return False
+        _ndarray.check_inplace(out)
         if out._dtype_code != self._dtype_code:
-            self.astype(out.dtype).copyto(out)
-        elif out.context.state is self.context.state:     # same device (cpu aliases too)
+            return self.astype(out.dtype).copyto(out)
+        if out.context.state is self.context.state:     # same device (cpu aliases too)
             out._copy_from(self)
         else:
             out._write_numpy(self.asnumpy())
+        _deliver.record_copy(self, out)                 # gradients flow back, as in MXNet
         return out
 
     def as_in_context(self, context):
@@ -657,10 +670,19 @@ class NDArray(NDArrayBase):
         return self
 
 
+# NumPy ufunc -> (NDArray method when the NDArray comes first, when it comes second)
+_OPERATORS = {np.add: ("__add__", "__radd__"), np.subtract: ("__sub__", "__rsub__"),
+              np.multiply: ("__mul__", "__rmul__"), np.true_divide: ("__truediv__", "__rtruediv__"),
+              np.power: ("__pow__", "__rpow__"), np.remainder: ("__mod__", "__rmod__"),
+              np.equal: ("__eq__", "__eq__"), np.not_equal: ("__ne__", "__ne__"),
+              np.greater: ("__gt__", "__lt__"), np.greater_equal: ("__ge__", "__le__"),
+              np.less: ("__lt__", "__gt__"), np.less_equal: ("__le__", "__ge__")}
+
+
 def _inplace(arr, name, other):
     return _ops.OPS[name](arr, other, out=arr)   # refuses graph members while recording
 
 
-from mxgrad.ndarray import _elemwise_table as _ops  # noqa: E402
+from mxgrad.ndarray import _deliver, _elemwise_table as _ops  # noqa: E402
 from mxgrad.ndarray import indexing as _indexing, shape as _shape_ops  # noqa: E402
 from mxgrad.ndarray import reduce as _reduce  # noqa: E402
