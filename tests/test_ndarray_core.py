@@ -328,12 +328,42 @@ def test_numpy_scalar_times_ndarray_is_ndarray(ctx):
         same(y, [2, 4], "float32")
 
 
-def test_numpy_array_operands_are_a_type_error(ctx):
+def test_numpy_array_operands_give_ndarrays(ctx):
+    # MXNet 1.9.1 raises TypeError; mxgrad copies the NumPy operand to x's device and dtype
     x = mx.nd.array([1, 2], ctx=ctx)
+    n = np.array([3.0, 4.0])                       # float64: cast to x's float32
+    for got, want in ((n + x, [4, 6]), (x + n, [4, 6]), (n - x, [2, 2]), (x - n, [-2, -2]),
+                      (n * x, [3, 8]), (n / x, [3, 2]), (n ** x, [3, 16]), (n % x, [0, 0]),
+                      (n == x, [0, 0]), (n > x, [1, 1]), (x >= n, [0, 0]), (n <= x, [0, 0]),
+                      (np.array([[1], [2]]) + x, [[2, 3], [3, 4]]), (np.array(2.0) * x, [2, 4])):
+        assert isinstance(got, mx.nd.NDArray)
+        same(got, want, "float32")
+    same(mx.nd.array([1, 2], ctx=ctx, dtype="int32") * np.array([2.7, 2.7]), [2, 4], "int32")
     with pytest.raises(TypeError):
-        x * np.array([1.0, 2.0])
+        x + np.array(["a", "b"])
     with pytest.raises(TypeError):
-        np.array([1.0, 2.0]) * x
+        x + [1, 2]
+
+
+def test_numpy_functions_run_on_host_copies(ctx):
+    x = mx.nd.array([1, 2, 3], ctx=ctx)
+    assert np.all(mx.nd.ones((2, 3), ctx=ctx) == 1) and not np.all(x == 1)
+    assert np.any(x == 1)
+    assert np.allclose(x, np.array([1, 2, 3])) and np.allclose(x, x + 1e-7)
+    assert not np.allclose(x, x + 1)
+    s = np.sum(x)                                  # NDArray.sum, as in MXNet
+    assert isinstance(s, mx.nd.NDArray)
+    same(s, [6], "float32")
+    e = np.exp(x)
+    assert isinstance(e, np.ndarray)
+    np.testing.assert_allclose(e, np.exp([1, 2, 3]), rtol=1e-6)
+    np.testing.assert_array_equal(np.maximum(x, 2), [2, 2, 3])
+    acc = np.zeros(3, np.float32)
+    acc += x                                       # a NumPy array stays a NumPy array
+    assert isinstance(acc, np.ndarray)
+    np.testing.assert_array_equal(acc, [1, 2, 3])
+    with pytest.raises(TypeError):
+        np.exp(np.zeros(3), out=(x,))              # a host result cannot land in x
 
 
 def test_copy_and_copyto(ctx):
@@ -540,3 +570,45 @@ def test_large_copies_and_fills_run_as_kernels_on_cpu_devices(ctx):
         assert trace == ["copy16", "fill16"]
     else:
         assert trace == []
+
+
+# --- MXNet's rules for copies and in-place writes while recording --------------------------------
+def test_copyto_while_recording_keeps_the_gradient(ctx):
+    y = mx.nd.array([[1, 2], [3, 4]], ctx=ctx)
+    y.attach_grad()
+    dst = mx.nd.zeros((2, 2), ctx=ctx)
+    dst64 = mx.nd.zeros((2, 2), ctx=ctx, dtype="float64") if ctx.state.has_fp64 else None
+    with mx.autograd.record():
+        (y * 2).copyto(dst)
+        z = dst * y.copy() + y.as_in_context(mx.cpu(1) if ctx == mx.cpu(0) else ctx)
+        if dst64 is not None:
+            (y * 3).copyto(dst64)
+            z = z + dst64.astype("float32")
+    z.backward()
+    same(dst, [[2, 4], [6, 8]], "float32")
+    # d/dy (2y * y + y + 3y) = 4y + 1 + 3
+    same(y.grad, [[4 * v + 1 + (3 if dst64 is not None else 0) for v in r]
+                  for r in ([1, 2], [3, 4])], "float32")
+
+
+def test_copyto_into_a_graph_member_raises_while_recording(ctx):
+    y = mx.nd.array([1, 2], ctx=ctx)
+    y.attach_grad()
+    with mx.autograd.record():
+        z = y * 2
+        with pytest.raises(MXNetError):
+            mx.nd.array([5, 5], ctx=ctx).copyto(z)
+    same(z, [2, 4], "float32")
+
+
+def test_in_place_arithmetic_with_a_value_needing_a_gradient_raises_first(ctx):
+    x = mx.nd.array([1, 2], ctx=ctx)
+    y = mx.nd.array([3, 4], ctx=ctx)
+    y.attach_grad()
+    with mx.autograd.record():
+        x += 1                                     # no gradient involved: allowed (MXNet too)
+        with pytest.raises(MXNetError, match="in-place"):
+            x += y
+        with pytest.raises(MXNetError, match="in-place"):
+            x *= y
+    same(x, [2, 3], "float32")

@@ -191,3 +191,103 @@ R = np.random.RandomState(0).uniform(-1, 1, size=(2, 3, 4))
     (1, 2, 3), [1, 1, 0], (slice(None), [2, 0, 2]), ([0, 1], [2, 0], [3, 3])])
 def test_getitem_gradients(ctx, fp64, key):
     check_gradients(lambda x: (x * x)[key], [R], ctx, order=2)
+
+
+# --- MXNet's rules for writes while recording ---------------------------------------------------
+def _plain_and_variable(ctx):
+    x = mx.nd.zeros((3, 4), ctx=ctx)
+    y = nd(np.arange(12, dtype=np.float32).reshape(3, 4), ctx)
+    y.attach_grad()
+    return x, y
+
+
+@pytest.mark.parametrize("key", [1, (slice(None), 1), [0, 1], slice(0, 2), (1, slice(1, 3))])
+def test_partial_write_of_a_value_needing_a_gradient_raises_first(ctx, key):
+    x, y = _plain_and_variable(ctx)
+    with mx.autograd.record():
+        with pytest.raises(MXNetError, match="in-place"):
+            x[key] = y[0:1, 0:1] * 2               # the gradient would be lost
+    np.testing.assert_array_equal(x.asnumpy(), 0)   # raised before writing
+
+
+@pytest.mark.parametrize("key", [slice(None), Ellipsis, (), slice(0, 3),
+                                 (slice(None), slice(None))])
+def test_full_write_while_recording_is_a_recorded_copy(ctx, key):
+    x, y = _plain_and_variable(ctx)
+    with mx.autograd.record():
+        x[key] = y * 2
+        z = x * x
+    z.backward()
+    np.testing.assert_array_equal(x.asnumpy(), np.arange(12).reshape(3, 4) * 2)
+    np.testing.assert_allclose(y.grad.asnumpy(), 8 * np.arange(12).reshape(3, 4))
+
+
+def test_full_write_gradient_broadcasts_and_casts(ctx, fp64):
+    def fn(v):
+        out = mx.nd.zeros((3, 4), ctx=ctx, dtype="float64")
+        out[:] = v * v                             # (4,) broadcast over the rows
+        return out * out
+    check_gradients(fn, [np.random.RandomState(1).uniform(-1, 1, 4)], ctx, order=2)
+    v = nd(np.array([1, 2, 3, 4], np.float64), ctx, "float64")
+    v.attach_grad()
+    with mx.autograd.record():
+        out = mx.nd.zeros((1, 1, 4), ctx=ctx)      # float32: the value is cast
+        out[:] = v * 3
+    out.backward()
+    np.testing.assert_array_equal(v.grad.asnumpy(), [3, 3, 3, 3])
+
+
+def test_writes_that_need_no_gradient_still_work_while_recording(ctx):
+    x, y = _plain_and_variable(ctx)
+    plain = mx.nd.ones((4,), ctx=ctx)
+    with mx.autograd.record():
+        x[1] = 5                                   # constants
+        x[0] = plain                               # arrays outside the graph
+        x[2] = y.detach()[2]
+        x[:, 3] = np.full(3, 7, np.float32)
+    np.testing.assert_array_equal(x.asnumpy(), [[1, 1, 1, 7], [5, 5, 5, 7], [8, 9, 10, 7]])
+
+
+# --- value shapes and keys as MXNet 1.9.1 takes them ---------------------------------------------
+@pytest.mark.parametrize("key, vshape", [
+    (0, (1, 1, 1, 4)), (slice(None), (1, 1, 3, 4)), ((slice(0, 2), 1), (1, 1, 2)),
+    ((1, 2), (1, 1)), ([0, 1], (1, 1, 2, 4)), (([0, 1], 1), (1, 2))])
+@pytest.mark.parametrize("as_nd", [False, True])
+def test_setitem_value_with_extra_leading_unit_axes(ctx, key, vshape, as_nd):
+    v = np.arange(np.prod(vshape), dtype=np.float32).reshape(vshape) + 1
+    x = mx.nd.zeros((3, 4), ctx=ctx)
+    x[key] = nd(v, ctx) if as_nd else v
+    ref = np.zeros((3, 4), np.float32)
+    ref[key] = v.reshape(np.shape(ref[key]))       # the same values, without the extra axes
+    np.testing.assert_array_equal(x.asnumpy(), ref)
+
+
+@pytest.mark.parametrize("key, vshape", [(0, (2, 1, 4)), ((1, 2), (1, 2))])
+def test_setitem_extra_axes_must_be_unit(ctx, key, vshape):
+    x = mx.nd.zeros((3, 4), ctx=ctx)
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        x[key] = mx.nd.ones(vshape, ctx=ctx)
+    np.testing.assert_array_equal(x.asnumpy(), 0)
+
+
+TUPLE_KEYS = [([1, 2], slice(1, 3), (2, 3)), ((1, 2), slice(1, 3), [2, 3]), ((1, 2),),
+              (1, (0, 2)), (slice(None), (0, 2), 1), (slice(None), ((0, 2), (1, 3)), 1),
+              ([[0, 1]], (0, 2)), (Ellipsis, (0, 4)), (None, (0, 2)), ((0, 2), None, 1)]
+Y = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+
+
+@pytest.mark.parametrize("key", TUPLE_KEYS)
+def test_tuples_inside_keys_index_like_lists(ctx, key):
+    a = nd(Y, ctx)
+    np.testing.assert_array_equal(a[key].asnumpy(), Y[key])
+    ref = Y.copy()
+    ref[key] = -1
+    a[key] = -1
+    np.testing.assert_array_equal(a.asnumpy(), ref)
+    ref[key] = np.arange(ref[key].size, dtype=np.float32).reshape(ref[key].shape)
+    a[key] = nd(ref[key], ctx)
+    np.testing.assert_array_equal(a.asnumpy(), ref)
+
+
+def test_tuple_key_gradient(ctx, fp64):
+    check_gradients(lambda x: (x * x)[[1, 0], (2, 2)], [R], ctx, order=2)
