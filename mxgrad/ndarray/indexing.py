@@ -7,9 +7,9 @@ steps by other than 1) the result is a view sharing memory; otherwise it is a co
 one strided_copy. An integer index that would leave no axis gives shape (1,), as in MXNet.
 
 Keys holding index arrays (lists, tuples inside the key, numpy arrays, NDArrays) follow
-numpy's advanced indexing; their element offsets are computed on the host (MXNet also reads NDArray indices
-back to check their bounds) and applied by a flat gather, whose gradient sums the
-gradients of repeated indices.
+numpy's advanced indexing; their element offsets are computed on the host (MXNet also reads
+NDArray indices back to check their bounds) and applied by a flat gather, whose gradient
+sums the gradients of repeated indices.
 
 Every read records its gradient (a strided write into zeros, or the index sum); writes
 refuse arrays that belong to a graph being recorded. Writing a value that needs a gradient
