@@ -113,7 +113,7 @@ def _log_softmax_rule(saved, inputs, outputs, out_grads):
 
 def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtype=None, out=None,
             name=None):
-    """exp(x / T) normalised along ``axis``.
+    """exp(x / T) normalised along ``axis``; ``dtype`` (float16/32/64) is the result's type.
 
     >>> x = mx.nd.array([[0, 0], [1, 3]])
     >>> np.round(mx.nd.softmax(x).asnumpy(), 4)
@@ -124,9 +124,13 @@ def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtyp
            [0.7311, 0.9526]], dtype=float32)
     >>> np.round(mx.nd.softmax(mx.nd.array([1, 3]), temperature=2).asnumpy(), 4)
     array([0.2689, 0.7311], dtype=float32)
+    >>> mx.nd.softmax(x, dtype='float16').dtype
+    <class 'numpy.float16'>
     """
     _no_length("softmax", use_length)
-    return deliver("softmax", _softmax_forward("softmax", data, axis, temperature, False), out)
+    dtype = _result_dtype("softmax", dtype)
+    res = _softmax_forward("softmax", data, axis, temperature, False)
+    return deliver("softmax", _cast(res, dtype), out)
 
 
 def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, out=None, name=None):
@@ -141,13 +145,36 @@ def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, o
            [-2.127, -0.127]], dtype=float32)
     """
     _no_length("log_softmax", use_length)
+    dtype = _result_dtype("log_softmax", dtype)
     res = _softmax_forward("log_softmax", data, axis, temperature, True)
-    return deliver("log_softmax", res, out)
+    return deliver("log_softmax", _cast(res, dtype), out)
 
 
 def _no_length(op, use_length):
     if use_length:
         raise MXNetError(f"{op}: use_length=True is not supported")
+
+
+_RESULT_DTYPES = ("float16", "float32", "float64")
+
+
+def _result_dtype(op, dtype):
+    """The name of softmax's ``dtype=`` (None: the input's), checked before any launch.
+    MXNet computes in the input's type and writes the result in ``dtype``."""
+    if dtype is None:
+        return None
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = None
+    if name not in _RESULT_DTYPES:
+        raise MXNetError(f"{op}: invalid dtype {dtype!r}, valid values are None, "
+                         f"{', '.join(map(repr, _RESULT_DTYPES))}")
+    return name
+
+
+def _cast(res, dtype):
+    return res if dtype is None or dtype == res.dtype.__name__ else res.astype(dtype)
 
 
 # --- elementwise activations (snippets + rules in NDArray ops) -------------------------------
