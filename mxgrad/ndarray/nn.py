@@ -192,19 +192,20 @@ gelu = elementwise(DocumentedOp(
     "gelu", f"((FT)0.5 * (FT)x0 * ((FT)1 + erf((FT)x0 * (FT){_SQRT1_2!r})))", 1,
     _rule1(lambda x, y, g: g * (0.5 * (1 + erf(x * _SQRT1_2))
                                 + x * OPS["exp"](-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))))))
+# The gradients below pick their branch with _where, as MXNet's kernels do, rather than mask
+# arithmetic: 0 * inf in an unused branch would make NaN (at x = +inf), and NaN takes the
+# x <= 0 branch (its gradient is NaN for selu and elu, the slope for leaky and prelu).
 selu = elementwise(DocumentedOp(
     "selu", f"((FT){_SELU_LAMBDA!r} * (x0 > 0 ? (FT)x0 : (FT){_SELU_ALPHA!r} * expm1((FT)x0)))",
-    1, _rule1(lambda x, y, g: g * ((x > 0) * _SELU_LAMBDA
-                                   + (x <= 0) * (y + _SELU_LAMBDA * _SELU_ALPHA)))))
+    1, _rule1(lambda x, y, g: g * _where(x > 0, _SELU_LAMBDA, y + _SELU_LAMBDA * _SELU_ALPHA))))
 # slope is a scalar operand (x1): one kernel serves every slope.
 elu = elementwise(DocumentedOp(
     "elu", "(x0 > 0 ? (FT)x0 : (FT)x1 * expm1((FT)x0))", 2,
     lambda saved, inputs, outputs, g: (
-        g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * (outputs[0] + inputs[1])), None)))
+        g[0] * _where(inputs[0] > 0, 1.0, outputs[0] + inputs[1]), None)))
 leaky_relu = elementwise(DocumentedOp(
     "leaky_relu", "(x0 > 0 ? x0 : x1 * x0)", 2,
-    lambda saved, inputs, outputs, g: (
-        g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * inputs[1]), None)))
+    lambda saved, inputs, outputs, g: (g[0] * _where(inputs[0] > 0, 1.0, inputs[1]), None)))
 _where = elementwise(ElemwiseOp(
     "where", "(x0 != 0 ? x1 : x2)", 3,
     lambda saved, inputs, outputs, g: (
@@ -262,10 +263,11 @@ def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
     <NDArray 2x2 @cpu(0)>
     """
     _check_float("LeakyReLU", data)
+    slope = float(np.float32(slope))         # a float32 parameter in MXNet, in every dtype
     if act_type == "leaky":
-        return leaky_relu(data, float(slope), out=out)
+        return leaky_relu(data, slope, out=out)
     if act_type == "elu":
-        return elu(data, float(slope), out=out)
+        return elu(data, slope, out=out)
     if act_type == "selu":
         return selu(data, out=out)
     if act_type == "gelu":
@@ -279,8 +281,11 @@ def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
                 raise MXNetError(f"LeakyReLU: prelu gamma has {gamma.shape[0]} values for "
                                  f"{data.shape[1]} channels")
             g = gamma.reshape((1, -1) + (1,) * (data.ndim - 2))
-        relu = OPS["relu"]
-        return deliver("LeakyReLU", relu(data) - g * relu(-data), out)
+        # MXNet's x > 0 ? x : gamma * x; gamma's gradient sees only the other elements
+        # (0 rather than 0 * inf where x = +inf).
+        positive = data > 0
+        rest = _where(positive, 0.0, data)
+        return deliver("LeakyReLU", _where(positive, data, g * rest), out)
     raise MXNetError(f"LeakyReLU: unsupported act_type {act_type!r}; expected leaky, elu, "
                      "selu, gelu or prelu")
 
