@@ -92,3 +92,28 @@ def test_reduction_out_of_wrong_shape_or_dtype(ctx, op, kwargs):
     good = mx.nd.zeros(want.shape, ctx=ctx, dtype=want.dtype)
     assert fn(x, out=good, **kwargs) is good
     np.testing.assert_array_equal(good.asnumpy(), want.asnumpy())
+
+
+@pytest.mark.parametrize("op", ["softmax", "log_softmax"])
+def test_softmax_out_checked_before_launch(ctx, op):
+    x = _x(ctx)
+    fn = getattr(mx.nd, op)
+    for bad in (mx.nd.zeros((3, 2), ctx=ctx), mx.nd.zeros((2, 3), ctx=ctx, dtype="float16")):
+        refused_before_launch(ctx, lambda: fn(x, out=bad), "out")
+    # with dtype=, out must have that dtype
+    refused_before_launch(ctx, lambda: fn(x, dtype="float16", out=mx.nd.zeros((2, 3),
+                                                                              ctx=ctx)), "out")
+    good = mx.nd.zeros((2, 3), ctx=ctx, dtype="float16")
+    assert fn(x, dtype="float16", out=good) is good
+    np.testing.assert_allclose(good.asnumpy(), fn(x).asnumpy(), rtol=1e-3, atol=1e-3)
+
+
+def test_pooling_out_checked_before_launch(ctx):
+    x = mx.nd.ones((1, 2, 4, 4), ctx=ctx)
+    for pool_type in ("max", "avg", "lp"):
+        kwargs = dict(kernel=(2, 2), stride=(2, 2), pool_type=pool_type, p_value=2)
+        refused_before_launch(ctx, lambda: mx.nd.Pooling(x, out=mx.nd.zeros((1, 2, 4, 4),
+                                                                            ctx=ctx), **kwargs),
+                              "out")
+        good = mx.nd.zeros((1, 2, 2, 2), ctx=ctx)
+        assert mx.nd.Pooling(x, out=good, **kwargs) is good

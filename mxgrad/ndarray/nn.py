@@ -11,12 +11,13 @@ import numpy as np
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase, ElemwiseOp
 from mxgrad._tape import is_recording, record_op
-from mxgrad.base import MXNetError
+from mxgrad.base import MXNetError, dtype_code
 from mxgrad.gradients import elementwise, gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS, DocumentedOp
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray.gather import take_along
+from mxgrad.ndarray.reduce import _check_out as check_out
 
 __all__ = ["softmax", "log_softmax", "Activation", "LeakyReLU", "pick", "one_hot", "Embedding",
            "take", "SequenceMask", "stop_gradient", "BlockGrad", "shuffle",
@@ -128,7 +129,7 @@ def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtyp
     <class 'numpy.float16'>
     """
     _no_length("softmax", use_length)
-    dtype = _result_dtype("softmax", dtype)
+    dtype = _result_dtype("softmax", data, dtype, out)
     res = _softmax_forward("softmax", data, axis, temperature, False)
     return deliver("softmax", _cast(res, dtype), out)
 
@@ -145,7 +146,7 @@ def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, o
            [-2.127, -0.127]], dtype=float32)
     """
     _no_length("log_softmax", use_length)
-    dtype = _result_dtype("log_softmax", dtype)
+    dtype = _result_dtype("log_softmax", data, dtype, out)
     res = _softmax_forward("log_softmax", data, axis, temperature, True)
     return deliver("log_softmax", _cast(res, dtype), out)
 
@@ -158,18 +159,21 @@ def _no_length(op, use_length):
 _RESULT_DTYPES = ("float16", "float32", "float64")
 
 
-def _result_dtype(op, dtype):
-    """The name of softmax's ``dtype=`` (None: the input's), checked before any launch.
-    MXNet computes in the input's type and writes the result in ``dtype``."""
-    if dtype is None:
-        return None
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        name = None
-    if name not in _RESULT_DTYPES:
-        raise MXNetError(f"{op}: invalid dtype {dtype!r}, valid values are None, "
-                         f"{', '.join(map(repr, _RESULT_DTYPES))}")
+def _result_dtype(op, data, dtype, out):
+    """The name of softmax's ``dtype=`` (None: the input's), checked with ``out`` before any
+    launch. MXNet computes in the input's type and writes the result in ``dtype``."""
+    name = None
+    if dtype is not None:
+        try:
+            name = np.dtype(dtype).name
+        except TypeError:
+            pass
+        if name not in _RESULT_DTYPES:
+            raise MXNetError(f"{op}: invalid dtype {dtype!r}, valid values are None, "
+                             f"{', '.join(map(repr, _RESULT_DTYPES))}")
+    if out is not None and isinstance(data, NDArrayBase):
+        code = data._dtype_code if name is None else dtype_code(name)
+        check_out(op, out, data.shape, code, data.context)
     return name
 
 
