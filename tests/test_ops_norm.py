@@ -114,3 +114,88 @@ def test_dropout_gradient_uses_same_mask(ctx):
         y = mx.nd.Dropout(x, p=0.3)
     y.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), y.asnumpy(), rtol=1e-6)
+
+
+def _predict_bn_np(x, gamma, beta, mm, mv, eps=1e-3):
+    shape = (1, -1, 1)
+    return ((x - mm.reshape(shape)) / np.sqrt(mv.reshape(shape) + eps) * gamma.reshape(shape)
+            + beta.reshape(shape))
+
+
+@pytest.mark.parametrize("use_grad", [False, True])
+def test_batchnorm_backward_in_predict_mode(ctx, fp64, use_grad):
+    """A BatchNorm recorded in train mode, differentiated with train_mode=False: MXNet gives
+    the predict-mode gradient (from the moving statistics) and leaves them alone."""
+    xs = [rng.normal(size=(4, 3, 2)) * 2 + 1, rng.uniform(0.5, 1.5, 3), rng.normal(size=3)]
+    mm_np, mv_np = np.array([0.5, -0.5, 1.0]), np.array([2.0, 3.0, 4.0])
+    w = rng.uniform(0.5, 1.5, size=(4, 3, 2))
+    x, g, b = [mx.nd.array(a, ctx=ctx, dtype="float64") for a in xs]
+    mm, mv = (mx.nd.array(a, ctx=ctx, dtype="float64") for a in (mm_np, mv_np))
+    for a in (x, g, b):
+        a.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.BatchNorm(x, g, b, mm, mv, fix_gamma=False)
+    head = mx.nd.array(w, ctx=ctx, dtype="float64")
+    if use_grad:
+        grads = mx.autograd.grad(y, [x, g, b], head_grads=head, train_mode=False)
+    else:
+        y.backward(head, train_mode=False)
+        grads = [x.grad, g.grad, b.grad]
+
+    def loss(vals):
+        return float((_predict_bn_np(*vals, mm_np, mv_np) * w).sum())
+    from gradcheck import numeric_grads
+    for got, want in zip(grads, numeric_grads(loss, xs)):
+        np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6, atol=1e-7)
+    np.testing.assert_array_equal(mm.asnumpy(), mm_np)
+    np.testing.assert_array_equal(mv.asnumpy(), mv_np)
+
+
+def test_batchnorm_backward_in_predict_mode_second_order(ctx, fp64):
+    x = mx.nd.array(rng.normal(size=(4, 3)), ctx=ctx, dtype="float64")
+    gamma = mx.nd.array([1.5, 2.0, 0.5], ctx=ctx, dtype="float64")
+    mm, mv = mx.nd.zeros(3, ctx=ctx, dtype="float64"), mx.nd.array([1, 3, 8], ctx=ctx,
+                                                                    dtype="float64")
+    for a in (x, gamma):
+        a.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.BatchNorm(x, gamma, mx.nd.zeros(3, ctx=ctx, dtype="float64"), mm, mv,
+                            fix_gamma=False)
+        dx = mx.autograd.grad(y, [x], create_graph=True, train_mode=False)[0]
+    dx.backward()                 # d/dgamma of sum(gamma / sqrt(mv + eps)) over the rows
+    np.testing.assert_allclose(gamma.grad.asnumpy(), 4 / np.sqrt([1 + 1e-3, 3 + 1e-3, 8 + 1e-3]),
+                               rtol=1e-6)
+
+
+def test_batchnorm_backward_in_predict_mode_fix_gamma(ctx):
+    x, g, b, mm, mv = _bn_inputs(ctx)
+    for a in (x, g, b):
+        a.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.BatchNorm(x, g, b, mm, mv)             # fix_gamma=True
+    y.backward(train_mode=False)
+    np.testing.assert_allclose(x.grad.asnumpy(), np.full((2, 3, 2), 1 / np.sqrt(1 + 1e-3)),
+                               rtol=1e-6)
+    np.testing.assert_array_equal(np.abs(g.grad.asnumpy()), [0, 0, 0])
+    np.testing.assert_array_equal(b.grad.asnumpy(), [4, 4, 4])
+    np.testing.assert_array_equal(mm.asnumpy(), [0, 0, 0])
+
+
+@pytest.mark.parametrize("how", ["predict", "p0", "p0_always"])
+def test_dropout_identity_is_a_new_recorded_array(ctx, how):
+    """Dropout that keeps everything still returns a new array, recorded as an identity
+    (MXNet: writing into the result leaves the input alone; backward gives ones)."""
+    x = mx.nd.array([1, 2, 3], ctx=ctx)
+    x.attach_grad()
+    p, mode = (0.5, "training") if how == "predict" else (0.0, "always" if how ==
+                                                          "p0_always" else "training")
+    with mx.autograd.record(train_mode=how != "predict"):
+        y = mx.nd.Dropout(x, p=p, mode=mode)
+    assert y is not x
+    y.backward(mx.nd.array([1, 2, 4], ctx=ctx))
+    np.testing.assert_array_equal(x.grad.asnumpy(), [1, 2, 4])
+    y[:] = 7
+    np.testing.assert_array_equal(x.asnumpy(), [1, 2, 3])
+    z = mx.nd.Dropout(x, p=p, mode=mode)                # not recording: a copy as well
+    z[:] = 9
+    np.testing.assert_array_equal(x.asnumpy(), [1, 2, 3])

@@ -223,3 +223,79 @@ def test_lp_pool_gradients_first_and_second_order(ctx, fp64, p):
     x = np.random.RandomState(3).uniform(0.5, 1.5, size=(1, 2, 4, 4))
     check_gradients(lambda a: Pooling(a, kernel=(2, 2), stride=(1, 2), pool_type="lp",
                                       p_value=p), [x], ctx, order=2)
+
+
+# --- pooling_convention='same' (MXNet 1.9.1: 1-D only, checked against its non-oneDNN path) -
+def ref_same_pool_1d(x, k, s, pool_type, p_value=2):
+    """Window o covers [o*s, min(o*s + k, W)); avg divides by the elements inside."""
+    W = x.shape[2]
+    out = []
+    for o in range(-(-W // s)):
+        win = x[:, :, o * s:min(o * s + k, W)]
+        out.append({"max": win.max(-1), "avg": win.mean(-1), "sum": win.sum(-1),
+                    "lp": (win ** p_value).sum(-1) ** (1 / p_value)}[pool_type])
+    return np.stack(out, axis=-1)
+
+
+same_rng = np.random.RandomState(14)
+SAME_WINDOWS = [(3, 1), (3, 2), (2, 2), (4, 3), (1, 3), (5, 2), (7, 1)]
+
+
+@pytest.mark.parametrize("pool_type", ["max", "avg", "sum", "lp"])
+@pytest.mark.parametrize("k,s", SAME_WINDOWS)
+@pytest.mark.parametrize("pad", [(0, 0, 0), (0,), ()])
+def test_pooling_same_1d(ctx, pool_type, k, s, pad):
+    x = same_rng.uniform(0.5, 2, size=(2, 3, 7)).astype(np.float32)
+    y = Pooling(mx.nd.array(x, ctx=ctx), kernel=(k,), stride=(s,), pad=pad,
+                pool_type=pool_type, pooling_convention="same", p_value=2,
+                count_include_pad=True)         # ignored by 'same', as MXNet
+    np.testing.assert_allclose(y.asnumpy(), ref_same_pool_1d(x, k, s, pool_type), rtol=1e-5)
+
+
+@pytest.mark.parametrize("pool_type", ["max", "avg", "sum", "lp"])
+@pytest.mark.parametrize("k,s", [(3, 2), (4, 1), (2, 3)])
+def test_pooling_same_1d_gradients(ctx, fp64, pool_type, k, s):
+    x = same_rng.permutation(14).reshape(1, 2, 7) * 0.25 + 0.5   # no ties
+    check_gradients(lambda a: Pooling(a, kernel=(k,), stride=(s,), pool_type=pool_type,
+                                      pooling_convention="same", p_value=2),
+                    [x], ctx, order=2, rtol=1e-4)
+
+
+@pytest.mark.parametrize("pool_type, value, grad", [
+    # MXNet 1.9.1 (MXNET_MKLDNN_ENABLED=0): x = [3, 1, 4, 1, 5, 9, 2], kernel 3, stride 2,
+    # pad=(0, 0, 0), head gradient [1, 2, 3, 4]
+    ("max", [4, 5, 9, 2], [0, 0, 1, 0, 2, 3, 4]),
+    ("avg", [8 / 3, 10 / 3, 16 / 3, 2], [1 / 3, 1 / 3, 1, 2 / 3, 5 / 3, 1, 5]),
+    ("sum", [8, 10, 16, 2], [1, 1, 3, 2, 5, 3, 7]),
+])
+def test_pooling_same_matches_mxnet(ctx, pool_type, value, grad):
+    x = mx.nd.array([[[3, 1, 4, 1, 5, 9, 2]]], ctx=ctx)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.Pooling(x, kernel=(3,), stride=(2,), pad=(0, 0, 0), pool_type=pool_type,
+                          pooling_convention="same")
+    y.backward(mx.nd.array([[[1, 2, 3, 4]]], ctx=ctx))
+    np.testing.assert_allclose(y.asnumpy().ravel(), value, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.asnumpy().ravel(), grad, rtol=1e-6)
+    g = mx.nd.Pooling(x, kernel=(3,), pad=(0, 0, 0), pool_type=pool_type, global_pool=True,
+                      pooling_convention="same")
+    np.testing.assert_allclose(g.asnumpy().ravel(),
+                               ref_same_pool_1d(x.asnumpy(), 7, 1, pool_type)[..., :1].ravel(),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape, kwargs, message", [
+    ((1, 1, 5, 5), dict(kernel=(3, 3)), "1-D"),
+    ((1, 1, 5, 5, 5), dict(kernel=(3, 3, 3), stride=(2, 2, 2)), "1-D"),
+    ((1, 1, 5, 5), dict(kernel=(3, 3), global_pool=True), "1-D"),
+    ((1, 1, 7), dict(kernel=(3,), pad=(1,)), "padding"),
+    ((1, 1, 7), dict(kernel=(3,), pad=(0, 1, 0)), "padding"),
+    ((1, 1, 7), dict(kernel=(9,), pad=(0, 0, 0)), "exceeds"),
+    ((1, 1, 7), dict(kernel=(3,), stride=(0,)), "stride"),
+    ((1, 1, 7), dict(kernel=(3, 3)), "needs 4-D"),
+])
+def test_pooling_same_refused_as_mxnet(ctx, shape, kwargs, message):
+    x = mx.nd.ones(shape, ctx=ctx)
+    for pool_type in ("max", "avg", "sum", "lp"):
+        with pytest.raises(MXNetError, match=message):
+            Pooling(x, pool_type=pool_type, pooling_convention="same", p_value=2, **kwargs)

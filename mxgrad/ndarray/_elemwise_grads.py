@@ -47,7 +47,8 @@ def _no_gradient(saved, inputs, outputs, out_grads):
 # Inputs: (g, y) with y the activation's output, or (g, x) for relu.
 tanh_grad = ElemwiseOp("_backward_tanh", "(x0 * ((CT)1 - x1 * x1))", 2)
 sigmoid_grad = ElemwiseOp("_backward_sigmoid", "(x0 * x1 * ((CT)1 - x1))", 2)
-relu_grad = ElemwiseOp("_backward_relu", "(x1 > 0 ? x0 : (CT)0)", 2)
+# relu's gradient at NaN is NaN, as MXNet's (x1 != x1 only for a NaN)
+relu_grad = ElemwiseOp("_backward_relu", "(x1 > 0 ? x0 : (x1 != x1 ? x1 : (CT)0))", 2)
 tanh_grad.vjp = _binary(lambda g, y, _, h: tanh_grad(h, y), lambda g, y, _, h: h * g * y * -2)
 sigmoid_grad.vjp = _binary(lambda g, y, _, h: sigmoid_grad(h, y),
                            lambda g, y, _, h: h * g * (1 - 2 * y))

@@ -58,7 +58,10 @@ UNARY = {
     "arctan": "TO_CT(atan((FT)x0))",
     "sinh": "TO_CT(sinh((FT)x0))",
     "cosh": "TO_CT(cosh((FT)x0))",
-    "tanh": "TO_CT(tanh((FT)x0))",
+    # +-1 where tanh rounds to it (some libms, PoCL's among them, stop one ulp short, which
+    # leaves the gradient 1 - y*y non-zero at +-inf)
+    "tanh": "TO_CT(fabs((FT)x0) > (sizeof(FT) == 4 ? (FT)9.0109f : (FT)19.07) "
+            "? copysign((FT)1, (FT)x0) : tanh((FT)x0))",
     "arcsinh": "TO_CT(asinh((FT)x0))",
     "arccosh": "TO_CT(acosh((FT)x0))",
     "arctanh": "TO_CT(atanh((FT)x0))",

@@ -11,12 +11,13 @@ import numpy as np
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase, ElemwiseOp
 from mxgrad._tape import is_recording, record_op
-from mxgrad.base import MXNetError
+from mxgrad.base import MXNetError, dtype_code
 from mxgrad.gradients import elementwise, gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS, DocumentedOp
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray.gather import take_along
+from mxgrad.ndarray.reduce import _check_out as check_out
 
 __all__ = ["softmax", "log_softmax", "Activation", "LeakyReLU", "pick", "one_hot", "Embedding",
            "take", "SequenceMask", "stop_gradient", "BlockGrad", "shuffle",
@@ -113,7 +114,7 @@ def _log_softmax_rule(saved, inputs, outputs, out_grads):
 
 def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtype=None, out=None,
             name=None):
-    """exp(x / T) normalised along ``axis``.
+    """exp(x / T) normalised along ``axis``; ``dtype`` (float16/32/64) is the result's type.
 
     >>> x = mx.nd.array([[0, 0], [1, 3]])
     >>> np.round(mx.nd.softmax(x).asnumpy(), 4)
@@ -124,9 +125,13 @@ def softmax(data, axis=-1, temperature=None, length=None, use_length=False, dtyp
            [0.7311, 0.9526]], dtype=float32)
     >>> np.round(mx.nd.softmax(mx.nd.array([1, 3]), temperature=2).asnumpy(), 4)
     array([0.2689, 0.7311], dtype=float32)
+    >>> mx.nd.softmax(x, dtype='float16').dtype
+    <class 'numpy.float16'>
     """
     _no_length("softmax", use_length)
-    return deliver("softmax", _softmax_forward("softmax", data, axis, temperature, False), out)
+    dtype = _result_dtype("softmax", data, dtype, out)
+    res = _softmax_forward("softmax", data, axis, temperature, False)
+    return deliver("softmax", _cast(res, dtype), out)
 
 
 def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, out=None, name=None):
@@ -141,13 +146,39 @@ def log_softmax(data, axis=-1, temperature=None, dtype=None, use_length=False, o
            [-2.127, -0.127]], dtype=float32)
     """
     _no_length("log_softmax", use_length)
+    dtype = _result_dtype("log_softmax", data, dtype, out)
     res = _softmax_forward("log_softmax", data, axis, temperature, True)
-    return deliver("log_softmax", res, out)
+    return deliver("log_softmax", _cast(res, dtype), out)
 
 
 def _no_length(op, use_length):
     if use_length:
         raise MXNetError(f"{op}: use_length=True is not supported")
+
+
+_RESULT_DTYPES = ("float16", "float32", "float64")
+
+
+def _result_dtype(op, data, dtype, out):
+    """The name of softmax's ``dtype=`` (None: the input's), checked with ``out`` before any
+    launch. MXNet computes in the input's type and writes the result in ``dtype``."""
+    name = None
+    if dtype is not None:
+        try:
+            name = np.dtype(dtype).name
+        except TypeError:
+            pass
+        if name not in _RESULT_DTYPES:
+            raise MXNetError(f"{op}: invalid dtype {dtype!r}, valid values are None, "
+                             f"{', '.join(map(repr, _RESULT_DTYPES))}")
+    if out is not None and isinstance(data, NDArrayBase):
+        code = data._dtype_code if name is None else dtype_code(name)
+        check_out(op, out, data.shape, code, data.context)
+    return name
+
+
+def _cast(res, dtype):
+    return res if dtype is None or dtype == res.dtype.__name__ else res.astype(dtype)
 
 
 # --- elementwise activations (snippets + rules in NDArray ops) -------------------------------
@@ -165,19 +196,20 @@ gelu = elementwise(DocumentedOp(
     "gelu", f"((FT)0.5 * (FT)x0 * ((FT)1 + erf((FT)x0 * (FT){_SQRT1_2!r})))", 1,
     _rule1(lambda x, y, g: g * (0.5 * (1 + erf(x * _SQRT1_2))
                                 + x * OPS["exp"](-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))))))
+# The gradients below pick their branch with _where, as MXNet's kernels do, rather than mask
+# arithmetic: 0 * inf in an unused branch would make NaN (at x = +inf), and NaN takes the
+# x <= 0 branch (its gradient is NaN for selu and elu, the slope for leaky and prelu).
 selu = elementwise(DocumentedOp(
     "selu", f"((FT){_SELU_LAMBDA!r} * (x0 > 0 ? (FT)x0 : (FT){_SELU_ALPHA!r} * expm1((FT)x0)))",
-    1, _rule1(lambda x, y, g: g * ((x > 0) * _SELU_LAMBDA
-                                   + (x <= 0) * (y + _SELU_LAMBDA * _SELU_ALPHA)))))
+    1, _rule1(lambda x, y, g: g * _where(x > 0, _SELU_LAMBDA, y + _SELU_LAMBDA * _SELU_ALPHA))))
 # slope is a scalar operand (x1): one kernel serves every slope.
 elu = elementwise(DocumentedOp(
     "elu", "(x0 > 0 ? (FT)x0 : (FT)x1 * expm1((FT)x0))", 2,
     lambda saved, inputs, outputs, g: (
-        g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * (outputs[0] + inputs[1])), None)))
+        g[0] * _where(inputs[0] > 0, 1.0, outputs[0] + inputs[1]), None)))
 leaky_relu = elementwise(DocumentedOp(
     "leaky_relu", "(x0 > 0 ? x0 : x1 * x0)", 2,
-    lambda saved, inputs, outputs, g: (
-        g[0] * ((inputs[0] > 0) + (inputs[0] <= 0) * inputs[1]), None)))
+    lambda saved, inputs, outputs, g: (g[0] * _where(inputs[0] > 0, 1.0, inputs[1]), None)))
 _where = elementwise(ElemwiseOp(
     "where", "(x0 != 0 ? x1 : x2)", 3,
     lambda saved, inputs, outputs, g: (
@@ -235,10 +267,11 @@ def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
     <NDArray 2x2 @cpu(0)>
     """
     _check_float("LeakyReLU", data)
+    slope = float(np.float32(slope))         # a float32 parameter in MXNet, in every dtype
     if act_type == "leaky":
-        return leaky_relu(data, float(slope), out=out)
+        return leaky_relu(data, slope, out=out)
     if act_type == "elu":
-        return elu(data, float(slope), out=out)
+        return elu(data, slope, out=out)
     if act_type == "selu":
         return selu(data, out=out)
     if act_type == "gelu":
@@ -252,8 +285,11 @@ def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
                 raise MXNetError(f"LeakyReLU: prelu gamma has {gamma.shape[0]} values for "
                                  f"{data.shape[1]} channels")
             g = gamma.reshape((1, -1) + (1,) * (data.ndim - 2))
-        relu = OPS["relu"]
-        return deliver("LeakyReLU", relu(data) - g * relu(-data), out)
+        # MXNet's x > 0 ? x : gamma * x; gamma's gradient sees only the other elements
+        # (0 rather than 0 * inf where x = +inf).
+        positive = data > 0
+        rest = _where(positive, 0.0, data)
+        return deliver("LeakyReLU", _where(positive, data, g * rest), out)
     raise MXNetError(f"LeakyReLU: unsupported act_type {act_type!r}; expected leaky, elu, "
                      "selu, gelu or prelu")
 

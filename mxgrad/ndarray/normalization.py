@@ -1,8 +1,9 @@
 """Normalisation and Dropout, composed of differentiable ops (so every order of gradient works).
 
 BatchNorm follows MXNet: batch statistics in train mode, moving statistics in predict mode
-or with use_global_stats, and the moving statistics updated when the backward pass reaches
-the layer (as MXNet's BatchNorm does), outside the tape.
+or with use_global_stats, and the moving statistics updated when a train-mode backward pass
+reaches the layer (as MXNet's BatchNorm does), outside the tape; backward(train_mode=False)
+gives the predict-mode gradient instead.
 """
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, is_training, record_op
@@ -85,11 +86,13 @@ def BatchNorm(data, gamma, beta, moving_mean, moving_var, eps=1e-3, momentum=0.9
         var = moving_var.reshape(cshape)
     out = _normalize(data, mean, var, eps, g, b)
     if use_batch and is_recording():
-        # An identity node whose rule, run by backward, updates the moving statistics.
+        # A node over the batch-statistics graph whose rule, run by backward, picks the
+        # gradient by the backward's mode (see _batch_norm_backward).
         res = out.detach()
         stats = (mean.detach().reshape((C,)), var.detach().reshape((C,)))
-        record_op("BatchNorm", (out,), (res,), _update_moving_stats,
-                  (stats, moving_mean, moving_var, float(momentum)))
+        record_op("BatchNorm", (out, data, g, b), (res,), _batch_norm_backward,
+                  (stats, moving_mean, moving_var, float(momentum), float(eps), cshape,
+                   reduce_axes), save_outputs=False)
         out = res
     if output_mean_var:
         return [out, mean.reshape((C,)), OPS["rsqrt"](var + eps).reshape((C,))]
@@ -97,13 +100,26 @@ def BatchNorm(data, gamma, beta, moving_mean, moving_var, eps=1e-3, momentum=0.9
 
 
 @gradient_rule("BatchNorm")
-def _update_moving_stats(saved, inputs, outputs, out_grads):
-    (mean, var), moving_mean, moving_var, momentum = saved
-    from mxgrad.autograd import pause
-    with pause(train_mode=None):
-        moving_mean._copy_from(moving_mean * momentum + mean * (1 - momentum))
-        moving_var._copy_from(moving_var * momentum + var * (1 - momentum))
-    return (out_grads[0],)
+def _batch_norm_backward(saved, inputs, outputs, out_grads):
+    """A train-mode BatchNorm's backward, as MXNet's. In train mode (backward's default) the
+    gradient runs through the batch statistics (input 0, the graph computing the output)
+    and the moving statistics are updated. Under backward(train_mode=False) it is the
+    predict-mode gradient, from the moving statistics: d/dx = g * gamma / sqrt(moving_var
+    + eps), d/dgamma = sum(g * (x - moving_mean) / sqrt(moving_var + eps)), d/dbeta =
+    sum(g); the moving statistics stay as they are."""
+    (mean, var), moving_mean, moving_var, momentum, eps, cshape, axes = saved
+    g = out_grads[0]
+    if is_training():
+        from mxgrad.autograd import pause
+        with pause(train_mode=None):
+            moving_mean._copy_from(moving_mean * momentum + mean * (1 - momentum))
+            moving_var._copy_from(moving_var * momentum + var * (1 - momentum))
+        return g, None, None, None
+    _, x, gamma, _ = inputs
+    rstd = OPS["rsqrt"](moving_var.reshape(cshape) + eps)
+    r = _reduce()
+    d_gamma = r.sum(g * (x - moving_mean.reshape(cshape)) * rstd, axis=axes, keepdims=True)
+    return None, g * (gamma * rstd), d_gamma, r.sum(g, axis=axes, keepdims=True)
 
 
 def LayerNorm(data, gamma, beta, axis=-1, eps=1e-5, output_mean_var=False, name=None):
@@ -191,10 +207,20 @@ def Dropout(data, p=0.5, mode="training", axes=(), cudnn_off=False, name=None):
         raise MXNetError(f"Dropout: mode must be 'training' or 'always', got {mode!r}")
     if not 0 <= p < 1:
         raise MXNetError(f"Dropout: p must be in [0, 1), got {p}")
+    shared = _dropout_axes(axes, data.ndim)
     if p == 0 or (mode == "training" and not is_training()):
-        return data
-    mask_shape = tuple(1 if i in {a % data.ndim for a in axes} else d
-                       for i, d in enumerate(data.shape))
+        return OPS["identity"](data)     # a new array (recorded: gradient ones), as MXNet
+    mask_shape = tuple(1 if i in shared else d for i, d in enumerate(data.shape))
     from mxgrad.ndarray import random
     keep = random.uniform(0, 1, shape=mask_shape, ctx=data.context, dtype=data.dtype) >= p
     return data * (keep * (1.0 / (1.0 - p)))
+
+
+def _dropout_axes(axes, ndim):
+    """The axes one mask value is shared along; MXNet takes only 0 <= axis < ndim."""
+    axes = (axes,) if isinstance(axes, int) else tuple(axes)
+    for a in axes:
+        if not 0 <= a < ndim:
+            raise MXNetError(f"Dropout: axis {a} in axes={axes} is out of range for "
+                             f"{ndim}-D data (MXNet takes 0 <= axis < {ndim})")
+    return set(axes)

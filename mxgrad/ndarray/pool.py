@@ -22,6 +22,7 @@ from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray.conv import _as_tuple, grid_local_size
+from mxgrad.ndarray.reduce import _check_out as check_out
 
 __all__ = ["Pooling"]
 
@@ -64,8 +65,7 @@ def _geometry(data, kernel, global_pool, pooling_convention, stride, pad, count_
     rank = data.ndim - 2
     spatial = data.shape[2:]
     if pooling_convention == "same":
-        raise MXNetError("Pooling: pooling_convention='same' is not supported (MXNet 1.9.1 "
-                         "only accepted it for 1-D max pooling without pad)")
+        return _same_geometry(data, kernel, global_pool, stride, pad)
     if global_pool:
         return _PoolGeometry(rank, spatial, (1,) * rank, spatial, (1,) * rank, (0,) * rank,
                              count_include_pad)
@@ -95,6 +95,32 @@ def _geometry(data, kernel, global_pool, pooling_convention, stride, pad, count_
         steps = room // stride[i] if pooling_convention == "valid" else -(-room // stride[i])
         out.append(steps + 1)
     return _PoolGeometry(rank, spatial, tuple(out), kernel, stride, pad, count_include_pad)
+
+
+def _same_geometry(data, kernel, global_pool, stride, pad):
+    """MXNet 1.9.1's 'same' convention, 1-D only: ceil(W / stride) windows, window o
+    starting at o * stride and cut at the end of the data (no padding; avg divides by the
+    elements inside). Any pad must be zeros (MXNet only takes them as a 3-tuple)."""
+    if data.ndim != 3:
+        raise MXNetError(f"Pooling: pooling_convention='same' needs 1-D data (N, C, W), got "
+                         f"shape {data.shape}")
+    pad = _as_tuple("Pooling", "pad", pad)
+    if any(pad):
+        raise MXNetError(f"Pooling: pooling_convention='same' takes no padding, got pad={pad}")
+    W = data.shape[2]
+    if global_pool:
+        return _PoolGeometry(1, (W,), (1,), (W,), (1,), (0,), False)
+    kernel = _as_tuple("Pooling", "kernel", kernel)
+    if len(kernel) != 1:
+        raise MXNetError(f"Pooling: a {len(kernel)}-D kernel {kernel} needs "
+                         f"{len(kernel) + 2}-D data, got shape {data.shape}")
+    stride = _as_tuple("Pooling", "stride", stride) or (1,)
+    if kernel[0] <= 0 or stride[0] <= 0:
+        raise MXNetError(f"Pooling: kernel and stride must be positive, got kernel={kernel}, "
+                         f"stride={stride}")
+    if kernel[0] > W:
+        raise MXNetError(f"Pooling: kernel size ({kernel[0]}) exceeds input ({W})")
+    return _PoolGeometry(1, (W,), (-(-W // stride[0]),), kernel, stride[:1], (0,), False)
 
 
 def _set_geometry(k, first, g, pool_type):
@@ -294,7 +320,8 @@ def Pooling(data=None, kernel=(), pool_type="max", global_pool=False, cudnn_off=
     """Max, average, sum or Lp pooling over the spatial axes of ``(N, C, *spatial)`` data.
 
     Output size per axis: (size + 2*pad - kernel) // stride + 1 ('valid'), rounded up
-    instead of down for 'full'; global_pool reduces each whole plane (kernel, stride and pad
+    instead of down for 'full'; 'same' (1-D data, no pad) gives ceil(size / stride) windows
+    cut at the end of the data; global_pool reduces each whole plane (kernel, stride and pad
     ignored). Padding never wins a max; avg divides by the window size (clipped to the padded
     image) when count_include_pad (the default), else by the real elements counted.
 
@@ -336,6 +363,9 @@ def Pooling(data=None, kernel=(), pool_type="max", global_pool=False, cudnn_off=
              "stride": g.stride[3 - g.rank:], "pad": g.pad[3 - g.rank:]}
     if count_include_pad is not None:
         attrs["count_include_pad"] = include_pad
+    if out is not None:           # refused before anything is enqueued
+        check_out("Pooling", out, data.shape[:2] + g.spatial_out(), data._dtype_code,
+                  data.context)
     if pool_type == "lp":
         attrs["p_value"] = p_value
         result = _lp_pool(data, g, p_value, attrs)

@@ -30,7 +30,7 @@ from mxgrad import _ndarray
 from mxgrad._codegen_fused import fused_reduce_source
 from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad._tape import is_recording, record_op
-from mxgrad.base import MXNetError, dtype_code
+from mxgrad.base import DTYPES, MXNetError, dtype_code
 from mxgrad.gradients import elementwise, gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._deliver import deliver
@@ -58,6 +58,18 @@ _SLOTS_PER_UNIT = {True: 128, False: 2048}   # parallel slots per compute unit (
 def _check_array(op, x, name="data"):
     if not isinstance(x, NDArrayBase):
         raise MXNetError(f"{op}: {name} must be an NDArray, got {type(x).__name__}")
+
+
+def _check_out(op, out, shape, code, ctx):
+    """Refuse an ``out=`` that cannot take the result (shape, dtype, device) before the
+    reduction is enqueued, as MXNet infers and checks it first (deliver checks too late)."""
+    if out is None:
+        return
+    if not isinstance(out, NDArrayBase):
+        raise MXNetError(f"{op}: out must be an NDArray, got {type(out).__name__}")
+    if out.shape != shape or out._dtype_code != code or out.context != ctx:
+        raise MXNetError(f"{op}: out must be {shape} {DTYPES[code].name} on {ctx}, got "
+                         f"{out.shape} {DTYPES[out._dtype_code].name} on {out.context}")
 
 
 def _axis_tuple(op, axis):
@@ -490,6 +502,7 @@ def _layout(opname, shape, axis, exclude, keepdims):
 def _axes_reduction(opname, data, axis, keepdims, exclude, out):
     _check_array(opname, data)
     axes, shape, count = _layout(opname, data.shape, axis, exclude, keepdims)
+    _check_out(opname, out, shape, data._dtype_code, data.context)
     res = _forward(opname, data, axes, keepdims, shape=shape)
     if is_recording():
         fn = globals()[opname]
@@ -630,6 +643,9 @@ def norm(data=None, ord=2, axis=None, out_dtype=None, keepdims=False, out=None, 
     if isinstance(ord, bool) or not isinstance(ord, numbers.Integral) or ord not in (1, 2):
         raise MXNetError(f"norm: ord must be the int 1 or 2, got {ord!r}")
     axes = reduced_axes("norm", data.shape, axis)
+    if out is not None:
+        code = data._dtype_code if out_dtype is None else dtype_code(out_dtype)
+        _check_out("norm", out, _result_shape(data.shape, axes, keepdims), code, data.context)
     kernel_op = f"norm{int(ord)}"
     res = _forward("norm", data, axes, keepdims, kernel_op)
     _record("norm", kernel_op, data, res, axes,
@@ -643,6 +659,8 @@ def norm(data=None, ord=2, axis=None, out_dtype=None, keepdims=False, out=None, 
 def _arg_reduction(opname, data, axis, keepdims, out):
     _check_array(opname, data)
     if axis is None:                     # the index into the flattened array
+        _check_out(opname, out, (1,) * data.ndim if keepdims else (1,), data._dtype_code,
+                   data.context)
         flat = _ndarray.view_of(data, (data.size,), data._offset)
         res = _forward(opname, flat, (0,), False)
         if keepdims:
@@ -653,7 +671,10 @@ def _arg_reduction(opname, data, axis, keepdims, out):
         if not -data.ndim <= axis < data.ndim:
             raise MXNetError(f"{opname}: axis {axis} is out of range for an array of "
                              f"{data.ndim} dimensions (shape {data.shape})")
-        res = _forward(opname, data, (int(axis) % data.ndim,), keepdims)
+        axes = (int(axis) % data.ndim,)
+        _check_out(opname, out, _result_shape(data.shape, axes, keepdims), data._dtype_code,
+                   data.context)
+        res = _forward(opname, data, axes, keepdims)
     return deliver(opname, res, out)
 
 
@@ -705,6 +726,9 @@ def argmax_channel(data=None, out=None, name=None):
     [1. 0.]
     <NDArray 2 @cpu(0)>
     """
+    if out is not None and isinstance(data, NDArrayBase) and data.ndim >= 2:
+        _check_out("argmax_channel", out, data.shape[:1] + data.shape[2:], data._dtype_code,
+                   data.context)
     return deliver("argmax_channel", argmax(data, axis=1), out)
 
 

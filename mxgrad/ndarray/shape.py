@@ -840,6 +840,8 @@ def concat(*data, dim=1, num_args=None, out=None, name=None):
     <NDArray 1x4 @cpu(0)>
     """
     _check_same("concat", data)
+    if num_args is not None and num_args != len(data):
+        raise MXNetError(f"concat: num_args={num_args} but {len(data)} arrays were given")
     nd = data[0].ndim
     ax = _axes("concat", dim, nd)[0]
     for i, a in enumerate(data):
