@@ -364,9 +364,16 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
                 "backward; pass retain_graph=True to the first backward to keep it")
         if head_grads is not None:
             g = head_grads[i]
-            if g is not None and g.shape != h.shape:
-                raise MXNetError(f"backward: head gradient of shape {g.shape} does not match "
-                                 f"the head's shape {h.shape}")
+            if g is not None:
+                if g.shape != h.shape:
+                    raise MXNetError(f"backward: head gradient of shape {g.shape} does not "
+                                     f"match the head's shape {h.shape}")
+                if g._dtype_code != h._dtype_code:
+                    raise MXNetError(f"backward: head gradient of dtype {g.dtype.__name__} "
+                                     f"does not match the head's dtype {h.dtype.__name__}")
+                if g.context != h.context:
+                    raise MXNetError(f"backward: head gradient on {g.context} but the head "
+                                     f"is on {h.context}")
         head_nodes.append(entry[0])
     if variables is not None:
         check_variables(variables)

@@ -278,7 +278,13 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     4 [0.]
     """
     heads = _as_list(heads, "heads")
-    variables = [variables] if isinstance(variables, NDArrayBase) else list(variables)
+    if isinstance(variables, NDArrayBase):
+        variables = [variables]
+    elif isinstance(variables, (list, tuple)):
+        variables = list(variables)
+    else:
+        raise MXNetError(f"grad: variables must be an NDArray or a list of NDArrays, got "
+                         f"{type(variables).__name__}")
     if retain_graph is None:
         retain_graph = create_graph
     return run_backward(heads, _head_grads(heads, head_grads), variables, bool(retain_graph),

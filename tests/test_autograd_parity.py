@@ -74,15 +74,6 @@ def test_grad_wrt_a_variable_the_heads_do_not_depend_on_raises(ctx):
     np.testing.assert_allclose(gx.asnumpy(), [2, 2])
 
 
-def test_grad_wrt_a_non_array_raises(ctx):
-    x = mx.nd.array([1.0], ctx=ctx)
-    x.attach_grad()
-    with ag.record():
-        y = x * 2
-    with pytest.raises(MXNetError, match="NDArray"):
-        ag.grad(y, [x, 3.0])
-
-
 # --- higher order through constant derivatives: zeros -------------------------------------------
 CONSTANT_DERIVATIVES = {
     "3x+1, 2nd": (lambda x: 3 * x + 1, 2),
@@ -183,3 +174,29 @@ def test_wrong_shape_head_gradient_of_grad_keeps_the_graph(ctx):
         ag.grad([a, b], [x], head_grads=[None, mx.nd.ones((2, 1), ctx=ctx)])
     (g,) = ag.grad([a, b], [x], head_grads=[None, mx.nd.ones((2,), ctx=ctx)])
     np.testing.assert_allclose(g.asnumpy(), [5, 7])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int32"])
+def test_wrong_dtype_head_gradient_raises_and_keeps_the_graph(ctx, dtype, request):
+    if dtype == "float64":
+        request.getfixturevalue("fp64")
+    x = mx.nd.array([1.0, 2.0], ctx=ctx)
+    x.attach_grad()
+    with ag.record():
+        y = x * x
+    with pytest.raises(MXNetError, match="dtype"):
+        y.backward(out_grad=mx.nd.array([1, 10], ctx=ctx, dtype=dtype))
+    y.backward(out_grad=mx.nd.array([1.0, 10.0], ctx=ctx))
+    np.testing.assert_allclose(x.grad.asnumpy(), [2, 40])
+
+
+def test_variables_of_another_type_raise(ctx):
+    x = mx.nd.array([1.0], ctx=ctx)
+    x.attach_grad()
+    with ag.record():
+        y = x * 2
+    for bad in (None, 3.0, [x, 3.0]):
+        with pytest.raises(MXNetError, match="NDArray"):
+            ag.grad(y, bad)
+    (g,) = ag.grad(y, x)
+    np.testing.assert_allclose(g.asnumpy(), [2])
