@@ -326,7 +326,7 @@ cdef object constant_gradient(g, list variables):
     out = alias_of(g, None)          # a new array object: g may be the caller's head grad
     const = alias_of(g, None)
     node = record("_constant_gradient", constant_rule, tuple(variables), (out,), None, False,
-                  lambda *args: const, None, False)
+                  lambda *args: const.copy(), None, False)
     (<Node>node).from_grad = True
     return out
 
