@@ -331,24 +331,10 @@ cdef object constant_gradient(g, list variables):
     return out
 
 
-def run_backward(list heads, list head_grads, variables, bint retain_graph, bint create_graph,
-                 bint train_mode):
-    """Reverse traversal from ``heads``.
-
-    variables None: backward(): write/add each reached variable's ``.grad`` per its grad_req.
-    variables a list: grad(): return the gradient of each; ``.grad`` is left alone. A
-    variable the heads do not reach raises, unless the heads depend on a gradient computed
-    with create_graph=True (a higher-order gradient): then its gradient is zeros.
-    Every error about the arguments is raised before the graph is touched.
-    """
-    global mxgrad_in_create_graph
-    cdef Node node
+cdef list check_heads(list heads, list head_grads):
+    """The heads' nodes; each head must come out of a live recorded op, and a head gradient
+    must match its head in shape, dtype and context."""
     cdef list head_nodes = []
-    cdef list nulls = []
-    cdef Py_ssize_t i, k
-    cdef bint higher_order = False
-    cdef int prev_in_create_graph = mxgrad_in_create_graph
-    # --- heads: each must come out of a live recorded op -------------------------------
     for i, h in enumerate(heads):
         if not isinstance(h, NDArrayBase):
             raise MXNetError(f"backward: heads must be NDArrays, got {type(h).__name__}")
@@ -362,19 +348,56 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
             raise MXNetError(
                 "cannot differentiate the same graph twice: it was freed by the previous "
                 "backward; pass retain_graph=True to the first backward to keep it")
-        if head_grads is not None:
-            g = head_grads[i]
-            if g is not None:
-                if g.shape != h.shape:
-                    raise MXNetError(f"backward: head gradient of shape {g.shape} does not "
-                                     f"match the head's shape {h.shape}")
-                if g._dtype_code != h._dtype_code:
-                    raise MXNetError(f"backward: head gradient of dtype {g.dtype.__name__} "
-                                     f"does not match the head's dtype {h.dtype.__name__}")
-                if g.context != h.context:
-                    raise MXNetError(f"backward: head gradient on {g.context} but the head "
-                                     f"is on {h.context}")
+        g = head_grads[i] if head_grads is not None else None
+        if g is not None:
+            if g.shape != h.shape:
+                raise MXNetError(f"backward: head gradient of shape {g.shape} does not "
+                                 f"match the head's shape {h.shape}")
+            if g._dtype_code != h._dtype_code:
+                raise MXNetError(f"backward: head gradient of dtype {g.dtype.__name__} "
+                                 f"does not match the head's dtype {h.dtype.__name__}")
+            if g.context != h.context:
+                raise MXNetError(f"backward: head gradient on {g.context} but the head "
+                                 f"is on {h.context}")
         head_nodes.append(entry[0])
+    return head_nodes
+
+
+cdef object check_reached(list order, list variables, set reached):
+    """A variable of grad() the heads do not reach is an error (as in MXNet), except when
+    the heads depend on a gradient recorded by grad(create_graph=True): a higher-order
+    gradient, whose unreached variables get zeros."""
+    cdef Node node
+    for node in order:
+        if node.from_grad:
+            return
+    for k, v in enumerate(variables):
+        if id(v) not in reached:
+            for node in order:
+                node.out_grads = None
+            raise MXNetError(
+                f"cannot differentiate with respect to the {ordinal(k + 1)} variable: the "
+                "heads do not depend on it (it is unreachable from them in the recorded "
+                "graph)")
+
+
+def run_backward(list heads, list head_grads, variables, bint retain_graph, bint create_graph,
+                 bint train_mode):
+    """Reverse traversal from ``heads``.
+
+    variables None: backward(): write/add each reached variable's ``.grad`` per its grad_req.
+    variables a list: grad(): return the gradient of each; ``.grad`` is left alone. A
+    variable the heads do not reach raises, unless the heads depend on a gradient computed
+    with create_graph=True (a higher-order gradient): then its gradient is zeros.
+    Every error about the arguments is raised before the graph is touched.
+    """
+    global mxgrad_in_create_graph
+    cdef Node node
+    cdef list nulls = []
+    cdef Py_ssize_t i, k
+    cdef int prev_in_create_graph = mxgrad_in_create_graph
+    # --- arguments: checked before the graph is touched -------------------------------------
+    head_nodes = check_heads(heads, head_grads)
     if variables is not None:
         check_variables(variables)
     order = topo_order(head_nodes)
@@ -408,20 +431,7 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
             raise MXNetError("backward: no variable in the recorded graph needs a gradient "
                              "(call attach_grad() on an input before recording)")
     elif len(reached_wanted) < len(wanted):
-        # The heads of a higher-order gradient (they depend on a gradient recorded by
-        # grad(create_graph=True)) get zeros for the variables they do not reach.
-        for node in order:
-            if node.from_grad:
-                higher_order = True
-                break
-        for k, v in enumerate(variables):
-            if id(v) not in reached_wanted and not higher_order:
-                for node in order:
-                    node.out_grads = None
-                raise MXNetError(
-                    f"cannot differentiate with respect to the {ordinal(k + 1)} variable: the "
-                    "heads do not depend on it (it is unreachable from them in the "
-                    "recorded graph)")
+        check_reached(order, variables, reached_wanted)
     # --- head gradients (ones for an implicit head gradient) ---------------------------------
     prev_rec = set_recording(create_graph)
     prev_train = set_training(train_mode)
