@@ -16,6 +16,7 @@ cdef class Node:
     cdef readonly dict attrs     # op attributes, for get_symbol's JSON
     cdef bint reduce_broadcast   # input grads are summed back to the input's shape
     cdef readonly bint freed     # graph released by a backward without retain_graph
+    cdef readonly bint from_grad # recorded by a grad(create_graph=True) traversal
     cdef list out_grads          # accumulated gradient per output during a traversal
     cdef Py_ssize_t mark         # traversal epoch that last visited this node
     cdef Py_ssize_t cursor       # next input to visit in the iterative DFS

@@ -14,6 +14,7 @@ class Node:
     replay: Optional[Callable[..., Any]]
     attrs: Optional[dict]
     freed: bool
+    from_grad: bool
     @property
     def outputs(self) -> tuple: ...
 

@@ -24,9 +24,11 @@ cdef extern from *:
     """
     static __thread int mxgrad_recording = 0;
     static __thread int mxgrad_training = 0;
+    static __thread int mxgrad_in_create_graph = 0;
     """
     int mxgrad_recording
     int mxgrad_training
+    int mxgrad_in_create_graph   # a grad(create_graph=True) traversal is recording its ops
 
 
 cdef bint is_recording_c() noexcept nogil:
@@ -107,14 +109,16 @@ cdef object copy_into = None       # (dst, src) -> dst[:] = src without recordin
 cdef object add_into = None        # (dst, src) -> dst += src without recording
 cdef object alias_of = None        # (array, entry) -> same data, given history
 cdef object backward_running = None  # (bool) -> tells the fusion that a traversal runs
+cdef object constant_rule = None     # the rule of a gradient that is constant in the variables
 
 
 def _init(array_base, zeros_fn, ones_like_fn, sum_to_shape_fn, add_fn, copy_into_fn, add_into_fn,
-          alias_fn, backward_running_fn):
+          alias_fn, backward_running_fn, constant_rule_fn):
     """Called once by mxgrad.autograd with the array helpers the traversal needs."""
     global NDArrayBase, zeros_for, ones_like, sum_to_shape, add, copy_into, add_into, alias_of
-    global backward_running
+    global backward_running, constant_rule
     alias_of = alias_fn
+    constant_rule = constant_rule_fn
     backward_running = backward_running_fn
     NDArrayBase = array_base
     zeros_for = zeros_fn
@@ -189,6 +193,7 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     node.reduce_broadcast = reduce_broadcast
     node.replay = replay
     node.attrs = attrs
+    node.from_grad = mxgrad_in_create_graph
     node.out_refs = tuple([weakref.ref(o) for o in outputs])
     if save_outputs:
         node.saved_outputs = tuple([alias_of(o, None) for o in outputs])
@@ -296,18 +301,40 @@ cdef inline object accumulate(object prev, object g):
     return g if prev is None else add(prev, g)
 
 
-def run_backward(list heads, list head_grads, variables, bint retain_graph, bint create_graph,
-                 bint train_mode):
-    """Reverse traversal from ``heads``.
+cdef str ordinal(Py_ssize_t n):
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
+    if n % 100 in (11, 12, 13):
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th') }"
 
-    variables None: backward(): write/add each reached variable's ``.grad`` per its grad_req.
-    variables a list: grad(): return the gradient of each (zeros where unreached); ``.grad``
-    is left alone.
-    """
-    cdef Node node
+
+cdef object check_variables(list variables):
+    """grad()'s variables must be marked variables that take a gradient (as in MXNet)."""
+    for k, v in enumerate(variables):
+        if not isinstance(v, NDArrayBase):
+            raise MXNetError(f"grad: variables must be NDArrays, got {type(v).__name__}")
+        if v._entry is not None or v._grad_req is None or v._grad_req == "null":
+            raise MXNetError(
+                f"cannot differentiate with respect to the {ordinal(k + 1)} variable: it does "
+                "not require a gradient (call attach_grad() on it, with a grad_req other than "
+                "'null', before recording)")
+
+
+cdef object constant_gradient(g, list variables):
+    """``g`` (a gradient that no recorded op connects to the variables) as a recorded
+    constant function of them, so a higher-order grad of it gives zeros, not an error."""
+    out = alias_of(g, None)          # a new array object: g may be the caller's head grad
+    const = alias_of(g, None)
+    node = record("_constant_gradient", constant_rule, tuple(variables), (out,), None, False,
+                  lambda *args: const.copy(), None, False)
+    (<Node>node).from_grad = True
+    return out
+
+
+cdef list check_heads(list heads, list head_grads):
+    """The heads' nodes; each head must come out of a live recorded op, and a head gradient
+    must match its head in shape, dtype and context."""
     cdef list head_nodes = []
-    cdef Py_ssize_t i, k
-    # --- heads: each must come out of a live recorded op -------------------------------
     for i, h in enumerate(heads):
         if not isinstance(h, NDArrayBase):
             raise MXNetError(f"backward: heads must be NDArrays, got {type(h).__name__}")
@@ -321,41 +348,101 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
             raise MXNetError(
                 "cannot differentiate the same graph twice: it was freed by the previous "
                 "backward; pass retain_graph=True to the first backward to keep it")
+        g = head_grads[i] if head_grads is not None else None
+        if g is not None:
+            if g.shape != h.shape:
+                raise MXNetError(f"backward: head gradient of shape {g.shape} does not "
+                                 f"match the head's shape {h.shape}")
+            if g._dtype_code != h._dtype_code:
+                raise MXNetError(f"backward: head gradient of dtype {g.dtype.__name__} "
+                                 f"does not match the head's dtype {h.dtype.__name__}")
+            if g.context != h.context:
+                raise MXNetError(f"backward: head gradient on {g.context} but the head "
+                                 f"is on {h.context}")
         head_nodes.append(entry[0])
+    return head_nodes
+
+
+cdef object check_reached(list order, list variables, set reached):
+    """A variable of grad() the heads do not reach is an error (as in MXNet), except when
+    the heads depend on a gradient recorded by grad(create_graph=True): a higher-order
+    gradient, whose unreached variables get zeros."""
+    cdef Node node
+    for node in order:
+        if node.from_grad:
+            return
+    for k, v in enumerate(variables):
+        if id(v) not in reached:
+            for node in order:
+                node.out_grads = None
+            raise MXNetError(
+                f"cannot differentiate with respect to the {ordinal(k + 1)} variable: the "
+                "heads do not depend on it (it is unreachable from them in the recorded "
+                "graph)")
+
+
+def run_backward(list heads, list head_grads, variables, bint retain_graph, bint create_graph,
+                 bint train_mode):
+    """Reverse traversal from ``heads``.
+
+    variables None: backward(): write/add each reached variable's ``.grad`` per its grad_req.
+    variables a list: grad(): return the gradient of each; ``.grad`` is left alone. A
+    variable the heads do not reach raises, unless the heads depend on a gradient computed
+    with create_graph=True (a higher-order gradient): then its gradient is zeros.
+    Every error about the arguments is raised before the graph is touched.
+    """
+    global mxgrad_in_create_graph
+    cdef Node node
+    cdef list nulls = []
+    cdef Py_ssize_t i, k
+    cdef int prev_in_create_graph = mxgrad_in_create_graph
+    # --- arguments: checked before the graph is touched -------------------------------------
+    head_nodes = check_heads(heads, head_grads)
+    if variables is not None:
+        check_variables(variables)
     order = topo_order(head_nodes)
     # --- the variables that will receive gradients ----------------------------------------
     wanted = None
+    reached_wanted = None
     if variables is not None:
         wanted = {id(v): k for k, v in enumerate(variables)}
+        reached_wanted = set()
     totals = {}                       # id(variable) -> [variable, accumulated gradient]
     reached_vars = {}                 # backward(): id -> every variable the graph reaches
-    reached = False
     for node in order:
         node.out_grads = [None] * len(node.out_refs)
         for x in node.inputs:
-            if not isinstance(x, NDArrayBase):
+            if not isinstance(x, NDArrayBase) or x._entry is not None:
                 continue
-            if wanted is not None:
-                if id(x) in wanted:
-                    reached = True
-            elif x._entry is None and x._grad_req is not None and x._grad_req != "null":
-                reached = True
+            req = x._grad_req
+            if req is None:
+                continue
+            if req == "null":
+                if not retain_graph:
+                    nulls.append(x)       # MXNet drops its gradient buffer with the graph
+            elif wanted is None:
                 reached_vars[id(x)] = x
-    if not reached and wanted is None:
-        raise MXNetError("backward: no variable in the recorded graph needs a gradient "
-                         "(call attach_grad() on an input before recording)")
+            elif id(x) in wanted:
+                reached_wanted.add(id(x))
+    if wanted is None:
+        if not reached_vars:
+            for node in order:
+                node.out_grads = None
+            raise MXNetError("backward: no variable in the recorded graph needs a gradient "
+                             "(call attach_grad() on an input before recording)")
+    elif len(reached_wanted) < len(wanted):
+        check_reached(order, variables, reached_wanted)
     # --- head gradients (ones for an implicit head gradient) ---------------------------------
     prev_rec = set_recording(create_graph)
     prev_train = set_training(train_mode)
     prev_running = backward_running(True)
+    if create_graph:
+        mxgrad_in_create_graph = 1
     try:
         for i, h in enumerate(heads):
             g = head_grads[i] if head_grads is not None else None
             if g is None:
                 g = implicit_head_grad(h)
-            elif g.shape != h.shape:
-                raise MXNetError(f"backward: head gradient of shape {g.shape} does not match "
-                                 f"the head's shape {h.shape}")
             entry = h._entry
             node = <Node>entry[0]
             k = entry[1]
@@ -404,22 +491,32 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
                         k = entry[1]
                         child.out_grads[k] = accumulate(child.out_grads[k], g)
             node.out_grads = [None] * len(grads)
+        # --- deliver -------------------------------------------------------------------------
+        if wanted is not None:
+            result = []
+            for v in variables:
+                t = totals.get(id(v))
+                g = t[1] if t is not None else zeros_for(v.shape, v._dtype_code, v.context)
+                if create_graph and g._entry is None:
+                    g = constant_gradient(g, variables)
+                result.append(g)
     finally:
         set_recording(prev_rec)
         set_training(prev_train)
         backward_running(prev_running)
+        mxgrad_in_create_graph = prev_in_create_graph
         if not retain_graph:
             for node in order:
                 node.free()
         else:
             for node in order:
                 node.out_grads = None
-    # --- deliver -------------------------------------------------------------------------
+    # A variable with grad_req 'null' loses its gradient buffer once the graph is freed
+    # (x.grad is None afterwards), as in MXNet.
+    for x in nulls:
+        x._grad = None
+        x._grad_req = None
     if wanted is not None:
-        result = []
-        for v in variables:
-            t = totals.get(id(v))
-            result.append(t[1] if t is not None else zeros_for(v.shape, v._dtype_code, v.context))
         return result
     for x, g in totals.values():
         if x._grad_req == "add":

@@ -240,11 +240,14 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,
          train_mode=True):
-    """The gradients of ``heads`` w.r.t. ``variables``, as new arrays (``.grad`` untouched).
+    """The gradients of ``heads`` w.r.t. ``variables``, as a list of new arrays (one per
+    variable, also for a single NDArray); ``.grad`` is untouched.
 
-    With ``create_graph=True`` the computation of the gradients is recorded, so they can be
-    differentiated again (higher-order gradients). ``retain_graph`` defaults to
-    ``create_graph``.
+    Each variable must have been marked (``attach_grad``) with a grad_req other than 'null',
+    and the heads must depend on it; otherwise MXNetError, as in MXNet. With
+    ``create_graph=True`` the computation of the gradients is recorded, so they can be
+    differentiated again (higher-order gradients); a gradient that turns out constant
+    differentiates to zeros. ``retain_graph`` defaults to ``create_graph``.
 
     >>> import mxgrad as mx
     >>> x = mx.nd.array([1.0])
@@ -257,15 +260,35 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     <BLANKLINE>
     [2.7182817]
     <NDArray 1 @cpu(0)>
+    >>> with mx.autograd.record():
+    ...     y = x * x * x
+    >>> mx.autograd.grad(y, x)                  # a single variable: still a list
+    [
+    [3.]
+    <NDArray 1 @cpu(0)>]
+    >>> # derivatives of x**2 up to the 4th: constant, then zeros
+    >>> with mx.autograd.record():
+    ...     g = x * x
+    ...     for order in range(4):
+    ...         g = mx.autograd.grad(g, x, create_graph=True)[0]
+    ...         print(order + 1, g.asnumpy())
+    1 [2.]
+    2 [2.]
+    3 [0.]
+    4 [0.]
     """
     heads = _as_list(heads, "heads")
-    single = isinstance(variables, NDArrayBase)
-    variables = _as_list(variables, "variables")
+    if isinstance(variables, NDArrayBase):
+        variables = [variables]
+    elif isinstance(variables, (list, tuple)):
+        variables = list(variables)
+    else:
+        raise MXNetError(f"grad: variables must be an NDArray or a list of NDArrays, got "
+                         f"{type(variables).__name__}")
     if retain_graph is None:
         retain_graph = create_graph
-    grads = run_backward(heads, _head_grads(heads, head_grads), variables, bool(retain_graph),
-                         bool(create_graph), bool(train_mode))
-    return grads[0] if single else grads
+    return run_backward(heads, _head_grads(heads, head_grads), variables, bool(retain_graph),
+                        bool(create_graph), bool(train_mode))
 
 
 def get_symbol(x):
@@ -284,6 +307,13 @@ def get_symbol(x):
     """
     from mxgrad.symbol import symbol_from_tape
     return symbol_from_tape(x)
+
+
+@gradient_rule("_constant_gradient")
+def _constant_gradient_rule(saved, inputs, outputs, out_grads):
+    """A gradient that does not depend on the variables (grad(create_graph=True) of a linear
+    function): its own gradient is zero."""
+    return (None,) * len(inputs)
 
 
 @gradient_rule("Function")
@@ -419,4 +449,4 @@ def _add_into(dst, src):
 
 
 _tape._init(NDArrayBase, _zeros_for, _ones_like, _sum_to_shape, _add, _copy_into, _add_into,
-            _ndarray.alias_of, _ndarray.set_backward_running)
+            _ndarray.alias_of, _ndarray.set_backward_running, _constant_gradient_rule)

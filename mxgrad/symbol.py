@@ -34,6 +34,8 @@ _SCALAR_OP = {
     "lesser": ("_lesser_scalar", "_greater_scalar"),
     "lesser_equal": ("_lesser_equal_scalar", "_greater_equal_scalar"),
 }
+# Ops recorded under another name than MXNet's graph gives them.
+_RENAMED = {"identity": "_copy"}
 _MXNET_VERSION = 10901
 
 
@@ -47,7 +49,7 @@ def _graph_name(node):
         reverse = scalars[0] == 0
         attrs["scalar"] = repr(float(inputs[scalars[0]]))
         return _SCALAR_OP[name][1 if reverse else 0], attrs
-    return _ARRAY_OP.get(name, name), attrs
+    return _ARRAY_OP.get(name) or _RENAMED.get(name, name), attrs
 
 
 class Symbol:
@@ -196,46 +198,26 @@ def symbol_from_tape(heads):
             raise MXNetError("get_symbol: the array is not part of a recorded computation "
                              "graph (compute it inside autograd.record() from a variable, "
                              "and before backward frees the graph)")
-    # Post-order over nodes (inputs first), iterative.
-    order, seen, stack = [], set(), [(h._entry[0], False) for h in reversed(heads)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for x in reversed(node.inputs):
-            if isinstance(x, NDArrayBase) and x._entry is not None and not x._entry[0].freed \
-                    and id(x._entry[0]) not in seen:
-                stack.append((x._entry[0], False))
-    nodes, index, arg_nodes, leaf_index = [], {}, [], {}
+    # MXNet's layout: a depth-first post-order from the heads over every input, so each
+    # argument appears just before the first op that reads it (iterative).
+    nodes, index, arg_nodes = [], {}, []     # index: id(tape node or leaf array) -> position
 
-    def leaf(x):
-        if id(x) not in leaf_index:
-            prefix = "var" if x._grad_req is not None else "null"
-            leaf_index[id(x)] = len(nodes)
-            arg_nodes.append(len(nodes))
-            nodes.append({"op": "null", "name": f"{prefix}{len(arg_nodes) - 1}", "attrs": None,
-                          "inputs": [], "n_out": 1, "replay": None})
-        return leaf_index[id(x)]
+    def is_leaf(x):
+        return x._entry is None or x._entry[0].freed
 
-    # Arguments first, in the order the ops meet them (as MXNet lists them).
-    for node in order:
-        for x in node.inputs:
-            if isinstance(x, NDArrayBase) and (x._entry is None or x._entry[0].freed):
-                leaf(x)
-    for j, node in enumerate(order):
+    def add_leaf(x):
+        prefix = "var" if x._grad_req is not None else "null"
+        index[id(x)] = len(nodes)
+        arg_nodes.append(len(nodes))
+        nodes.append({"op": "null", "name": f"{prefix}{len(arg_nodes) - 1}", "attrs": None,
+                      "inputs": [], "n_out": 1, "replay": None})
+
+    def add_op(node):
         op, attrs = _graph_name(node)
         ins, all_inputs, consts = [], [], []
         for x in node.inputs:
             if isinstance(x, NDArrayBase):
-                if x._entry is not None and not x._entry[0].freed:
-                    src = (index[id(x._entry[0])], x._entry[1])
-                else:
-                    src = (leaf(x), 0)
+                src = (index[id(x)], 0) if is_leaf(x) else (index[id(x._entry[0])], x._entry[1])
                 ins.append(src)
                 all_inputs.append(src)
                 consts.append(None)
@@ -243,8 +225,23 @@ def symbol_from_tape(heads):
                 all_inputs.append((None, None))
                 consts.append(x)
         index[id(node)] = len(nodes)
-        nodes.append({"op": op, "name": f"node_{j}", "attrs": attrs, "inputs": ins,
-                      "all_inputs": all_inputs, "consts": consts,
+        nodes.append({"op": op, "name": f"node_{len(nodes) - len(arg_nodes)}", "attrs": attrs,
+                      "inputs": ins, "all_inputs": all_inputs, "consts": consts,
                       "n_out": len(node.outputs), "replay": node.replay})
+
+    # (tape node, False): to expand; (tape node, True): its inputs are placed; (leaf, None)
+    stack = [(h._entry[0], False) for h in reversed(heads)]
+    while stack:
+        item, state = stack.pop()
+        if state is None:
+            if id(item) not in index:
+                add_leaf(item)
+        elif state:
+            add_op(item)
+        elif id(item) not in index:
+            stack.append((item, True))
+            for x in reversed(item.inputs):
+                if isinstance(x, NDArrayBase):
+                    stack.append((x, None) if is_leaf(x) else (x._entry[0], False))
     head_refs = [(index[id(h._entry[0])], h._entry[1]) for h in heads]
     return Symbol(nodes, arg_nodes, head_refs)

@@ -189,16 +189,42 @@ def test_grad_req_write_overwrites(ctx):
     np.testing.assert_allclose(x.grad.asnumpy(), 2 * x.asnumpy())
 
 
-def test_grad_req_null_leaves_gradient(ctx):
+def test_grad_req_null_drops_the_gradient_buffer_with_the_graph(ctx):
+    # MXNet: a 'null' variable keeps its zeros until a backward that frees the graph
+    # passes through it; then x.grad is None
     x = mx.nd.array([1.0, 2.0], ctx=ctx)
     w = mx.nd.array([3.0, 4.0], ctx=ctx)
     x.attach_grad(grad_req="null")
     w.attach_grad()
     with ag.record():
         y = x * w
-    y.backward()
     np.testing.assert_allclose(x.grad.asnumpy(), [0, 0])
+    y.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.asnumpy(), [0, 0])     # graph kept: so is x.grad
+    y.backward()
+    assert x.grad is None
     np.testing.assert_allclose(w.grad.asnumpy(), [1, 2])
+
+
+def test_grad_req_null_by_mark_variables_and_by_grad(ctx):
+    w = mx.nd.array([3.0, 4.0], ctx=ctx)
+    w.attach_grad()
+    x = mx.nd.array([1.0, 2.0], ctx=ctx)
+    gx = mx.nd.ones((2,), ctx=ctx)
+    ag.mark_variables([x], [gx], "null")
+    with ag.record():
+        y = x * w
+    (gw,) = ag.grad(y, [w])
+    np.testing.assert_allclose(gw.asnumpy(), [1, 2])
+    assert x.grad is None
+    np.testing.assert_allclose(gx.asnumpy(), [1, 1])         # the buffer itself untouched
+    # a 'null' variable the graph does not reach keeps its buffer
+    z = mx.nd.array([1.0], ctx=ctx)
+    z.attach_grad(grad_req="null")
+    with ag.record():
+        y = w * 2
+    y.backward()
+    np.testing.assert_allclose(z.grad.asnumpy(), [0])
 
 
 def test_bad_grad_req(ctx):
@@ -438,7 +464,7 @@ def test_function_honours_add_and_null_per_input(ctx):
         with ag.record():
             p, s = NumpyMulAdd()(a, b)
         p.backward()
-    np.testing.assert_allclose(a.grad.asnumpy(), [0, 0])
+    assert a.grad is None            # 'null': dropped with the graph, as in MXNet
     np.testing.assert_allclose(b.grad.asnumpy(), 2 * a.asnumpy())
 
 

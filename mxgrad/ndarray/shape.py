@@ -304,7 +304,8 @@ def _reshape_view(x, shape):
     out = _ndarray.view_of(x, shape, x._offset)
     if is_recording():
         record_op("Reshape", (x,), (out,), _reshape_rule, None,
-                  replay=lambda a: _reshape_view(a, shape), attrs={"shape": shape},
+                  replay=lambda a: _reshape_view(a, shape),
+                  attrs={"shape": "[" + ",".join(map(str, shape)) + "]"},   # MXNet's form
                   save_outputs=False)
     return out
 
