@@ -15,6 +15,8 @@ from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t, uint16_t, intptr_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy
 from posix.stdlib cimport posix_memalign
+from posix.mman cimport (mmap, munmap, PROT_NONE, MAP_PRIVATE, MAP_ANONYMOUS, MAP_NORESERVE,
+                         MAP_FAILED)
 cimport numpy as cnp
 
 from mxgrad._opencl cimport (CLApi, cl_api, check, cl_int, cl_mem, cl_uint, cl_ulong, cl_program,
@@ -24,7 +26,11 @@ from mxgrad._opencl cimport (CLApi, cl_api, check, cl_int, cl_mem, cl_uint, cl_u
 from mxgrad._opencl import status_name
 from mxgrad._dtypes cimport (FLOAT32, FLOAT64, FLOAT16, UINT8, INT32, INT8, INT64)
 
+import os
+
 import numpy as np
+
+from mxgrad.base import MXNetError, OutOfMemoryError
 
 cnp.import_array()
 
@@ -37,6 +43,23 @@ cdef enum:
     SMALL_LAUNCH = 4096       # CPU devices: launches up to this size run as one work-group
     GPU_GRID_LIMIT = 65535    # work-groups along dims 1 and 2 of one launch on other devices
 
+# Host address space a CPU device's pool leaves free after each new buffer (MiB): the BLAS's
+# workspace and the kernel compiler allocate on their own and abort the process (OpenBLAS
+# exits, LLVM inside PoCL crashes) when they cannot, so an array that would leave them less
+# fails cleanly instead (measured: a program build peaks ~256 MiB, a BLAS workspace 32 MiB).
+HOST_HEADROOM = int(os.environ.get("MXGRAD_HOST_HEADROOM_MB", "384")) << 20
+
+
+def host_has_room(size_t nbytes):
+    """Whether ``nbytes`` more of address space can be mapped now (RLIMIT_AS and the like);
+    probes with a reservation that is never touched and is unmapped at once."""
+    cdef void* p = mmap(NULL, nbytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                        -1, 0)
+    if p == MAP_FAILED:
+        return False
+    munmap(p, nbytes)
+    return True
+
 
 cdef inline size_t capacity_for(size_t nbytes) noexcept:
     """Size class of a request: 256-byte steps up to 64 KiB, then eighths of a power of two,
@@ -44,6 +67,8 @@ cdef inline size_t capacity_for(size_t nbytes) noexcept:
     cdef size_t step, top
     if nbytes <= 65536:
         return ((nbytes + SMALL_STEP - 1) // SMALL_STEP) * SMALL_STEP if nbytes else SMALL_STEP
+    if nbytes > (<size_t>1) << 62:
+        return nbytes        # no device has that much (take refuses it); top would overflow
     top = 1
     while top < nbytes:
         top <<= 1
@@ -61,11 +86,19 @@ cdef class BufferPool:
         self.use_host_ptr = use_host_ptr
         self.free = {}
         self.limit_bytes = limit_bytes
+        self.max_alloc = <size_t>1 << 62      # DeviceState sets the device's own limit
+        self.headroom = HOST_HEADROOM if use_host_ptr else 0
 
     cdef Buffer take(self, size_t nbytes):
+        if nbytes > self.max_alloc:
+            raise MXNetError(f"cannot allocate {nbytes} bytes: the device's largest buffer is "
+                             f"{self.max_alloc} bytes (CL_DEVICE_MAX_MEM_ALLOC_SIZE)")
         cdef size_t cap = capacity_for(nbytes)
-        cdef list bucket = self.free.get(cap)
+        cdef list bucket
         cdef Buffer b
+        if cap > self.max_alloc:
+            cap = nbytes
+        bucket = self.free.get(cap)
         if not bucket:
             return self.create(cap, False)
         b = Buffer.__new__(Buffer)
@@ -83,8 +116,16 @@ cdef class BufferPool:
         cdef cl_int status = 0
         cdef void* host = NULL
         if self.use_host_ptr:
-            if posix_memalign(&host, HOST_ALIGN, cap) != 0:
-                raise MemoryError(f"cannot allocate {cap} bytes of host memory")
+            # room for the buffer and the headroom first (see HOST_HEADROOM)
+            if (self.headroom and not host_has_room(cap + self.headroom)) \
+                    or posix_memalign(&host, HOST_ALIGN, cap) != 0:
+                host = NULL
+                if not retried:
+                    self.release_all()        # parked buffers hold memory nobody uses
+                    return self.create(cap, True)
+                raise OutOfMemoryError(
+                    f"cannot allocate {cap} bytes of host memory for an array (keeping "
+                    f"{self.headroom >> 20} MiB free for the BLAS and the kernel compiler)")
             b.mem = cl.clCreateBuffer(self.context, CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR,
                                       cap, host, &status)
         else:
@@ -97,9 +138,8 @@ cdef class BufferPool:
                 # The device is full: give back what the pool parks and try once more.
                 self.release_all()
                 return self.create(cap, True)
-            from mxgrad.base import MXNetError
-            raise MXNetError(f"cannot allocate {cap} bytes of device memory: "
-                             f"{status_name(status)}")
+            raise OutOfMemoryError(f"cannot allocate {cap} bytes of device memory: "
+                                   f"{status_name(status)}")
         b.host = host
         b.capacity = cap
         b.pool = self
@@ -279,6 +319,7 @@ cdef class DeviceState:
         self.queue = <void*><intptr_t>cl_queue_obj.int_ptr
         self.pool = BufferPool(cl_context_obj.int_ptr, cl_queue_obj.int_ptr, use_host_ptr,
                                pool_limit)
+        self.pool.max_alloc = cl_device_obj.max_mem_alloc_size
         self.kernels = {}
         self.is_cpu = is_cpu
         # NVIDIA's driver, like CUDA, takes at most 65,535 work-groups along dims 1 and 2
