@@ -46,8 +46,12 @@ cdef enum:
 # Host address space a CPU device's pool leaves free after each new buffer (MiB): the BLAS's
 # workspace and the kernel compiler allocate on their own and abort the process (OpenBLAS
 # exits, LLVM inside PoCL crashes) when they cannot, so an array that would leave them less
-# fails cleanly instead (measured: a program build peaks ~256 MiB, a BLAS workspace 32 MiB).
+# fails cleanly instead (measured on PoCL: a process's first program build keeps ~110 MiB and
+# peaks higher, a BLAS workspace takes 32 MiB). Buffers under SMALL_BUFFER keep an eighth of
+# it: once large arrays fail, small ones still work (what the BLAS and builds need then is
+# mostly set up, and builds check for room themselves).
 HOST_HEADROOM = int(os.environ.get("MXGRAD_HOST_HEADROOM_MB", "384")) << 20
+SMALL_BUFFER = 1 << 20
 
 
 def host_has_room(size_t nbytes):
@@ -115,9 +119,11 @@ cdef class BufferPool:
         cdef Buffer b = Buffer.__new__(Buffer)
         cdef cl_int status = 0
         cdef void* host = NULL
+        cdef size_t room
         if self.use_host_ptr:
             # room for the buffer and the headroom first (see HOST_HEADROOM)
-            if (self.headroom and not host_has_room(cap + self.headroom)) \
+            room = self.headroom if cap >= SMALL_BUFFER else self.headroom >> 3
+            if (room and not host_has_room(cap + room)) \
                     or posix_memalign(&host, HOST_ALIGN, cap) != 0:
                 host = NULL
                 if not retried:
@@ -125,7 +131,7 @@ cdef class BufferPool:
                     return self.create(cap, True)
                 raise OutOfMemoryError(
                     f"cannot allocate {cap} bytes of host memory for an array (keeping "
-                    f"{self.headroom >> 20} MiB free for the BLAS and the kernel compiler)")
+                    f"{room >> 20} MiB free for the BLAS and the kernel compiler)")
             b.mem = cl.clCreateBuffer(self.context, CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR,
                                       cap, host, &status)
         else:

@@ -132,14 +132,18 @@ _PRESSURE_CHILD = """
             break
     else:
         raise SystemExit("no error")
-    print("  held", len(held) * chunk, "MiB", flush=True)
-    assert len(held) >= 2
+    total = len(held) * chunk
+    print("  held", total, "MiB", flush=True)
+    assert len(held) >= 3
 
     print("step first GEMM and new kernels under pressure", flush=True)
     a = np.arange(96 * 80, dtype=np.float32).reshape(96, 80) / 1000
     b = np.arange(80 * 64, dtype=np.float32).reshape(80, 64) / 1000
     got = mx.nd.dot(mx.nd.array(a, ctx=ctx), mx.nd.array(b, ctx=ctx)).asnumpy()
     np.testing.assert_allclose(got, a.astype(np.float64) @ b, rtol=1e-5)
+    c = np.random.RandomState(0).rand(256, 256).astype(np.float32)   # split in parts
+    got = mx.nd.dot(mx.nd.array(c, ctx=ctx), mx.nd.array(c, ctx=ctx)).asnumpy()
+    np.testing.assert_allclose(got, c.astype(np.float64) @ c, rtol=1e-4)
     y = mx.nd.arcsinh(mx.nd.array(a, ctx=ctx)) * 3 + 1
     np.testing.assert_allclose(y.asnumpy(), np.arcsinh(a) * 3 + 1, rtol=1e-5)
 
@@ -148,8 +152,12 @@ _PRESSURE_CHILD = """
     again = mx.nd.ones((chunk * MiB,), ctx=ctx)
     assert again[-1].asscalar() == 1
     del held[:], again
-    other = mx.nd.full((3 * chunk * MiB // 2,), 2, ctx=ctx)    # needs the parked ones freed
+    pool = ctx.state.pool
+    assert pool.stats()["parked"] > 0
+    # nearly all that was held, in one array: fits only once the pool gives back what it parks
+    other = mx.nd.full(((total - 2 * chunk) * MiB,), 2, ctx=ctx)
     assert other[-1].asscalar() == 2
+    assert pool.stats()["parked"] == 0, pool.stats()
     print("DONE")
 """
 
