@@ -17,6 +17,7 @@ from libc.string cimport memcpy
 from posix.stdlib cimport posix_memalign
 from posix.mman cimport (mmap, munmap, PROT_NONE, MAP_PRIVATE, MAP_ANONYMOUS, MAP_NORESERVE,
                          MAP_FAILED)
+from posix.resource cimport getrlimit, rlimit, RLIMIT_AS, RLIM_INFINITY
 cimport numpy as cnp
 
 from mxgrad._opencl cimport (CLApi, cl_api, check, cl_int, cl_mem, cl_uint, cl_ulong, cl_program,
@@ -42,6 +43,7 @@ cdef enum:
     MAX_HOST_REFS = 256       # pending host-to-device writes before we drain the queue
     SMALL_LAUNCH = 4096       # CPU devices: launches up to this size run as one work-group
     GPU_GRID_LIMIT = 65535    # work-groups along dims 1 and 2 of one launch on other devices
+    SMALL_BUFFER = 1 << 20    # CPU devices: smaller buffers keep less headroom (see below)
 
 # Host address space a CPU device's pool leaves free after each new buffer (MiB): the BLAS's
 # workspace and the kernel compiler allocate on their own and abort the process (OpenBLAS
@@ -51,14 +53,16 @@ cdef enum:
 # it: once large arrays fail, small ones still work (what the BLAS and builds need then is
 # mostly set up, and builds check for room themselves).
 HOST_HEADROOM = int(os.environ.get("MXGRAD_HOST_HEADROOM_MB", "384")) << 20
-SMALL_BUFFER = 1 << 20
 
 
 def host_has_room(size_t nbytes):
-    """Whether ``nbytes`` more of address space can be mapped now (RLIMIT_AS and the like);
-    probes with a reservation that is never touched and is unmapped at once."""
-    cdef void* p = mmap(NULL, nbytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                        -1, 0)
+    """Whether ``nbytes`` more of address space can be mapped now, under RLIMIT_AS; probes
+    with a reservation that is never touched and is unmapped at once."""
+    cdef rlimit lim
+    cdef void* p
+    if getrlimit(RLIMIT_AS, &lim) == 0 and lim.rlim_cur == RLIM_INFINITY:
+        return True          # the probe costs ~10 us and cannot fail without a limit
+    p = mmap(NULL, nbytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
     if p == MAP_FAILED:
         return False
     munmap(p, nbytes)
