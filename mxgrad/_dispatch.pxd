@@ -12,6 +12,8 @@ cdef class BufferPool:
     cdef readonly Py_ssize_t live      # buffers handed out and not yet returned
     cdef readonly Py_ssize_t created   # buffers ever created
     cdef readonly size_t limit_bytes   # park at most this much; beyond, release
+    cdef public size_t max_alloc       # largest buffer the device takes, in bytes
+    cdef public size_t headroom        # host bytes left free after each new buffer (CPU)
     cdef Buffer take(self, size_t nbytes)
     cdef Buffer create(self, size_t capacity, bint retried)
     cdef void give_back(self, cl_mem mem, void* host, size_t capacity) noexcept

@@ -15,6 +15,9 @@ from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t, uint16_t, intptr_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy
 from posix.stdlib cimport posix_memalign
+from posix.mman cimport (mmap, munmap, PROT_NONE, MAP_PRIVATE, MAP_ANONYMOUS, MAP_NORESERVE,
+                         MAP_FAILED)
+from posix.resource cimport getrlimit, rlimit, RLIMIT_AS, RLIM_INFINITY
 cimport numpy as cnp
 
 from mxgrad._opencl cimport (CLApi, cl_api, check, cl_int, cl_mem, cl_uint, cl_ulong, cl_program,
@@ -24,7 +27,11 @@ from mxgrad._opencl cimport (CLApi, cl_api, check, cl_int, cl_mem, cl_uint, cl_u
 from mxgrad._opencl import status_name
 from mxgrad._dtypes cimport (FLOAT32, FLOAT64, FLOAT16, UINT8, INT32, INT8, INT64)
 
+import os
+
 import numpy as np
+
+from mxgrad.base import MXNetError, OutOfMemoryError
 
 cnp.import_array()
 
@@ -36,6 +43,30 @@ cdef enum:
     MAX_HOST_REFS = 256       # pending host-to-device writes before we drain the queue
     SMALL_LAUNCH = 4096       # CPU devices: launches up to this size run as one work-group
     GPU_GRID_LIMIT = 65535    # work-groups along dims 1 and 2 of one launch on other devices
+    SMALL_BUFFER = 1 << 20    # CPU devices: smaller buffers keep less headroom (see below)
+
+# Host address space a CPU device's pool leaves free after each new buffer (MiB): the BLAS's
+# workspace and the kernel compiler allocate on their own and abort the process (OpenBLAS
+# exits, LLVM inside PoCL crashes) when they cannot, so an array that would leave them less
+# fails cleanly instead (measured on PoCL: a process's first program build keeps ~110 MiB and
+# peaks higher, a BLAS workspace takes 32 MiB). Buffers under SMALL_BUFFER keep an eighth of
+# it: once large arrays fail, small ones still work (what the BLAS and builds need then is
+# mostly set up, and builds check for room themselves).
+HOST_HEADROOM = int(os.environ.get("MXGRAD_HOST_HEADROOM_MB", "384")) << 20
+
+
+def host_has_room(size_t nbytes):
+    """Whether ``nbytes`` more of address space can be mapped now, under RLIMIT_AS; probes
+    with a reservation that is never touched and is unmapped at once."""
+    cdef rlimit lim
+    cdef void* p
+    if getrlimit(RLIMIT_AS, &lim) == 0 and lim.rlim_cur == RLIM_INFINITY:
+        return True          # the probe costs ~10 us and cannot fail without a limit
+    p = mmap(NULL, nbytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+    if p == MAP_FAILED:
+        return False
+    munmap(p, nbytes)
+    return True
 
 
 cdef inline size_t capacity_for(size_t nbytes) noexcept:
@@ -44,6 +75,8 @@ cdef inline size_t capacity_for(size_t nbytes) noexcept:
     cdef size_t step, top
     if nbytes <= 65536:
         return ((nbytes + SMALL_STEP - 1) // SMALL_STEP) * SMALL_STEP if nbytes else SMALL_STEP
+    if nbytes > (<size_t>1) << 62:
+        return nbytes        # no device has that much (take refuses it); top would overflow
     top = 1
     while top < nbytes:
         top <<= 1
@@ -61,11 +94,19 @@ cdef class BufferPool:
         self.use_host_ptr = use_host_ptr
         self.free = {}
         self.limit_bytes = limit_bytes
+        self.max_alloc = <size_t>1 << 62      # DeviceState sets the device's own limit
+        self.headroom = HOST_HEADROOM if use_host_ptr else 0
 
     cdef Buffer take(self, size_t nbytes):
+        if nbytes > self.max_alloc:
+            raise MXNetError(f"cannot allocate {nbytes} bytes: the device's largest buffer is "
+                             f"{self.max_alloc} bytes (CL_DEVICE_MAX_MEM_ALLOC_SIZE)")
         cdef size_t cap = capacity_for(nbytes)
-        cdef list bucket = self.free.get(cap)
+        cdef list bucket
         cdef Buffer b
+        if cap > self.max_alloc:
+            cap = nbytes
+        bucket = self.free.get(cap)
         if not bucket:
             return self.create(cap, False)
         b = Buffer.__new__(Buffer)
@@ -82,9 +123,19 @@ cdef class BufferPool:
         cdef Buffer b = Buffer.__new__(Buffer)
         cdef cl_int status = 0
         cdef void* host = NULL
+        cdef size_t room
         if self.use_host_ptr:
-            if posix_memalign(&host, HOST_ALIGN, cap) != 0:
-                raise MemoryError(f"cannot allocate {cap} bytes of host memory")
+            # room for the buffer and the headroom first (see HOST_HEADROOM)
+            room = self.headroom if cap >= SMALL_BUFFER else self.headroom >> 3
+            if (room and not host_has_room(cap + room)) \
+                    or posix_memalign(&host, HOST_ALIGN, cap) != 0:
+                host = NULL
+                if not retried:
+                    self.release_all()        # parked buffers hold memory nobody uses
+                    return self.create(cap, True)
+                raise OutOfMemoryError(
+                    f"cannot allocate {cap} bytes of host memory for an array (keeping "
+                    f"{room >> 20} MiB free for the BLAS and the kernel compiler)")
             b.mem = cl.clCreateBuffer(self.context, CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR,
                                       cap, host, &status)
         else:
@@ -97,9 +148,8 @@ cdef class BufferPool:
                 # The device is full: give back what the pool parks and try once more.
                 self.release_all()
                 return self.create(cap, True)
-            from mxgrad.base import MXNetError
-            raise MXNetError(f"cannot allocate {cap} bytes of device memory: "
-                             f"{status_name(status)}")
+            raise OutOfMemoryError(f"cannot allocate {cap} bytes of device memory: "
+                                   f"{status_name(status)}")
         b.host = host
         b.capacity = cap
         b.pool = self
@@ -279,6 +329,7 @@ cdef class DeviceState:
         self.queue = <void*><intptr_t>cl_queue_obj.int_ptr
         self.pool = BufferPool(cl_context_obj.int_ptr, cl_queue_obj.int_ptr, use_host_ptr,
                                pool_limit)
+        self.pool.max_alloc = cl_device_obj.max_mem_alloc_size
         self.kernels = {}
         self.is_cpu = is_cpu
         # NVIDIA's driver, like CUDA, takes at most 65,535 work-groups along dims 1 and 2

@@ -11,6 +11,7 @@ otherwise spin between products on the cores those workers need for the kernels 
 (measured: the 784-512-512-10 MLP step ran at 225-287 steps/s threaded, 322-363 split).
 """
 from libc.stdint cimport intptr_t
+from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 from posix.dlfcn cimport dlopen, dlsym, RTLD_NOW, RTLD_LOCAL
 
@@ -80,7 +81,32 @@ cdef void run_blas(void* p) noexcept nogil:
                        <double*>(g.C + b * g.stride_c), g.ldc)
 
 
-cdef bint load_blas():
+cdef enum:
+    WARM_N = 64              # past OpenBLAS's small-matrix path, which needs no workspace
+    WARM_ROOM = 64 << 20     # address space its workspace needs (32 MiB measured), with margin
+
+
+cdef int warm_up() except -1:
+    """One product of each dtype, so OpenBLAS maps its workspace now: when it cannot map it
+    later, under memory pressure, it prints "Memory allocation still failed" and exits the
+    process. Raises OutOfMemoryError (and BLAS loading is retried later) if there is no room."""
+    from mxgrad._dispatch import host_has_room
+    if not host_has_room(WARM_ROOM):
+        from mxgrad.base import OutOfMemoryError
+        raise OutOfMemoryError("not enough memory left to set up the BLAS workspace")
+    cdef double* m = <double*>calloc(3 * WARM_N * WARM_N, sizeof(double))
+    if m == NULL:
+        raise MemoryError()
+    blas_sgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, WARM_N, WARM_N, WARM_N, 1, <float*>m, WARM_N,
+               <float*>(m + WARM_N * WARM_N), WARM_N, 0, <float*>(m + 2 * WARM_N * WARM_N),
+               WARM_N)
+    blas_dgemm(ROW_MAJOR, NO_TRANS, NO_TRANS, WARM_N, WARM_N, WARM_N, 1, m, WARM_N,
+               m + WARM_N * WARM_N, WARM_N, 0, m + 2 * WARM_N * WARM_N, WARM_N)
+    free(m)
+    return 0
+
+
+cdef int load_blas() except -1:
     global blas_state, blas_sgemm, blas_dgemm
     if blas_state != 0:
         return blas_state == 1
@@ -103,6 +129,8 @@ cdef bint load_blas():
         return False      # a threaded BLAS we cannot tame would fight the device's workers
     set_threads(1)
     if blas_sgemm != NULL and blas_dgemm != NULL:
+        blas_state = 0          # until the warm-up has run
+        warm_up()
         blas_state = 1
     return blas_state == 1
 
@@ -266,3 +294,11 @@ def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
     l[1] = 16
     l[2] = 1
     dev.launch_nd(k, 3, g, l)
+
+
+# The BLAS is loaded, and its workspace mapped (see warm_up), at import: before arrays can
+# have taken the memory it needs.
+try:
+    load_blas()
+except MemoryError:
+    pass          # retried at the first product

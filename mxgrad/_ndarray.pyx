@@ -85,10 +85,41 @@ cdef NDArrayBase make_array(Buffer buf, tuple shape, Py_ssize_t offset, Py_ssize
     return a
 
 
+cdef Py_ssize_t checked_size(tuple shape, int code) except -1:
+    """shape_size for a new buffer: MXNetError for a negative dim or a byte size past 2**62
+    (the products would wrap and allocate a wrong size, or hang the pool's size classes)."""
+    cdef Py_ssize_t n = 1, d, limit = (<Py_ssize_t>1 << 62) // dtype_size(code)
+    try:
+        for s in shape:
+            d = s
+            if d < 0 or (d > 1 and n > limit // d):
+                break
+            n *= d
+        else:
+            return n
+    except OverflowError:      # a dim past 2**63
+        pass
+    if any(s < 0 for s in shape):
+        raise MXNetError(f"cannot create an array of shape {shape}: negative dimension")
+    total = 1
+    for s in shape:
+        total *= s
+    if total == 0:
+        return 0
+    raise MXNetError(f"cannot create an array of shape {shape} and dtype {DTYPES[code].name}: "
+                     f"{total * dtype_size(code)} bytes is more than any device holds")
+
+
 cdef NDArrayBase new_array(DeviceState dev, object ctx, tuple shape, int code):
     """A fresh array with a buffer from the pool; contents undefined."""
-    cdef Py_ssize_t n = shape_size(shape)
-    return make_array(dev.alloc(n * dtype_size(code)), shape, 0, n, code, ctx, dev)
+    cdef Py_ssize_t n = checked_size(shape, code)
+    cdef size_t nbytes = n * dtype_size(code)
+    if nbytes > dev.pool.max_alloc:
+        raise MXNetError(f"cannot create an array of shape {shape} and dtype "
+                         f"{DTYPES[code].name} on {ctx}: {nbytes} bytes is more than its "
+                         f"largest buffer, {dev.pool.max_alloc} bytes "
+                         "(CL_DEVICE_MAX_MEM_ALLOC_SIZE)")
+    return make_array(dev.alloc(nbytes), shape, 0, n, code, ctx, dev)
 
 
 def empty_array(ctx, tuple shape, int code):

@@ -111,8 +111,27 @@ def _build(prg, device, options, what):
     return prg
 
 
+_BUILD_ROOM = 256 << 20     # address space a program build peaks at on PoCL (measured)
+
+
+def _ensure_build_room(what):
+    """OutOfMemoryError when a compiler could not get the memory it needs (PoCL's LLVM
+    crashes the process then), after giving back the buffers the pools keep parked."""
+    from mxgrad._dispatch import host_has_room
+    if host_has_room(_BUILD_ROOM):
+        return
+    from mxgrad.context import _states
+    for state in list(_states.values()):
+        state.pool.empty()
+    if not host_has_room(_BUILD_ROOM):
+        from mxgrad.base import OutOfMemoryError
+        raise OutOfMemoryError(f"not enough memory left to build {what} (it needs about "
+                               f"{_BUILD_ROOM >> 20} MiB); free some arrays and retry")
+
+
 def build(cl_context, device, source, options="", what="program"):
     """A built pyopencl program for ``source``, from the disk cache when possible."""
+    _ensure_build_room(what)
     use_cache = os.environ.get("MXGRAD_NO_DISK_CACHE") != "1"
     path = os.path.join(cache_dir(), _cache_key(device, source, options) + ".bin")
     if use_cache:

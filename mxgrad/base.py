@@ -19,6 +19,16 @@ class MXNetError(Exception):
     """
 
 
+class OutOfMemoryError(MXNetError, MemoryError):
+    """Raised when host or device memory runs out: an MXNetError that is also a MemoryError.
+
+    The process keeps working: free some arrays and the same allocation can succeed.
+
+    >>> issubclass(mx.base.OutOfMemoryError, (mx.MXNetError, MemoryError))
+    True
+    """
+
+
 # MXNet's type flags; their order is the code used by the Cython core (_dtypes.pxd).
 DTYPES = (
     np.dtype(np.float32),

@@ -612,3 +612,37 @@ def test_in_place_arithmetic_with_a_value_needing_a_gradient_raises_first(ctx):
         with pytest.raises(MXNetError, match="in-place"):
             x *= y
     same(x, [2, 3], "float32")
+# --- sizes: negative, overflowing, past the device's largest buffer ---------------------------
+# (the same cases in a child process with a timeout, where they used to hang: test_stress.py)
+@pytest.mark.parametrize("make", [
+    lambda ctx: mx.nd.broadcast_to(mx.nd.ones((1, 3), ctx=ctx), shape=(-1, 3)),
+    lambda ctx: mx.nd.ones((1, 3), ctx=ctx).broadcast_to((-2, 3)),
+    lambda ctx: mx.nd.broadcast_axis(mx.nd.ones((1, 3), ctx=ctx), axis=0, size=-2),
+    lambda ctx: mx.nd.zeros((-1, 3), ctx=ctx),
+], ids=["broadcast_to", "NDArray.broadcast_to", "broadcast_axis", "zeros"])
+def test_negative_sizes_raise(ctx, make):
+    with pytest.raises(MXNetError, match="negative"):
+        make(ctx)
+
+
+@pytest.mark.parametrize("shape, nbytes", [((2 ** 32, 2 ** 32), 2 ** 66), ((2 ** 61, 8), 2 ** 66),
+                                           ((2 ** 63 - 1,), (2 ** 63 - 1) * 4),
+                                           ((2 ** 64,), 2 ** 66)])
+def test_shapes_past_64_bits_raise_naming_the_size(ctx, shape, nbytes):
+    with pytest.raises(MXNetError, match=f"{nbytes} bytes"):
+        mx.nd.zeros(shape, ctx=ctx)
+
+
+def test_shape_past_the_largest_buffer_raises(ctx):
+    limit = ctx.state.pool.max_alloc
+    assert limit == ctx.state.cl_device_obj.max_mem_alloc_size
+    with pytest.raises(MXNetError, match=f"{limit // 4 * 4 + 4} bytes"):
+        mx.nd.empty((limit // 4 + 1,), ctx=ctx)
+    with pytest.raises(MXNetError, match="CL_DEVICE_MAX_MEM_ALLOC_SIZE"):
+        ctx.state.alloc_buffer(2 ** 63 + 5)       # the pool's own guard (no size-class hang)
+    assert mx.nd.zeros((2 ** 40, 2 ** 40, 0), ctx=ctx).shape == (2 ** 40, 2 ** 40, 0)
+
+
+def test_out_of_memory_is_an_mxnet_error_and_a_memory_error():
+    assert issubclass(mx.base.OutOfMemoryError, MXNetError)
+    assert issubclass(mx.base.OutOfMemoryError, MemoryError)

@@ -15,6 +15,7 @@ from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad.base import MXNetError, DTYPES, dtype_code, kernel_scalar
 from mxgrad.context import current_context, Context
+from mxgrad.ndarray._shapes import check_bytes
 
 __all__ = ["from_dlpack", "array", "empty", "zeros", "ones", "full", "arange", "linspace", "eye",
            "zeros_like", "ones_like"]
@@ -292,6 +293,7 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,
         raise MXNetError(f"arange: empty range (start, stop, step) = ({start}, {stop}, {step})")
     code = _code(dtype)
     n = int(math.ceil((stop - start) / step))
+    check_bytes("arange", (n * int(repeat),), code, _ctx(ctx))     # before numpy builds it
     index = np.repeat(np.arange(n, dtype=np.int64), int(repeat))
     if code == _FLOAT16:
         first, delta = int(np.float16(np.float32(start))), int(np.float16(np.float32(step)))
@@ -321,6 +323,7 @@ def linspace(start, stop, num, endpoint=True, ctx=None, dtype=np.float32):
     if not isinstance(num, numbers.Integral) or num < 0:
         raise MXNetError(f"linspace: num must be a non-negative integer, got {num!r}")
     code = _code(dtype)
+    check_bytes("linspace", (int(num),), code, _ctx(ctx))
     host = np.linspace(float(start), float(stop), int(num), endpoint=endpoint, dtype=np.float64)
     return _from_host(_cast_from_double(host, code), ctx, code)
 
@@ -344,6 +347,7 @@ def eye(N, M=0, k=0, ctx=None, dtype=None, **kwargs):
     if N < 0 or M < 0:
         raise MXNetError(f"eye: N and M must be non-negative, got N={N}, M={M}")
     code = _code(dtype)
+    check_bytes("eye", (int(N), int(M) if M else int(N)), code, _ctx(ctx))
     host = np.eye(int(N), int(M) if M else None, int(k), dtype=DTYPES[code])
     return _from_host(host, ctx, code)
 

@@ -23,6 +23,7 @@ from mxgrad.base import MXNetError, DTYPES, CL_TYPES, dtype_code
 from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
+from mxgrad.ndarray._shapes import check_bytes, nonnegative
 
 __all__ = ["reshape", "Reshape", "reshape_like", "transpose", "swapaxes", "SwapAxis",
            "expand_dims", "flatten", "Flatten", "squeeze", "cast", "Cast", "broadcast_to",
@@ -652,13 +653,14 @@ def broadcast_to(data=None, shape=None, out=None, name=None):
         raise MXNetError(f"broadcast_to: operand of shape {data.shape} cannot be broadcast to "
                          f"{target}: the number of dimensions differs")
     target = tuple(d if n == 0 else n for d, n in zip(data.shape, target))
+    nonnegative("broadcast_to", "shape", target)
     _check_broadcast("broadcast_to", data, target)
     return deliver("broadcast_to", _broadcast("broadcast_to", data, target), out)
 
 
 def broadcast_to_method(x, shape):
     """``NDArray.broadcast_to``: numpy-style, leading dims may be added."""
-    target = _int_tuple("broadcast_to", "shape", shape)
+    target = nonnegative("broadcast_to", "shape", _int_tuple("broadcast_to", "shape", shape))
     cur = (1,) * (len(target) - x.ndim) + x.shape
     if len(cur) != len(target) or any(d != n and d != 1 for d, n in zip(cur, target)):
         raise ValueError(f"operands could not be broadcast together with remapped "
@@ -684,7 +686,7 @@ def broadcast_axis(data=None, axis=(), size=(), out=None, name=None):
     """
     _check_array("broadcast_axis", data)
     axes = _axes("broadcast_axis", axis, data.ndim, allow_negative=False)
-    sizes = _int_tuple("broadcast_axis", "size", size)
+    sizes = nonnegative("broadcast_axis", "size", _int_tuple("broadcast_axis", "size", size))
     if len(axes) != len(sizes):
         raise MXNetError(f"broadcast_axis: axis {axes} and size {sizes} must have the same "
                          f"length")
@@ -758,6 +760,7 @@ def tile(data=None, reps=None, out=None, name=None):
     st = contiguous_strides(x.shape)
     wide = [v for r, s in zip(reps, x.shape) for v in (r, s)]
     wide_strides = [v for s in st for v in (0, s)]
+    check_bytes("tile", [r * s for r, s in zip(reps, x.shape)], data._dtype_code, data.context)
     res = _view(_gather(x, wide, wide_strides), [r * s for r, s in zip(reps, x.shape)])
     _record("tile", (data,), (res,), _tile_rule, (tuple(wide), data.shape),
             replay=lambda a: tile(a, reps), attrs={"reps": reps})
@@ -797,6 +800,7 @@ def repeat(data=None, repeats=None, axis=None, out=None, name=None):
     wide = x.shape[:ax + 1] + (repeats,) + x.shape[ax + 1:]
     wide_strides = st[:ax + 1] + (0,) + st[ax + 1:]
     out_shape = x.shape[:ax] + (x.shape[ax] * repeats,) + x.shape[ax + 1:]
+    check_bytes("repeat", out_shape, data._dtype_code, data.context)
     res = _view(_gather(x, wide, wide_strides), out_shape)
     _record("repeat", (data,), (res,), _repeat_rule, (wide, ax + 1, data.shape),
             replay=lambda a: repeat(a, repeats, axis), attrs={"repeats": repeats, "axis": axis})
