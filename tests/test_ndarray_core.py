@@ -612,6 +612,8 @@ def test_in_place_arithmetic_with_a_value_needing_a_gradient_raises_first(ctx):
         with pytest.raises(MXNetError, match="in-place"):
             x *= y
     same(x, [2, 3], "float32")
+
+
 # --- sizes: negative, overflowing, past the device's largest buffer ---------------------------
 # (the same cases in a child process with a timeout, where they used to hang: test_stress.py)
 @pytest.mark.parametrize("make", [
