@@ -6,6 +6,8 @@ from mxgrad.ndarray import _elemwise_table, _elemwise_grads, _kernels
 from mxgrad.ndarray.ndarray import NDArray
 from mxgrad.ndarray.creation import *  # noqa: F401,F403
 from mxgrad.ndarray.shape import *  # noqa: F401,F403
+from mxgrad.ndarray.broadcast import *  # noqa: F401,F403
+from mxgrad.ndarray.join import *  # noqa: F401,F403
 from mxgrad.ndarray.reduce import *  # noqa: F401,F403
 from mxgrad.ndarray.linalg import *  # noqa: F401,F403
 from mxgrad.ndarray.nn import *  # noqa: F401,F403

@@ -25,7 +25,7 @@ from mxgrad._ndarray import NDArrayBase, check_inplace, check_write_recording
 from mxgrad._tape import is_recording, wants_grad
 from mxgrad.base import DTYPES
 from mxgrad.gradients import gradient_rule
-from mxgrad.ndarray import shape as _shape
+from mxgrad.ndarray import _strided, broadcast as _broadcast, shape as _shape
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
 
@@ -72,7 +72,7 @@ def _basic_region(shape, key):
         key = key[:at] + (slice(None),) * (len(shape) - used) + key[at + 1:]
     else:
         key = key + (slice(None),) * (len(shape) - used)
-    st = _shape.contiguous_strides(shape)
+    st = _strided.contiguous_strides(shape)
     out_shape, out_strides, offset, axis = [], [], 0, 0
     per_axis = []        # (length, step) of every source axis, for the contiguity rule
     for k in key:
@@ -107,7 +107,7 @@ def _contiguous(shape, per_axis):
     """MXNet's rule for a region to be a view: reading the axes from the last one, once an
     axis is cut short every earlier axis keeps one element; no axis of more than one
     element steps by other than 1. Empty and single-element regions always are."""
-    if _shape._prod(n for n, _ in per_axis) <= 1:
+    if _strided._prod(n for n, _ in per_axis) <= 1:
         return True
     cut = False
     for (length, step), n in zip(reversed(per_axis), reversed(shape)):
@@ -142,7 +142,7 @@ def _index_offsets(shape, key):
     used = sum(1 for k in key if k is not None and k is not Ellipsis)
     if used > len(shape):
         raise IndexError(f"too many indices ({used}) for array with {len(shape)} dimensions")
-    st = _shape.contiguous_strides(shape)
+    st = _strided.contiguous_strides(shape)
     offsets = None
     for axis, n in enumerate(shape):
         coord = np.broadcast_to(np.arange(n, dtype=np.int64).reshape(
@@ -160,7 +160,7 @@ def getitem(x, key):
     if _is_basic(key):
         shape, strides, offset, contiguous = _basic_region(x.shape, key)
         if not contiguous:
-            return _shape.gather_strided(x, shape, strides, offset, name="slice")
+            return _strided.gather_strided(x, shape, strides, offset, name="slice")
         return _recorded_view(x, key, shape, strides, offset)
     return gather_index(x, _index_offsets(x.shape, key))
 
@@ -172,16 +172,16 @@ def _row(x, i):
     if not -n <= i < n:
         raise IndexError(f"index {i} is out of bounds for axis 0 with size {n}")
     rest = x.shape[1:]
-    offset = (i % n) * _shape._prod(rest)
+    offset = (i % n) * _strided._prod(rest)
     if not is_recording():
         return _ndarray.view_of(x, rest or (1,), x._offset + offset)
-    strides = _shape.contiguous_strides(rest) if rest else (0,)
+    strides = _strided.contiguous_strides(rest) if rest else (0,)
     return _recorded_view(x, i, rest or (1,), strides, offset)
 
 
 def _recorded_view(x, key, shape, strides, offset):
     out = _ndarray.view_of(x, shape, x._offset + offset)
-    _shape._record("slice", (x,), (out,), _shape._gather_strided_rule,
+    _strided._record("slice", (x,), (out,), _strided._gather_strided_rule,
                    (x.shape, (shape, strides, offset)), replay=lambda a: getitem(a, key))
     return out
 
@@ -201,7 +201,7 @@ def gather_index(x, offsets):
         k = family_kernel(x.context, "copy", "gather_flat", x._dtype_code)
         k.set_args(0, out._buffer, out._offset, x._buffer, x._offset, idx._buffer, offsets.size)
         x.context.state.launch_1d(k, offsets.size)
-    _shape._record("take", (x,), (out,), _gather_index_rule, (x.shape, offsets),
+    _strided._record("take", (x,), (out,), _gather_index_rule, (x.shape, offsets),
                    replay=lambda a: gather_index(a, offsets))
     return out
 
@@ -215,7 +215,7 @@ def _gather_index_rule(saved, inputs, outputs, out_grads):
 def index_sum(values, base_shape, offsets):
     """Zeros of ``base_shape`` plus, at each offset, the sum of the ``values`` gathered from
     it (the gradient of ``gather_index``)."""
-    out = _shape._zeros(values, base_shape)
+    out = _strided._zeros(values, base_shape)
     flat = offsets.reshape(-1)
     if flat.size:
         order = np.argsort(flat, kind="stable")
@@ -228,7 +228,7 @@ def index_sum(values, base_shape, offsets):
             k.set_arg_mem(4 + j, a._buffer)
         k.set_arg_long(7, targets.size)
         values.context.state.launch_1d(k, targets.size)
-    _shape._record("_index_sum", (values,), (out,), _index_sum_rule, offsets,
+    _strided._record("_index_sum", (values,), (out,), _index_sum_rule, offsets,
                    replay=lambda v: index_sum(v, base_shape, offsets))
     return out
 
@@ -281,7 +281,7 @@ def _value_array(x, value, shape):
     else:
         v = _ndarray.empty_array(x.context, (), x._dtype_code)
         v._fill(value)
-    vst = _shape.contiguous_strides(vshape)
+    vst = _strided.contiguous_strides(vshape)
     return v, tuple(0 if a == 1 else s for a, s in zip(vshape, vst))
 
 
@@ -299,7 +299,7 @@ def setitem(x, key, value):
                 region._fill(value)
             return
         v, vstrides = _value_array(x, value, shape)
-        _shape.strided_copy(x, strides, x._offset + offset, v, vstrides, v._offset, shape)
+        _strided.strided_copy(x, strides, x._offset + offset, v, vstrides, v._offset, shape)
         return
     offsets = _index_offsets(x.shape, key)
     v, vstrides = _value_array(x, value, offsets.shape)
@@ -307,7 +307,7 @@ def setitem(x, key, value):
         return
     if v.shape != offsets.shape:
         dense = _ndarray.empty_array(x.context, offsets.shape, x._dtype_code)
-        _shape.strided_copy(dense, _shape.contiguous_strides(offsets.shape), dense._offset,
+        _strided.strided_copy(dense, _strided.contiguous_strides(offsets.shape), dense._offset,
                             v, vstrides, v._offset, offsets.shape)
         v = dense
     idx = _device_index(x, offsets)
@@ -329,7 +329,7 @@ def _recorded_write(x, key, value):
     if v.shape != vshape:
         v = v.reshape(vshape)
     if v.shape != x.shape:
-        v = _shape.broadcast_to(v, shape=x.shape)
+        v = _broadcast.broadcast_to(v, shape=x.shape)
     deliver("setitem", v, x)
 
 
@@ -338,10 +338,10 @@ def _covers_all(shape, key):
     integers or new axes (``x[:]``, ``x[...]``, ``x[()]``, ``x[0:n]``): MXNet's full write."""
     if not _is_basic(key) or any(k is None or _is_int(k) for k in _as_tuple(key)):
         return False
-    if _shape._prod(shape) == 0:
+    if _strided._prod(shape) == 0:
         return True
     rshape, strides, offset, _ = _basic_region(shape, key)
-    full = _shape.contiguous_strides(shape)
+    full = _strided.contiguous_strides(shape)
     return rshape == tuple(shape) and offset == 0 and all(
         n == 1 or a == b for n, a, b in zip(shape, strides, full))
 

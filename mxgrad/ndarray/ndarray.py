@@ -319,7 +319,7 @@ class NDArray(NDArrayBase):
         """
         return _ndarray.view_of(self, self.shape, self._offset)
 
-    # --- shape and indexing (mxgrad/ndarray/shape.py, indexing.py) ----------------------
+    # --- shape and indexing (mxgrad/ndarray/shape.py, broadcast.py, join.py, indexing.py)
     def __getitem__(self, key):
         return _indexing.getitem(self, key)
 
@@ -425,7 +425,7 @@ class NDArray(NDArrayBase):
          [1. 2.]]
         <NDArray 3x2 @cpu(0)>
         """
-        return _shape_ops.broadcast_to_method(self, shape)
+        return _broadcast_ops.broadcast_to_method(self, shape)
 
     def broadcast_axes(self, *args, **kwargs):
         """Broadcast size-1 axes (see ``mx.nd.broadcast_axes``).
@@ -436,7 +436,7 @@ class NDArray(NDArrayBase):
          [2. 2. 2.]]
         <NDArray 2x3 @cpu(0)>
         """
-        return _shape_ops.broadcast_axes(self, *args, **kwargs)
+        return _broadcast_ops.broadcast_axes(self, *args, **kwargs)
 
     def broadcast_like(self, other):
         """Broadcast to ``other``'s shape.
@@ -447,7 +447,7 @@ class NDArray(NDArrayBase):
          [1. 2.]]
         <NDArray 2x2 @cpu(0)>
         """
-        return _shape_ops.broadcast_like(self, other)
+        return _broadcast_ops.broadcast_like(self, other)
 
     def split(self, *args, **kwargs):
         """Split into equal parts (see ``mx.nd.split``).
@@ -458,7 +458,7 @@ class NDArray(NDArrayBase):
         [[3. 4.]]
         <NDArray 1x2 @cpu(0)>
         """
-        return _shape_ops.split(self, *args, **kwargs)
+        return _join_ops.split(self, *args, **kwargs)
 
     def flip(self, *args, **kwargs):
         """Reverse along axes (see ``mx.nd.flip``).
@@ -478,7 +478,7 @@ class NDArray(NDArrayBase):
         [1. 2. 1. 2. 1. 2.]
         <NDArray 6 @cpu(0)>
         """
-        return _shape_ops.tile(self, *args, **kwargs)
+        return _broadcast_ops.tile(self, *args, **kwargs)
 
     def repeat(self, *args, **kwargs):
         """Repeat elements (see ``mx.nd.repeat``).
@@ -488,7 +488,7 @@ class NDArray(NDArrayBase):
         [1. 1. 1. 2. 2. 2.]
         <NDArray 6 @cpu(0)>
         """
-        return _shape_ops.repeat(self, *args, **kwargs)
+        return _broadcast_ops.repeat(self, *args, **kwargs)
 
     def slice(self, *args, **kwargs):
         """Slice every axis (see ``mx.nd.slice``).
@@ -685,4 +685,5 @@ def _inplace(arr, name, other):
 
 from mxgrad.ndarray import _deliver, _elemwise_table as _ops  # noqa: E402
 from mxgrad.ndarray import indexing as _indexing, shape as _shape_ops  # noqa: E402
+from mxgrad.ndarray import broadcast as _broadcast_ops, join as _join_ops  # noqa: E402
 from mxgrad.ndarray import reduce as _reduce  # noqa: E402
