@@ -2,10 +2,12 @@
 
 The disk cache is keyed by the source, the build options and the exact device, driver and
 platform versions, and written atomically (temporary file + rename), so processes compiling
-the same program at once never see a half-written entry. Each entry carries a checksum of
-the binary: a damaged file is never handed to the driver (some crash on bad binaries) but
-rebuilt from source and overwritten. A build failure raises MXNetError carrying the
-compiler's log. ``MXGRAD_NO_DISK_CACHE=1`` turns the disk cache off.
+the same program at once never see a half-written entry. Each entry carries its key and a
+checksum of key and binary: a damaged entry, or one whose file holds another program's
+binary (swapped, copied or stale), is never handed to the driver (which would run the
+wrong kernel, or crash on a bad binary) but rebuilt from source and overwritten. A build
+failure raises MXNetError carrying the compiler's log. ``MXGRAD_NO_DISK_CACHE=1`` turns
+the disk cache off.
 """
 import contextlib
 import hashlib
@@ -51,31 +53,39 @@ def _cache_key(device, source, options):
     return h.hexdigest()
 
 
-_MAGIC = b"mxgrad-cl-binary-1\n"
+_MAGIC = b"mxgrad-cl-binary-2\n"
+_KEY_LEN = 64                     # hex sha256: the entry's own key, checked on every read
 
 
-def _read_binary(path):
-    """The cached binary at ``path``, or None when missing or damaged."""
+def _entry_digest(key, binary):
+    return hashlib.sha256(key.encode() + b"\0" + binary).digest()
+
+
+def _read_binary(path, key):
+    """The binary cached at ``path`` for ``key``; None when missing, damaged or another key's."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError:
         return None
-    head = len(_MAGIC) + 32
+    key_end = len(_MAGIC) + _KEY_LEN
+    head = key_end + 32
     if len(data) <= head or not data.startswith(_MAGIC):
         return None
-    digest, binary = data[len(_MAGIC):head], data[head:]
-    return binary if hashlib.sha256(binary).digest() == digest else None
+    stored_key, digest, binary = data[len(_MAGIC):key_end], data[key_end:head], data[head:]
+    if stored_key != key.encode() or _entry_digest(key, binary) != digest:
+        return None
+    return binary
 
 
-def _write_binary(path, binary):
+def _write_binary(path, key, binary):
     d = os.path.dirname(path)
     tmp = None
     try:
         os.makedirs(d, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-")
         with os.fdopen(fd, "wb") as f:
-            f.write(_MAGIC + hashlib.sha256(binary).digest() + binary)
+            f.write(_MAGIC + key.encode() + _entry_digest(key, binary) + binary)
         os.replace(tmp, path)
     except OSError:
         # a read-only or full cache only costs a rebuild next time
@@ -114,9 +124,10 @@ def _build(prg, device, options, what):
 def build(cl_context, device, source, options="", what="program"):
     """A built pyopencl program for ``source``, from the disk cache when possible."""
     use_cache = os.environ.get("MXGRAD_NO_DISK_CACHE") != "1"
-    path = os.path.join(cache_dir(), _cache_key(device, source, options) + ".bin")
+    key = _cache_key(device, source, options)
+    path = os.path.join(cache_dir(), key + ".bin")
     if use_cache:
-        binary = _read_binary(path)
+        binary = _read_binary(path, key)
         if binary:
             try:
                 prg = cl._cl._Program(cl_context, [device], [binary])
@@ -128,5 +139,5 @@ def build(cl_context, device, source, options="", what="program"):
     if use_cache:
         binaries = prg.get_info(cl.program_info.BINARIES)
         if binaries and binaries[0]:
-            _write_binary(path, bytes(binaries[0]))
+            _write_binary(path, key, bytes(binaries[0]))
     return prg

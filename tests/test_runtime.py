@@ -257,7 +257,7 @@ def test_second_process_loads_cached_binaries(tmp_path, pocl_cache):
     assert first.splitlines()[0] == second.splitlines()[0]
     assert _cache_entries(cache) == entries
     for name in entries:
-        assert _programs._read_binary(str(cache / name)) is not None
+        assert _programs._read_binary(str(cache / name), name[:-4]) is not None
 
 
 @pytest.mark.skipif(not _devices.all_devices(), reason="no OpenCL device")
@@ -280,7 +280,7 @@ def test_concurrent_processes_leave_a_valid_cache(tmp_path, pocl_cache):
     assert entries
     assert not [f for f in os.listdir(cache) if f.startswith(".tmp-")]
     for name in entries:
-        assert _programs._read_binary(str(cache / name)) is not None
+        assert _programs._read_binary(str(cache / name), name[:-4]) is not None
     _, again = run_python(_WORKLOAD.format(dtype="float32"), pocl_cache, MXGRAD_CACHE_DIR=str(cache))
     assert "built from source: 0" in again
 
@@ -308,20 +308,21 @@ def test_damaged_cache_entries_are_rebuilt(tmp_path, pocl_cache):
     assert f"built from source: {len(entries)}" in second
     assert _cache_entries(cache) == entries
     for name in entries:
-        assert _programs._read_binary(str(cache / name)) is not None
+        assert _programs._read_binary(str(cache / name), name[:-4]) is not None
 
 
 def test_read_binary_rejects_damage(tmp_path):
+    key = "0" * 64
     path = tmp_path / "entry.bin"
-    _programs._write_binary(str(path), b"some binary")
-    assert _programs._read_binary(str(path)) == b"some binary"
+    _programs._write_binary(str(path), key, b"some binary")
+    assert _programs._read_binary(str(path), key) == b"some binary"
     good = path.read_bytes()
     for how in (b"", b"garbage", "truncate"):
         path.write_bytes(_damage(good, how))
-        assert _programs._read_binary(str(path)) is None
+        assert _programs._read_binary(str(path), key) is None
     path.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
-    assert _programs._read_binary(str(path)) is None
-    assert _programs._read_binary(str(tmp_path / "missing.bin")) is None
+    assert _programs._read_binary(str(path), key) is None
+    assert _programs._read_binary(str(tmp_path / "missing.bin"), key) is None
 
 
 @pytest.mark.skipif(not _devices.all_devices(), reason="no OpenCL device")
