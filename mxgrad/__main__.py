@@ -126,7 +126,7 @@ def cmd_train(args):
         print(f"error: the training example needs its extra dependencies ({e.name} is "
               "missing): pip install 'mxgrad[examples]'")
         return 1
-    train_digits.main(args.train_args)
+    train_digits.main(args.train_args, prog="python -m mxgrad train")
     return 0
 
 
