@@ -8,16 +8,31 @@ binary (swapped, copied or stale), is never handed to the driver (which would ru
 wrong kernel, or crash on a bad binary) but rebuilt from source and overwritten. A build
 failure raises MXNetError carrying the compiler's log. ``MXGRAD_NO_DISK_CACHE=1`` turns
 the disk cache off.
+
+Processes starting together with cold caches: PoCL (3.1) fails a build now and then when
+another process finishes the same program at the same moment (it removes the file it is
+about to replace, and one of two removals fails), and a PoCL cache folder is shared by
+every process of a user unless ``POCL_CACHE_DIR`` says otherwise. So a program missing
+from the disk cache is compiled under a lock shared through the cache folder: one process
+compiles it, the others wait and load its binary. A build from source that fails anyway
+(no writable cache folder, or processes with different cache folders) is tried once more
+before its error is raised.
 """
 import contextlib
 import hashlib
 import os
 import tempfile
+import time
 import warnings
 
 import pyopencl as cl
 
 from mxgrad.base import MXNetError
+
+try:
+    import fcntl
+except ImportError:     # not POSIX: no lock between processes, the retry still applies
+    fcntl = None
 
 _KERNEL_DIRS = (
     os.path.join(os.path.dirname(__file__), "kernels_cl"),                 # installed
@@ -121,23 +136,75 @@ def _build(prg, device, options, what):
     return prg
 
 
+def _compile(cl_context, device, source, options, what):
+    """Build ``source``; a failed build is tried once more (see the module's docstring)."""
+    try:
+        return _build(cl._cl._Program(cl_context, source), device, options, what)
+    except MXNetError:
+        return _build(cl._cl._Program(cl_context, source), device, options, what)
+
+
+_LOCK_WAIT_S = 120     # past this a holder is taken for stuck and the build goes ahead
+
+
+@contextlib.contextmanager
+def _compile_lock(key):
+    """Held while ``key`` is compiled; shared by every process using this cache folder.
+
+    256 lock files (by the key's first byte) bound the clutter; keys sharing one only wait
+    for each other. Closing the file releases the lock, also when a process dies.
+    """
+    f = None
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            d = os.path.join(cache_dir(), "locks")
+            os.makedirs(d, exist_ok=True)
+            f = open(os.path.join(d, key[:2] + ".lock"), "ab")
+    if f is None:
+        yield
+        return
+    try:
+        deadline = time.monotonic() + _LOCK_WAIT_S
+        while time.monotonic() < deadline:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                time.sleep(0.01)
+            except OSError:     # a file system without locks
+                break
+        yield
+    finally:
+        f.close()
+
+
+def _load_cached(cl_context, device, path, key, options):
+    """The program built from the disk cache's binary for ``key``, or None."""
+    binary = _read_binary(path, key)
+    if binary:
+        try:
+            prg = cl._cl._Program(cl_context, [device], [binary])
+            prg.build(options.encode(), [device])
+            return prg
+        except cl.Error:
+            pass  # a binary this driver refuses: rebuild from source and overwrite it
+    return None
+
+
 def build(cl_context, device, source, options="", what="program"):
     """A built pyopencl program for ``source``, from the disk cache when possible."""
-    use_cache = os.environ.get("MXGRAD_NO_DISK_CACHE") != "1"
+    if os.environ.get("MXGRAD_NO_DISK_CACHE") == "1":
+        return _compile(cl_context, device, source, options, what)
     key = _cache_key(device, source, options)
     path = os.path.join(cache_dir(), key + ".bin")
-    if use_cache:
-        binary = _read_binary(path, key)
-        if binary:
-            try:
-                prg = cl._cl._Program(cl_context, [device], [binary])
-                prg.build(options.encode(), [device])
-                return prg
-            except cl.Error:
-                pass  # stale or damaged entry: rebuild from source and overwrite it
-    prg = _build(cl._cl._Program(cl_context, source), device, options, what)
-    if use_cache:
-        binaries = prg.get_info(cl.program_info.BINARIES)
-        if binaries and binaries[0]:
-            _write_binary(path, key, bytes(binaries[0]))
+    prg = _load_cached(cl_context, device, path, key, options)
+    if prg is not None:
+        return prg
+    with _compile_lock(key):
+        prg = _load_cached(cl_context, device, path, key, options)   # built while we waited?
+        if prg is None:
+            prg = _compile(cl_context, device, source, options, what)
+            binaries = prg.get_info(cl.program_info.BINARIES)
+            if binaries and binaries[0]:
+                _write_binary(path, key, bytes(binaries[0]))
     return prg
