@@ -10,6 +10,7 @@ written to a PNG whose path is printed. The same ``--seed`` gives the same run.
 """
 import argparse
 import os
+import re
 import sys
 import time
 
@@ -139,41 +140,115 @@ def plot(histories, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     for i, (name, h) in enumerate(histories.items()):
         epochs = np.arange(1, len(h["loss"]) + 1)
-        color = f"C{i}"
-        ax_loss.plot(epochs, h["loss"], color=color, label=name)
-        ax_acc.plot(epochs, h["train_acc"], "--", color=color, label=f"{name} train")
-        ax_acc.plot(epochs, h["test_acc"], color=color, label=f"{name} test")
+        color = f"C{i}"      # markers: a one-epoch run is a point, not an invisible line
+        ax_loss.plot(epochs, h["loss"], "o-", color=color, markersize=4, label=name)
+        ax_acc.plot(epochs, h["train_acc"], "s--", color=color, markersize=4, label=f"{name} train")
+        ax_acc.plot(epochs, h["test_acc"], "o-", color=color, markersize=4, label=f"{name} test")
     ax_loss.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
     ax_acc.set(title="accuracy", xlabel="epoch", ylabel="accuracy")
-    ax_loss.legend()
-    ax_acc.legend()
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
 
 
-def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", choices=["mlp", "cnn", "both"], default="both")
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=0.05)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--ctx", default=None, help='device, e.g. "cpu(0)" or "gpu(0)"')
-    ap.add_argument("--max-steps", type=int, default=0,
-                    help="cap on steps per epoch (quick runs in CI)")
-    ap.add_argument("--plot", default="digits_training.png", help="where to write the PNG")
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (the options are in ``--help``)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _count(minimum):
+    """An argparse type: an int of at least ``minimum``."""
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _context(text):
+    """An argparse type: a Context written as in code, ``cpu(0)`` or ``gpu(1)``, that exists."""
+    m = re.fullmatch(r"\s*(cpu|gpu)\s*\(\s*(\d+)\s*\)\s*", text, re.ASCII)
+    if not m:
+        raise argparse.ArgumentTypeError(f"expected cpu(i) or gpu(i), e.g. cpu(0), got {text!r}")
+    ctx = mx.Context(m.group(1), int(m.group(2)))
+    try:
+        ctx.device_info
+    except mx.MXNetError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return ctx
+
+
+def _png_path(text):
+    """An argparse type: a file path whose folder exists, so a finished run can be saved."""
+    folder = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(folder):
+        raise argparse.ArgumentTypeError(f"folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"folder {folder} is not writable")
+    return text
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Each option's default after its help; options without one say what happens instead."""
+
+    def _get_help_string(self, action):
+        if action.default is None:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def build_parser(prog=None):
+    """The command line's parser (``prog``: the name in usage and error lines)."""
+    ap = _Parser(prog=prog, description=__doc__.splitlines()[0], formatter_class=_Help)
+    ap.add_argument("--model", choices=["mlp", "cnn", "both"], default="both",
+                    help="which network to train")
+    ap.add_argument("--epochs", type=_count(1), default=20, help="passes over the training set")
+    ap.add_argument("--batch-size", type=_count(1), default=64, help="images per step")
+    ap.add_argument("--lr", type=float, default=0.05, help="learning rate of SGD with momentum")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the split, the weights and the order")
+    ap.add_argument("--ctx", type=_context, default=None,
+                    help='device, e.g. "cpu(0)" or "gpu(0)" (default: the default context, '
+                         "as MXGRAD_CTX sets it, else cpu(0))")
+    ap.add_argument("--max-steps", type=_count(0), default=0,
+                    help="cap on steps per epoch, 0 for none (quick runs in CI)")
+    ap.add_argument("--plot", type=_png_path, default="digits_training.png",
+                    help="where to write the PNG of the curves")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
-    return ap.parse_args(argv)
+    return ap
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    ctx = mx.current_context() if args.ctx is None else _parse_ctx(args.ctx)
+def parse_args(argv=None, prog=None):
+    """The options; a bad value (or an unusable default device) exits with a one-line error
+    before any data is loaded."""
+    ap = build_parser(prog)
+    args = ap.parse_args(argv)
+    if args.ctx is None:
+        try:
+            args.ctx = mx.current_context()
+            args.ctx.device_info
+        except mx.MXNetError as e:
+            ap.error(f"no usable default context: {e}")
+    return args
+
+
+def main(argv=None, prog=None):
+    """Train the chosen models; returns their histories by name."""
+    args = parse_args(argv, prog)
+    ctx = args.ctx
     mx.random.seed(args.seed)
     data = load_digits_split(args.seed)
     print(f"digits: {len(data[0])} training and {len(data[2])} test images on {ctx} "
@@ -183,13 +258,6 @@ def main(argv=None):
     path = os.path.abspath(plot(histories, args.plot))
     print(f"curves written to {path}")
     return histories
-
-
-def _parse_ctx(text):
-    kind, _, rest = text.strip().partition("(")
-    if kind not in ("cpu", "gpu") or not rest.endswith(")"):
-        raise SystemExit(f"--ctx must look like cpu(0) or gpu(0), got {text!r}")
-    return mx.Context(kind, int(rest[:-1] or 0))
 
 
 if __name__ == "__main__":

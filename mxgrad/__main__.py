@@ -39,7 +39,9 @@ def _default_reason(kind, index):
     """Which rule of ``_devices.default_device`` picked (kind, index), in words."""
     spec = os.environ.get("MXGRAD_CTX", "").strip()
     if spec:
-        return f"chosen by MXGRAD_CTX={spec}"
+        backing = _devices.backing_device(kind, index)
+        shared = f", which runs on {backing[0]}({backing[1]})" if backing != (kind, index) else ""
+        return f"chosen by MXGRAD_CTX={spec}{shared}"
     if kind == "cpu":
         return ("MXGRAD_CTX is not set and, like MXNet, mxgrad defaults to the CPU: "
                 "the first OpenCL CPU device")
@@ -90,12 +92,13 @@ def cmd_devices(args):
         return 1
     try:
         kind, index = _devices.default_device()
-        _devices.find(kind, index)      # MXGRAD_CTX may name a device that does not exist
+        backing = _devices.backing_device(kind, index)      # cpu(3) runs on cpu(0)'s device
+        _devices.find(*backing)         # MXGRAD_CTX may name a device that does not exist
     except mx.MXNetError as e:
         _print_devices(found, None)
         print(f"error: no usable default context: {e}")
         return 1
-    _print_devices(found, (kind, index))
+    _print_devices(found, backing)
     print(f"default context: {kind}({index}), {_default_reason(kind, index)}")
     print()
     try:
@@ -123,7 +126,7 @@ def cmd_train(args):
         print(f"error: the training example needs its extra dependencies ({e.name} is "
               "missing): pip install 'mxgrad[examples]'")
         return 1
-    train_digits.main(args.train_args)
+    train_digits.main(args.train_args, prog="python -m mxgrad train")
     return 0
 
 

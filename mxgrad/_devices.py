@@ -6,6 +6,7 @@ accelerator.
 """
 import functools
 import os
+import re
 
 import pyopencl as cl
 
@@ -76,9 +77,20 @@ def find(kind, index):
     return matches[index]
 
 
+def backing_device(kind, index):
+    """(kind, index) of the device that runs cpu(i)/gpu(i).
+
+    As in MXNet, where every cpu(i) is the same host memory, a cpu(i) past the last OpenCL
+    CPU device runs on cpu(0)'s device; any other name is its own device.
+    """
+    if kind == "cpu" and index >= len(devices_of("cpu")) > 0:
+        return kind, 0
+    return kind, index
+
+
 def _pick(names, spec, what):
     """Index into ``names`` of an index or a name substring (PYOPENCL_CTX rules)."""
-    if spec.isdigit():
+    if spec.isascii() and spec.isdigit():
         if int(spec) < len(names):
             return int(spec)
         raise MXNetError(f"{what} {spec} does not exist")
@@ -88,26 +100,36 @@ def _pick(names, spec, what):
     raise MXNetError(f"no {what} name contains {spec!r}")
 
 
+_VALID_FORMS = ("expected cpu(i) or gpu(i), or PYOPENCL_CTX syntax platform[:device] with "
+                "each part an index or a part of a name, e.g. cpu(0), gpu(1), 0:1, nvidia")
+_MXNET_NAME = re.compile(r"(cpu|gpu)\s*\(\s*(\d+)\s*\)", re.ASCII)
+
+
 def _parse_spec(spec):
     """(kind, index) named by an MXGRAD_CTX value; MXNetError saying what is wrong."""
-    if spec.endswith(")") and "(" in spec:
-        kind, _, rest = spec.partition("(")
-        kind, rest = kind.strip(), rest[:-1].strip()
-        if kind not in ("cpu", "gpu") or not rest.isdigit():
-            raise MXNetError("expected cpu(i) or gpu(i), or PYOPENCL_CTX syntax "
-                             "platform[:device] (indices or name substrings)")
-        if int(rest) >= len(devices_of(kind)):
-            raise MXNetError(f"{kind}({rest}) does not exist")
-        return kind, int(rest)
+    if "(" in spec or ")" in spec:
+        m = _MXNET_NAME.fullmatch(spec)
+        if not m:
+            raise MXNetError(f"not a device name: {_VALID_FORMS}")
+        kind, index = m.group(1), int(m.group(2))
+        backing_kind, backing_index = backing_device(kind, index)   # what mx.cpu(i) means
+        if backing_index >= len(devices_of(backing_kind)):
+            raise MXNetError(f"{kind}({index}) does not exist")
+        return kind, index
+    if spec.lower() in ("cpu", "gpu"):
+        raise MXNetError(f"not a device name (a type needs its number): {_VALID_FORMS}")
     # PYOPENCL_CTX syntax: platforms and devices numbered as pyopencl numbers them
-    plat_spec, _, dev_spec = spec.partition(":")
+    parts = [part.strip() for part in spec.split(":")]
+    if len(parts) > 2 or not all(parts):
+        raise MXNetError(f"not a device name (an empty or extra part): {_VALID_FORMS}")
+    plat_spec, dev_spec = parts[0], parts[1] if len(parts) == 2 else "0"
     try:
         platforms = cl.get_platforms()
     except cl.Error:
         platforms = []
-    platform = platforms[_pick([p.name for p in platforms], plat_spec.strip(), "platform")]
+    platform = platforms[_pick([p.name for p in platforms], plat_spec, "platform")]
     devices = platform.get_devices()
-    device = devices[_pick([d.name for d in devices], dev_spec.strip() or "0", "device")]
+    device = devices[_pick([d.name for d in devices], dev_spec, "device")]
     for info in all_devices():
         if info.device.int_ptr == device.int_ptr:
             return info.kind, info.index
@@ -117,10 +139,11 @@ def _parse_spec(spec):
 def default_device():
     """(kind, index) of the default context.
 
-    ``MXGRAD_CTX`` overrides: ``cpu(0)``/``gpu(1)``, or PYOPENCL_CTX syntax
-    ``platform[:device]`` where each part is an index (in pyopencl's order) or a name
-    substring. Without it: cpu(0) when an OpenCL CPU device exists (as MXNet defaults to
-    the CPU), else gpu(0).
+    ``MXGRAD_CTX`` overrides: ``cpu(0)``/``gpu(1)`` (meaning what ``mx.cpu(0)``/``mx.gpu(1)``
+    mean), or PYOPENCL_CTX syntax ``platform[:device]`` where each part is an index (in
+    pyopencl's order) or a name substring. Without it: cpu(0) when an OpenCL CPU device
+    exists (as MXNet defaults to the CPU), else gpu(0). A value of another form (``:``,
+    ``cpu``, ...) is a one-line MXNetError naming the valid forms.
     """
     spec = os.environ.get("MXGRAD_CTX", "").strip()
     if spec:

@@ -193,11 +193,7 @@ def _make_state(info, cl_context, queue):
                        info.has_fp64, info.has_fp16, _POOL_LIMIT)
 
 
-def _device_of(kind, index):
-    """(kind, index) of the OpenCL device behind cpu(i)/gpu(i): extra cpu(i) share cpu(0)."""
-    if kind == "cpu" and index >= len(_devices.devices_of("cpu")) > 0:
-        return kind, 0
-    return kind, index
+_device_of = _devices.backing_device
 
 
 def _state_for(kind, index):

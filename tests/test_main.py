@@ -69,6 +69,28 @@ def test_mxgrad_ctx_is_named_as_the_reason():
     assert "computation on cpu(0)" in out
 
 
+@pytest.mark.skipif(not _devices.devices_of("cpu"), reason="no OpenCL CPU device")
+def test_mxgrad_ctx_cpu_past_the_last_device_is_cpu0s_device_as_in_code():
+    past_last = len(_devices.devices_of("cpu"))
+    rc, out = run_main(MXGRAD_CTX=f"cpu({past_last})")
+    assert rc == 0, out
+    assert (f"default context: cpu({past_last}), chosen by MXGRAD_CTX=cpu({past_last}), "
+            "which runs on cpu(0)") in out
+    assert "* cpu(0)  " in out and out.count("* ") == 1
+    assert f"computation on cpu({past_last})" in out and out.rstrip().endswith("\nok")
+
+
+@pytest.mark.parametrize("spec", [":", "cpu"])
+def test_malformed_mxgrad_ctx_is_a_one_line_error(spec):
+    rc, out = run_main(MXGRAD_CTX=spec)
+    assert rc == 1
+    error = [line for line in out.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "Traceback" not in out
+    assert error[0].startswith("error: no usable default context: not a device name")
+    assert "cpu(i) or gpu(i)" in error[0] and "platform[:device]" in error[0]
+    assert "computation on" not in out
+
+
 def test_a_missing_default_device_is_an_error():
     rc, out = run_main(MXGRAD_CTX="gpu(99)")
     assert rc == 1

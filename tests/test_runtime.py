@@ -165,6 +165,10 @@ def test_mxgrad_ctx_selects_the_default(monkeypatch, pocl_cache):
     ("gpu(99)", r"gpu\(99\) does not exist"), ("cpu(x)", r"expected cpu\(i\) or gpu\(i\)"),
     ("tpu(0)", r"expected cpu\(i\) or gpu\(i\)"), ("57", "platform 57 does not exist"),
     ("0:57", "device 57 does not exist"), ("no-such-vendor", "no platform name contains"),
+    (":", "not a device name"), ("cpu", "not a device name"), ("GPU", "not a device name"),
+    ("0:", "not a device name"), (":0", "not a device name"), ("0:0:0", "not a device name"),
+    ("cpu(1", "not a device name"), ("cpu(0)x", "not a device name"),
+    ("cpu(\u00b2)", "not a device name"), ("\u00b2", "no platform name contains"),
 ])
 def test_mxgrad_ctx_errors_name_the_variable_and_the_devices(monkeypatch, spec, message):
     monkeypatch.setenv("MXGRAD_CTX", spec)
@@ -173,6 +177,35 @@ def test_mxgrad_ctx_errors_name_the_variable_and_the_devices(monkeypatch, spec, 
     text = str(info.value)
     assert f"MXGRAD_CTX={spec!r}" in text
     assert "platforms:" in text and "available:" in text
+    assert "\n" not in text and text.count("available:") == 1
+    if "not a device name" in text:      # malformed: the valid forms are named
+        assert "cpu(i) or gpu(i)" in text and "platform[:device]" in text
+
+
+@pytest.mark.skipif(not HAS_CPU, reason="no OpenCL CPU device")
+def test_mxgrad_ctx_cpu_i_means_what_mx_cpu_i_means(monkeypatch, pocl_cache):
+    # mx.cpu(i) past the last CPU device runs on cpu(0)'s device (as in MXNet, where every
+    # cpu(i) is host memory); the variable accepts the same names.
+    past_last = len(_devices.devices_of("cpu"))
+    for index in (0, past_last, past_last + 5):
+        monkeypatch.setenv("MXGRAD_CTX", f"cpu({index})")
+        assert _devices.default_device() == ("cpu", index)
+    _, out = run_python(f"""
+        import mxgrad as mx
+        x = mx.nd.array([1, 2, 3])
+        print(mx.current_context(), x.context, x.context == mx.cpu({past_last}))
+        print((x * 2).asnumpy().tolist(), x.context.device_info.name == mx.cpu(0).device_info.name)
+    """, pocl_cache, MXGRAD_CTX=f" cpu( {past_last} ) ")
+    assert out.split("\n")[:2] == [f"cpu({past_last}) cpu({past_last}) True", "[2.0, 4.0, 6.0] True"]
+
+
+def test_malformed_mxgrad_ctx_is_one_line_on_first_use(pocl_cache):
+    for spec in (":", "cpu"):
+        rc, out = run_python("import mxgrad as mx; mx.nd.ones(2)", pocl_cache, check=False,
+                             MXGRAD_CTX=spec)
+        last = out.strip().splitlines()[-1]
+        assert rc != 0 and last.startswith("mxgrad.base.MXNetError: not a device name"), out
+        assert f"MXGRAD_CTX={spec!r}" in last and "cpu(i) or gpu(i)" in last
 
 
 def test_mxgrad_ctx_error_surfaces_on_first_use(pocl_cache):
@@ -257,7 +290,7 @@ def test_second_process_loads_cached_binaries(tmp_path, pocl_cache):
     assert first.splitlines()[0] == second.splitlines()[0]
     assert _cache_entries(cache) == entries
     for name in entries:
-        assert _programs._read_binary(str(cache / name)) is not None
+        assert _programs._read_binary(str(cache / name), name[:-4]) is not None
 
 
 @pytest.mark.skipif(not _devices.all_devices(), reason="no OpenCL device")
@@ -280,7 +313,7 @@ def test_concurrent_processes_leave_a_valid_cache(tmp_path, pocl_cache):
     assert entries
     assert not [f for f in os.listdir(cache) if f.startswith(".tmp-")]
     for name in entries:
-        assert _programs._read_binary(str(cache / name)) is not None
+        assert _programs._read_binary(str(cache / name), name[:-4]) is not None
     _, again = run_python(_WORKLOAD.format(dtype="float32"), pocl_cache, MXGRAD_CACHE_DIR=str(cache))
     assert "built from source: 0" in again
 
@@ -308,20 +341,21 @@ def test_damaged_cache_entries_are_rebuilt(tmp_path, pocl_cache):
     assert f"built from source: {len(entries)}" in second
     assert _cache_entries(cache) == entries
     for name in entries:
-        assert _programs._read_binary(str(cache / name)) is not None
+        assert _programs._read_binary(str(cache / name), name[:-4]) is not None
 
 
 def test_read_binary_rejects_damage(tmp_path):
+    key = "0" * 64
     path = tmp_path / "entry.bin"
-    _programs._write_binary(str(path), b"some binary")
-    assert _programs._read_binary(str(path)) == b"some binary"
+    _programs._write_binary(str(path), key, b"some binary")
+    assert _programs._read_binary(str(path), key) == b"some binary"
     good = path.read_bytes()
     for how in (b"", b"garbage", "truncate"):
         path.write_bytes(_damage(good, how))
-        assert _programs._read_binary(str(path)) is None
+        assert _programs._read_binary(str(path), key) is None
     path.write_bytes(good[:-1] + bytes([good[-1] ^ 1]))
-    assert _programs._read_binary(str(path)) is None
-    assert _programs._read_binary(str(tmp_path / "missing.bin")) is None
+    assert _programs._read_binary(str(path), key) is None
+    assert _programs._read_binary(str(tmp_path / "missing.bin"), key) is None
 
 
 @pytest.mark.skipif(not _devices.all_devices(), reason="no OpenCL device")
