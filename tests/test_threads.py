@@ -1,0 +1,170 @@
+"""Several Python threads using mxgrad at once give the same bits as the same work run serially.
+
+Each workload runs in a fresh interpreter (subprocess, with a timeout) under
+``sys.setswitchinterval(1e-6)``, so the interpreter switches threads between almost any two
+bytecodes: every op of one thread can land between two steps of another's. The worker
+threads each train or update their own arrays on one shared context; their final arrays
+must equal, bit for bit, those of the same functions run one after another in one thread.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+# --- Workloads: each takes (mx, ctx, seed, iterations) and returns numpy arrays -------------
+def sgd_loop(mx, ctx, seed, iters):
+    """``sgd_update(..., out=w)`` on several parameters with gradients from fused chains."""
+    rs = np.random.RandomState(seed)
+    ws = [mx.nd.array(rs.randn(*s), ctx=ctx) for s in ((17,), (8, 5), (33,))]
+    gs = [mx.nd.array(rs.randn(*w.shape), ctx=ctx) for w in ws]
+    for i in range(iters):
+        for w, g in zip(ws, gs):
+            g = g * 0.9 + w * 0.01
+            mx.nd.sgd_update(w, g, lr=0.05, wd=1e-3, out=w)
+    return [w.asnumpy() for w in ws]
+
+
+def mlp_training(mx, ctx, seed, iters):
+    """A small MLP: dot (GEMM), relu, log_softmax, pick, mean, backward, sgd_update."""
+    rs = np.random.RandomState(seed)
+    sizes = (12, 16, 5)
+    params = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        params += [mx.nd.array(rs.randn(a, b) * 0.3, ctx=ctx), mx.nd.zeros((b,), ctx=ctx)]
+    for p in params:
+        p.attach_grad()
+    x = mx.nd.array(rs.randn(8, sizes[0]), ctx=ctx)
+    y = mx.nd.array(rs.randint(0, sizes[-1], size=8), ctx=ctx)
+    for i in range(iters):
+        with mx.autograd.record():
+            h = x
+            for j in range(0, len(params), 2):
+                h = mx.nd.dot(h, params[j]) + params[j + 1]
+                if j + 2 < len(params):
+                    h = mx.nd.relu(h)
+            loss = -mx.nd.mean(mx.nd.pick(mx.nd.log_softmax(h), y))
+        loss.backward()
+        for p in params:
+            mx.nd.sgd_update(p, p.grad, lr=0.1, out=p)
+    return [p.asnumpy() for p in params] + [loss.asnumpy()]
+
+
+def chains_and_reductions(mx, ctx, seed, iters):
+    """Fused elementwise chains, fused and plain reductions, a GEMM, host reads."""
+    rs = np.random.RandomState(seed)
+    x = mx.nd.array(rs.rand(40, 24), ctx=ctx)
+    m = mx.nd.array(rs.rand(24, 24) * 0.1, ctx=ctx)
+    total = mx.nd.zeros((1,), ctx=ctx)
+    for i in range(iters):
+        t = mx.nd.tanh(x * 0.5 + 0.1)
+        s = mx.nd.sum(t * t)                  # joins the pending group of t
+        c = mx.nd.mean(x, axis=0)             # a reduction of its own
+        x = mx.nd.dot(t, m) + c * 0.01 - s * 1e-4
+        total = total + s
+        if i % 7 == 0:
+            x = x / (float(mx.nd.max(mx.nd.abs(x)).asscalar()) + 1.0)
+    return [x.asnumpy(), total.asnumpy()]
+
+
+def autograd_chains(mx, ctx, seed, iters):
+    """Recorded elementwise chains and their backward pass (fused into the forward group)."""
+    rs = np.random.RandomState(seed)
+    x = mx.nd.array(rs.rand(64) + 0.5, ctx=ctx)
+    x.attach_grad()
+    for i in range(iters):
+        with mx.autograd.record():
+            y = mx.nd.sum(mx.nd.exp(x * 0.1) * x + mx.nd.sqrt(x))
+        y.backward()
+        x[:] = x - 0.01 * x.grad
+    return [x.asnumpy(), x.grad.asnumpy()]
+
+
+WORKLOADS = {f.__name__: f for f in (sgd_loop, mlp_training, chains_and_reductions,
+                                     autograd_chains)}
+
+
+def run_workers(workload, threads, iters, serial):
+    """Run ``threads`` copies of ``workload`` (seeds 0, 1, ...) in threads or one by one;
+    returns the list of results."""
+    import threading
+
+    import mxgrad as mx
+    ctx = mx.cpu() if not os.environ.get("MXGRAD_CTX") else mx.context.current_context()
+    fn = WORKLOADS[workload]
+    results = [None] * threads
+    errors = []
+
+    def work(k):
+        try:
+            results[k] = fn(mx, ctx, k, iters)
+        except BaseException as e:        # reported by the main thread
+            import traceback
+            errors.append(traceback.format_exc())
+
+    if serial:
+        for k in range(threads):
+            work(k)
+    else:
+        ts = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+    if errors:
+        raise RuntimeError("a worker failed:\n" + errors[0])
+    return results
+
+
+def main(workload, threads, iters, rounds):
+    """Serial once, then ``rounds`` threaded runs; prints OK or what differed."""
+    sys.setswitchinterval(1e-6)
+    want = run_workers(workload, threads, iters, serial=True)
+    for r in range(rounds):
+        got = run_workers(workload, threads, iters, serial=False)
+        for k, (a, b) in enumerate(zip(want, got)):
+            for i, (u, v) in enumerate(zip(a, b)):
+                if u.tobytes() != v.tobytes():
+                    print(f"MISMATCH round {r} thread {k} array {i}: "
+                          f"max diff {np.abs(u.astype(float) - v).max()}")
+                    return 1
+    print("OK")
+    return 0
+
+
+def run_case(workload, threads, iters, rounds, timeout=120):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__), workload, str(threads),
+                           str(iters), str(rounds)], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, env=env)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "OK" in proc.stdout, out
+
+
+@pytest.mark.parametrize("threads", [2, 4, 8])
+def test_sgd_update_loops_bit_identical(threads):
+    run_case("sgd_loop", threads, 400 // threads, 2)
+
+
+@pytest.mark.parametrize("threads", [2, 4, 8])
+def test_mlp_training_bit_identical(threads):
+    run_case("mlp_training", threads, 160 // threads, 2)
+
+
+@pytest.mark.parametrize("threads", [2, 4, 8])
+def test_chains_reductions_gemm_bit_identical(threads):
+    run_case("chains_and_reductions", threads, 160 // threads, 2)
+
+
+@pytest.mark.parametrize("threads", [2, 4])
+def test_autograd_chains_bit_identical(threads):
+    run_case("autograd_chains", threads, 160 // threads, 2)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
