@@ -428,6 +428,20 @@ cdef class DeviceState:
             self.flusher(group)
         return 0
 
+    def drop_ended_lanes(self):
+        """Run the pending groups of threads that have ended, and forget their lanes."""
+        import threading
+        alive = {t.ident for t in threading.enumerate()}
+        if self.flusher is None:
+            from mxgrad._ndarray import flush_group
+            self.flusher = flush_group
+        for ident, ln in list(self.lanes.items()):
+            if ident not in alive:
+                if (<Lane>ln).pending is not None:
+                    self.flusher((<Lane>ln).pending)
+                if self.lanes.get(ident) is ln:
+                    del self.lanes[ident]
+
     def run_pending(self):
         """Enqueue this thread's pending fused elementwise ops now (without waiting)."""
         self.flush()
@@ -560,9 +574,12 @@ cdef class DeviceState:
         return 0
 
     def finish(self):
-        """Wait until every enqueued command has completed."""
+        """Enqueue this thread's pending fused ops (and those left by threads that ended),
+        then wait until every enqueued command has completed."""
         cdef cl_int st
         self.flush()
+        if self.lanes:
+            self.drop_ended_lanes()
         cdef Py_ssize_t writes = self.write_seq
         with nogil:
             st = cl.clFinish(self.queue)

@@ -138,8 +138,8 @@ cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, i
         # Other threads' pending groups that use this op's memory come first.
         for x in args:
             if isinstance(x, NDArrayBase):
-                sync_foreign(dev, lane, (<NDArrayBase>x).buf)
-        sync_foreign(dev, lane, res.buf)
+                sync_foreign(dev, lane, (<NDArrayBase>x).buf, False)
+        sync_foreign(dev, lane, res.buf, True)
     cdef FusionGroup g = <FusionGroup>lane.pending
     cdef FusionGroup prev = None      # the pending group, sealed as a segment of the new one
     cdef NDArrayBase a
@@ -391,7 +391,7 @@ cdef bint retarget_locked(NDArrayBase src, NDArrayBase dst):
     cdef DeviceState dev = src.dev
     cdef Lane lane = dev.lane()
     if dev.contended(lane):
-        sync_foreign(dev, lane, dst.buf)   # another thread's group uses dst's memory
+        sync_foreign(dev, lane, dst.buf, True)   # another thread's group uses dst's memory
     if not is_pending(src) or is_pending(dst):
         return False
     cdef FusionGroup g = <FusionGroup>src.lazy
@@ -434,8 +434,8 @@ def adopt_buffer(NDArrayBase src, NDArrayBase dst):
     # Pending fused ops read arrays, not buffers: run them first, so what they read of
     # dst is its old data, as eager execution would have it.
     src.dev.flush()
-    settle(src)
-    settle(dst)
+    settle(src, True)
+    settle(dst, True)
     if is_pending(src) or is_pending(dst) or Py_REFCNT(sb) > 2 or Py_REFCNT(db) > 2:
         return False
     dst.buf, src.buf = sb, db
@@ -484,10 +484,11 @@ cdef run_groups(FusionGroup g):
             h.sealed_reads = h.sealed_writes = None
 
 
-cdef int settle(NDArrayBase a) except -1:
+cdef int settle(NDArrayBase a, bint writing) except -1:
     """Make ``a``'s memory final for the calling thread: enqueue the pending group that
     computes ``a`` (this thread's whole pending group when it is that one), and other
-    threads' pending groups that read or write ``a``'s buffer."""
+    threads' pending groups that write ``a``'s buffer, or (``writing``: the caller may
+    write it) read it."""
     cdef DeviceState dev = a.dev
     if is_pending(a):
         dev.flush()
@@ -495,32 +496,35 @@ cdef int settle(NDArrayBase a) except -1:
             flush_group(a.lazy)
     cdef Lane lane = dev.lane()
     if dev.contended(lane):
-        sync_foreign(dev, lane, a.buf)
+        sync_foreign(dev, lane, a.buf, writing)
     return 0
 
 
-cdef int sync_foreign(DeviceState dev, Lane own, Buffer buf) except -1:
-    """Enqueue other threads' pending groups that read or write ``buf`` (their ops were
-    called first), after waiting for a group another thread is enqueueing now."""
+cdef int sync_foreign(DeviceState dev, Lane own, Buffer buf, bint writing) except -1:
+    """Enqueue other threads' pending groups that write ``buf``, or read it when the caller
+    is ``writing`` it (their ops were called first), after waiting for a group another
+    thread is enqueueing now. Groups that only read what the caller reads stay pending,
+    so threads sharing read-only arrays keep the kernels of a serial run."""
     dev.wait_others()
     if buf is None or dev.busy <= (own.pending is not None):
         return 0
     for ln in dev.lane_list():
         g = (<Lane>ln).pending
-        if ln is not own and g is not None and group_touches(<FusionGroup>g, buf):
+        if ln is not own and g is not None and group_touches(<FusionGroup>g, buf, writing):
             flush_group(g)
     return 0
 
 
-cdef bint group_touches(FusionGroup head, Buffer buf):
-    """Whether a pending group (or a group sealed into it) reads or writes ``buf``."""
+cdef bint group_touches(FusionGroup head, Buffer buf, bint reads):
+    """Whether a pending group (or a group sealed into it) writes ``buf``, or reads it."""
     cdef FusionGroup g
     for g in (head.sealed or []) + [head]:
         if buf in g.outputs:
             return True
-        for a in g.leaves:
-            if (<NDArrayBase>a).buf is buf:
-                return True
+        if reads:
+            for a in g.leaves:
+                if (<NDArrayBase>a).buf is buf:
+                    return True
         for r in g.reductions:
             if r[2] is buf:
                 return True

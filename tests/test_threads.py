@@ -16,8 +16,8 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-# --- Workloads: each takes (mx, ctx, seed, iterations) and returns numpy arrays -------------
-def sgd_loop(mx, ctx, seed, iters):
+# --- Workloads: each takes (mx, ctx, seed, iterations, shared) and returns numpy arrays ----
+def sgd_loop(mx, ctx, seed, iters, shared):
     """``sgd_update(..., out=w)`` on several parameters with gradients from fused chains."""
     rs = np.random.RandomState(seed)
     ws = [mx.nd.array(rs.randn(*s), ctx=ctx) for s in ((17,), (8, 5), (33,))]
@@ -29,7 +29,7 @@ def sgd_loop(mx, ctx, seed, iters):
     return [w.asnumpy() for w in ws]
 
 
-def mlp_training(mx, ctx, seed, iters):
+def mlp_training(mx, ctx, seed, iters, shared):
     """A small MLP: dot (GEMM), relu, log_softmax, pick, mean, backward, sgd_update."""
     rs = np.random.RandomState(seed)
     sizes = (12, 16, 5)
@@ -54,7 +54,7 @@ def mlp_training(mx, ctx, seed, iters):
     return [p.asnumpy() for p in params] + [loss.asnumpy()]
 
 
-def chains_and_reductions(mx, ctx, seed, iters):
+def chains_and_reductions(mx, ctx, seed, iters, shared):
     """Fused elementwise chains, fused and plain reductions, a GEMM, host reads."""
     rs = np.random.RandomState(seed)
     x = mx.nd.array(rs.rand(40, 24), ctx=ctx)
@@ -71,7 +71,7 @@ def chains_and_reductions(mx, ctx, seed, iters):
     return [x.asnumpy(), total.asnumpy()]
 
 
-def autograd_chains(mx, ctx, seed, iters):
+def autograd_chains(mx, ctx, seed, iters, shared):
     """Recorded elementwise chains and their backward pass (fused into the forward group)."""
     rs = np.random.RandomState(seed)
     x = mx.nd.array(rs.rand(64) + 0.5, ctx=ctx)
@@ -84,8 +84,30 @@ def autograd_chains(mx, ctx, seed, iters):
     return [x.asnumpy(), x.grad.asnumpy()]
 
 
+def shared_model(mx, ctx):
+    """Weights every thread reads (made by the main thread, before the workers start)."""
+    rs = np.random.RandomState(99)
+    return {"w1": mx.nd.array(rs.randn(16, 12) * 0.3, ctx=ctx),
+            "b1": mx.nd.array(rs.randn(16) * 0.1, ctx=ctx),
+            "w2": mx.nd.array(rs.randn(16, 6) * 0.3, ctx=ctx)}
+
+
+def shared_inference(mx, ctx, seed, iters, shared):
+    """Threads reading the same weights: FullyConnected, dot, fused reductions."""
+    rs = np.random.RandomState(seed)
+    x = mx.nd.array(rs.rand(8, 12), ctx=ctx)
+    acc = mx.nd.zeros((1,), ctx=ctx)
+    for i in range(iters):
+        h = mx.nd.relu(mx.nd.FullyConnected(x, shared["w1"], shared["b1"], num_hidden=16))
+        o = mx.nd.dot(h, shared["w2"])
+        acc = acc + mx.nd.sum(mx.nd.tanh(o) * o)
+        x = x * 0.99 + mx.nd.mean(o) * 0.01 + shared["b1"][:12] * 0.001
+    return [x.asnumpy(), acc.asnumpy()]
+
+
 WORKLOADS = {f.__name__: f for f in (sgd_loop, mlp_training, chains_and_reductions,
-                                     autograd_chains)}
+                                     autograd_chains, shared_inference)}
+SHARED = {"shared_inference": shared_model}
 
 
 def run_workers(workload, threads, iters, serial):
@@ -96,12 +118,13 @@ def run_workers(workload, threads, iters, serial):
     import mxgrad as mx
     ctx = mx.cpu() if not os.environ.get("MXGRAD_CTX") else mx.context.current_context()
     fn = WORKLOADS[workload]
+    shared = SHARED[workload](mx, ctx) if workload in SHARED else None
     results = [None] * threads
     errors = []
 
     def work(k):
         try:
-            results[k] = fn(mx, ctx, k, iters)
+            results[k] = fn(mx, ctx, k, iters, shared)
         except BaseException as e:        # reported by the main thread
             import traceback
             errors.append(traceback.format_exc())
@@ -166,5 +189,144 @@ def test_autograd_chains_bit_identical(threads):
     run_case("autograd_chains", threads, 160 // threads, 2)
 
 
+@pytest.mark.parametrize("threads", [2, 8])
+def test_threads_sharing_weights_bit_identical(threads):
+    run_case("shared_inference", threads, 160 // threads, 2)
+
+
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])))
+
+
+# --- Arrays handed from one thread to another: call order, as one thread would see it -------
+HANDOFF = r"""
+import sys, threading
+import numpy as np
+import mxgrad as mx
+sys.setswitchinterval(1e-6)
+
+
+def in_turns(*steps):
+    # Run steps[0] in thread A, steps[1] in thread B, steps[2] in A, ...: each waits for the
+    # previous; the fused groups a thread leaves pending stay pending across the hand-off.
+    turns = [threading.Event() for _ in steps] + [threading.Event()]
+    turns[0].set()
+    errors = []
+
+    def run(mine):
+        for i in mine:
+            turns[i].wait(60)
+            try:
+                steps[i]()
+            except BaseException as e:
+                errors.append(e)
+            turns[i + 1].set()
+
+    ts = [threading.Thread(target=run, args=(range(k, len(steps), 2),)) for k in (0, 1)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    if errors:
+        raise errors[0]
+
+
+base = np.arange(12, dtype=np.float32).reshape(3, 4)
+box = {}
+mx.nd.zeros(1).asnumpy()               # the main thread makes the context's state
+
+
+# Reading an array another thread's pending group computes: asnumpy, an elementwise op, a GEMM.
+def a1():
+    x = mx.nd.array(base)
+    box["y"] = x * 2 + 1                 # pending in A's group
+    box["z"] = mx.nd.tanh(x)
+
+
+def b1():
+    assert np.array_equal(box["y"].asnumpy(), base * 2 + 1)
+    w = (box["z"] + 1).asnumpy()
+    assert np.allclose(w, np.tanh(base) + 1, atol=1e-6), w
+    d = mx.nd.dot(box["y"] * 1, mx.nd.ones((4, 2))).asnumpy()
+    assert np.array_equal(d, (base * 2 + 1) @ np.ones((4, 2), np.float32))
+
+
+in_turns(a1, b1)
+
+
+# Writing memory another thread's pending group reads: its ops were called first.
+writers = {
+    "fill": lambda x: x.__setitem__(slice(None), 100),
+    "setitem_array": lambda x: x.__setitem__(slice(None), mx.nd.ones(x.shape) * 7),
+    "elementwise_out": lambda x: mx.nd.elemwise_add(x, x, out=x),
+    "sgd_update_out": lambda x: mx.nd.sgd_update(x, mx.nd.ones(x.shape), lr=1.0, out=x),
+    "copyto": lambda x: mx.nd.zeros(x.shape).copyto(x),
+    "add_in_place": lambda x: x.__iadd__(5),
+}
+for name, write in writers.items():
+    box.clear()
+    box["x"] = mx.nd.array(base)
+
+    def a2():
+        box["before"] = box["x"] * 3         # reads x; pending in A's group
+
+    def b2(write=write):
+        write(box["x"])
+
+    def a3():
+        got = box["before"].asnumpy()
+        assert np.array_equal(got, base * 3), (name, got)
+
+    in_turns(a2, b2, a3)
+
+
+# A gradient that backward leaves pending (written straight into x.grad) read elsewhere.
+box.clear()
+
+
+def a4():
+    x = mx.nd.array(base)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.sum(x * x + x)
+    y.backward()
+    box["x"] = x
+
+
+def b4():
+    g = box["x"].grad.asnumpy()
+    assert np.array_equal(g, 2 * base + 1), g
+
+
+in_turns(a4, b4)
+
+
+# A thread that ends with work pending: its results stay readable; waitall runs the rest
+# and forgets the thread's lane.
+def leave_pending():
+    x = mx.nd.array(base)
+    box["kept"] = mx.nd.exp(x * 0.1)
+    box["dropped"] = x * 5             # pending, read only after the thread ended
+
+
+state = mx.cpu().state
+mx.nd.waitall()                        # the threads above have ended: their lanes go
+assert len(state.lane_list()) == 1, state.lane_list()
+t = threading.Thread(target=leave_pending)
+t.start()
+t.join(60)
+assert len(state.lane_list()) == 2, state.lane_list()
+assert np.allclose(box["kept"].asnumpy(), np.exp(base * np.float32(0.1)), rtol=1e-6)
+mx.nd.waitall()
+assert len(state.lane_list()) == 1, state.lane_list()
+assert np.array_equal(box["dropped"].asnumpy(), base * 5)
+print("OK")
+"""
+
+
+def test_arrays_handed_between_threads_keep_call_order():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, "-c", HANDOFF], capture_output=True, text=True,
+                          timeout=120, cwd=ROOT, env=env)
+    assert proc.returncode == 0 and "OK" in proc.stdout, proc.stdout + proc.stderr
