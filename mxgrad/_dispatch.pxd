@@ -75,7 +75,6 @@ cdef class DeviceState:
     cdef int acquire(self) except -1
     cdef void release(self) noexcept
     cdef bint contended(self, Lane lane) noexcept
-    cdef int wait_others(self) except -1
     cdef int drop_host_refs(self, Py_ssize_t upto) noexcept
     cdef Buffer alloc(self, size_t nbytes)
     cdef int launch(self, Kernel k, size_t n, size_t work=*) except -1

@@ -397,13 +397,6 @@ cdef class DeviceState:
         return self.busy > (lane.pending is not None) or \
             (self.lock_depth != 0 and self.lock_owner != <long>PyThread_get_thread_ident())
 
-    cdef int wait_others(self) except -1:
-        """Wait until no other thread builds or runs a fused group here."""
-        if self.lock_depth and self.lock_owner != <long>PyThread_get_thread_ident():
-            self.acquire()
-            self.release()
-        return 0
-
     cdef int drop_host_refs(self, Py_ssize_t upto) noexcept:
         """Forget the host arrays of the first ``upto`` writes ever enqueued (done now).
         Writes other threads enqueued during a blocking wait stay held."""

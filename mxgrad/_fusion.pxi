@@ -504,14 +504,18 @@ cdef int sync_foreign(DeviceState dev, Lane own, Buffer buf, bint writing) excep
     """Enqueue other threads' pending groups that write ``buf``, or read it when the caller
     is ``writing`` it (their ops were called first), after waiting for a group another
     thread is enqueueing now. Groups that only read what the caller reads stay pending,
-    so threads sharing read-only arrays keep the kernels of a serial run."""
-    dev.wait_others()
-    if buf is None or dev.busy <= (own.pending is not None):
-        return 0
-    for ln in dev.lane_list():
-        g = (<Lane>ln).pending
-        if ln is not own and g is not None and group_touches(<FusionGroup>g, buf, writing):
-            flush_group(g)
+    so threads sharing read-only arrays keep the kernels of a serial run. Under the lock:
+    no group changes while it is looked at."""
+    dev.acquire()
+    try:
+        if buf is None or dev.busy <= (own.pending is not None):
+            return 0
+        for ln in dev.lane_list():
+            g = (<Lane>ln).pending
+            if ln is not own and g is not None and group_touches(<FusionGroup>g, buf, writing):
+                flush_group(g)
+    finally:
+        dev.release()
     return 0
 
 
