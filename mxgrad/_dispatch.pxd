@@ -1,7 +1,7 @@
 # Moving work to a device: buffers and their pool, prebuilt kernels, and the per-context
 # queue through which every enqueue goes.
 
-from cpython.pythread cimport PyThread_type_lock
+from cpython.pythread cimport PyThread_type_lock, PyThread_get_thread_ident
 from mxgrad._opencl cimport cl_mem, cl_kernel, cl_command_queue, cl_context, cl_uint, CLApi
 
 cdef class BufferPool:
@@ -69,11 +69,34 @@ cdef class DeviceState:
     cdef public list trace         # when a list: the name of each kernel enqueued
     cdef public list side_queues   # pyopencl queues running parts of a split host GEMM
     cdef int flush(self) except -1
-    cdef Lane lane(self)
     cdef Lane other_lane(self, long ident)
     cdef void set_pending(self, Lane lane, object group) noexcept
-    cdef int acquire(self) except -1
-    cdef void release(self) noexcept
+    cdef int wait_lock(self, long me) except -1
+
+    # Hot paths, inline in every module (no virtual call).
+    cdef inline Lane lane(self):
+        """The calling thread's lane (the creating thread's without a lookup)."""
+        cdef long me = PyThread_get_thread_ident()
+        if me == self.home_ident:
+            return self.home
+        return self.other_lane(me)
+
+    cdef inline int acquire(self) except -1:
+        """Take the state's lock (reentrant): see wait_lock."""
+        cdef long me = PyThread_get_thread_ident()
+        if self.lock_depth:
+            if self.lock_owner != me:
+                return self.wait_lock(me)
+            self.lock_depth += 1
+            return 0
+        self.lock_owner = me       # free: the GIL makes the test and the take one step
+        self.lock_depth = 1
+        return 0
+
+    cdef inline void release(self) noexcept:
+        self.lock_depth -= 1
+        if self.lock_depth == 0:
+            self.lock_owner = 0
     cdef bint contended(self, Lane lane) noexcept
     cdef int drop_host_refs(self, Py_ssize_t upto) noexcept
     cdef Buffer alloc(self, size_t nbytes)

@@ -217,28 +217,28 @@ cdef class Kernel:
         return (<KernelClone>c).k
 
     cdef int set_mem(self, cl_uint i, Buffer b) except -1:
-        cdef cl_int st = cl.clSetKernelArg(self.handle(), i, sizeof(cl_mem), &b.mem)
+        cdef cl_int st = cl.clSetKernelArg(self.k if self.home == PyThread_get_thread_ident() else self.handle(), i, sizeof(cl_mem), &b.mem)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
     cdef int set_long(self, cl_uint i, long long v) except -1:
         cdef int64_t x = v
-        cdef cl_int st = cl.clSetKernelArg(self.handle(), i, 8, &x)
+        cdef cl_int st = cl.clSetKernelArg(self.k if self.home == PyThread_get_thread_ident() else self.handle(), i, 8, &x)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
     cdef int set_int(self, cl_uint i, int v) except -1:
         cdef int32_t x = v
-        cdef cl_int st = cl.clSetKernelArg(self.handle(), i, 4, &x)
+        cdef cl_int st = cl.clSetKernelArg(self.k if self.home == PyThread_get_thread_ident() else self.handle(), i, 4, &x)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
     cdef int set_scalar(self, cl_uint i, int code, object v) except -1:
         """A scalar argument of the kernel's element type."""
-        cdef cl_kernel kk = self.handle()
+        cdef cl_kernel kk = self.k if self.home == PyThread_get_thread_ident() else self.handle()
         cdef float f
         cdef double d
         cdef int64_t l
@@ -346,13 +346,6 @@ cdef class DeviceState:
         """This thread's FusionGroup of elementwise ops not yet enqueued, or None."""
         return self.lane().pending
 
-    cdef Lane lane(self):
-        """The calling thread's lane."""
-        cdef long me = PyThread_get_thread_ident()
-        if me == self.home_ident:
-            return self.home
-        return self.other_lane(me)
-
     cdef Lane other_lane(self, long ident):
         ln = self.lanes.get(ident)
         if ln is None:
@@ -368,16 +361,12 @@ cdef class DeviceState:
         self.busy += (group is not None) - (lane.pending is not None)
         lane.pending = group
 
-    cdef int acquire(self) except -1:
-        """Take the state's lock (reentrant). Held while a fused group is built or run, so
-        no thread runs a group another is building, or sees one half enqueued. The GIL
-        makes the free-lock check and the take one step; a waiter sleeps without the GIL
-        (it waits for a group to run, often a kernel build)."""
-        cdef long me = PyThread_get_thread_ident()
+    cdef int wait_lock(self, long me) except -1:
+        """Wait for the lock another thread holds, then take it. The lock is held while a
+        fused group is built or run, so no thread runs a group another is building, or
+        sees one half enqueued. Taking a free lock needs no OS call (see acquire); a
+        waiter sleeps without the GIL (it waits for a group to run, often a kernel build)."""
         cdef unsigned int pause = 20
-        if self.lock_depth and self.lock_owner == me:
-            self.lock_depth += 1
-            return 0
         while self.lock_depth:
             with nogil:
                 usleep(pause)
@@ -385,11 +374,6 @@ cdef class DeviceState:
         self.lock_owner = me
         self.lock_depth = 1
         return 0
-
-    cdef void release(self) noexcept:
-        self.lock_depth -= 1
-        if self.lock_depth == 0:
-            self.lock_owner = 0
 
     cdef bint contended(self, Lane lane) noexcept:
         """Whether another thread has fused ops pending here, or is building or running a
@@ -467,7 +451,8 @@ cdef class DeviceState:
                      bint one_group) except -1:
         """Enqueue ``k`` after the pending fused ops; ``one_group``: as a single work-group
         when the kernel allows one that large."""
-        self.flush()
+        if self.busy:
+            self.flush()
         if self.trace is not None:
             self.trace.append(k.name)
         cdef cl_int st
@@ -523,7 +508,8 @@ cdef class DeviceState:
 
     cdef int write(self, Buffer b, size_t offset, object arr) except -1:
         """Enqueue a copy of a C-contiguous numpy array into ``b``; returns at once."""
-        self.flush()
+        if self.busy:
+            self.flush()
         cdef cnp.ndarray a = arr
         cdef size_t nbytes = a.nbytes
         if nbytes == 0:
@@ -538,7 +524,8 @@ cdef class DeviceState:
 
     cdef int read(self, Buffer b, size_t offset, size_t nbytes, void* dst) except -1:
         """Blocking read: waits for every kernel queued before it."""
-        self.flush()
+        if self.busy:
+            self.flush()
         cdef cl_int st
         cdef Py_ssize_t writes = self.write_seq
         if nbytes == 0:
@@ -550,7 +537,8 @@ cdef class DeviceState:
         return 0
 
     cdef int copy(self, Buffer src, size_t src_off, Buffer dst, size_t dst_off, size_t nbytes) except -1:
-        self.flush()
+        if self.busy:
+            self.flush()
         if nbytes == 0:
             return 0
         check(cl.clEnqueueCopyBuffer(self.queue, src.mem, dst.mem, src_off, dst_off, nbytes,
@@ -559,7 +547,8 @@ cdef class DeviceState:
 
     cdef int fill_bytes(self, Buffer b, size_t offset, size_t nbytes, const void* pattern,
                         size_t psize) except -1:
-        self.flush()
+        if self.busy:
+            self.flush()
         if nbytes == 0:
             return 0
         check(cl.clEnqueueFillBuffer(self.queue, b.mem, pattern, psize, offset, nbytes,

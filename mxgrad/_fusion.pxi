@@ -494,9 +494,11 @@ cdef int settle(NDArrayBase a, bint writing) except -1:
         dev.flush()
         if is_pending(a):
             flush_group(a.lazy)
-    cdef Lane lane = dev.lane()
-    if dev.contended(lane):
-        sync_foreign(dev, lane, a.buf, writing)
+    cdef Lane lane
+    if dev.busy or dev.lock_depth:         # else nothing pending anywhere: the fast way out
+        lane = dev.lane()
+        if dev.contended(lane):
+            sync_foreign(dev, lane, a.buf, writing)
     return 0
 
 
