@@ -330,3 +330,47 @@ def test_arrays_handed_between_threads_keep_call_order():
     proc = subprocess.run([sys.executable, "-c", HANDOFF], capture_output=True, text=True,
                           timeout=120, cwd=ROOT, env=env)
     assert proc.returncode == 0 and "OK" in proc.stdout, proc.stdout + proc.stderr
+
+
+RANDOM_DRAWS = r"""
+import sys, threading
+import numpy as np
+import mxgrad as mx
+sys.setswitchinterval(1e-6)
+THREADS, DRAWS = int(sys.argv[1]), 100
+
+
+def draws(out):
+    for i in range(DRAWS):
+        a = mx.nd.random.uniform(-1, 1, shape=(7,))
+        out.append((a * 1).asnumpy().tobytes())
+
+
+mx.random.seed(7)
+serial = []
+for k in range(THREADS):
+    draws(serial)
+for round in range(4):
+    mx.random.seed(7)
+    outs = [[] for _ in range(THREADS)]
+    ts = [threading.Thread(target=draws, args=(outs[k],)) for k in range(THREADS)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    threaded = [d for o in outs for d in o]
+    # Each draw takes the next stream of the generator: which thread gets which one depends
+    # on the interleaving, but every stream is drawn once, with its own numbers, as serially.
+    assert len(set(threaded)) == len(threaded) == THREADS * DRAWS, round
+    assert sorted(serial) == sorted(threaded), f"round {round}: threaded draws differ"
+print("OK")
+"""
+
+
+@pytest.mark.parametrize("threads", [4, 8])
+def test_random_draws_from_threads_are_the_serial_streams(threads):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.run([sys.executable, "-c", RANDOM_DRAWS, str(threads)], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT, env=env)
+    assert proc.returncode == 0 and "OK" in proc.stdout, proc.stdout + proc.stderr
