@@ -1,7 +1,16 @@
 # Moving work to a device: buffers and their pool, prebuilt kernels, and the per-context
 # queue through which every enqueue goes.
 
-from cpython.pythread cimport PyThread_type_lock, PyThread_get_thread_ident
+cdef extern from "<pthread.h>" nogil:
+    ctypedef unsigned long pthread_t
+    pthread_t pthread_self()
+
+
+cdef inline long thread_ident() noexcept nogil:
+    """The calling thread's ident: threading.get_ident()'s value (pthread_self on POSIX)."""
+    return <long>pthread_self()
+
+
 from mxgrad._opencl cimport cl_mem, cl_kernel, cl_command_queue, cl_context, cl_uint, CLApi
 
 cdef class BufferPool:
@@ -31,7 +40,13 @@ cdef class Kernel:
     cdef readonly str name
     cdef long home                 # thread that created it: it uses ``k``
     cdef dict clones               # thread ident -> KernelClone: other threads' handles
-    cdef cl_kernel handle(self) except NULL
+    cdef cl_kernel other_handle(self) except NULL
+
+    cdef inline cl_kernel handle(self) except NULL:
+        """The calling thread's handle (see other_handle)."""
+        if self.home == thread_ident():
+            return self.k
+        return self.other_handle()
     cdef int set_mem(self, cl_uint i, Buffer b) except -1
     cdef int set_long(self, cl_uint i, long long v) except -1
     cdef int set_int(self, cl_uint i, int v) except -1
@@ -60,9 +75,8 @@ cdef class DeviceState:
     cdef long home_ident           # ... and that thread's ident
     cdef dict lanes                # thread ident -> Lane of every other thread
     cdef readonly Py_ssize_t busy  # lanes whose pending group is not None
-    cdef PyThread_type_lock lock   # held while fused groups are built or run (reentrant:
-    cdef long lock_owner           # owner and depth below)
-    cdef int lock_depth
+    cdef long lock_owner           # thread holding the lock while fused groups are built or
+    cdef int lock_depth            # run, and how many times it took it (see acquire)
     cdef Py_ssize_t write_seq      # host-to-device writes ever enqueued ...
     cdef Py_ssize_t refs_base      # ... and the number of the first in host_refs
     cdef object flusher            # runs a FusionGroup (set by mxgrad._ndarray)
@@ -76,14 +90,18 @@ cdef class DeviceState:
     # Hot paths, inline in every module (no virtual call).
     cdef inline Lane lane(self):
         """The calling thread's lane (the creating thread's without a lookup)."""
-        cdef long me = PyThread_get_thread_ident()
+        return self.lane_of(thread_ident())
+
+    cdef inline Lane lane_of(self, long me):
         if me == self.home_ident:
             return self.home
         return self.other_lane(me)
 
     cdef inline int acquire(self) except -1:
         """Take the state's lock (reentrant): see wait_lock."""
-        cdef long me = PyThread_get_thread_ident()
+        return self.acquire_as(thread_ident())
+
+    cdef inline int acquire_as(self, long me) except -1:
         if self.lock_depth:
             if self.lock_owner != me:
                 return self.wait_lock(me)
@@ -93,11 +111,16 @@ cdef class DeviceState:
         self.lock_depth = 1
         return 0
 
+    cdef inline bint contended(self, Lane lane) noexcept:
+        """Whether another thread has fused ops pending here, or is building or running a
+        group now (the check a use of memory makes before the cross-thread work)."""
+        return self.busy > (lane.pending is not None) or \
+            (self.lock_depth != 0 and self.lock_owner != thread_ident())
+
     cdef inline void release(self) noexcept:
         self.lock_depth -= 1
         if self.lock_depth == 0:
             self.lock_owner = 0
-    cdef bint contended(self, Lane lane) noexcept
     cdef int drop_host_refs(self, Py_ssize_t upto) noexcept
     cdef Buffer alloc(self, size_t nbytes)
     cdef int launch(self, Kernel k, size_t n, size_t work=*) except -1

@@ -21,7 +21,6 @@ from cpython.bytes cimport PyBytes_AS_STRING
 from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t, uint16_t, intptr_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy
-from cpython.pythread cimport PyThread_get_thread_ident
 from posix.unistd cimport usleep
 from posix.stdlib cimport posix_memalign
 cimport numpy as cnp
@@ -127,11 +126,14 @@ cdef class BufferPool:
             if host != NULL:
                 free(host)
             return
-        # Runs from __dealloc__, in any thread: counted first, and setdefault, so a thread
-        # switch inside an allocation here loses no bucket.
+        # Runs from __dealloc__, in any thread: counted first, and a new bucket goes in by
+        # setdefault, so a thread switch inside an allocation here loses no bucket.
         self.free_bytes += capacity
         entry = (<intptr_t>mem, <intptr_t>host)
-        self.free.setdefault(capacity, []).append(entry)
+        bucket = self.free.get(capacity)
+        if bucket is None:
+            bucket = self.free.setdefault(capacity, [])
+        bucket.append(entry)
 
     cdef int release_all(self) except -1:
         """Drain the queue, then release every parked buffer."""
@@ -193,7 +195,7 @@ cdef class Kernel:
         cdef cl_int status = 0
         self.owner = program
         self.name = name
-        self.home = PyThread_get_thread_ident()
+        self.home = thread_ident()
         self.k = cl.clCreateKernel(<cl_program><intptr_t>program.int_ptr, name.encode(), &status)
         check(status, f"clCreateKernel({name})")
 
@@ -201,13 +203,12 @@ cdef class Kernel:
         if self.k != NULL:
             cl.clReleaseKernel(self.k)
 
-    cdef cl_kernel handle(self) except NULL:
-        """This thread's handle. Arguments are state of a handle: two threads setting them
-        on one handle would launch each other's arguments, so every thread but the one
-        that built the kernel gets a handle of its own (clCreateKernel, once)."""
-        cdef long me = PyThread_get_thread_ident()
-        if me == self.home:
-            return self.k
+    cdef cl_kernel other_handle(self) except NULL:
+        """The handle of a thread other than the one that built the kernel. Arguments are
+        state of a handle: two threads setting them on one handle would launch each
+        other's arguments, so every other thread gets a handle of its own (clCreateKernel,
+        once)."""
+        cdef long me = thread_ident()
         if self.clones is None:
             self.clones = {}
         c = self.clones.get(me)
@@ -217,28 +218,28 @@ cdef class Kernel:
         return (<KernelClone>c).k
 
     cdef int set_mem(self, cl_uint i, Buffer b) except -1:
-        cdef cl_int st = cl.clSetKernelArg(self.k if self.home == PyThread_get_thread_ident() else self.handle(), i, sizeof(cl_mem), &b.mem)
+        cdef cl_int st = cl.clSetKernelArg(self.handle(), i, sizeof(cl_mem), &b.mem)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
     cdef int set_long(self, cl_uint i, long long v) except -1:
         cdef int64_t x = v
-        cdef cl_int st = cl.clSetKernelArg(self.k if self.home == PyThread_get_thread_ident() else self.handle(), i, 8, &x)
+        cdef cl_int st = cl.clSetKernelArg(self.handle(), i, 8, &x)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
     cdef int set_int(self, cl_uint i, int v) except -1:
         cdef int32_t x = v
-        cdef cl_int st = cl.clSetKernelArg(self.k if self.home == PyThread_get_thread_ident() else self.handle(), i, 4, &x)
+        cdef cl_int st = cl.clSetKernelArg(self.handle(), i, 4, &x)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
     cdef int set_scalar(self, cl_uint i, int code, object v) except -1:
         """A scalar argument of the kernel's element type."""
-        cdef cl_kernel kk = self.k if self.home == PyThread_get_thread_ident() else self.handle()
+        cdef cl_kernel kk = self.handle()
         cdef float f
         cdef double d
         cdef int64_t l
@@ -338,7 +339,7 @@ cdef class DeviceState:
         self.has_fp16 = has_fp16
         self.host_refs = []
         self.home = Lane.__new__(Lane)
-        self.home_ident = PyThread_get_thread_ident()
+        self.home_ident = thread_ident()
         self.lanes = {}
 
     @property
@@ -374,12 +375,6 @@ cdef class DeviceState:
         self.lock_owner = me
         self.lock_depth = 1
         return 0
-
-    cdef bint contended(self, Lane lane) noexcept:
-        """Whether another thread has fused ops pending here, or is building or running a
-        group now (the check a use of memory makes before the cross-thread work)."""
-        return self.busy > (lane.pending is not None) or \
-            (self.lock_depth != 0 and self.lock_owner != <long>PyThread_get_thread_ident())
 
     cdef int drop_host_refs(self, Py_ssize_t upto) noexcept:
         """Forget the host arrays of the first ``upto`` writes ever enqueued (done now).

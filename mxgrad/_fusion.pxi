@@ -124,9 +124,11 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
     share: the op starts a group of its own that nothing joins later (``closed``); that
     group may still run as a segment beside others when no buffer is shared.
     """
-    dev.acquire()
+    cdef long me = thread_ident()
+    dev.acquire_as(me)
     try:
-        return add_op_locked(dev, dev.lane(), ctx, shape, code, n, snippet, args, res, inplace)
+        return add_op_locked(dev, dev.lane_of(me), ctx, shape, code, n, snippet, args, res,
+                             inplace)
     finally:
         dev.release()
 
@@ -484,7 +486,7 @@ cdef run_groups(FusionGroup g):
             h.sealed_reads = h.sealed_writes = None
 
 
-cdef int settle(NDArrayBase a, bint writing) except -1:
+cdef inline int settle(NDArrayBase a, bint writing) except -1:
     """Make ``a``'s memory final for the calling thread: enqueue the pending group that
     computes ``a`` (this thread's whole pending group when it is that one), and other
     threads' pending groups that write ``a``'s buffer, or (``writing``: the caller may

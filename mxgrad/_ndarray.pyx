@@ -11,7 +11,7 @@ from cpython.ref cimport Py_REFCNT
 from libc.stdint cimport intptr_t
 cimport numpy as cnp
 
-from mxgrad._dispatch cimport Buffer, DeviceState, Kernel, Lane
+from mxgrad._dispatch cimport Buffer, DeviceState, Kernel, Lane, thread_ident
 from mxgrad._dtypes cimport (dtype_size, dtype_is_float, FLOAT32, FLOAT64, FLOAT16, INT32,
                              UINT8, INT8)
 from mxgrad._tape cimport is_recording_c, record, needs_grad
