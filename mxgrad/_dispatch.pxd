@@ -1,6 +1,16 @@
 # Moving work to a device: buffers and their pool, prebuilt kernels, and the per-context
 # queue through which every enqueue goes.
 
+cdef extern from "<pthread.h>" nogil:
+    ctypedef unsigned long pthread_t
+    pthread_t pthread_self()
+
+
+cdef inline long thread_ident() noexcept nogil:
+    """The calling thread's ident: threading.get_ident()'s value (pthread_self on POSIX)."""
+    return <long>pthread_self()
+
+
 from mxgrad._opencl cimport cl_mem, cl_kernel, cl_command_queue, cl_context, cl_uint, CLApi
 
 cdef class BufferPool:
@@ -30,10 +40,28 @@ cdef class Kernel:
     cdef cl_kernel k               # the kernel handle, arguments are set on it per launch
     cdef object owner              # the pyopencl Program the kernel comes from
     cdef readonly str name
+    cdef long home                 # thread that created it: it uses ``k``
+    cdef dict clones               # thread ident -> KernelClone: other threads' handles
+    cdef cl_kernel other_handle(self) except NULL
+
+    cdef inline cl_kernel handle(self) except NULL:
+        """The calling thread's handle (see other_handle)."""
+        if self.home == thread_ident():
+            return self.k
+        return self.other_handle()
     cdef int set_mem(self, cl_uint i, Buffer b) except -1
     cdef int set_long(self, cl_uint i, long long v) except -1
     cdef int set_int(self, cl_uint i, int v) except -1
     cdef int set_scalar(self, cl_uint i, int dtype_code, object v) except -1
+
+cdef class KernelClone:
+    cdef cl_kernel k               # a thread's own handle of a Kernel (arguments are per handle)
+
+
+cdef class Lane:
+    # One thread's dispatch state on one context (see "Threads" in DeviceState's docstring).
+    cdef readonly object pending   # FusionGroup of the thread's elementwise ops not yet enqueued
+
 
 cdef class DeviceState:
     cdef cl_command_queue queue    # the context's one in-order queue
@@ -45,11 +73,57 @@ cdef class DeviceState:
     cdef public size_t grid_limit  # most work-groups a launch may have along dims 1 and 2
     cdef readonly bint has_fp64, has_fp16
     cdef list host_refs            # host arrays read by writes still in flight
-    cdef public object pending     # FusionGroup of elementwise ops not yet enqueued, or None
+    cdef Lane home                 # the lane of the thread that created the state ...
+    cdef long home_ident           # ... and that thread's ident
+    cdef dict lanes                # thread ident -> Lane of every other thread
+    cdef readonly Py_ssize_t busy  # lanes whose pending group is not None
+    cdef long lock_owner           # thread holding the lock while fused groups are built or
+    cdef int lock_depth            # run, and how many times it took it (see acquire)
+    cdef Py_ssize_t write_seq      # host-to-device writes ever enqueued ...
+    cdef Py_ssize_t refs_base      # ... and the number of the first in host_refs
     cdef object flusher            # runs a FusionGroup (set by mxgrad._ndarray)
     cdef public list trace         # when a list: the name of each kernel enqueued
     cdef public list side_queues   # pyopencl queues running parts of a split host GEMM
     cdef int flush(self) except -1
+    cdef Lane other_lane(self, long ident)
+    cdef void set_pending(self, Lane lane, object group) noexcept
+    cdef int wait_lock(self, long me) except -1
+
+    # Hot paths, inline in every module (no virtual call).
+    cdef inline Lane lane(self):
+        """The calling thread's lane (the creating thread's without a lookup)."""
+        return self.lane_of(thread_ident())
+
+    cdef inline Lane lane_of(self, long me):
+        if me == self.home_ident:
+            return self.home
+        return self.other_lane(me)
+
+    cdef inline int acquire(self) except -1:
+        """Take the state's lock (reentrant): see wait_lock."""
+        return self.acquire_as(thread_ident())
+
+    cdef inline int acquire_as(self, long me) except -1:
+        if self.lock_depth:
+            if self.lock_owner != me:
+                return self.wait_lock(me)
+            self.lock_depth += 1
+            return 0
+        self.lock_owner = me       # free: the GIL makes the test and the take one step
+        self.lock_depth = 1
+        return 0
+
+    cdef inline bint contended(self, Lane lane) noexcept:
+        """Whether another thread has fused ops pending here, or is building or running a
+        group now (the check a use of memory makes before the cross-thread work)."""
+        return self.busy > (lane.pending is not None) or \
+            (self.lock_depth != 0 and self.lock_owner != thread_ident())
+
+    cdef inline void release(self) noexcept:
+        self.lock_depth -= 1
+        if self.lock_depth == 0:
+            self.lock_owner = 0
+    cdef int drop_host_refs(self, Py_ssize_t upto) noexcept
     cdef Buffer alloc(self, size_t nbytes)
     cdef int launch(self, Kernel k, size_t n, size_t work=*) except -1
     cdef int enqueue(self, Kernel k, int dims, size_t* gsize, size_t* lsize,

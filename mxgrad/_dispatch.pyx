@@ -8,12 +8,20 @@ Buffer lifetime: a buffer goes back to the pool as soon as no NDArray uses it, e
 queued kernels still read or write it. That is safe because the queue is in order: whoever
 takes it from the pool next can only enqueue work behind those kernels. A buffer is really
 released only after ``clFinish`` (PoCL aborts when a buffer dies under a queued kernel).
+
+Threads: every thread has its own lane on a context (its own pending fused group) and its
+own handle of every kernel (OpenCL kernel arguments belong to the handle), so threads that
+each work on their own arrays never see each other's work and get the bits a serial run
+gets. A thread that uses memory another thread's pending group reads or writes runs that
+group first. Groups are built and run under the state's lock (see ``acquire``). Everything
+here relies on the GIL: code between two Python-level calls runs without a thread switch.
 """
 cimport cython
 from cpython.bytes cimport PyBytes_AS_STRING
 from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t, uint16_t, intptr_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy
+from posix.unistd cimport usleep
 from posix.stdlib cimport posix_memalign
 from posix.mman cimport (mmap, munmap, PROT_NONE, MAP_PRIVATE, MAP_ANONYMOUS, MAP_NORESERVE,
                          MAP_FAILED)
@@ -109,14 +117,16 @@ cdef class BufferPool:
         bucket = self.free.get(cap)
         if not bucket:
             return self.create(cap, False)
-        b = Buffer.__new__(Buffer)
+        # The pool is settled before anything is allocated: an allocation may run the
+        # garbage collector, a finalizer, and so another thread taking from this bucket.
         mem_int, host_int = bucket.pop()
+        self.free_bytes -= cap
+        self.live += 1
+        b = Buffer.__new__(Buffer)
         b.mem = <cl_mem><intptr_t>mem_int
         b.host = <void*><intptr_t>host_int
         b.capacity = cap
         b.pool = self
-        self.free_bytes -= cap
-        self.live += 1
         return b
 
     cdef Buffer create(self, size_t cap, bint retried):
@@ -166,23 +176,27 @@ cdef class BufferPool:
             if host != NULL:
                 free(host)
             return
+        # Runs from __dealloc__, in any thread: counted first, and a new bucket goes in by
+        # setdefault, so a thread switch inside an allocation here loses no bucket.
+        self.free_bytes += capacity
+        entry = (<intptr_t>mem, <intptr_t>host)
         bucket = self.free.get(capacity)
         if bucket is None:
-            bucket = []
-            self.free[capacity] = bucket
-        bucket.append((<intptr_t>mem, <intptr_t>host))
-        self.free_bytes += capacity
+            bucket = self.free.setdefault(capacity, [])
+        bucket.append(entry)
 
     cdef int release_all(self) except -1:
         """Drain the queue, then release every parked buffer."""
         check(cl.clFinish(self.queue), "clFinish")
-        for bucket in self.free.values():
+        fresh = {}
+        parked = self.free           # swapped without a switch point: give_back from
+        self.free = fresh            # another thread goes to the fresh dict
+        self.free_bytes = 0
+        for bucket in parked.values():
             for mem_int, host_int in bucket:
                 cl.clReleaseMemObject(<cl_mem><intptr_t>mem_int)
                 if host_int:
                     free(<void*><intptr_t>host_int)
-        self.free.clear()
-        self.free_bytes = 0
         return 0
 
     def empty(self):
@@ -231,6 +245,7 @@ cdef class Kernel:
         cdef cl_int status = 0
         self.owner = program
         self.name = name
+        self.home = thread_ident()
         self.k = cl.clCreateKernel(<cl_program><intptr_t>program.int_ptr, name.encode(), &status)
         check(status, f"clCreateKernel({name})")
 
@@ -238,28 +253,43 @@ cdef class Kernel:
         if self.k != NULL:
             cl.clReleaseKernel(self.k)
 
+    cdef cl_kernel other_handle(self) except NULL:
+        """The handle of a thread other than the one that built the kernel. Arguments are
+        state of a handle: two threads setting them on one handle would launch each
+        other's arguments, so every other thread gets a handle of its own (clCreateKernel,
+        once)."""
+        cdef long me = thread_ident()
+        if self.clones is None:
+            self.clones = {}
+        c = self.clones.get(me)
+        if c is None:
+            c = KernelClone(self.owner, self.name)
+            self.clones[me] = c
+        return (<KernelClone>c).k
+
     cdef int set_mem(self, cl_uint i, Buffer b) except -1:
-        cdef cl_int st = cl.clSetKernelArg(self.k, i, sizeof(cl_mem), &b.mem)
+        cdef cl_int st = cl.clSetKernelArg(self.handle(), i, sizeof(cl_mem), &b.mem)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
     cdef int set_long(self, cl_uint i, long long v) except -1:
         cdef int64_t x = v
-        cdef cl_int st = cl.clSetKernelArg(self.k, i, 8, &x)
+        cdef cl_int st = cl.clSetKernelArg(self.handle(), i, 8, &x)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
     cdef int set_int(self, cl_uint i, int v) except -1:
         cdef int32_t x = v
-        cdef cl_int st = cl.clSetKernelArg(self.k, i, 4, &x)
+        cdef cl_int st = cl.clSetKernelArg(self.handle(), i, 4, &x)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
 
     cdef int set_scalar(self, cl_uint i, int code, object v) except -1:
         """A scalar argument of the kernel's element type."""
+        cdef cl_kernel kk = self.handle()
         cdef float f
         cdef double d
         cdef int64_t l
@@ -270,25 +300,25 @@ cdef class Kernel:
         cdef cl_int st
         if code == FLOAT32:
             f = v
-            st = cl.clSetKernelArg(self.k, i, 4, &f)
+            st = cl.clSetKernelArg(kk, i, 4, &f)
         elif code == FLOAT64:
             d = v
-            st = cl.clSetKernelArg(self.k, i, 8, &d)
+            st = cl.clSetKernelArg(kk, i, 8, &d)
         elif code == INT32:
             n = v
-            st = cl.clSetKernelArg(self.k, i, 4, &n)
+            st = cl.clSetKernelArg(kk, i, 4, &n)
         elif code == INT64:
             l = v
-            st = cl.clSetKernelArg(self.k, i, 8, &l)
+            st = cl.clSetKernelArg(kk, i, 8, &l)
         elif code == FLOAT16:
             h = np.float16(v).view(np.uint16)
-            st = cl.clSetKernelArg(self.k, i, 2, &h)
+            st = cl.clSetKernelArg(kk, i, 2, &h)
         elif code == INT8:
             c = v
-            st = cl.clSetKernelArg(self.k, i, 1, &c)
+            st = cl.clSetKernelArg(kk, i, 1, &c)
         else:
             u = v
-            st = cl.clSetKernelArg(self.k, i, 1, &u)
+            st = cl.clSetKernelArg(kk, i, 1, &u)
         if st != CL_SUCCESS:
             check(st, f"clSetKernelArg({self.name}, {i})")
         return 0
@@ -317,8 +347,30 @@ cdef class Kernel:
         self.set_scalar(i, code, v)
 
 
+cdef class KernelClone:
+    """Another thread's handle of a Kernel (see Kernel.handle)."""
+
+    def __cinit__(self, program, str name):
+        cdef cl_int status = 0
+        self.k = cl.clCreateKernel(<cl_program><intptr_t>program.int_ptr, name.encode(), &status)
+        check(status, f"clCreateKernel({name})")
+
+    def __dealloc__(self):
+        if self.k != NULL:
+            cl.clReleaseKernel(self.k)
+
+
+cdef class Lane:
+    """One thread's dispatch state on one context: its pending fused group."""
+
+
 cdef class DeviceState:
-    """Everything one context needs at dispatch time: queue, pool, kernels."""
+    """Everything one context needs at dispatch time: queue, pool, kernels.
+
+    Threads: each has a Lane (its pending group), found by thread ident; the thread that
+    created the state has the first, checked without a lookup. ``acquire``/``release``
+    bracket building and running fused groups.
+    """
 
     def __cinit__(self, cl_context_obj, cl_queue_obj, cl_device_obj, bint use_host_ptr,
                   bint is_cpu, bint has_fp64, bint has_fp16, size_t pool_limit):
@@ -337,23 +389,84 @@ cdef class DeviceState:
         self.has_fp64 = has_fp64
         self.has_fp16 = has_fp16
         self.host_refs = []
+        self.home = Lane.__new__(Lane)
+        self.home_ident = thread_ident()
+        self.lanes = {}
+
+    @property
+    def pending(self):
+        """This thread's FusionGroup of elementwise ops not yet enqueued, or None."""
+        return self.lane().pending
+
+    cdef Lane other_lane(self, long ident):
+        ln = self.lanes.get(ident)
+        if ln is None:
+            ln = Lane.__new__(Lane)
+            self.lanes[ident] = ln
+        return <Lane>ln
+
+    def lane_list(self):
+        """Every thread's lane (a new list)."""
+        return [self.home] + list(self.lanes.values())
+
+    cdef void set_pending(self, Lane lane, object group) noexcept:
+        self.busy += (group is not None) - (lane.pending is not None)
+        lane.pending = group
+
+    cdef int wait_lock(self, long me) except -1:
+        """Wait for the lock another thread holds, then take it. The lock is held while a
+        fused group is built or run, so no thread runs a group another is building, or
+        sees one half enqueued. Taking a free lock needs no OS call (see acquire); a
+        waiter sleeps without the GIL (it waits for a group to run, often a kernel build)."""
+        cdef unsigned int pause = 20
+        while self.lock_depth:
+            with nogil:
+                usleep(pause)
+            pause = min(pause * 2, 1000)
+        self.lock_owner = me
+        self.lock_depth = 1
+        return 0
+
+    cdef int drop_host_refs(self, Py_ssize_t upto) noexcept:
+        """Forget the host arrays of the first ``upto`` writes ever enqueued (done now).
+        Writes other threads enqueued during a blocking wait stay held."""
+        cdef Py_ssize_t k = upto - self.refs_base
+        if k <= 0:
+            return 0
+        self.refs_base = upto
+        del self.host_refs[:k]       # CPython frees the items after the list is updated
+        return 0
 
     cdef Buffer alloc(self, size_t nbytes):
         return self.pool.take(nbytes)
 
     cdef int flush(self) except -1:
-        """Enqueue the pending fused elementwise ops, if any (before any other command)."""
-        group = self.pending
+        """Enqueue this thread's pending fused elementwise ops, if any (before any other
+        command of the thread); flush_group takes the group off the lane."""
+        group = self.lane().pending
         if group is not None:
-            self.pending = None
             if self.flusher is None:
                 from mxgrad._ndarray import flush_group
                 self.flusher = flush_group
             self.flusher(group)
         return 0
 
+    def drop_ended_lanes(self):
+        """Run the pending groups of threads that have ended, and forget their lanes."""
+        import threading
+        alive = {t.ident for t in threading.enumerate()}
+        if self.flusher is None:
+            from mxgrad._ndarray import flush_group
+            self.flusher = flush_group
+        for ident, ln in list(self.lanes.items()):
+            if ident not in alive:
+                if (<Lane>ln).pending is not None:
+                    self.flusher((<Lane>ln).pending)
+                if self.lanes.get(ident) is ln:
+                    del self.lanes[ident]
+
     def run_pending(self):
-        """Enqueue the pending fused elementwise ops now (without waiting for them)."""
+        """Enqueue this thread's pending fused elementwise ops now (without waiting)."""
         self.flush()
 
     cdef int launch(self, Kernel k, size_t n, size_t work=1) except -1:
@@ -384,13 +497,14 @@ cdef class DeviceState:
                      bint one_group) except -1:
         """Enqueue ``k`` after the pending fused ops; ``one_group``: as a single work-group
         when the kernel allows one that large."""
-        if self.pending is not None:
+        if self.busy:
             self.flush()
         if self.trace is not None:
             self.trace.append(k.name)
         cdef cl_int st
+        cdef cl_kernel kk = k.handle()
         if one_group:
-            st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, gsize, 0, NULL,
+            st = cl.clEnqueueNDRangeKernel(self.queue, kk, dims, NULL, gsize, gsize, 0, NULL,
                                            NULL)
             if st != CL_INVALID_WORK_GROUP_SIZE:
                 if st != CL_SUCCESS:
@@ -398,7 +512,7 @@ cdef class DeviceState:
                 return 0
         if self.grid_limit and dims > 1 and self.exceeds_grid(dims, gsize, lsize):
             return self.enqueue_pieces(k, dims, gsize, lsize)
-        st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, lsize, 0, NULL, NULL)
+        st = cl.clEnqueueNDRangeKernel(self.queue, kk, dims, NULL, gsize, lsize, 0, NULL, NULL)
         if st != CL_SUCCESS:
             check(st, f"clEnqueueNDRangeKernel({k.name})")
         return 0
@@ -419,6 +533,7 @@ cdef class DeviceState:
         cdef size_t o1, o2
         cdef int d
         cdef cl_int st
+        cdef cl_kernel kk = k.handle()
         offset[0] = 0
         size[0] = gsize[0]
         for d in range(1, 3):
@@ -429,7 +544,7 @@ cdef class DeviceState:
             while o1 < gsize[1]:
                 offset[1], size[1] = o1, min(step[1], gsize[1] - o1)
                 offset[2], size[2] = o2, (min(step[2], gsize[2] - o2) if dims > 2 else 1)
-                st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, offset, size, lsize, 0,
+                st = cl.clEnqueueNDRangeKernel(self.queue, kk, dims, offset, size, lsize, 0,
                                                NULL, NULL)
                 if st != CL_SUCCESS:
                     check(st, f"clEnqueueNDRangeKernel({k.name})")
@@ -439,7 +554,7 @@ cdef class DeviceState:
 
     cdef int write(self, Buffer b, size_t offset, object arr) except -1:
         """Enqueue a copy of a C-contiguous numpy array into ``b``; returns at once."""
-        if self.pending is not None:
+        if self.busy:
             self.flush()
         cdef cnp.ndarray a = arr
         cdef size_t nbytes = a.nbytes
@@ -448,25 +563,27 @@ cdef class DeviceState:
         check(cl.clEnqueueWriteBuffer(self.queue, b.mem, 0, offset, nbytes, cnp.PyArray_DATA(a),
                                       0, NULL, NULL), "clEnqueueWriteBuffer")
         self.host_refs.append(a)
+        self.write_seq += 1
         if len(self.host_refs) > MAX_HOST_REFS:
             self.finish()
         return 0
 
     cdef int read(self, Buffer b, size_t offset, size_t nbytes, void* dst) except -1:
         """Blocking read: waits for every kernel queued before it."""
-        if self.pending is not None:
+        if self.busy:
             self.flush()
         cdef cl_int st
+        cdef Py_ssize_t writes = self.write_seq
         if nbytes == 0:
             return 0
         with nogil:
             st = cl.clEnqueueReadBuffer(self.queue, b.mem, 1, offset, nbytes, dst, 0, NULL, NULL)
         check(st, "clEnqueueReadBuffer")
-        self.host_refs.clear()   # everything queued before the read has run
+        self.drop_host_refs(writes)   # every write queued before the read has run
         return 0
 
     cdef int copy(self, Buffer src, size_t src_off, Buffer dst, size_t dst_off, size_t nbytes) except -1:
-        if self.pending is not None:
+        if self.busy:
             self.flush()
         if nbytes == 0:
             return 0
@@ -476,7 +593,7 @@ cdef class DeviceState:
 
     cdef int fill_bytes(self, Buffer b, size_t offset, size_t nbytes, const void* pattern,
                         size_t psize) except -1:
-        if self.pending is not None:
+        if self.busy:
             self.flush()
         if nbytes == 0:
             return 0
@@ -485,13 +602,17 @@ cdef class DeviceState:
         return 0
 
     def finish(self):
-        """Wait until every enqueued command has completed."""
+        """Enqueue this thread's pending fused ops (and those left by threads that ended),
+        then wait until every enqueued command has completed."""
         cdef cl_int st
         self.flush()
+        if self.lanes:
+            self.drop_ended_lanes()
+        cdef Py_ssize_t writes = self.write_seq
         with nogil:
             st = cl.clFinish(self.queue)
         check(st, "clFinish")
-        self.host_refs.clear()
+        self.drop_host_refs(writes)
 
     def submit(self):
         """Enqueue pending work and hand the queue to the device (clFlush), without waiting."""

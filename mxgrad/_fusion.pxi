@@ -10,6 +10,12 @@ space is full. Intermediates whose NDArray died before that are never written to
 MXNet's eager semantics hold: every check runs at the call; the queue is in order and the
 group always runs before any later command of the context, so what any command sees is
 exactly what eager execution would have produced.
+
+Threads: the pending group is per thread (the thread's Lane of the DeviceState), so a
+thread's groups, and the kernels and the bits they produce, are those of a serial run. What
+another thread does touches them only through memory they share: using an array a group
+computes, or a buffer it reads or writes, runs that group first (``settle``). Groups are
+built, changed and run under the DeviceState's lock.
 """
 # Included by _ndarray.pyx (the elementwise dispatch hands its ops to add_op).
 cdef object source_builder = None     # mxgrad._codegen.fused_source
@@ -48,6 +54,9 @@ cdef class FusionGroup:
     cdef set sealed_reads          # id() of every buffer the sealed groups read ...
     cdef set sealed_writes         # ... and write: a segment must not touch them (races)
     cdef Py_ssize_t sealed_bytes   # kernel argument bytes the sealed groups use
+    cdef FusionGroup sealer        # the group this one was sealed into
+    cdef Lane lane                 # the lane (thread) whose pending group it is or was
+    cdef bint running              # being enqueued now (by the thread holding the lock)
 
     def __cinit__(self, DeviceState dev, ctx, tuple shape, int code, Py_ssize_t n):
         self.dev = dev
@@ -109,13 +118,31 @@ def set_limits(Py_ssize_t param_bytes, Py_ssize_t nodes):
 
 cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_t n,
                    str snippet, tuple args, NDArrayBase res, bint inplace=False):
-    """Append one elementwise op writing ``res`` to the pending group.
+    """Append one elementwise op writing ``res`` to this thread's pending group.
 
     ``inplace``: ``res`` is an existing array (``out=``), whose buffer other arrays may
     share: the op starts a group of its own that nothing joins later (``closed``); that
     group may still run as a segment beside others when no buffer is shared.
     """
-    cdef FusionGroup g = <FusionGroup>dev.pending
+    cdef long me = thread_ident()
+    dev.acquire_as(me)
+    try:
+        return add_op_locked(dev, dev.lane_of(me), ctx, shape, code, n, snippet, args, res,
+                             inplace)
+    finally:
+        dev.release()
+
+
+cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, int code,
+                          Py_ssize_t n, str snippet, tuple args, NDArrayBase res,
+                          bint inplace):
+    if dev.busy > (lane.pending is not None):
+        # Other threads' pending groups that use this op's memory come first.
+        for x in args:
+            if isinstance(x, NDArrayBase):
+                sync_foreign(dev, lane, (<NDArrayBase>x).buf, False)
+        sync_foreign(dev, lane, res.buf, True)
+    cdef FusionGroup g = <FusionGroup>lane.pending
     cdef FusionGroup prev = None      # the pending group, sealed as a segment of the new one
     cdef NDArrayBase a
     cdef int k
@@ -135,12 +162,15 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
             a = <NDArrayBase>x
             if is_pending(a) and (a.lazy is not g or a.shape_ != shape):
                 dev.flush()
+                if is_pending(a):           # pending in another thread's group
+                    flush_group(a.lazy)
                 g = prev = None
                 break
     # A group that reduces takes only ops that read its results, except during a backward
     # pass (which joins the forward pass that computed its head): independent work (the
     # next iteration of a loop) would make groups, and their kernels, grow without end.
-    if g is not None and g.reductions and not in_backward and not reads_group(g, args):
+    if g is not None and g.reductions and not mxgrad_in_backward \
+            and not reads_group(g, args):
         dev.flush()
         g = None
     if prev is not None and touches_sealed(prev, True, args, res):
@@ -152,9 +182,10 @@ cdef object add_op(DeviceState dev, object ctx, tuple shape, int code, Py_ssize_
         g = None
     if g is None:
         g = FusionGroup(dev, ctx, shape, code, n)
+        g.lane = lane
         if prev is not None:
             seal_into(prev, g)
-        dev.pending = g
+        dev.set_pending(lane, g)
     g.closed = inplace
     # Operand tokens (ints, cheap to hash): node j -> j, leaf k -> -1 - k,
     # scalar k -> SCALAR_TOKEN + k.
@@ -184,14 +215,20 @@ REDUCE_SUM, REDUCE_MEAN = 0, 1
 # what a group's reductions cover (KIND in kernels_cl/fused_reduce.cl)
 REDUCE_ALL, REDUCE_ROWS, REDUCE_COLUMNS = 0, 1, 2
 cdef bint fuse_reductions = True
-cdef bint in_backward = False
+
+cdef extern from *:
+    """
+    static __thread int mxgrad_in_backward = 0;
+    """
+    int mxgrad_in_backward
 
 
 def set_backward_running(bint on):
-    """Set whether autograd's reverse traversal runs; returns the previous setting."""
-    global in_backward
-    prev = in_backward
-    in_backward = on
+    """Set whether autograd's reverse traversal runs in this thread; returns the previous
+    setting."""
+    global mxgrad_in_backward
+    prev = bool(mxgrad_in_backward)
+    mxgrad_in_backward = on
     return prev
 
 
@@ -214,7 +251,20 @@ def fuse_reduction(NDArrayBase x, NDArrayBase res, int op, tuple layout):
     """
     if not fuse_reductions or not is_pending(x) or x.lazy_index < 0 or is_pending(res):
         return False
+    cdef DeviceState dev = x.dev
+    dev.acquire()
+    try:
+        return fuse_reduction_locked(x, res, op, layout)
+    finally:
+        dev.release()
+
+
+cdef bint fuse_reduction_locked(NDArrayBase x, NDArrayBase res, int op, tuple layout):
+    if not is_pending(x):
+        return False
     cdef FusionGroup g = <FusionGroup>x.lazy
+    if g.running or g.lane is not x.dev.lane():
+        return False                      # another thread's group keeps its own kernels
     if g.is_sealed or g.sealed or g.n <= 1 or x.size_ != g.n or res.dev is not x.dev \
             or res.dtype_code != g.code or g.code > 1 or g.param_bytes + 16 > PARAM_LIMIT \
             or len(g.reductions) >= 8 or (g.reductions and g.red_layout != layout):
@@ -297,6 +347,7 @@ cdef seal_into(FusionGroup prev, FusionGroup g):
     g.sealed_bytes = prev.sealed_bytes + prev.param_bytes
     prev.sealed = None
     prev.is_sealed = True
+    prev.sealer = g
 
 
 cdef bint reads_group(FusionGroup g, tuple args):
@@ -330,7 +381,24 @@ def retarget_pending(NDArrayBase src, NDArrayBase dst):
     if not is_pending(src) or src.lazy_index < 0 or is_pending(dst) or src.shape_ != dst.shape_ \
             or src.dtype_code != dst.dtype_code or src.dev is not dst.dev:
         return False
+    cdef DeviceState dev = src.dev
+    dev.acquire()
+    try:
+        return retarget_locked(src, dst)
+    finally:
+        dev.release()
+
+
+cdef bint retarget_locked(NDArrayBase src, NDArrayBase dst):
+    cdef DeviceState dev = src.dev
+    cdef Lane lane = dev.lane()
+    if dev.contended(lane):
+        sync_foreign(dev, lane, dst.buf, True)   # another thread's group uses dst's memory
+    if not is_pending(src) or is_pending(dst):
+        return False
     cdef FusionGroup g = <FusionGroup>src.lazy
+    if g.running or g.lane is not lane:
+        return False
     cdef Py_ssize_t i = src.lazy_index
     if g.is_sealed or g.sealed:
         return False             # another segment may read dst: keep the plain copy
@@ -368,7 +436,9 @@ def adopt_buffer(NDArrayBase src, NDArrayBase dst):
     # Pending fused ops read arrays, not buffers: run them first, so what they read of
     # dst is its old data, as eager execution would have it.
     src.dev.flush()
-    if is_pending(src) or is_pending(dst):
+    settle(src, True)
+    settle(dst, True)
+    if is_pending(src) or is_pending(dst) or Py_REFCNT(sb) > 2 or Py_REFCNT(db) > 2:
         return False
     dst.buf, src.buf = sb, db
     return True
@@ -380,10 +450,28 @@ cdef inline bint is_pending(NDArrayBase a):
 
 
 def flush_group(FusionGroup g):
-    """Run a group (and the groups sealed into it): one kernel computing every op, storing
-    the outputs still referenced."""
+    """Run a group (and the groups sealed into it; a sealed group runs the group it was
+    sealed into): one kernel computing every op, storing the outputs still referenced.
+    Any thread may run any thread's group; it leaves that thread's lane."""
+    cdef DeviceState dev = g.dev
+    dev.acquire()
+    try:
+        while g.is_sealed and not g.flushed:
+            g = g.sealer
+        if g.flushed or g.running:
+            return       # run already (another thread's turn), or running in this thread
+        if g.lane is not None and g.lane.pending is g:
+            dev.set_pending(g.lane, None)
+        run_groups(g)
+    finally:
+        dev.release()
+
+
+cdef run_groups(FusionGroup g):
     cdef FusionGroup h
     groups = g.sealed + [g] if g.sealed else (g,)
+    for h in groups:
+        h.running = True
     try:
         if len(groups) == 1:
             run_group(g)
@@ -392,9 +480,63 @@ def flush_group(FusionGroup g):
     finally:
         for h in groups:
             h.flushed = True
+            h.running = False
             h.leaves = h.scalars = h.nodes = h.outputs = h.out_offsets = h.reductions = None
             h.sealed = None
             h.sealed_reads = h.sealed_writes = None
+
+
+cdef inline int settle(NDArrayBase a, bint writing) except -1:
+    """Make ``a``'s memory final for the calling thread: enqueue the pending group that
+    computes ``a`` (this thread's whole pending group when it is that one), and other
+    threads' pending groups that write ``a``'s buffer, or (``writing``: the caller may
+    write it) read it."""
+    cdef DeviceState dev = a.dev
+    if is_pending(a):
+        dev.flush()
+        if is_pending(a):
+            flush_group(a.lazy)
+    cdef Lane lane
+    if dev.busy or dev.lock_depth:         # else nothing pending anywhere: the fast way out
+        lane = dev.lane()
+        if dev.contended(lane):
+            sync_foreign(dev, lane, a.buf, writing)
+    return 0
+
+
+cdef int sync_foreign(DeviceState dev, Lane own, Buffer buf, bint writing) except -1:
+    """Enqueue other threads' pending groups that write ``buf``, or read it when the caller
+    is ``writing`` it (their ops were called first), after waiting for a group another
+    thread is enqueueing now. Groups that only read what the caller reads stay pending,
+    so threads sharing read-only arrays keep the kernels of a serial run. Under the lock:
+    no group changes while it is looked at."""
+    dev.acquire()
+    try:
+        if buf is None or dev.busy <= (own.pending is not None):
+            return 0
+        for ln in dev.lane_list():
+            g = (<Lane>ln).pending
+            if ln is not own and g is not None and group_touches(<FusionGroup>g, buf, writing):
+                flush_group(g)
+    finally:
+        dev.release()
+    return 0
+
+
+cdef bint group_touches(FusionGroup head, Buffer buf, bint reads):
+    """Whether a pending group (or a group sealed into it) writes ``buf``, or reads it."""
+    cdef FusionGroup g
+    for g in (head.sealed or []) + [head]:
+        if buf in g.outputs:
+            return True
+        if reads:
+            for a in g.leaves:
+                if (<NDArrayBase>a).buf is buf:
+                    return True
+        for r in g.reductions:
+            if r[2] is buf:
+                return True
+    return False
 
 
 cdef run_group(FusionGroup g):

@@ -163,8 +163,10 @@ cdef int split_parts(DeviceState dev, long long work) except -1:
         import pyopencl
         units = min(MAX_PARTS, dev.cl_device_obj.max_compute_units)
         # one in-order queue per extra part: commands of different queues may run at once
-        dev.side_queues = [pyopencl.CommandQueue(dev.cl_context_obj, dev.cl_device_obj)
-                           for _ in range(units - 1)]
+        queues = [pyopencl.CommandQueue(dev.cl_context_obj, dev.cl_device_obj)
+                  for _ in range(units - 1)]
+        if dev.side_queues is None:      # another thread may have made them meanwhile
+            dev.side_queues = queues
     return <int>max(1, min(len(dev.side_queues) + 1, work // PART_MIN))
 
 

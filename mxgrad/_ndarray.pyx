@@ -11,7 +11,7 @@ from cpython.ref cimport Py_REFCNT
 from libc.stdint cimport intptr_t
 cimport numpy as cnp
 
-from mxgrad._dispatch cimport Buffer, DeviceState, Kernel
+from mxgrad._dispatch cimport Buffer, DeviceState, Kernel, Lane, thread_ident
 from mxgrad._dtypes cimport (dtype_size, dtype_is_float, FLOAT32, FLOAT64, FLOAT16, INT32,
                              UINT8, INT8)
 from mxgrad._tape cimport is_recording_c, record, needs_grad
@@ -132,8 +132,7 @@ def empty_array(ctx, tuple shape, int code):
 
 def view_of(NDArrayBase src, tuple shape, Py_ssize_t offset):
     """An array sharing ``src``'s buffer with another shape and element offset."""
-    if is_pending(src):           # a view reads the buffer directly: compute it first
-        src.dev.flush()
+    settle(src, False)            # a view reads the buffer directly: compute it first
     return make_array(src.buf, shape, offset, shape_size(shape), src.dtype_code, src.ctx_,
                       src.dev)
 
@@ -300,9 +299,9 @@ cdef class NDArrayBase:
 
     @property
     def _buffer(self):
-        """The device buffer (pending fused ops computing it are enqueued first)."""
-        if is_pending(self):
-            self.dev.flush()
+        """The device buffer (pending fused ops computing it, or another thread's using it,
+        are enqueued first); the caller may write it."""
+        settle(self, True)
         return self.buf
 
     def _write_numpy(self, arr):
@@ -311,6 +310,7 @@ cdef class NDArrayBase:
         if a.size != self.size_:
             raise MXNetError(f"cannot copy an array of shape {np.shape(arr)} into an "
                              f"NDArray of shape {self.shape_}")
+        settle(self, True)
         self.dev.write(self.buf, self.offset * dtype_size(self.dtype_code), a)
 
     def asnumpy(self):
@@ -324,6 +324,7 @@ cdef class NDArrayBase:
         20.0
         """
         cdef cnp.ndarray out = np.empty(self.shape_, dtype=DTYPES[self.dtype_code])
+        settle(self, False)
         self.dev.read(self.buf, self.offset * dtype_size(self.dtype_code),
                       self.size_ * dtype_size(self.dtype_code), cnp.PyArray_DATA(out))
         return out
@@ -332,6 +333,8 @@ cdef class NDArrayBase:
         """Enqueue a device copy of ``src`` (same size and dtype) into this array."""
         cdef int isz = dtype_size(self.dtype_code)
         cdef size_t nbytes = self.size_ * isz
+        settle(src, False)
+        settle(self, True)
         if self.dev.is_cpu and nbytes >= BULK_MIN:
             bulk_moves().copy(self.ctx_, self.buf, self.offset * isz, src.buf, src.offset * isz,
                               nbytes)
@@ -343,6 +346,7 @@ cdef class NDArrayBase:
         pattern = np.array([value]).astype(DTYPES[self.dtype_code]).tobytes()
         cdef int isz = dtype_size(self.dtype_code)
         cdef size_t nbytes = self.size_ * isz
+        settle(self, True)
         if self.dev.is_cpu and nbytes >= BULK_MIN:
             bulk_moves().fill(self.ctx_, self.buf, self.offset * isz, nbytes, pattern)
         else:
