@@ -28,6 +28,7 @@ cdef class Kernel:
     cdef cl_kernel k               # the kernel handle, arguments are set on it per launch
     cdef object owner              # the pyopencl Program the kernel comes from
     cdef readonly str name
+    cdef size_t group_size         # CL_KERNEL_WORK_GROUP_SIZE on its device; 0 until asked
     cdef int set_mem(self, cl_uint i, Buffer b) except -1
     cdef int set_long(self, cl_uint i, long long v) except -1
     cdef int set_int(self, cl_uint i, int v) except -1
@@ -41,6 +42,8 @@ cdef class DeviceState:
     cdef readonly object cl_context_obj, cl_queue_obj, cl_device_obj   # pyopencl objects
     cdef readonly bint is_cpu
     cdef public size_t grid_limit  # most work-groups a launch may have along dims 1 and 2
+    cdef public size_t max_group_size  # CL_DEVICE_MAX_WORK_GROUP_SIZE (a test may lower it)
+    cdef size_t max_items[3]       # CL_DEVICE_MAX_WORK_ITEM_SIZES: work-items of a group per dim
     cdef readonly bint has_fp64, has_fp16
     cdef list host_refs            # host arrays read by writes still in flight
     cdef public object pending     # FusionGroup of elementwise ops not yet enqueued, or None
@@ -53,6 +56,8 @@ cdef class DeviceState:
     cdef int enqueue(self, Kernel k, int dims, size_t* gsize, size_t* lsize,
                      bint one_group) except -1
     cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1
+    cdef size_t group_limit(self, Kernel k) except 0
+    cdef bint group_fits(self, Kernel k, int dims, size_t* lsize) except -1
     cdef bint exceeds_grid(self, int dims, size_t* gsize, size_t* lsize)
     cdef int enqueue_pieces(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1
     cdef int write(self, Buffer b, size_t offset, object arr) except -1
