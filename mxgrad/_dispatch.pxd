@@ -49,6 +49,8 @@ cdef class DeviceState:
     cdef public object pending     # FusionGroup of elementwise ops not yet enqueued, or None
     cdef object flusher            # runs a FusionGroup (set by mxgrad._ndarray)
     cdef public list trace         # when a list: the name of each kernel enqueued
+    cdef public list group_trace   # when a list: (name, work-group shape or None: the
+                                   # runtime's choice) of each kernel enqueued
     cdef public list side_queues   # pyopencl queues running parts of a split host GEMM
     cdef int flush(self) except -1
     cdef Buffer alloc(self, size_t nbytes)

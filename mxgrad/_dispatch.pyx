@@ -379,12 +379,17 @@ cdef class DeviceState:
         if lsize != NULL and not self.group_fits(k, dims, lsize):
             lsize = NULL
         if one_group and self.group_fits(k, dims, gsize):
+            if self.group_trace is not None:
+                self.group_trace.append((k.name, tuple([gsize[d] for d in range(dims)])))
             st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, gsize, 0, NULL,
                                            NULL)
             if st != CL_INVALID_WORK_GROUP_SIZE:
                 if st != CL_SUCCESS:
                     check(st, f"clEnqueueNDRangeKernel({k.name})")
                 return 0
+        if self.group_trace is not None:
+            self.group_trace.append((k.name, None if lsize == NULL
+                                     else tuple([lsize[d] for d in range(dims)])))
         if self.grid_limit and dims > 1 and self.exceeds_grid(dims, gsize, lsize):
             return self.enqueue_pieces(k, dims, gsize, lsize)
         st = cl.clEnqueueNDRangeKernel(self.queue, k.k, dims, NULL, gsize, lsize, 0, NULL, NULL)
