@@ -369,8 +369,9 @@ cdef class DeviceState:
                      bint one_group) except -1:
         """Enqueue ``k`` after the pending fused ops; ``one_group``: as a single work-group
         when the device and kernel allow one that large. An ``lsize`` beyond their limits
-        is a hint the runtime's own choice replaces (kernels that need theirs ask for no
-        more than every device gives: gemm's 16 x 16, segments' ``group_limit``)."""
+        was a hint: the runtime picks instead. (Of the kernels that need their own, the
+        segmented ones are sized by ``group_limit``; gemm's 16 x 16 fits every device we
+        know of, and elsewhere the runtime's error names the kernel.)"""
         if self.pending is not None:
             self.flush()
         if self.trace is not None:
