@@ -47,7 +47,9 @@
 
 #if IS_INT
 #define ISNAN(v) 0
-#define ABS(v) ((v) < 0 ? -(v) : (v))
+/* abs() is defined for the most negative value (negating it is not) and returns the
+ * unsigned type; clang turned the old conditional into an intrinsic Oclgrind cannot run. */
+#define ABS(v) abs(v)
 #else
 #define ISNAN(v) isnan(v)
 #define ABS(v) fabs(v)

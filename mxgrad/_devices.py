@@ -167,3 +167,17 @@ def platforms_text():
         platforms = []
     return "platforms: " + ("; ".join(f"{i}: {p.name.strip()}" for i, p in enumerate(platforms))
                             or "none")
+
+
+def work_group_limits(device):
+    """(CL_DEVICE_MAX_WORK_GROUP_SIZE, CL_DEVICE_MAX_WORK_ITEM_SIZES of dims 0-2) of a
+    pyopencl device: the most work-items of one work-group, in all and along each dim."""
+    sizes = list(device.max_work_item_sizes)[:3]
+    return device.max_work_group_size, tuple(sizes + [1] * (3 - len(sizes)))
+
+
+def kernel_group_size(kernel_ptr, device):
+    """CL_KERNEL_WORK_GROUP_SIZE of the cl_kernel handle ``kernel_ptr`` on ``device``: the
+    most work-items one of its work-groups may have there (asked once per kernel)."""
+    kernel = cl.Kernel.from_int_ptr(kernel_ptr, retain=True)
+    return kernel.get_work_group_info(cl.kernel_work_group_info.WORK_GROUP_SIZE, device)

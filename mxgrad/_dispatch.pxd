@@ -42,6 +42,7 @@ cdef class Kernel:
     cdef readonly str name
     cdef long home                 # thread that created it: it uses ``k``
     cdef dict clones               # thread ident -> KernelClone: other threads' handles
+    cdef size_t group_size         # CL_KERNEL_WORK_GROUP_SIZE on its device; 0 until asked
     cdef cl_kernel other_handle(self) except NULL
 
     cdef inline cl_kernel handle(self) except NULL:
@@ -71,6 +72,8 @@ cdef class DeviceState:
     cdef readonly object cl_context_obj, cl_queue_obj, cl_device_obj   # pyopencl objects
     cdef readonly bint is_cpu
     cdef public size_t grid_limit  # most work-groups a launch may have along dims 1 and 2
+    cdef public size_t max_group_size  # CL_DEVICE_MAX_WORK_GROUP_SIZE (a test may lower it)
+    cdef size_t max_items[3]       # CL_DEVICE_MAX_WORK_ITEM_SIZES: work-items of a group per dim
     cdef readonly bint has_fp64, has_fp16
     cdef list host_refs            # host arrays read by writes still in flight
     cdef Lane home                 # the lane of the thread that created the state ...
@@ -83,6 +86,8 @@ cdef class DeviceState:
     cdef Py_ssize_t refs_base      # ... and the number of the first in host_refs
     cdef object flusher            # runs a FusionGroup (set by mxgrad._ndarray)
     cdef public list trace         # when a list: the name of each kernel enqueued
+    cdef public list group_trace   # when a list: (name, work-group shape or None: the
+                                   # runtime's choice) of each kernel enqueued
     cdef public list side_queues   # pyopencl queues running parts of a split host GEMM
     cdef int flush(self) except -1
     cdef Lane other_lane(self, long ident)
@@ -129,6 +134,8 @@ cdef class DeviceState:
     cdef int enqueue(self, Kernel k, int dims, size_t* gsize, size_t* lsize,
                      bint one_group) except -1
     cdef int launch_nd(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1
+    cdef size_t group_limit(self, Kernel k) except 0
+    cdef bint group_fits(self, Kernel k, int dims, size_t* lsize) except -1
     cdef bint exceeds_grid(self, int dims, size_t* gsize, size_t* lsize)
     cdef int enqueue_pieces(self, Kernel k, int dims, size_t* gsize, size_t* lsize) except -1
     cdef int write(self, Buffer b, size_t offset, object arr) except -1

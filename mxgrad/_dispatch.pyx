@@ -386,6 +386,9 @@ cdef class DeviceState:
         self.is_cpu = is_cpu
         # NVIDIA's driver, like CUDA, takes at most 65,535 work-groups along dims 1 and 2
         self.grid_limit = 0 if is_cpu else GPU_GRID_LIMIT
+        from mxgrad._devices import work_group_limits
+        self.max_group_size, items = work_group_limits(cl_device_obj)
+        self.max_items = items
         self.has_fp64 = has_fp64
         self.has_fp16 = has_fp16
         self.host_refs = []
@@ -469,14 +472,47 @@ cdef class DeviceState:
         """Enqueue this thread's pending fused elementwise ops now (without waiting)."""
         self.flush()
 
+    @property
+    def max_item_sizes(self):
+        """CL_DEVICE_MAX_WORK_ITEM_SIZES: most work-items of one group along each dim (a
+        test may lower them, as ``max_group_size``)."""
+        return tuple(self.max_items)
+
+    @max_item_sizes.setter
+    def max_item_sizes(self, sizes):
+        self.max_items = tuple(sizes)
+
+    def kernel_group_limit(self, Kernel k):
+        """Most work-items one work-group of ``k`` may have on this device."""
+        return self.group_limit(k)
+
+    cdef size_t group_limit(self, Kernel k) except 0:
+        """Most work-items in one work-group of ``k``: the kernel's own limit on this
+        device (CL_KERNEL_WORK_GROUP_SIZE, asked at its first launch) within the device's."""
+        if k.group_size == 0:
+            from mxgrad._devices import kernel_group_size
+            k.group_size = kernel_group_size(<intptr_t>k.k, self.cl_device_obj) or 1
+        return min(k.group_size, self.max_group_size)
+
+    cdef bint group_fits(self, Kernel k, int dims, size_t* lsize) except -1:
+        """Whether work-groups of shape ``lsize`` are within the device's and ``k``'s limits."""
+        cdef size_t total = 1
+        cdef int d
+        for d in range(dims):
+            if lsize[d] > self.max_items[d]:
+                return False
+            total *= lsize[d]
+        return total <= self.group_limit(k)
+
     cdef int launch(self, Kernel k, size_t n, size_t work=1) except -1:
         """One work-item per element: the global size is rounded up to a multiple of 64 and
         the kernel guards its index, so the runtime may pick any work-group size.
 
         On a CPU device a small launch (``n`` items of ``work`` elements each, at most
-        SMALL_LAUNCH elements in all) is one work-group: one worker thread runs it, and
-        the others are not woken (on 2 cores, waking them for kernels of a few microseconds
-        cost the host thread more than the kernels themselves)."""
+        SMALL_LAUNCH elements in all) is one work-group when the device and kernel allow
+        one that large: one worker thread runs it, and the others are not woken (on 2
+        cores, waking them for kernels of a few microseconds cost the host thread more than
+        the kernels themselves)."""
         cdef size_t g = ((n + 63) // 64) * 64
         if g == 0:
             return 0
@@ -496,20 +532,30 @@ cdef class DeviceState:
     cdef int enqueue(self, Kernel k, int dims, size_t* gsize, size_t* lsize,
                      bint one_group) except -1:
         """Enqueue ``k`` after the pending fused ops; ``one_group``: as a single work-group
-        when the kernel allows one that large."""
+        when the device and kernel allow one that large. An ``lsize`` beyond their limits
+        was a hint: the runtime picks instead. (Of the kernels that need their own, the
+        segmented ones are sized by ``group_limit``; gemm's 16 x 16 fits every device we
+        know of, and elsewhere the runtime's error names the kernel.)"""
         if self.busy:
             self.flush()
         if self.trace is not None:
             self.trace.append(k.name)
         cdef cl_int st
         cdef cl_kernel kk = k.handle()
-        if one_group:
+        if lsize != NULL and not self.group_fits(k, dims, lsize):
+            lsize = NULL
+        if one_group and self.group_fits(k, dims, gsize):
+            if self.group_trace is not None:
+                self.group_trace.append((k.name, tuple([gsize[d] for d in range(dims)])))
             st = cl.clEnqueueNDRangeKernel(self.queue, kk, dims, NULL, gsize, gsize, 0, NULL,
                                            NULL)
             if st != CL_INVALID_WORK_GROUP_SIZE:
                 if st != CL_SUCCESS:
                     check(st, f"clEnqueueNDRangeKernel({k.name})")
                 return 0
+        if self.group_trace is not None:
+            self.group_trace.append((k.name, None if lsize == NULL
+                                     else tuple([lsize[d] for d in range(dims)])))
         if self.grid_limit and dims > 1 and self.exceeds_grid(dims, gsize, lsize):
             return self.enqueue_pieces(k, dims, gsize, lsize)
         st = cl.clEnqueueNDRangeKernel(self.queue, kk, dims, NULL, gsize, lsize, 0, NULL, NULL)

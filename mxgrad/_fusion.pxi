@@ -723,7 +723,8 @@ cdef run_segment_batch(list live):
         dev.kernels[key] = kern
     cdef unsigned int ai = 0
     cdef Py_ssize_t groups_end = 0
-    cdef size_t wg = SEGMENT_GROUP[dev.is_cpu]
+    # The kernel finds its segment from group ids, so the group size is ours, within limits.
+    cdef size_t wg = min(SEGMENT_GROUP[dev.is_cpu], dev.group_limit(kern), dev.max_items[0])
     cdef int scalar_code = compute_code(g.code)
     for g, stored in live:
         groups_end += (g.n + wg - 1) // wg

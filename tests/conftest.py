@@ -37,3 +37,24 @@ def fp64(ctx):
     if not ctx.state.has_fp64:
         pytest.skip(f"{ctx} has no float64")
     return True
+
+
+# Under Oclgrind (.ci/run's stage "op tests on Oclgrind"), OCLGRIND_LOG names the file its
+# diagnostics go to: a test whose kernels added any fails, with the diagnostics shown.
+_OCLGRIND_LOG = os.environ.get("OCLGRIND_LOG")
+
+
+@pytest.fixture(autouse=True)
+def _oclgrind_diagnostics():
+    if not _OCLGRIND_LOG:
+        yield
+        return
+    start = os.path.getsize(_OCLGRIND_LOG) if os.path.exists(_OCLGRIND_LOG) else 0
+    yield
+    for c in CONTEXTS:
+        c.state.finish()          # kernels still queued report now, against this test
+    if os.path.exists(_OCLGRIND_LOG) and os.path.getsize(_OCLGRIND_LOG) > start:
+        with open(_OCLGRIND_LOG, errors="replace") as f:
+            f.seek(start)
+            found = f.read(4000)
+        pytest.fail("Oclgrind reported:\n" + found, pytrace=False)

@@ -465,3 +465,59 @@ def test_gemm_kernel_split_into_pieces_from_its_first_launch(ctx):
         state.grid_limit = saved
         _gemm._set_kernel_getter(linalg._gemm_kernel)
     np.testing.assert_allclose(out, a @ b, rtol=1e-4, atol=1e-4)
+
+
+def test_launches_respect_a_small_work_group_limit(ctx):
+    # Oclgrind and some CPU runtimes take at most 1,024 work-items per group; the one-group
+    # rule for small CPU launches once ignored that (CL_INVALID_WORK_ITEM_SIZE from 2,048).
+    # Here the device's limits are lowered to 256, below every launch size used, and each
+    # launch's work-group shape is recorded.
+    import numpy as np
+    from mxgrad import nd
+    rng = np.random.RandomState(14)
+    x = rng.uniform(-1, 1, (40, 50)).astype(np.float32)
+    v = rng.uniform(-1, 1, (4096,)).astype(np.float32)
+    img = rng.uniform(-1, 1, (2, 3, 30, 40)).astype(np.float32)
+    small = [rng.uniform(-1, 1, (n,)).astype(np.float32) for n in (2000, 3000, 100)]
+
+    def run():
+        X, V, I = (nd.array(a, ctx=ctx) for a in (x, v, img))
+        with mx.autograd.train_mode():
+            drop = nd.Dropout(X, p=0.5)
+        S = [nd.array(a, ctx=ctx) for a in small]
+        segments = [nd.exp(a) * 2 for a in S]            # independent groups: segments
+        return [drop.asnumpy(), (X * 3 + 1).asnumpy(), (V * V).sum().asnumpy(),
+                nd.sum(X, axis=0).asnumpy(), nd.softmax(X).asnumpy(),
+                nd.Pooling(I, kernel=(2, 2), stride=(2, 2), pool_type="max").asnumpy(),
+                nd.transpose(X).asnumpy()] + [s.asnumpy() for s in segments]
+
+    state = ctx.state
+    saved = state.max_group_size, state.max_item_sizes
+    nd.waitall()
+    state.max_group_size, state.max_item_sizes = 256, (256, 256, 256)
+    state.group_trace = []
+    try:
+        got = run()
+        nd.waitall()
+        groups = state.group_trace
+    finally:
+        state.max_group_size, state.max_item_sizes = saved
+        state.group_trace = None
+    drop, want = got[0], x * 2
+    assert np.all((drop == 0) | np.isclose(drop, want)) and 0.3 < np.mean(drop == 0) < 0.7
+    np.testing.assert_allclose(got[1], x * 3 + 1, rtol=1e-6)
+    np.testing.assert_allclose(got[2], [(v * v).sum()], rtol=1e-4)
+    np.testing.assert_allclose(got[3], x.sum(axis=0), rtol=1e-5, atol=1e-6)
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(got[4], e / e.sum(axis=1, keepdims=True), rtol=1e-5)
+    np.testing.assert_allclose(got[5], img.reshape(2, 3, 15, 2, 20, 2).max(axis=(3, 5)))
+    np.testing.assert_array_equal(got[6], x.T)
+    for r, a in zip(got[7:], small):
+        np.testing.assert_allclose(r, np.exp(a) * 2, rtol=1e-6)
+    names = {name for name, _ in groups}
+    assert {"fused", "reduce", "softmax"} <= names, names
+    for name, shape in groups:
+        assert shape is None or np.prod(shape) <= 256, (name, shape)
+    assert ("fused_segments", (256,)) in groups, groups     # their group size is ours
+    if state.is_cpu:       # small launches still run as one group, within the limit
+        assert ("draw", (128,)) in groups, groups
