@@ -1,7 +1,8 @@
 """Stress tests: what could hang, crash or exit the process runs in a child process with a
 timeout, so a failure shows as a failed test instead of taking the test run down.
 
-Sections: sizes (negative and overflowing sizes), memory pressure (RLIMIT_AS), threads.
+Sections: sizes (negative and overflowing sizes), memory pressure (RLIMIT_AS). Several
+Python threads at once are stressed in test_threads.py (its children run its own module).
 Each child prints a line per step before it runs it, so a hang or a crash names the step.
 """
 import os
@@ -171,7 +172,3 @@ def test_memory_pressure_fails_cleanly_and_recovers(ctx, tmp_path):
                      MXGRAD_CACHE_DIR=str(tmp_path / "mxgrad"),
                      POCL_CACHE_DIR=str(tmp_path / "pocl"))
     assert_ok(proc)
-
-
-# --- threads ---------------------------------------------------------------------------------
-# (threads from several Python threads at once: added by the threading work)
