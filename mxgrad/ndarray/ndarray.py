@@ -10,6 +10,14 @@ from mxgrad.base import MXNetError, DTYPES, dtype_code
 __all__ = ["NDArray"]
 
 
+def _unpickle(host, device_type, device_id):
+    from mxgrad import context, _devices
+    exists = device_id < len(_devices.devices_of(device_type))
+    ctx = context.Context(device_type, device_id) if exists else context.cpu(0)
+    from mxgrad.ndarray.creation import array
+    return array(host, ctx=ctx, dtype=host.dtype)
+
+
 class NDArray(NDArrayBase):
     """An n-dimensional array on an OpenCL device, with MXNet's API.
 
@@ -60,6 +68,14 @@ class NDArray(NDArrayBase):
         if self.size == 1:
             return bool(self.asnumpy().reshape(-1)[0])
         raise ValueError("The truth value of an NDArray with multiple elements is ambiguous.")
+
+    # Pickling keeps values, dtype and context (cpu(0) where that device is missing on
+    # unpickling); like MXNet, not the attached gradient.
+    def __reduce__(self):
+        return (_unpickle, (self.asnumpy(), self.context.device_type, self.context.device_id))
+
+    def __deepcopy__(self, memo):
+        return self.copy()
 
     def __array__(self, dtype=None, copy=None):
         if copy is False:
