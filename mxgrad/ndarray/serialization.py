@@ -4,8 +4,8 @@ The layout (all little-endian), as MXNet 1.9.1 writes it:
 
 * file header: uint64 ``0x112``, uint64 ``0`` (reserved), uint64 number of arrays;
 * each array: uint32 magic (``0xF993FAC9`` for the legacy shape semantics, ``0xF993FACA``
-  when the array is 0-d or has a zero-size axis, which only MXNet's numpy shape semantics
-  allows), int32 storage type (0 = dense), uint32 ndim and ndim int64 dims, int32 device
+  for numpy shape semantics, which mxgrad writes for every array of a file where one is
+  0-d or has a zero-size axis, as MXNet under ``np_shape(True)``), int32 storage type (0 = dense), uint32 ndim and ndim int64 dims, int32 device
   type and int32 device id, int32 dtype flag, then the raw C-order data;
 * names: uint64 count (0 for a list, else one per array), each a uint64 byte length and
   its UTF-8 bytes.
@@ -33,12 +33,9 @@ def _ndarray_class():
 
 
 # --- writing ---------------------------------------------------------------------------
-def _encode_array(arr, out):
-    host = arr.asnumpy()
+def _encode_array(host, ctx, magic, out):
     shape = tuple(host.shape)
-    np_semantics = len(shape) == 0 or 0 in shape
-    ctx = arr.context
-    out.append(struct.pack("<Ii", _MAGIC_NP if np_semantics else _MAGIC_LEGACY, _DENSE))
+    out.append(struct.pack("<Ii", magic, _DENSE))
     out.append(struct.pack(f"<I{len(shape)}q", len(shape), *shape))
     out.append(struct.pack("<iii", ctx.device_typeid, ctx.device_id,
                            DTYPES.index(host.dtype)))
@@ -62,8 +59,13 @@ def _to_bytes(data):
         raise ValueError("data must be an NDArray, a dict of str->NDArray pairs or a list of "
                          f"NDArrays, got {type(data).__name__}")
     out = [struct.pack("<QQQ", _LIST_MAGIC, 0, len(arrays))]
-    for arr in arrays:
-        _encode_array(arr, out)
+    hosts = [arr.asnumpy() for arr in arrays]
+    # MXNet loads a file only in the shape semantics all its arrays were saved in: one 0-d
+    # or zero-size array makes the whole file numpy-semantics, as MXNet under np_shape(True).
+    np_semantics = any(h.ndim == 0 or 0 in h.shape for h in hosts)
+    magic = _MAGIC_NP if np_semantics else _MAGIC_LEGACY
+    for host, arr in zip(hosts, arrays):
+        _encode_array(host, arr.context, magic, out)
     out.append(struct.pack("<Q", len(names)))
     for name in names:
         raw = name.encode("utf-8")
