@@ -125,6 +125,20 @@ def test_refuses_truncated_files():
             mx.nd.load_frombuffer(buf[:cut])
 
 
+def test_refuses_corrupt_shapes():
+    buf = bytearray(_read("nd_single.nd"))
+    struct.pack_into("<I", buf, 32, 0x7FFFFFFF)      # ndim
+    with pytest.raises(MXNetError, match="truncated"):
+        mx.nd.load_frombuffer(bytes(buf))
+    buf = bytearray(_read("nd_single.nd"))
+    struct.pack_into("<q", buf, 36, 2 ** 62)          # a dim whose byte size wraps int64
+    with pytest.raises(MXNetError, match="truncated"):
+        mx.nd.load_frombuffer(bytes(buf))
+    struct.pack_into("<q", buf, 36, -5)
+    with pytest.raises(MXNetError, match="unknown dimension"):
+        mx.nd.load_frombuffer(bytes(buf))
+
+
 def test_refuses_other_files(tmp_path):
     with pytest.raises(MXNetError, match="not an MXNet NDArray file"):
         mx.nd.load_frombuffer(b"garbage" * 5)

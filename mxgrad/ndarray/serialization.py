@@ -10,6 +10,7 @@ The layout (all little-endian), as MXNet 1.9.1 writes it:
 * names: uint64 count (0 for a list, else one per array), each a uint64 byte length and
   its UTF-8 bytes.
 """
+import math
 import struct
 
 import numpy as np
@@ -143,7 +144,7 @@ def _decode_array(r, index):
         raise MXNetError(f"{r.source}: array {index} has dtype {name}, which mxgrad does "
                          f"not support; supported: {', '.join(d.name for d in DTYPES)}")
     dtype = DTYPES[flag]
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)          # Python ints: a corrupt shape cannot wrap around
     raw = r.take(count * dtype.itemsize)
     host = np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype).reshape(shape)
     from mxgrad.ndarray.creation import array
