@@ -81,3 +81,41 @@ __kernel void sort_mask(__global T* mask, __global const long* flat_idx, const l
     if (t >= n) return;
     STORE(mask, flat_idx[t], (CT)1);
 }
+
+#ifdef TILE
+/* The stages whose compare distance is below TILE, in local memory: one work-group of TILE/2
+ * work-items per tile of TILE elements (tiles lie inside rows: P is a multiple of TILE).
+ * merge_k == 0: every stage of blocks up to TILE (each tile sorted, alternately up and down);
+ * otherwise the stages of distance TILE/2 .. 1 of the block size merge_k. */
+__kernel void sort_tile(__global T* keys, __global int* idx, const long P, const int L,
+                        const long merge_k)
+{
+    __local CT lk[TILE];
+    __local int li[TILE];
+    const int t = get_local_id(0);
+    const long base = get_group_id(0) * (long)TILE, pos = base % P;
+    for (int e = t; e < TILE; e += TILE / 2) {
+        lk[e] = LOAD(keys, base + e);
+        li[e] = idx[base + e];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const long k_first = merge_k ? merge_k : 2, k_last = merge_k ? merge_k : TILE;
+    for (long k = k_first; k <= k_last; k <<= 1) {
+        for (int d = (int)(merge_k ? TILE / 2 : k / 2); d >= 1; d >>= 1) {
+            const int lo = 2 * d * (t / d) + t % d, hi = lo + d;
+            const CT va = lk[lo], vb = lk[hi];
+            const int ia = li[lo], ib = li[hi];
+            const bool forward = ((pos + lo) & k) == 0;
+            if (forward ? before(vb, ib, va, ia, L) : before(va, ia, vb, ib, L)) {
+                lk[lo] = vb; lk[hi] = va;
+                li[lo] = ib; li[hi] = ia;
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+    }
+    for (int e = t; e < TILE; e += TILE / 2) {
+        STORE(keys, base + e, lk[e]);
+        idx[base + e] = li[e];
+    }
+}
+#endif

@@ -189,3 +189,22 @@ def test_gradients_first_and_second_order(ctx, fp64, fn):
     rng = np.random.RandomState(3)
     x = rng.permutation(12).reshape(3, 4) * 0.37 - 2   # distinct: differentiable there
     check_gradients(fn, [x], ctx, order=2)
+
+
+@pytest.mark.parametrize("group", [1, 2, 4, 32])
+def test_local_memory_tiles_of_any_size(ctx, group):
+    """The local-memory stages with small work-groups (tiles of 2 * group elements, or none
+    for group 1) give the same order as the global stages."""
+    state = ctx.state
+    saved = state.max_group_size
+    state.max_group_size = group
+    try:
+        rng = np.random.RandomState(group)
+        for shape, axis in [((3, 1000), -1), ((70, 5), 0), ((2, 8), 1), ((4, 3), 1)]:
+            a = _data(rng, shape, np.float32)
+            x = mx.nd.array(a, ctx=ctx)
+            for ascend in (True, False):
+                got = mx.nd.argsort(x, axis=axis, is_ascend=ascend).asnumpy()
+                np.testing.assert_array_equal(got, _expected_order(a, axis, ascend))
+    finally:
+        state.max_group_size = saved

@@ -23,6 +23,7 @@ __all__ = ["sort", "argsort", "topk"]
 
 _INT32, _INT64 = 4, 6
 _FLOAT_CODES = (0, 1, 2)
+_MAX_GROUP = 256      # work-items per group of the local-memory sort (tiles of twice that)
 _RET_TYPES = ("both", "indices", "mask", "value")
 _INDEX_DTYPES = ("float16", "float32", "float64", "int32", "int64", "uint8")
 
@@ -79,22 +80,58 @@ def _sorted_rows(data, axis, k, descend):
     init.set_args(0, keys._buffer, order._buffer, data._buffer, data._offset, rows * P, L,
                   inner, P)
     state.launch_1d(init, rows * P)
-    stage = family_kernel(ctx, "sort", "sort_stage", code, opts)
-    pairs = rows * P // 2
-    size = 2
-    while size <= P:
-        dist = size // 2
-        while dist >= 1:
-            stage.set_args(0, keys._buffer, order._buffer, pairs, P, size, dist)
-            stage.set_arg_int(6, L)
-            state.launch_1d(stage, pairs)
-            dist //= 2
-        size *= 2
+    _bitonic(ctx, code, opts, keys, order, rows, P, L)
     emit = family_kernel(ctx, "sort", "sort_emit", code, opts)
     emit.set_args(0, vals._buffer, idx._buffer, flat._buffer, keys._buffer, order._buffer,
                   vals.size, k, L, inner, P)
     state.launch_1d(emit, vals.size)
     return data, vals, idx, flat
+
+
+def _tile_kernel(ctx, code, opts, P):
+    """The local-memory kernel and its tile (2 work-items' worth per work-item of a group
+    within the device's and the kernel's limits), or (None, 0) when rows are shorter than a
+    tile or the device allows no group of 2."""
+    state = ctx.state
+    group = 1 << (min(_MAX_GROUP, state.max_group_size).bit_length() - 1)
+    while group >= 2 and 2 * group <= P:
+        kern = family_kernel(ctx, "sort", "sort_tile", code, f"{opts} -D TILE={2 * group}")
+        if state.kernel_group_limit(kern) >= group:
+            return kern, 2 * group
+        group //= 2
+    return None, 0
+
+
+def _bitonic(ctx, code, opts, keys, order, rows, P, L):
+    """Sort each row of P (keys, order) pairs: the stages of short compare distances run in
+    local memory, a tile per work-group, the others one launch each over the whole array."""
+    state = ctx.state
+    pairs = rows * P // 2
+    stage = family_kernel(ctx, "sort", "sort_stage", code, opts)
+    tile_k, tile = _tile_kernel(ctx, code, opts, P)
+
+    def global_stage(size, dist):
+        stage.set_args(0, keys._buffer, order._buffer, pairs, P, size, dist)
+        stage.set_arg_int(6, L)
+        state.launch_1d(stage, pairs)
+
+    def local_stages(merge_k):
+        tile_k.set_args(0, keys._buffer, order._buffer, P)
+        tile_k.set_arg_int(3, L)
+        tile_k.set_arg_long(4, merge_k)
+        state.launch_grid(tile_k, (pairs,), (tile // 2,))
+
+    if tile:
+        local_stages(0)
+    size = 2 * tile if tile else 2
+    while size <= P:
+        dist = size // 2
+        while dist >= max(1, tile):
+            global_stage(size, dist)
+            dist //= 2
+        if tile:
+            local_stages(size)
+        size *= 2
 
 
 def _values(data, vals, flat):
