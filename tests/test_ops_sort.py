@@ -127,6 +127,7 @@ def test_index_dtypes(ctx, dtype):
         pytest.skip("no float64")
     x = mx.nd.array([[3, 1, 2]], ctx=ctx)
     assert mx.nd.argsort(x, dtype=dtype).dtype == np.dtype(dtype)
+    assert mx.nd.argsort(x, dtype=None).dtype == np.float32    # unset, as in MXNet
     np.testing.assert_array_equal(mx.nd.topk(x, k=3, dtype=dtype).asnumpy(), [[0, 2, 1]])
 
 
@@ -157,6 +158,8 @@ def test_empty_and_out(ctx):
     (lambda x: mx.nd.topk(x, k=1.5), "k must be an int"),
     (lambda x: mx.nd.sort([1, 2]), "data must be an NDArray"),
     (lambda x: mx.nd.topk(x, axis=1.0), "axis must be an int or None"),
+    (lambda x: mx.nd.argsort(x, is_ascend=None), "is_ascend must be a bool"),
+    (lambda x: mx.nd.topk(x, dtype="foo"), "dtype must be one of"),
 ])
 def test_errors(ctx, call, message):
     x = mx.nd.array(np.zeros((2, 6)), ctx=ctx)

@@ -11,6 +11,8 @@ and masks are not differentiable and record nothing (like argmax).
 import math
 import numbers
 
+import numpy as np
+
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording
@@ -40,17 +42,15 @@ def _check_args(op, data, axis, is_ascend, dtype):
     if not isinstance(is_ascend, (bool, numbers.Integral)):
         raise MXNetError(f"{op}: is_ascend must be a bool, got {is_ascend!r}")
     if dtype is not None:
-        name = getattr(dtype, "__name__", None) or str(dtype)
         try:
-            import numpy as np
             name = np.dtype(dtype).name
-        except TypeError:
-            pass
+        except (TypeError, ValueError):
+            name = None
         if name not in _INDEX_DTYPES:
             raise MXNetError(f"{op}: dtype must be one of {', '.join(_INDEX_DTYPES)} for the "
                              f"indices, got {dtype!r}")
         return dtype_code(name)
-    return None
+    return dtype_code("float32")     # None: the default, as MXNet reads an unset dtype
 
 
 def _sorted_rows(data, axis, k, descend):
