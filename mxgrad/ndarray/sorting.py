@@ -25,6 +25,7 @@ __all__ = ["sort", "argsort", "topk"]
 
 _INT32, _INT64 = 4, 6
 _FLOAT_CODES = (0, 1, 2)
+_MAX_ROW = 1 << 30     # padded row length the int32 positions of the kernels can address
 _MAX_GROUP = 256      # work-items per group of the local-memory sort (tiles of twice that)
 _RET_TYPES = ("both", "indices", "mask", "value")
 _INDEX_DTYPES = ("float16", "float32", "float64", "int32", "int64", "uint8")
@@ -53,7 +54,7 @@ def _check_args(op, data, axis, is_ascend, dtype):
     return dtype_code("float32")     # None: the default, as MXNet reads an unset dtype
 
 
-def _sorted_rows(data, axis, k, descend):
+def _sorted_rows(op, data, axis, k, descend):
     """Sort ``data`` along ``axis`` (None: flattened); the first ``k`` of each row as
     (values or None, int32 indices along the axis, int64 flat indices, result shape)."""
     if axis is None:
@@ -72,6 +73,8 @@ def _sorted_rows(data, axis, k, descend):
     if vals.size == 0:
         return data, vals, idx, flat
     P = 1 << max(0, (L - 1).bit_length())
+    if P > _MAX_ROW:
+        raise MXNetError(f"{op}: cannot sort rows of {L} elements (at most {_MAX_ROW})")
     keys = _ndarray.empty_array(ctx, (rows * P,), code)
     order = _ndarray.empty_array(ctx, (rows * P,), _INT32)
     opts = f"-D DESCEND={int(descend)} -D IS_FLOAT={int(code in _FLOAT_CODES)}"
@@ -181,7 +184,7 @@ def topk(data=None, axis=-1, k=1, ret_typ="indices", is_ascend=False, dtype="flo
         raise MXNetError(f"topk: k must be at most {length}, the length of the sorted axis, "
                          f"got k = {k}")
     k = length if k <= 0 else int(k)
-    src, vals, idx, flat = _sorted_rows(data, axis, k, not is_ascend)
+    src, vals, idx, flat = _sorted_rows("topk", data, axis, k, not is_ascend)
     if ret_typ == "mask":
         mask = _ndarray.empty_array(data.context, data.shape, data._dtype_code)
         mask._fill(0)
@@ -222,7 +225,7 @@ def sort(data=None, axis=-1, is_ascend=True, out=None, name=None):
     """
     _check_args("sort", data, axis, is_ascend, None)
     length = data.size if axis is None else data.shape[int(axis) % data.ndim]
-    src, vals, idx, flat = _sorted_rows(data, axis, length, not is_ascend)
+    src, vals, idx, flat = _sorted_rows("sort", data, axis, length, not is_ascend)
     return deliver("sort", _values(src, vals, flat), out)
 
 
@@ -244,5 +247,5 @@ def argsort(data=None, axis=-1, is_ascend=True, dtype="float32", out=None, name=
     """
     code = _check_args("argsort", data, axis, is_ascend, dtype)
     length = data.size if axis is None else data.shape[int(axis) % data.ndim]
-    src, vals, idx, flat = _sorted_rows(data, axis, length, not is_ascend)
+    src, vals, idx, flat = _sorted_rows("argsort", data, axis, length, not is_ascend)
     return deliver("argsort", _indices(idx, code), out)
