@@ -16,6 +16,9 @@ FLUENT.update({
     "one_hot": ("mx.nd.array([0, 2])", "3"),
     "pick": ("mx.nd.array([[1, 2], [3, 4]])", "mx.nd.array([1, 0])"),
     "take": ("mx.nd.array([[1, 2], [3, 4]])", "mx.nd.array([1])"),
+    "sort": ("mx.nd.array([[3, 1], [0, 2]])", ""),
+    "argsort": ("mx.nd.array([[3, 1], [0, 2]])", ""),
+    "topk": ("mx.nd.array([[3, 1], [0, 2]])", "k=1"),
 })
 _DEFAULT_DATA = "mx.nd.array([0.25, 0.5])"
 
