@@ -84,7 +84,6 @@ cdef class DeviceState:
     cdef int lock_depth            # run, and how many times it took it (see acquire)
     cdef Py_ssize_t write_seq      # host-to-device writes ever enqueued ...
     cdef Py_ssize_t refs_base      # ... and the number of the first in host_refs
-    cdef object flusher            # runs a FusionGroup (set by mxgrad._ndarray)
     cdef public list trace         # when a list: the name of each kernel enqueued
     cdef public list group_trace   # when a list: (name, work-group shape or None: the
                                    # runtime's choice) of each kernel enqueued

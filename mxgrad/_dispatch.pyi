@@ -1,5 +1,5 @@
 """Type stubs of the Cython dispatch layer (mxgrad/_dispatch.pyx)."""
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -29,6 +29,9 @@ class Kernel:
 
 class Lane:
     pending: Any
+
+def set_group_flusher(fn: Callable[[Any], None]) -> None: ...
+
 
 class DeviceState:
     pool: BufferPool

@@ -364,6 +364,16 @@ cdef class Lane:
     """One thread's dispatch state on one context: its pending fused group."""
 
 
+cdef object group_flusher = None   # runs a FusionGroup: mxgrad._ndarray's flush_group
+
+
+def set_group_flusher(fn):
+    """Called once by mxgrad._ndarray, which builds the fused groups this module only holds
+    (so dispatch imports nothing above it)."""
+    global group_flusher
+    group_flusher = fn
+
+
 cdef class DeviceState:
     """Everything one context needs at dispatch time: queue, pool, kernels.
 
@@ -448,23 +458,17 @@ cdef class DeviceState:
         command of the thread); flush_group takes the group off the lane."""
         group = self.lane().pending
         if group is not None:
-            if self.flusher is None:
-                from mxgrad._ndarray import flush_group
-                self.flusher = flush_group
-            self.flusher(group)
+            group_flusher(group)
         return 0
 
     def drop_ended_lanes(self):
         """Run the pending groups of threads that have ended, and forget their lanes."""
         import threading
         alive = {t.ident for t in threading.enumerate()}
-        if self.flusher is None:
-            from mxgrad._ndarray import flush_group
-            self.flusher = flush_group
         for ident, ln in list(self.lanes.items()):
             if ident not in alive:
                 if (<Lane>ln).pending is not None:
-                    self.flusher((<Lane>ln).pending)
+                    group_flusher((<Lane>ln).pending)
                 if self.lanes.get(ident) is ln:
                     del self.lanes[ident]
 

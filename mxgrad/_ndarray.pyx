@@ -30,6 +30,9 @@ cdef type array_class = NDArrayBase     # replaced by the public NDArray class
 
 include "_fusion.pxi"
 
+from mxgrad._dispatch import set_group_flusher
+set_group_flusher(flush_group)     # the queue runs pending groups through it
+
 
 def _set_hooks(cls, source_fn, kernel_fn):
     """Called once by mxgrad.ndarray: the public class, the fused-kernel source generator

@@ -136,24 +136,6 @@ def _build(prg, device, options, what):
     return prg
 
 
-_BUILD_ROOM = 256 << 20     # address space a program build peaks at on PoCL (measured)
-
-
-def _ensure_build_room(what):
-    """OutOfMemoryError when a compiler could not get the memory it needs (PoCL's LLVM
-    crashes the process then), after giving back the buffers the pools keep parked."""
-    from mxgrad._dispatch import host_has_room
-    if host_has_room(_BUILD_ROOM):
-        return
-    from mxgrad.context import _states
-    for state in list(_states.values()):
-        state.pool.empty()
-    if not host_has_room(_BUILD_ROOM):
-        from mxgrad.base import OutOfMemoryError
-        raise OutOfMemoryError(f"not enough memory left to build {what} (it needs about "
-                               f"{_BUILD_ROOM >> 20} MiB); free some arrays and retry")
-
-
 def _compile(cl_context, device, source, options, what):
     """Build ``source``; a failed build is tried once more (see the module's docstring)."""
     try:
@@ -211,7 +193,6 @@ def _load_cached(cl_context, device, path, key, options):
 
 def build(cl_context, device, source, options="", what="program"):
     """A built pyopencl program for ``source``, from the disk cache when possible."""
-    _ensure_build_room(what)
     if os.environ.get("MXGRAD_NO_DISK_CACHE") == "1":
         return _compile(cl_context, device, source, options, what)
     key = _cache_key(device, source, options)

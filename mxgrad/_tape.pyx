@@ -112,10 +112,10 @@ cdef object backward_running = None  # (bool) -> tells the fusion that a travers
 cdef object constant_rule = None     # the rule of a gradient that is constant in the variables
 
 
-def _init(array_base, zeros_fn, ones_like_fn, sum_to_shape_fn, add_fn, copy_into_fn, add_into_fn,
+def _init(array_base, zeros_fn, ones_like_fn, add_fn, copy_into_fn, add_into_fn,
           alias_fn, backward_running_fn, constant_rule_fn):
     """Called once by mxgrad.autograd with the array helpers the traversal needs."""
-    global NDArrayBase, zeros_for, ones_like, sum_to_shape, add, copy_into, add_into, alias_of
+    global NDArrayBase, zeros_for, ones_like, add, copy_into, add_into, alias_of
     global backward_running, constant_rule
     alias_of = alias_fn
     constant_rule = constant_rule_fn
@@ -123,10 +123,16 @@ def _init(array_base, zeros_fn, ones_like_fn, sum_to_shape_fn, add_fn, copy_into
     NDArrayBase = array_base
     zeros_for = zeros_fn
     ones_like = ones_like_fn
-    sum_to_shape = sum_to_shape_fn
     add = add_fn
     copy_into = copy_into_fn
     add_into = add_into_fn
+
+
+def set_sum_to_shape(fn):
+    """Called once by mxgrad.ndarray.reduce: ``fn(grad, shape)`` sums a broadcast input's
+    gradient back to its shape. The op layer hands it over, so the engine imports no op."""
+    global sum_to_shape
+    sum_to_shape = fn
 
 
 @cython.trashcan(True)

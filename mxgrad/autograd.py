@@ -144,8 +144,7 @@ def _check_req(req):
 def _attach_grad(arr, grad_req="write", stype=None):
     if stype is not None and stype != "default":
         raise MXNetError(f"attach_grad: only dense gradients are supported, got stype={stype!r}")
-    from mxgrad.ndarray.creation import zeros
-    _mark(arr, zeros(arr.shape, arr.context, arr.dtype), _check_req(grad_req))
+    _mark(arr, _zeros_for(arr.shape, arr._dtype_code, arr.context), _check_req(grad_req))
 
 
 def _mark(var, gradient, req):
@@ -408,14 +407,12 @@ class Function:
 
 
 # --- helpers the Cython traversal calls ---------------------------------------------------
+# Built from NDArray primitives and operators only: the engine imports no op family (the one
+# reduction it needs, sum_to_shape, mxgrad.ndarray.reduce hands to the tape itself).
 def _zeros_for(shape, code, ctx):
-    from mxgrad.ndarray.creation import zeros
-    return zeros(shape, ctx, _dtype(code))
-
-
-def _dtype(code):
-    from mxgrad.base import DTYPES
-    return DTYPES[code]
+    z = _ndarray.empty_array(ctx, shape, code)
+    z._fill(0)
+    return z
 
 
 # The implicit head gradient: ones shaped like the head, as an elementwise op that reads
@@ -425,11 +422,6 @@ _ONES = _ndarray.ElemwiseOp("_ones_like", "((CT)1)", 1)
 
 def _ones_like(a):
     return _ONES(a)
-
-
-def _sum_to_shape(g, shape):
-    from mxgrad.ndarray.reduce import sum_to_shape
-    return sum_to_shape(g, shape)
 
 
 def _add(a, b):
@@ -443,10 +435,9 @@ def _copy_into(dst, src):
 
 
 def _add_into(dst, src):
-    from mxgrad.ndarray._elemwise_table import OPS
     with _RecordingStateScope(False, None):
-        OPS["add"](dst, src, out=dst)
+        dst += src
 
 
-_tape._init(NDArrayBase, _zeros_for, _ones_like, _sum_to_shape, _add, _copy_into, _add_into,
+_tape._init(NDArrayBase, _zeros_for, _ones_like, _add, _copy_into, _add_into,
             _ndarray.alias_of, _ndarray.set_backward_running, _constant_gradient_rule)

@@ -8,7 +8,7 @@ import numpy as np
 
 from mxgrad._ndarray import NDArrayBase, check_inplace, check_write_recording, overlaps
 from mxgrad._tape import is_recording, record_op
-from mxgrad.base import MXNetError
+from mxgrad.base import DTYPES, MXNetError
 from mxgrad.gradients import gradient_rule
 
 __all__ = []
@@ -38,13 +38,20 @@ def deliver(op, res, out):
     return out
 
 
-def check_out(op, out, inputs):
-    """The write checks of ``op(*inputs, out=out)`` made before anything is enqueued: out may
-    be written now (autograd), and it is not an input while a gradient is being recorded."""
+def check_out(op, out, inputs=None, shape=None, code=None, ctx=None):
+    """The checks of ``op(..., out=out)`` made before anything is enqueued: out is an NDArray;
+    given ``shape``, it takes the result (that shape, dtype code ``code``, context ``ctx``);
+    it may be written now (autograd); given ``inputs``, it is not one of them while a
+    gradient is being recorded."""
     if not isinstance(out, NDArrayBase):
         raise MXNetError(f"{op}: out must be an NDArray, got {type(out).__name__}")
+    if shape is not None and (out.shape != shape or out._dtype_code != code
+                              or out.context != ctx):
+        raise MXNetError(f"{op}: out must be {shape} {DTYPES[code].name} on {ctx}, got "
+                         f"{out.shape} {DTYPES[out._dtype_code].name} on {out.context}")
     check_inplace(out)
-    check_write_recording(op, out, tuple(inputs))
+    if inputs is not None:
+        check_write_recording(op, out, tuple(inputs))
 
 
 def aliases(out, inputs):

@@ -1,8 +1,24 @@
 """Kernel getters: build a kernel variant once per context (called on cache misses only)."""
 from mxgrad import _programs
 from mxgrad._codegen import TYPES
-from mxgrad._dispatch import Kernel
-from mxgrad.base import MXNetError, DTYPES
+from mxgrad._dispatch import Kernel, host_has_room
+from mxgrad.base import MXNetError, DTYPES, OutOfMemoryError
+from mxgrad.context import live_states
+
+_BUILD_ROOM = 256 << 20     # address space a program build peaks at on PoCL (measured)
+
+
+def _build(ctx, source, options, what):
+    """``_programs.build``, refused with OutOfMemoryError when the compiler could not get the
+    memory it needs (PoCL's LLVM crashes the process then), after giving back the buffers
+    every pool keeps parked."""
+    if not host_has_room(_BUILD_ROOM):
+        for state in live_states():
+            state.pool.empty()
+        if not host_has_room(_BUILD_ROOM):
+            raise OutOfMemoryError(f"not enough memory left to build {what} (it needs about "
+                                   f"{_BUILD_ROOM >> 20} MiB); free some arrays and retry")
+    return _programs.build(ctx.cl_context, ctx.device_info.device, source, options, what)
 
 
 def _check_dtype(ctx, code):
@@ -13,7 +29,7 @@ def _check_dtype(ctx, code):
 
 def kernel_from_source(ctx, source, what, name="fused"):
     """Kernel ``name`` of a generated source, built (or loaded from the disk cache)."""
-    prg = _programs.build(ctx.cl_context, ctx.device_info.device, source, what=what)
+    prg = _build(ctx, source, "", what)
     return Kernel(prg, name)
 
 
@@ -32,7 +48,6 @@ def family_kernel(ctx, family, name, code, options=""):
         opts = (f"-D T={storage} -D CT={compute} -D FT={'double' if code == 1 else 'float'} "
                 f"-D IS_HALF={int(code == 2)} -D HAS_FP64={int(state.has_fp64)} {options}")
         source = _programs.kernel_source("prelude") + _programs.kernel_source(family)
-        prg = _programs.build(ctx.cl_context, ctx.device_info.device, source, opts.strip(),
-                              what=f"{family}.cl ({DTYPES[code].name})")
+        prg = _build(ctx, source, opts.strip(), f"{family}.cl ({DTYPES[code].name})")
         k = state.kernels[key] = Kernel(prg, name)
     return k

@@ -101,7 +101,7 @@ def dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=
     if out is None:
         out = _ndarray.empty_array(lhs.context, out_shape, lhs._dtype_code)
     else:
-        _check_out("dot", out, out_shape, lhs, rhs)
+        check_out("dot", out, (lhs, rhs), out_shape, lhs._dtype_code, lhs.context)
         if aliases(out, (lhs, rhs)):        # the GEMM would read what it already wrote
             return deliver("dot", dot(lhs, rhs, ta, tb), out)
     _enqueue_gemm(lhs, rhs, out, ta, tb, M, K, N)
@@ -113,14 +113,6 @@ def dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None, out=
 
 def _dot_replay(ta, tb):
     return lambda a, b: dot(a, b, transpose_a=ta, transpose_b=tb)
-
-
-def _check_out(op, out, shape, like, other):
-    check_out(op, out, (like, other))
-    if out.shape != shape or out.dtype != like.dtype or out.context != like.context:
-        raise MXNetError(f"{op}: out must be {shape} {np.dtype(like.dtype).name} on "
-                         f"{like.context}, got {out.shape} {np.dtype(out.dtype).name} on "
-                         f"{out.context}")
 
 
 def _as2d(x, rows_first_axis):
@@ -189,7 +181,7 @@ def batch_dot(lhs, rhs, transpose_a=False, transpose_b=False, forward_stype=None
     if out is None:
         out = _ndarray.empty_array(lhs.context, out_shape, lhs._dtype_code)
     else:
-        _check_out("batch_dot", out, out_shape, lhs, rhs)
+        check_out("batch_dot", out, (lhs, rhs), out_shape, lhs._dtype_code, lhs.context)
         if aliases(out, (lhs, rhs)):
             return deliver("batch_dot", batch_dot(lhs, rhs, ta, tb), out)
     _enqueue_gemm(lhs, rhs, out, ta, tb, M, K, N, batch=B)

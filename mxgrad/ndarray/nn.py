@@ -14,10 +14,10 @@ from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, dtype_code
 from mxgrad.gradients import elementwise, gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS, DocumentedOp
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._kernels import family_kernel
+from mxgrad.ndarray._select import select
 from mxgrad.ndarray.gather import take_along
-from mxgrad.ndarray.reduce import _check_out as check_out
 
 __all__ = ["softmax", "log_softmax", "Activation", "LeakyReLU", "pick", "one_hot", "Embedding",
            "take", "SequenceMask", "stop_gradient", "BlockGrad", "shuffle",
@@ -173,7 +173,7 @@ def _result_dtype(op, data, dtype, out):
                              f"{', '.join(map(repr, _RESULT_DTYPES))}")
     if out is not None and isinstance(data, NDArrayBase):
         code = data._dtype_code if name is None else dtype_code(name)
-        check_out(op, out, data.shape, code, data.context)
+        check_out(op, out, shape=data.shape, code=code, ctx=data.context)
     return name
 
 
@@ -196,26 +196,20 @@ gelu = elementwise(DocumentedOp(
     "gelu", f"((FT)0.5 * (FT)x0 * ((FT)1 + erf((FT)x0 * (FT){_SQRT1_2!r})))", 1,
     _rule1(lambda x, y, g: g * (0.5 * (1 + erf(x * _SQRT1_2))
                                 + x * OPS["exp"](-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))))))
-# The gradients below pick their branch with _where, as MXNet's kernels do, rather than mask
+# The gradients below pick their branch with select, as MXNet's kernels do, rather than mask
 # arithmetic: 0 * inf in an unused branch would make NaN (at x = +inf), and NaN takes the
 # x <= 0 branch (its gradient is NaN for selu and elu, the slope for leaky and prelu).
 selu = elementwise(DocumentedOp(
     "selu", f"((FT){_SELU_LAMBDA!r} * (x0 > 0 ? (FT)x0 : (FT){_SELU_ALPHA!r} * expm1((FT)x0)))",
-    1, _rule1(lambda x, y, g: g * _where(x > 0, _SELU_LAMBDA, y + _SELU_LAMBDA * _SELU_ALPHA))))
+    1, _rule1(lambda x, y, g: g * select(x > 0, _SELU_LAMBDA, y + _SELU_LAMBDA * _SELU_ALPHA))))
 # slope is a scalar operand (x1): one kernel serves every slope.
 elu = elementwise(DocumentedOp(
     "elu", "(x0 > 0 ? (FT)x0 : (FT)x1 * expm1((FT)x0))", 2,
     lambda saved, inputs, outputs, g: (
-        g[0] * _where(inputs[0] > 0, 1.0, outputs[0] + inputs[1]), None)))
+        g[0] * select(inputs[0] > 0, 1.0, outputs[0] + inputs[1]), None)))
 leaky_relu = elementwise(DocumentedOp(
     "leaky_relu", "(x0 > 0 ? x0 : x1 * x0)", 2,
-    lambda saved, inputs, outputs, g: (g[0] * _where(inputs[0] > 0, 1.0, inputs[1]), None)))
-_where = elementwise(ElemwiseOp(
-    "where", "(x0 != 0 ? x1 : x2)", 3,
-    lambda saved, inputs, outputs, g: (
-        None,
-        g[0] * (inputs[0] != 0) if isinstance(inputs[1], NDArrayBase) else None,
-        g[0] * (inputs[0] == 0) if isinstance(inputs[2], NDArrayBase) else None)))
+    lambda saved, inputs, outputs, g: (g[0] * select(inputs[0] > 0, 1.0, inputs[1]), None)))
 _clip = elementwise(ElemwiseOp(
     "clip", "(x0 < x1 ? x1 : (x0 > x2 ? x2 : x0))", 3,
     lambda saved, inputs, outputs, g: (
@@ -288,8 +282,8 @@ def LeakyReLU(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
         # MXNet's x > 0 ? x : gamma * x; gamma's gradient sees only the other elements
         # (0 rather than 0 * inf where x = +inf).
         positive = data > 0
-        rest = _where(positive, 0.0, data)
-        return deliver("LeakyReLU", _where(positive, data, g * rest), out)
+        rest = select(positive, 0.0, data)
+        return deliver("LeakyReLU", select(positive, data, g * rest), out)
     raise MXNetError(f"LeakyReLU: unsupported act_type {act_type!r}; expected leaky, elu, "
                      "selu, gelu or prelu")
 
@@ -310,7 +304,7 @@ def where(condition, x, y, out=None, name=None):
                          f"{condition.shape}, {x.shape}, {y.shape}")
     if condition.dtype != x.dtype:
         condition = condition.astype(x.dtype)
-    return deliver("where", _where(condition, x, y), out)
+    return deliver("where", select(condition, x, y), out)
 
 
 def clip(data, a_min, a_max, out=None, name=None):

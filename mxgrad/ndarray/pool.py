@@ -19,10 +19,9 @@ from mxgrad._tape import is_recording, record_op, set_recording, wants_grad
 from mxgrad.base import MXNetError
 from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray.conv import _as_tuple, grid_local_size
-from mxgrad.ndarray.reduce import _check_out as check_out
 
 __all__ = ["Pooling"]
 
@@ -364,8 +363,8 @@ def Pooling(data=None, kernel=(), pool_type="max", global_pool=False, cudnn_off=
     if count_include_pad is not None:
         attrs["count_include_pad"] = include_pad
     if out is not None:           # refused before anything is enqueued
-        check_out("Pooling", out, data.shape[:2] + g.spatial_out(), data._dtype_code,
-                  data.context)
+        check_out("Pooling", out, shape=data.shape[:2] + g.spatial_out(),
+                  code=data._dtype_code, ctx=data.context)
     if pool_type == "lp":
         attrs["p_value"] = p_value
         result = _lp_pool(data, g, p_value, attrs)

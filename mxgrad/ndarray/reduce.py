@@ -26,15 +26,16 @@ import functools
 import math
 import numbers
 
-from mxgrad import _ndarray
+from mxgrad import _ndarray, _tape
 from mxgrad._codegen_fused import fused_reduce_source
 from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad._tape import is_recording, record_op
-from mxgrad.base import DTYPES, MXNetError, dtype_code
+from mxgrad.base import MXNetError, dtype_code
 from mxgrad.gradients import elementwise, gradient_rule
 from mxgrad.ndarray._elemwise_table import OPS
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._kernels import family_kernel
+from mxgrad.ndarray._select import select
 
 __all__ = ["sum", "mean", "prod", "max", "min", "nansum", "nanprod", "norm", "argmax",
            "argmin", "argmax_channel", "sum_axis", "max_axis", "min_axis", "moments"]
@@ -58,18 +59,6 @@ _SLOTS_PER_UNIT = {True: 128, False: 2048}   # parallel slots per compute unit (
 def _check_array(op, x, name="data"):
     if not isinstance(x, NDArrayBase):
         raise MXNetError(f"{op}: {name} must be an NDArray, got {type(x).__name__}")
-
-
-def _check_out(op, out, shape, code, ctx):
-    """Refuse an ``out=`` that cannot take the result (shape, dtype, device) before the
-    reduction is enqueued, as MXNet infers and checks it first (deliver checks too late)."""
-    if out is None:
-        return
-    if not isinstance(out, NDArrayBase):
-        raise MXNetError(f"{op}: out must be an NDArray, got {type(out).__name__}")
-    if out.shape != shape or out._dtype_code != code or out.context != ctx:
-        raise MXNetError(f"{op}: out must be {shape} {DTYPES[code].name} on {ctx}, got "
-                         f"{out.shape} {DTYPES[out._dtype_code].name} on {out.context}")
 
 
 def _axis_tuple(op, axis):
@@ -442,11 +431,9 @@ def _prod_rule(saved, inputs, outputs, out_grads):
 
 @gradient_rule("nanprod")
 def _nanprod_rule(saved, inputs, outputs, out_grads):
-    from mxgrad.ndarray.creation import zeros_like
-    from mxgrad.ndarray.nn import where
     x = inputs[0]
     d = _kept(out_grads[0] * outputs[0], x.shape, saved) / x
-    return (where(OPS["equal"](x, x), d, zeros_like(d)),)
+    return (select(OPS["equal"](x, x), d, 0.0),)
 
 
 @gradient_rule("max", "min")
@@ -502,7 +489,8 @@ def _layout(opname, shape, axis, exclude, keepdims):
 def _axes_reduction(opname, data, axis, keepdims, exclude, out):
     _check_array(opname, data)
     axes, shape, count = _layout(opname, data.shape, axis, exclude, keepdims)
-    _check_out(opname, out, shape, data._dtype_code, data.context)
+    if out is not None:
+        check_out(opname, out, shape=shape, code=data._dtype_code, ctx=data.context)
     res = _forward(opname, data, axes, keepdims, shape=shape)
     if is_recording():
         fn = globals()[opname]
@@ -645,7 +633,8 @@ def norm(data=None, ord=2, axis=None, out_dtype=None, keepdims=False, out=None, 
     axes = reduced_axes("norm", data.shape, axis)
     if out is not None:
         code = data._dtype_code if out_dtype is None else dtype_code(out_dtype)
-        _check_out("norm", out, _result_shape(data.shape, axes, keepdims), code, data.context)
+        check_out("norm", out, shape=_result_shape(data.shape, axes, keepdims), code=code,
+                  ctx=data.context)
     kernel_op = f"norm{int(ord)}"
     res = _forward("norm", data, axes, keepdims, kernel_op)
     _record("norm", kernel_op, data, res, axes,
@@ -659,8 +648,9 @@ def norm(data=None, ord=2, axis=None, out_dtype=None, keepdims=False, out=None, 
 def _arg_reduction(opname, data, axis, keepdims, out):
     _check_array(opname, data)
     if axis is None:                     # the index into the flattened array
-        _check_out(opname, out, (1,) * data.ndim if keepdims else (1,), data._dtype_code,
-                   data.context)
+        if out is not None:
+            check_out(opname, out, shape=(1,) * data.ndim if keepdims else (1,),
+                      code=data._dtype_code, ctx=data.context)
         flat = _ndarray.view_of(data, (data.size,), data._offset)
         res = _forward(opname, flat, (0,), False)
         if keepdims:
@@ -672,8 +662,9 @@ def _arg_reduction(opname, data, axis, keepdims, out):
             raise MXNetError(f"{opname}: axis {axis} is out of range for an array of "
                              f"{data.ndim} dimensions (shape {data.shape})")
         axes = (int(axis) % data.ndim,)
-        _check_out(opname, out, _result_shape(data.shape, axes, keepdims), data._dtype_code,
-                   data.context)
+        if out is not None:
+            check_out(opname, out, shape=_result_shape(data.shape, axes, keepdims),
+                      code=data._dtype_code, ctx=data.context)
         res = _forward(opname, data, axes, keepdims)
     return deliver(opname, res, out)
 
@@ -727,8 +718,8 @@ def argmax_channel(data=None, out=None, name=None):
     <NDArray 2 @cpu(0)>
     """
     if out is not None and isinstance(data, NDArrayBase) and data.ndim >= 2:
-        _check_out("argmax_channel", out, data.shape[:1] + data.shape[2:], data._dtype_code,
-                   data.context)
+        check_out("argmax_channel", out, shape=data.shape[:1] + data.shape[2:],
+                  code=data._dtype_code, ctx=data.context)
     return deliver("argmax_channel", argmax(data, axis=1), out)
 
 
@@ -781,3 +772,6 @@ def sum_to_shape(g, shape):
         # layout is the keepdims result's.
         return _forward("sum", g, axes, True, shape=shape)
     return sum(g, axis=axes, keepdims=True).reshape(shape)
+
+
+_tape.set_sum_to_shape(sum_to_shape)
