@@ -18,6 +18,7 @@ from mxgrad.ndarray.pool import *  # noqa: F401,F403
 from mxgrad.ndarray.sorting import *  # noqa: F401,F403
 from mxgrad.ndarray.serialization import save, load, load_frombuffer  # noqa: F401
 from mxgrad.ndarray import random  # noqa: F401
+from mxgrad.ndarray import contrib  # noqa: F401
 from mxgrad.ndarray.random import random_uniform, random_normal, random_randint  # noqa: F401
 
 
