@@ -20,5 +20,6 @@ from mxgrad import autograd
 from mxgrad import gradients
 from mxgrad import random
 from mxgrad import interop
+from mxgrad import operator
 
 __version__ = "0.1.0"

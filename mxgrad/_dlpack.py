@@ -105,6 +105,23 @@ class _Imported:
             managed.contents.deleter(managed)
 
 
+class HostCapsule:
+    """A DLPack producer around a bare host (kDLCPU) capsule, for consumers such as
+    ``numpy.from_dlpack`` that take producers only."""
+
+    def __init__(self, capsule):
+        self.capsule = capsule
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        capsule, self.capsule = self.capsule, None
+        if capsule is None:
+            raise MXNetError("from_dlpack: this DLPack capsule was already consumed")
+        return capsule
+
+    def __dlpack_device__(self):
+        return (KDL_CPU, 0)
+
+
 def capsule_device(capsule):
     """(device_type, device_id) of an unconsumed DLPack capsule."""
     if not _api.PyCapsule_IsValid(capsule, b"dltensor"):

@@ -16,6 +16,7 @@ in Cython too; this module is the documented front.
 <NDArray 3 @cpu(0)>
 """
 import copy
+import weakref
 
 from mxgrad import _ndarray, _tape
 from mxgrad._ndarray import NDArrayBase
@@ -428,13 +429,32 @@ def _add(a, b):
     return a + b
 
 
+# The gradient arrays backward wrote since someone last cleared them (x._fresh_grad, which
+# Gluon's Trainer reads to find parameters whose gradient was not recomputed): id -> array.
+_FRESH_GRADS = weakref.WeakValueDictionary()
+
+
+def grad_is_fresh(grad):
+    """Whether backward wrote the gradient array ``grad`` since it was last marked stale."""
+    return grad is not None and _FRESH_GRADS.get(id(grad)) is grad
+
+
+def mark_grad_fresh(grad, fresh):
+    if fresh:
+        _FRESH_GRADS[id(grad)] = grad
+    else:
+        _FRESH_GRADS.pop(id(grad), None)
+
+
 def _copy_into(dst, src):
+    _FRESH_GRADS[id(dst)] = dst
     # Cheapest first: the pending fused op writes dst itself, or dst takes src's buffer.
     if not _ndarray.retarget_pending(src, dst) and not _ndarray.adopt_buffer(src, dst):
         dst._copy_from(src)
 
 
 def _add_into(dst, src):
+    _FRESH_GRADS[id(dst)] = dst
     with _RecordingStateScope(False, None):
         dst += src
 

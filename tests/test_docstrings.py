@@ -1,8 +1,9 @@
 """Every public callable has a docstring example, and every example gives what it shows.
 
-Covered: the public callables of ``mx``, ``mx.nd``, ``mx.nd.random``, ``mx.autograd``,
-``mx.random`` and ``mx.interop`` (a module's ``__all__`` where it has one, else its public
-names), and ``NDArray``, ``Context`` and ``Symbol`` with their public methods and properties.
+Covered: the public callables of ``mx``, ``mx.nd``, ``mx.nd.random``, ``mx.nd.contrib``,
+``mx.autograd``, ``mx.random``, ``mx.operator`` and ``mx.interop`` (a module's ``__all__``
+where it has one, else its public names), and ``NDArray``, ``Context`` and ``Symbol`` with
+their public methods and properties.
 Examples assume ``mx`` and ``np`` are imported and show what mxgrad prints on ``cpu(0)``, so
 they run inside ``with mx.cpu(0):``.
 """
@@ -19,7 +20,8 @@ from conftest import CONTEXTS
 
 NAMESPACES = {"mx": mx, "mx.nd": mx.nd, "mx.nd.random": mx.nd.random,
               "mx.autograd": mx.autograd, "mx.random": mx.random, "mx.interop": mx.interop,
-              "mx.gradients": mx.gradients}
+              "mx.gradients": mx.gradients, "mx.nd.contrib": mx.nd.contrib,
+              "mx.operator": mx.operator}
 CLASSES = {"mx.nd.NDArray": mx.nd.NDArray, "mx.Context": mx.Context,
            "mxgrad.symbol.Symbol": Symbol}
 

@@ -16,6 +16,8 @@ from mxgrad.ndarray.normalization import *  # noqa: F401,F403
 from mxgrad.ndarray.conv import *  # noqa: F401,F403
 from mxgrad.ndarray.pool import *  # noqa: F401,F403
 from mxgrad.ndarray.sorting import *  # noqa: F401,F403
+from mxgrad.ndarray.custom import *  # noqa: F401,F403
+from mxgrad.ndarray.storage import *  # noqa: F401,F403
 from mxgrad.ndarray.serialization import save, load, load_frombuffer  # noqa: F401
 from mxgrad.ndarray import random  # noqa: F401
 from mxgrad.ndarray import contrib  # noqa: F401
@@ -48,3 +50,5 @@ globals().update(_elemwise_table.PUBLIC)
 # x.exp(), x.clip(0, 1), ...: NDArray methods forwarding to the functions above
 from mxgrad.ndarray import fluent as _fluent  # noqa: E402
 _fluent.attach(NDArray, globals())
+from mxgrad.ndarray import extra_methods as _extra_methods  # noqa: E402
+_extra_methods.attach(NDArray)

@@ -2,3 +2,4 @@
 
 Each one lives with its op family; this module only gathers them under MXNet's names.
 """
+from mxgrad.ndarray.control_flow import foreach, while_loop, cond  # noqa: F401

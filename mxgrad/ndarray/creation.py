@@ -247,10 +247,14 @@ def from_dlpack(ext_tensor, ctx=None):
             ext_tensor.__dlpack_device__()[0] == _dlpack.KDL_OPENCL:
         capsule = ext_tensor.__dlpack__()
     if capsule is not None:
-        if _dlpack.capsule_device(capsule)[0] != _dlpack.KDL_OPENCL:
-            raise MXNetError("from_dlpack: a bare capsule must hold an OpenCL (kDLOpenCL) "
-                             "tensor; pass the producer itself for a host copy")
-        return _dlpack.import_opencl(capsule, ctx)
+        device_type = _dlpack.capsule_device(capsule)[0]
+        if device_type == _dlpack.KDL_OPENCL:
+            return _dlpack.import_opencl(capsule, ctx)
+        if device_type != _dlpack.KDL_CPU:
+            raise MXNetError(f"from_dlpack: a bare capsule must hold a host (kDLCPU) or "
+                             f"OpenCL (kDLOpenCL) tensor, this one has device type "
+                             f"{device_type}; pass the producer itself")
+        ext_tensor = _dlpack.HostCapsule(capsule)    # numpy consumes producers, not capsules
     host = np.from_dlpack(ext_tensor)
     return array(host, ctx=ctx, dtype=host.dtype)
 
