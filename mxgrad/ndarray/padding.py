@@ -1,0 +1,133 @@
+"""pad (Pad): MXNet 1.9.1's padding of the spatial axes of 4-D and 5-D arrays.
+
+'constant' fills a fresh array with the value and copies the input into its interior (one
+strided copy); its gradient is the interior of the head gradient. 'edge' and 'reflect' read,
+along each padded axis, the input rows at a small index vector (clamped or mirrored
+positions) with the gather of ``take``, whose gradient is the scatter-add of the head
+gradient back to those rows, so all three modes differentiate to any order.
+"""
+import numbers
+
+import numpy as np
+
+from mxgrad._tape import is_recording, record_op
+from mxgrad.base import MXNetError
+from mxgrad.gradients import gradient_rule
+from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._strided import (_check_array, _empty, contiguous_strides,
+                                     gather_strided, strided_copy)
+from mxgrad.ndarray.creation import array
+from mxgrad.ndarray.gather import take_flat
+
+__all__ = ["pad", "Pad"]
+
+_MODES = ("constant", "edge", "reflect")
+_FLOAT_CODES = (0, 1, 2)
+
+
+def _check(data, mode, pad_width):
+    _check_array("Pad", data)
+    if mode is None:
+        raise MXNetError("Pad: mode must be given ('constant', 'edge' or 'reflect')")
+    if mode not in _MODES:
+        raise MXNetError(f"Pad: mode must be one of 'constant', 'edge', 'reflect', got "
+                         f"{mode!r}")
+    if pad_width is None:
+        raise MXNetError("Pad: pad_width must be given")
+    try:
+        width = tuple(int(w) for w in pad_width)
+    except TypeError:
+        raise MXNetError(f"Pad: pad_width must be a tuple of ints, got {pad_width!r}") from None
+    if data.ndim not in (4, 5):
+        raise MXNetError(f"Pad: only 4-D and 5-D inputs can be padded, got shape {data.shape}")
+    if len(width) != 2 * data.ndim:
+        raise MXNetError(f"Pad: pad_width needs two entries (before, after) per axis: "
+                         f"{2 * data.ndim} for shape {data.shape}, got {len(width)}")
+    if any(width[:4]):
+        raise MXNetError(f"Pad: the first two axes cannot be padded, pad_width {width} "
+                         f"starts with {width[:4]}")
+    if any(w < 0 for w in width):
+        raise MXNetError(f"Pad: pad_width must not be negative, got {width}")
+    if data._dtype_code not in _FLOAT_CODES:
+        raise MXNetError(f"Pad: only floating point types can be padded, not "
+                         f"{np.dtype(data.dtype).name}")
+    pairs = [(width[2 * a], width[2 * a + 1]) for a in range(data.ndim)]
+    for a, (before, after) in enumerate(pairs):
+        n = data.shape[a]
+        if mode == "reflect" and (before >= n or after >= n) and (before or after):
+            raise MXNetError(f"Pad: reflect padding must be smaller than the axis it pads: "
+                             f"axis {a} has size {n}, pad_width ({before}, {after})")
+        if mode == "edge" and n == 0 and (before or after):
+            raise MXNetError(f"Pad: cannot edge-pad axis {a} of size 0")
+    return pairs
+
+
+def _source_rows(mode, n, before, after):
+    """The input position each output position along one axis reads."""
+    pos = np.arange(-before, n + after)
+    if mode == "edge":
+        return np.clip(pos, 0, n - 1)
+    pos = np.abs(pos)                       # reflect about 0 ...
+    return np.where(pos > n - 1, 2 * (n - 1) - pos, pos)     # ... and about n - 1
+
+
+def _constant_pad(x, pairs, value):
+    shape = tuple(n + b + a for n, (b, a) in zip(x.shape, pairs))
+    res = _empty(x, shape)
+    if res.size:
+        res._fill(value)
+    st = contiguous_strides(shape)
+    offset = sum(b * s for (b, _), s in zip(pairs, st))
+    if x.size:
+        strided_copy(res, st, res._offset + offset, x, contiguous_strides(x.shape), x._offset,
+                     x.shape)
+    if is_recording():
+        record_op("Pad", (x,), (res,), _constant_pad_rule, (x.shape, st, offset),
+                  replay=lambda a: _constant_pad(a, pairs, value), save_outputs=False)
+    return res
+
+
+@gradient_rule("Pad")
+def _constant_pad_rule(saved, inputs, outputs, out_grads):
+    shape, strides, offset = saved
+    return (gather_strided(out_grads[0], shape, strides, offset),)
+
+
+def pad(data=None, mode=None, pad_width=None, constant_value=0.0, out=None, name=None):
+    """Pad the spatial axes of a 4-D (N, C, H, W) or 5-D (N, C, D, H, W) float array.
+    ``pad_width`` holds (before, after) for every axis, the first two pairs zero. ``mode``:
+    'constant' (``constant_value``), 'edge' (the border value repeated) or 'reflect' (the
+    mirror image without the border, each pad smaller than its axis).
+
+    >>> x = mx.nd.array([[[[1, 2, 3]]]])
+    >>> mx.nd.pad(x, mode='reflect', pad_width=(0, 0, 0, 0, 0, 0, 2, 1))
+    <BLANKLINE>
+    [[[[3. 2. 1. 2. 3. 2.]]]]
+    <NDArray 1x1x1x6 @cpu(0)>
+    >>> mx.nd.pad(x, mode='edge', pad_width=(0, 0, 0, 0, 1, 0, 0, 1))
+    <BLANKLINE>
+    [[[[1. 2. 3. 3.]
+       [1. 2. 3. 3.]]]]
+    <NDArray 1x1x2x4 @cpu(0)>
+    >>> mx.nd.pad(x, mode='constant', pad_width=(0, 0, 0, 0, 0, 0, 1, 1), constant_value=9)
+    <BLANKLINE>
+    [[[[9. 1. 2. 3. 9.]]]]
+    <NDArray 1x1x1x5 @cpu(0)>
+    """
+    pairs = _check(data, mode, pad_width)
+    if not isinstance(constant_value, numbers.Real):
+        raise MXNetError(f"Pad: constant_value must be a number, got {constant_value!r}")
+    if mode == "constant":
+        return deliver("Pad", _constant_pad(data, pairs, float(constant_value)), out)
+    res = data
+    for a, (before, after) in enumerate(pairs):
+        if before or after:
+            rows = _source_rows(mode, data.shape[a], before, after)
+            idx = array(rows.astype(np.int32), ctx=data.context, dtype=np.int32)
+            res = take_flat(res, idx, a, False)
+    if res is data:
+        res = data.copy()
+    return deliver("Pad", res, out)
+
+
+Pad = pad
