@@ -15,7 +15,7 @@ from mxgrad.ndarray.shape import transpose
 
 __all__ = ["moveaxis", "depth_to_space", "space_to_depth", "diag", "khatri_rao"]
 
-_FLOAT_CODES = (0, 1, 2)
+_KR_CODES = (0, 1)      # float32, float64: MXNet's khatri_rao has no other kernels
 
 
 def _axis_list(v, what):
@@ -169,7 +169,7 @@ def diag(data=None, k=0, axis1=0, axis2=1, out=None, name=None):
         raise MXNetError(f"diag: axis1 and axis2 cannot refer to the same axis {a1}")
     rows, cols = data.shape[a1], data.shape[a2]
     length = min(rows, cols - k) if k >= 0 else min(rows + k, cols)
-    if length <= 0:
+    if length < 0:          # an empty diagonal just past a corner is still one
         raise MXNetError(f"diag: the diagonal k={k} does not exist in a {rows}x{cols} plane "
                          f"(axes {a1}, {a2} of shape {data.shape})")
     st = contiguous_strides(data.shape)
@@ -183,7 +183,7 @@ def diag(data=None, k=0, axis1=0, axis2=1, out=None, name=None):
 def khatri_rao(*args, out=None, name=None):
     """The column-wise Kronecker product of matrices with the same number of columns k:
     for inputs of shapes (n1, k), (n2, k), ... a (n1*n2*..., k) matrix whose column j is
-    the Kronecker product of the inputs' columns j. Float dtypes only, as in MXNet.
+    the Kronecker product of the inputs' columns j. float32 and float64 only, as in MXNet.
 
     >>> a = mx.nd.array([[1, 2], [3, 4]])
     >>> b = mx.nd.array([[1, 5], [2, 6]])
@@ -208,8 +208,8 @@ def khatri_rao(*args, out=None, name=None):
         if a._dtype_code != args[0]._dtype_code or a.context != args[0].context:
             raise MXNetError(f"khatri_rao: input {i} is {a.dtype.__name__} on {a.context}, "
                              f"input 0 {args[0].dtype.__name__} on {args[0].context}")
-    if args[0]._dtype_code not in _FLOAT_CODES:
-        raise MXNetError(f"khatri_rao: only floating point inputs are supported, got "
+    if args[0]._dtype_code not in _KR_CODES:
+        raise MXNetError(f"khatri_rao: only float32 and float64 inputs are supported, got "
                          f"{args[0].dtype.__name__}")
     res = args[0]
     cols = res.shape[1]
