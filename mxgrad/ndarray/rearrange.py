@@ -145,7 +145,7 @@ def diag(data=None, k=0, axis1=0, axis2=1, out=None, name=None):
     <NDArray 3x3 @cpu(0)>
     >>> mx.nd.diag(mx.nd.arange(12).reshape((3, 4)), k=-1)
     <BLANKLINE>
-    [ 4.  9.]
+    [4. 9.]
     <NDArray 2 @cpu(0)>
     >>> mx.nd.diag(mx.nd.zeros((2, 3, 4)), axis1=0, axis2=2).shape
     (3, 2)
