@@ -456,3 +456,21 @@ def test_shape_inputs_get_no_gradient(ctx):
     y.backward()
     assert like.grad.asnumpy().sum() == 0 and L.grad.asnumpy().sum() == 0
     assert x.grad.asnumpy().sum() == 4 + 4 + 3
+
+
+@pytest.mark.parametrize("chunk, shape, axis", [(None, (1100,), 0), (4, (100,), 0),
+                                                (4, (2, 50), 1), (4, (40, 3), 0)])
+def test_cumsum_long_rows_in_chunks(ctx, monkeypatch, chunk, shape, axis):
+    # few long rows are summed in chunks; with chunks of 4 the totals are chunked again
+    # (three levels for 100 elements). Integers come out exact, wrapping as in MXNet.
+    from mxgrad.ndarray import cumulative
+    if chunk:
+        monkeypatch.setattr(cumulative, "_CHUNK", chunk)
+    a = np.random.RandomState(4).randint(-50, 50, size=shape)
+    for dtype in ("int32", "int8"):
+        got = mx.nd.cumsum(mx.nd.array(a, ctx=ctx, dtype=dtype), axis=axis)
+        np.testing.assert_array_equal(got.asnumpy(), np.cumsum(a.astype(dtype), axis=axis,
+                                                               dtype=dtype))
+    f = mx.nd.cumsum(mx.nd.array(a / 7, ctx=ctx), axis=axis)
+    np.testing.assert_allclose(f.asnumpy(), np.cumsum(a / 7, axis=axis), rtol=1e-5,
+                               atol=1e-4)

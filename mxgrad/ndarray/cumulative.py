@@ -1,9 +1,13 @@
 """cumsum: running sums along an axis, as MXNet 1.9.1's ``mx.nd.cumsum`` has them.
 
-One work-item sums one row in order (kernels_cl/cumulative.cl), keeping the running sum in
-the output's dtype as MXNet does: a ``dtype`` other than the input's converts each element
-first (a recorded Cast), then sums. The gradient of a running sum is the running sum of the
-head gradient taken from the other end (flip, cumsum, flip), itself differentiable.
+One work-item sums one row in order (kernels_cl/cumulative.cl); when there are few long
+rows, each is cut into chunks summed in parallel, and the running sums of the chunks'
+totals (the same op, one level down) are added to them. The running sum is rounded to the
+output's dtype at every step, as MXNet keeps it: integers wrap as in MXNet (exactly, in
+any order), float sums of chunked rows are rounded in another order than MXNet's single
+loop. A ``dtype`` other than the input's converts each element first (a recorded Cast).
+The gradient of a running sum is the running sum of the head gradient taken from the other
+end (flip, cumsum, flip), itself differentiable.
 """
 import math
 import numbers
@@ -22,22 +26,43 @@ from mxgrad.ndarray.shape import cast, flip
 __all__ = ["cumsum"]
 
 _DTYPES = ("float16", "float32", "float64", "int32", "int64", "int8")
+_CHUNK = 256          # elements one work-item sums when long rows are cut into chunks
+_MANY_ROWS = 4096     # rows enough to keep a device busy one work-item per row
 
 
 def _cumsum_axis(x, ax):
     """Running sums of x along axis ``ax`` (in range), in x's dtype; recorded."""
-    outer, L, inner = (math.prod(x.shape[:ax]), x.shape[ax], math.prod(x.shape[ax + 1:]))
     out = _ndarray.empty_array(x.context, x.shape, x._dtype_code)
-    rows = outer * inner
     if out.size:
-        k = family_kernel(x.context, "cumulative", "cumsum", x._dtype_code)
-        k.set_args(0, out._buffer, out._offset, x._buffer, x._offset, rows, L, inner)
-        x.context.state.launch_1d(k, rows)
+        _scan(out, x, math.prod(x.shape[:ax]), x.shape[ax], math.prod(x.shape[ax + 1:]))
     if is_recording():
         record_op("_np_cumsum", (x,), (out,), _cumsum_rule, ax,
                   replay=lambda a: _cumsum_axis(a, ax), attrs={"axis": ax},
                   save_outputs=False)
     return out
+
+
+def _scan(out, x, outer, L, inner):
+    """Enqueue out = running sums of x viewed as (outer, L, inner), along L."""
+    ctx, code, state = x.context, x._dtype_code, x.context.state
+    rows = outer * inner
+    if rows >= _MANY_ROWS or L <= 2 * _CHUNK:
+        k = family_kernel(ctx, "cumulative", "cumsum", code)
+        k.set_args(0, out._buffer, out._offset, x._buffer, x._offset, rows, L, inner)
+        state.launch_1d(k, rows)
+        return
+    # few long rows: sum chunks in parallel, then add the running sums of their totals
+    C = -(-L // _CHUNK)
+    totals = _ndarray.empty_array(ctx, (outer * C * inner,), code)
+    k = family_kernel(ctx, "cumulative", "cumsum_chunks", code)
+    k.set_args(0, out._buffer, out._offset, x._buffer, x._offset, totals._buffer,
+               totals.size, L, inner, _CHUNK, C)
+    state.launch_1d(k, totals.size)
+    sums = _ndarray.empty_array(ctx, (outer * C * inner,), code)
+    _scan(sums, totals, outer, C, inner)
+    k = family_kernel(ctx, "cumulative", "cumsum_add", code)
+    k.set_args(0, out._buffer, out._offset, sums._buffer, out.size, L, inner, _CHUNK, C)
+    state.launch_1d(k, out.size)
 
 
 @gradient_rule("_np_cumsum")
