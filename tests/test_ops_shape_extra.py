@@ -474,3 +474,24 @@ def test_cumsum_long_rows_in_chunks(ctx, monkeypatch, chunk, shape, axis):
     f = mx.nd.cumsum(mx.nd.array(a / 7, ctx=ctx), axis=axis)
     np.testing.assert_allclose(f.asnumpy(), np.cumsum(a / 7, axis=axis), rtol=1e-5,
                                atol=1e-4)
+
+
+def test_out_argument(ctx):
+    x = _arange((1, 1, 2, 3), ctx)
+    calls = [
+        (lambda o: mx.nd.pad(x, "edge", (0, 0, 0, 0, 1, 0, 0, 1), out=o), (1, 1, 3, 4)),
+        (lambda o: mx.nd.pad(x, "constant", (0, 0, 0, 0, 1, 0, 0, 1), out=o), (1, 1, 3, 4)),
+        (lambda o: mx.nd.cumsum(x, axis=3, out=o), (1, 1, 2, 3)),
+        (lambda o: mx.nd.diag(x.reshape((2, 3)), out=o), (2,)),
+        (lambda o: mx.nd.Crop(x, h_w=(1, 2), out=o), (1, 1, 1, 2)),
+        (lambda o: mx.nd.SequenceLast(x.reshape((2, 3)), out=o), (3,)),
+        (lambda o: mx.nd.SequenceReverse(x.reshape((2, 3)), out=o), (2, 3)),
+        (lambda o: mx.nd.space_to_depth(x[:, :, :, :2], 2, out=o), (1, 4, 1, 1)),
+        (lambda o: mx.nd.khatri_rao(x.reshape((2, 3)), x.reshape((2, 3)), out=o), (4, 3)),
+    ]
+    for call, shape in calls:
+        o = mx.nd.zeros(shape, ctx=ctx)
+        assert call(o) is o
+        np.testing.assert_array_equal(o.asnumpy(), call(None).asnumpy())
+        with pytest.raises(MXNetError, match="out"):
+            call(mx.nd.zeros((7,), ctx=ctx))
