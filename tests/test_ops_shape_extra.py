@@ -495,3 +495,33 @@ def test_out_argument(ctx):
         np.testing.assert_array_equal(o.asnumpy(), call(None).asnumpy())
         with pytest.raises(MXNetError, match="out"):
             call(mx.nd.zeros((7,), ctx=ctx))
+
+
+def test_misuse_is_refused_before_anything_is_enqueued(ctx):
+    x4 = mx.nd.zeros((2, 1, 4, 5), ctx=ctx)
+    x3 = mx.nd.zeros((4, 2, 3), ctx=ctx)
+    bad_len = mx.nd.array([5, 1], ctx=ctx)
+    calls = [
+        (lambda: mx.nd.pad(x4, "reflect", (0, 0, 0, 0, 4, 0, 0, 0)), "smaller"),
+        (lambda: mx.nd.pad(x4, "edge", (0, 0, 0, 0, 1, 0, 0, 0), out=x3), "out"),
+        (lambda: mx.nd.Crop(x4, h_w=(2, 3), offset=(3, 0)), "offset"),
+        (lambda: mx.nd.slice_like(x4, x3), "dimensions"),
+        (lambda: mx.nd.diag(x3, axis1=1, axis2=-2), "same axis"),
+        (lambda: mx.nd.cumsum(x3, axis=-4), "out of range"),
+        (lambda: mx.nd.cumsum(x3, dtype="float16", out=x4), "out"),
+        (lambda: mx.nd.khatri_rao(x3), "matrix"),
+        (lambda: mx.nd.depth_to_space(x4, 2), "multiple"),
+        (lambda: mx.nd.split_v2(x3, (2, 1)), "sorted"),
+        (lambda: mx.nd.SequenceLast(x3, bad_len, use_sequence_length=True), "must be in"),
+        (lambda: mx.nd.SequenceReverse(x3, bad_len, use_sequence_length=True), "must be in"),
+    ]
+    mx.nd.waitall()
+    state = ctx.state
+    for call, match in calls:
+        state.trace = []
+        try:
+            with pytest.raises(MXNetError, match=match):
+                call()
+            assert state.trace == [], f"enqueued before refusing ({match}): {state.trace}"
+        finally:
+            state.trace = None

@@ -16,9 +16,9 @@ import numpy as np
 
 from mxgrad import _ndarray
 from mxgrad._tape import is_recording, record_op
-from mxgrad.base import MXNetError, dtype_code
+from mxgrad.base import DTYPES, MXNetError, dtype_code
 from mxgrad.gradients import gradient_rule
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray._strided import _check_array
 from mxgrad.ndarray.shape import cast, flip
@@ -103,8 +103,14 @@ def cumsum(a=None, axis=None, dtype=None, out=None, name=None):
         if name_ not in _DTYPES:
             raise MXNetError(f"cumsum: dtype must be None or one of {', '.join(_DTYPES)}, "
                              f"got {dtype!r}")
-        if dtype_code(name_) != a._dtype_code:
-            a = cast(a, name_)
+        code = dtype_code(name_)
+    else:
+        code = a._dtype_code
+    if out is not None:
+        shape = (a.size,) if axis is None else a.shape
+        check_out("cumsum", out, (a,), shape, code, a.context)
+    if code != a._dtype_code:
+        a = cast(a, DTYPES[code].name)
     if axis is None and a.size == 0:      # reshape reads a 0 as "keep this dim"
         res = _ndarray.empty_array(a.context, (0,), a._dtype_code)
     elif axis is None:

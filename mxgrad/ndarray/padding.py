@@ -13,7 +13,7 @@ import numpy as np
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError
 from mxgrad.gradients import gradient_rule
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._strided import (_check_array, _empty, contiguous_strides,
                                      gather_strided, strided_copy)
 from mxgrad.ndarray.creation import array
@@ -117,6 +117,9 @@ def pad(data=None, mode=None, pad_width=None, constant_value=0.0, out=None, name
     pairs = _check(data, mode, pad_width)
     if not isinstance(constant_value, numbers.Real):
         raise MXNetError(f"Pad: constant_value must be a number, got {constant_value!r}")
+    if out is not None:
+        shape = tuple(n + b + a for n, (b, a) in zip(data.shape, pairs))
+        check_out("Pad", out, (data,), shape, data._dtype_code, data.context)
     if mode == "constant":
         return deliver("Pad", _constant_pad(data, pairs, float(constant_value)), out)
     res = data

@@ -5,10 +5,11 @@ strided read ``gather_strided`` and its adjoint ``scatter_strided``, broadcast p
 their gradients come from those ops and differentiate again; this module only checks the
 arguments as MXNet 1.9.1 does and picks the strides.
 """
+import math
 import numbers
 
 from mxgrad.base import MXNetError
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._strided import (_check_array, contiguous_strides, gather_strided,
                                      scatter_strided)
 from mxgrad.ndarray.shape import transpose
@@ -65,6 +66,12 @@ def moveaxis(tensor, source, destination):
     return transpose(tensor, axes=tuple(order))
 
 
+def _early_out(op, out, like, shape, inputs=None):
+    """The checks of ``out=`` made before anything is enqueued (deliver copies later)."""
+    if out is not None:
+        check_out(op, out, inputs or (like,), shape, like._dtype_code, like.context)
+
+
 def _block(op, data, block_size):
     _check_array(op, data)
     if block_size is None:
@@ -94,6 +101,7 @@ def depth_to_space(data=None, block_size=None, out=None, name=None):
     if c % (b * b):
         raise MXNetError(f"depth_to_space: the depth (axis 1, size {c}) must be a multiple "
                          f"of block_size² = {b * b}")
+    _early_out("depth_to_space", out, data, (n, c // (b * b), h * b, w * b))
     parts = data.reshape((n, b, b, c // (b * b), h, w))
     res = transpose(parts, axes=(0, 3, 4, 1, 5, 2)).reshape((n, c // (b * b), h * b, w * b))
     return deliver("depth_to_space", res, out)
@@ -121,6 +129,7 @@ def space_to_depth(data=None, block_size=None, out=None, name=None):
         if size % b:
             raise MXNetError(f"space_to_depth: axis {ax} (size {size}) must be a multiple of "
                              f"block_size = {b}")
+    _early_out("space_to_depth", out, data, (n, c * b * b, h // b, w // b))
     parts = data.reshape((n, c, h // b, b, w // b, b))
     res = transpose(parts, axes=(0, 3, 5, 1, 2, 4)).reshape((n, c * b * b, h // b, w // b))
     return deliver("space_to_depth", res, out)
@@ -159,6 +168,7 @@ def diag(data=None, k=0, axis1=0, axis2=1, out=None, name=None):
     if nd == 1:
         n = data.shape[0] + abs(k)
         offset = k if k >= 0 else -k * n
+        _early_out("diag", out, data, (n, n))
         res = scatter_strided(data, (n, n), (n + 1,), offset)
         return deliver("diag", res, out)
     for a in (axis1, axis2):
@@ -177,6 +187,7 @@ def diag(data=None, k=0, axis1=0, axis2=1, out=None, name=None):
     shape = tuple(data.shape[a] for a in rest) + (length,)
     strides = tuple(st[a] for a in rest) + (st[a1] + st[a2],)
     offset = k * st[a2] if k >= 0 else -k * st[a1]
+    _early_out("diag", out, data, shape)
     return deliver("diag", gather_strided(data, shape, strides, offset, name="diag"), out)
 
 
@@ -211,8 +222,9 @@ def khatri_rao(*args, out=None, name=None):
     if args[0]._dtype_code not in _KR_CODES:
         raise MXNetError(f"khatri_rao: only float32 and float64 inputs are supported, got "
                          f"{args[0].dtype.__name__}")
+    cols = args[0].shape[1]
+    _early_out("khatri_rao", out, args[0], (math.prod(a.shape[0] for a in args), cols), args)
     res = args[0]
-    cols = res.shape[1]
     for a in args[1:]:
         prod = res.reshape((res.shape[0], 1, cols)) * a.reshape((1, a.shape[0], cols))
         res = prod.reshape((res.shape[0] * a.shape[0], cols))

@@ -11,11 +11,13 @@ import numbers
 import numpy as np
 
 from mxgrad.base import MXNetError
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._strided import _check_array, contiguous_strides, gather_strided
 from mxgrad.ndarray.creation import array
 from mxgrad.ndarray.join import concat
 from mxgrad.ndarray.shape import slice as _slice
+
+_INT64 = 6
 
 __all__ = ["Crop", "crop", "slice_like", "concatenate", "split_v2", "shape_array",
            "size_array"]
@@ -26,6 +28,13 @@ def _region(x, begin, size, name):
     st = contiguous_strides(x.shape)
     offset = sum(b * s for b, s in zip(begin, st)) if all(size) else 0
     return gather_strided(x, tuple(size), st, offset, name=name)
+
+
+def _early_out(op, out, like, shape, inputs=None, code=None):
+    """The checks of ``out=`` made before anything is enqueued (deliver copies later)."""
+    if out is not None:
+        check_out(op, out, inputs or (like,), shape,
+                  like._dtype_code if code is None else code, like.context)
 
 
 def _pair(op, what, v):
@@ -85,6 +94,7 @@ def Crop(*data, offset=(0, 0), h_w=(0, 0), center_crop=False, num_args=None, out
     if not (0 <= oy <= H - h and 0 <= ox <= W - w):
         raise MXNetError(f"Crop: offset ({oy}, {ox}) leaves no room for a ({h}, {w}) window "
                          f"in ({H}, {W}); it must be within (0..{H - h}, 0..{W - w})")
+    _early_out("Crop", out, x, x.shape[:2] + (h, w), data)
     res = _region(x, (0, 0, oy, ox), x.shape[:2] + (h, w), "Crop")
     return deliver("Crop", res, out)
 
@@ -141,6 +151,7 @@ def slice_like(data=None, shape_like=None, axes=(), out=None, name=None):
             raise MXNetError(f"slice_like: axis {ax} of shape_like has size {fshape[ax]}, "
                              f"more than data's {ishape[ax]}")
         size[ax] = fshape[ax]
+    _early_out("slice_like", out, data, tuple(size), (data, shape_like))
     res = _region(data, (0,) * len(ishape), size, "slice_like")
     return deliver("slice_like", res, out)
 
@@ -241,6 +252,7 @@ def shape_array(data=None, out=None, name=None):
     <NDArray 2 @cpu(0)>
     """
     _shape_of("shape_array", data)
+    _early_out("shape_array", out, data, (data.ndim,), code=_INT64)
     res = array(np.array(data.shape, np.int64), ctx=data.context, dtype=np.int64)
     return deliver("shape_array", res, out)
 
@@ -254,5 +266,6 @@ def size_array(data=None, out=None, name=None):
     <NDArray 1 @cpu(0)>
     """
     _check_array("size_array", data)
+    _early_out("size_array", out, data, (1,), code=_INT64)
     res = array(np.array([data.size], np.int64), ctx=data.context, dtype=np.int64)
     return deliver("size_array", res, out)

@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from mxgrad.base import MXNetError
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._strided import _check_array, _empty
 from mxgrad.ndarray.creation import array
 from mxgrad.ndarray.gather import take_flat
@@ -44,6 +44,13 @@ def _check(op, data, sequence_length, use_sequence_length, axis, axes):
     if not np.isfinite(lengths).all():
         raise MXNetError(f"{op}: sequence_length must be finite, got {lengths}")
     return np.trunc(lengths).astype(np.int64)      # MXNet truncates fractional lengths
+
+
+def _early_out(op, out, data, shape, sequence_length):
+    """The checks of ``out=`` made before anything is enqueued (deliver copies later)."""
+    if out is not None:
+        inputs = (data,) if sequence_length is None else (data, sequence_length)
+        check_out(op, out, inputs, shape, data._dtype_code, data.context)
 
 
 def _rows(data, rows, shape):
@@ -83,6 +90,7 @@ def SequenceLast(data=None, sequence_length=None, use_sequence_length=False, axi
     elif ((lengths < 1) | (lengths > steps)).any():
         raise MXNetError(f"SequenceLast: sequence_length must be in [1, {steps}] (the "
                          f"length of the time axis), got {sequence_length.asnumpy()}")
+    _early_out("SequenceLast", out, data, (batch,) + data.shape[2:], sequence_length)
     b = np.arange(batch, dtype=np.int64)
     rows = (lengths - 1) * batch + b if axis == 0 else b * steps + lengths - 1
     res = _rows(data, rows, (batch,) + data.shape[2:])
@@ -111,6 +119,7 @@ def SequenceReverse(data=None, sequence_length=None, use_sequence_length=False, 
     elif ((lengths < 0) | (lengths > steps)).any():
         raise MXNetError(f"SequenceReverse: sequence_length must be in [0, {steps}] (the "
                          f"length of the time axis), got {sequence_length.asnumpy()}")
+    _early_out("SequenceReverse", out, data, data.shape, sequence_length)
     t = np.arange(steps, dtype=np.int64)[:, None]
     src = np.where(t < lengths[None, :], lengths[None, :] - 1 - t, t)
     rows = (src * batch + np.arange(batch, dtype=np.int64)[None, :]).reshape(-1)
