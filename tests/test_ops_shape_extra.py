@@ -422,6 +422,8 @@ GRAD_CASES = {
     "pad_constant": (lambda x: mx.nd.pad(x, "constant", (0, 0, 0, 0, 1, 0, 2, 1), 3.0),
                      [(1, 1, 2, 2)]),
     "pad_edge": (lambda x: mx.nd.pad(x, "edge", (0, 0, 0, 0, 2, 1, 1, 3)), [(1, 1, 2, 2)]),
+    "pad_edge_of_one": (lambda x: mx.nd.pad(x, "edge", (0, 0, 0, 0, 2, 1, 0, 0)),
+                        [(2, 1, 1, 2)]),
     "pad_reflect": (lambda x: mx.nd.pad(x, "reflect", (0, 0, 0, 0, 0, 0, 1, 1, 2, 1)),
                     [(1, 1, 1, 2, 3)]),
     "cumsum": (lambda x: mx.nd.cumsum(x, axis=1), [(2, 4)]),

@@ -1,11 +1,13 @@
 """pad (Pad): MXNet 1.9.1's padding of the spatial axes of 4-D and 5-D arrays.
 
 'constant' fills a fresh array with the value and copies the input into its interior (one
-strided copy); its gradient is the interior of the head gradient. 'edge' and 'reflect' read,
-along each padded axis, the input rows at a small index vector (clamped or mirrored
-positions) with the gather of ``take``, whose gradient is the scatter-add of the head
-gradient back to those rows, so all three modes differentiate to any order.
+strided copy); its gradient is the interior of the head gradient. 'edge' and 'reflect' pad
+one axis at a time (kernels_cl/padding.cl: each output element reads its clamped or
+mirrored source). Their gradient gathers, for each input element, the head gradient of the
+positions that read it (no atomics, a fixed order of additions), and that gather's own
+gradient is the padding again, so all three modes differentiate to any order.
 """
+import math
 import numbers
 
 import numpy as np
@@ -14,10 +16,9 @@ from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError
 from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._deliver import check_out, deliver
+from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray._strided import (_check_array, _empty, contiguous_strides,
                                      gather_strided, strided_copy)
-from mxgrad.ndarray.creation import array
-from mxgrad.ndarray.gather import take_flat
 
 __all__ = ["pad", "Pad"]
 
@@ -62,13 +63,52 @@ def _check(data, mode, pad_width):
     return pairs
 
 
-def _source_rows(mode, n, before, after):
-    """The input position each output position along one axis reads."""
-    pos = np.arange(-before, n + after)
-    if mode == "edge":
-        return np.clip(pos, 0, n - 1)
-    pos = np.abs(pos)                       # reflect about 0 ...
-    return np.where(pos > n - 1, 2 * (n - 1) - pos, pos)     # ... and about n - 1
+def _axis_kernel(name, src, out, ax, L, P, before, reflect):
+    inner = math.prod(src.shape[ax + 1:])
+    if out.size:
+        k = family_kernel(src.context, "padding", name, src._dtype_code)
+        k.set_args(0, out._buffer, out._offset, src._buffer, src._offset, out.size, L, P,
+                   inner, before)
+        k.set_arg_int(9, reflect)
+        src.context.state.launch_1d(k, out.size)
+    return out
+
+
+def _pad_axis(x, ax, before, after, reflect):
+    """x padded along axis ``ax`` by its edge or mirror image; recorded."""
+    L = x.shape[ax]
+    P = before + L + after
+    out = _axis_kernel("pad_axis", x, _empty(x, x.shape[:ax] + (P,) + x.shape[ax + 1:]),
+                       ax, L, P, before, reflect)
+    saved = (ax, before, after, reflect)
+    if is_recording():
+        record_op("Pad", (x,), (out,), _pad_axis_rule, saved,
+                  replay=lambda a: _pad_axis(a, *saved), save_outputs=False)
+    return out
+
+
+def _pad_axis_grad(g, ax, before, after, reflect):
+    """The adjoint of _pad_axis: each input position gathers the gradient of the padded
+    positions that read it; recorded (its gradient is _pad_axis again)."""
+    P = g.shape[ax]
+    L = P - before - after
+    gx = _axis_kernel("pad_axis_grad", g, _empty(g, g.shape[:ax] + (L,) + g.shape[ax + 1:]),
+                      ax, L, P, before, reflect)
+    saved = (ax, before, after, reflect)
+    if is_recording():
+        record_op("_backward_Pad", (g,), (gx,), _pad_axis_grad_rule, saved,
+                  replay=lambda a: _pad_axis_grad(a, *saved), save_outputs=False)
+    return gx
+
+
+@gradient_rule("Pad")
+def _pad_axis_rule(saved, inputs, outputs, out_grads):
+    return (_pad_axis_grad(out_grads[0], *saved),)
+
+
+@gradient_rule("_backward_Pad")
+def _pad_axis_grad_rule(saved, inputs, outputs, out_grads):
+    return (_pad_axis(out_grads[0], *saved),)
 
 
 def _constant_pad(x, pairs, value):
@@ -82,12 +122,12 @@ def _constant_pad(x, pairs, value):
         strided_copy(res, st, res._offset + offset, x, contiguous_strides(x.shape), x._offset,
                      x.shape)
     if is_recording():
-        record_op("Pad", (x,), (res,), _constant_pad_rule, (x.shape, st, offset),
+        record_op("_constant_pad", (x,), (res,), _constant_pad_rule, (x.shape, st, offset),
                   replay=lambda a: _constant_pad(a, pairs, value), save_outputs=False)
     return res
 
 
-@gradient_rule("Pad")
+@gradient_rule("_constant_pad")
 def _constant_pad_rule(saved, inputs, outputs, out_grads):
     shape, strides, offset = saved
     return (gather_strided(out_grads[0], shape, strides, offset),)
@@ -125,9 +165,7 @@ def pad(data=None, mode=None, pad_width=None, constant_value=0.0, out=None, name
     res = data
     for a, (before, after) in enumerate(pairs):
         if before or after:
-            rows = _source_rows(mode, data.shape[a], before, after)
-            idx = array(rows.astype(np.int32), ctx=data.context, dtype=np.int32)
-            res = take_flat(res, idx, a, False)
+            res = _pad_axis(res, a, before, after, int(mode == "reflect"))
     if res is data:
         res = data.copy()
     return deliver("Pad", res, out)
