@@ -80,10 +80,11 @@ def _pad_axis(x, ax, before, after, reflect):
     P = before + L + after
     out = _axis_kernel("pad_axis", x, _empty(x, x.shape[:ax] + (P,) + x.shape[ax + 1:]),
                        ax, L, P, before, reflect)
-    saved = (ax, before, after, reflect)
     if is_recording():
-        record_op("Pad", (x,), (out,), _pad_axis_rule, saved,
-                  replay=lambda a: _pad_axis(a, *saved), save_outputs=False)
+        saved = ("axis", (ax, before, after, reflect))
+        record_op("Pad", (x,), (out,), _pad_rule, saved,
+                  replay=lambda a: _pad_axis(a, ax, before, after, reflect),
+                  attrs={"mode": "reflect" if reflect else "edge"}, save_outputs=False)
     return out
 
 
@@ -99,11 +100,6 @@ def _pad_axis_grad(g, ax, before, after, reflect):
         record_op("_backward_Pad", (g,), (gx,), _pad_axis_grad_rule, saved,
                   replay=lambda a: _pad_axis_grad(a, *saved), save_outputs=False)
     return gx
-
-
-@gradient_rule("Pad")
-def _pad_axis_rule(saved, inputs, outputs, out_grads):
-    return (_pad_axis_grad(out_grads[0], *saved),)
 
 
 @gradient_rule("_backward_Pad")
@@ -122,15 +118,19 @@ def _constant_pad(x, pairs, value):
         strided_copy(res, st, res._offset + offset, x, contiguous_strides(x.shape), x._offset,
                      x.shape)
     if is_recording():
-        record_op("_constant_pad", (x,), (res,), _constant_pad_rule, (x.shape, st, offset),
-                  replay=lambda a: _constant_pad(a, pairs, value), save_outputs=False)
+        record_op("Pad", (x,), (res,), _pad_rule, ("constant", (x.shape, st, offset)),
+                  replay=lambda a: _constant_pad(a, pairs, value),
+                  attrs={"mode": "constant", "constant_value": value}, save_outputs=False)
     return res
 
 
-@gradient_rule("_constant_pad")
-def _constant_pad_rule(saved, inputs, outputs, out_grads):
-    shape, strides, offset = saved
-    return (gather_strided(out_grads[0], shape, strides, offset),)
+@gradient_rule("Pad")
+def _pad_rule(saved, inputs, outputs, out_grads):
+    kind, spec = saved
+    if kind == "constant":     # the interior of the head gradient
+        shape, strides, offset = spec
+        return (gather_strided(out_grads[0], shape, strides, offset),)
+    return (_pad_axis_grad(out_grads[0], *spec),)
 
 
 def pad(data=None, mode=None, pad_width=None, constant_value=0.0, out=None, name=None):
