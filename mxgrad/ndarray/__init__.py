@@ -19,6 +19,11 @@ from mxgrad.ndarray.sorting import *  # noqa: F401,F403
 from mxgrad.ndarray.custom import *  # noqa: F401,F403
 from mxgrad.ndarray.linalg_syevd import *  # noqa: F401,F403
 from mxgrad.ndarray.storage import *  # noqa: F401,F403
+from mxgrad.ndarray.rearrange import *  # noqa: F401,F403
+from mxgrad.ndarray.regions import *  # noqa: F401,F403
+from mxgrad.ndarray.padding import *  # noqa: F401,F403
+from mxgrad.ndarray.cumulative import *  # noqa: F401,F403
+from mxgrad.ndarray.sequence import *  # noqa: F401,F403
 from mxgrad.ndarray.serialization import save, load, load_frombuffer  # noqa: F401
 from mxgrad.ndarray import random  # noqa: F401
 from mxgrad.ndarray import contrib  # noqa: F401

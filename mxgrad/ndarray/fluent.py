@@ -20,6 +20,16 @@ FLUENT.update({
     "argsort": ("mx.nd.array([[3, 1], [0, 2]])", ""),
     "topk": ("mx.nd.array([[3, 1], [0, 2]])", "k=1"),
 })
+FLUENT.update({  # shape1
+    "diag": ("mx.nd.array([[1, 2], [3, 4]])", ""),
+    "pad": ("mx.nd.ones((1, 1, 2, 2))", "mode='edge', pad_width=(0, 0, 0, 0, 1, 1, 1, 1)"),
+    "slice_like": ("mx.nd.array([[1, 2], [3, 4]])", "mx.nd.zeros((1, 2))"),
+    "split_v2": ("mx.nd.array([[1, 2], [3, 4]])", "1"),
+    "shape_array": ("mx.nd.zeros((2, 3))", ""),
+    "size_array": ("mx.nd.zeros((2, 3))", ""),
+    "depth_to_space": ("mx.nd.arange(8).reshape((1, 4, 1, 2))", "2"),
+    "space_to_depth": ("mx.nd.arange(8).reshape((1, 1, 2, 4))", "2"),
+})
 _DEFAULT_DATA = "mx.nd.array([0.25, 0.5])"
 
 
