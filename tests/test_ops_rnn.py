@@ -97,7 +97,7 @@ def test_gluon_trained_weights_give_mxnets_outputs(ctx, mode):
 
 
 # --- finite differences -------------------------------------------------------------------
-def _tiny(mode, bidirectional=False, T=2, N=1, I=2, H=2):
+def _tiny(mode, bidirectional=False, T=2, N=1, I=1, H=2):
     D = 2 if bidirectional else 1
     G = GATES[mode]
     n = D * (G * H * I + G * H * H + 2 * G * H)
@@ -116,7 +116,7 @@ def _tiny(mode, bidirectional=False, T=2, N=1, I=2, H=2):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_gradients_first_and_second_order(ctx, fp64, mode):
-    fn, xs = _tiny(mode, bidirectional=(mode in ("lstm", "gru")))
+    fn, xs = _tiny(mode, bidirectional=(mode == "gru"))
     if mode == "rnn_relu":            # away from relu's kink: the differences straddle none
         xs[1] = np.abs(xs[1])
     check_gradients(fn, xs, ctx, order=2)
@@ -164,6 +164,13 @@ def test_dropout_between_layers_only_in_train_mode(ctx):
         one = dict(fn_args, num_layers=1)
         np.testing.assert_array_equal(mx.nd.RNN(x, w[:21], h0[:1], p=0.5, **one).asnumpy(),
                                       mx.nd.RNN(x, w[:21], h0[:1], **one).asnumpy())
+        # p = 1 (which MXNet takes) drops every input of the second layer
+        zero_in = mx.nd.RNN(x, w, h0, p=1.0, **fn_args).asnumpy()
+    w_np = w.asnumpy()
+    h = h0.asnumpy()[1]
+    for t in range(4):      # layer 2 on zero inputs: W_h2h is w[24:33], its biases the last 6
+        h = np.tanh(h @ w_np[24:33].reshape(3, 3).T + w_np[-6:-3] + w_np[-3:])
+        np.testing.assert_allclose(zero_in[t], h, rtol=1e-5, atol=1e-6)
     assert not np.allclose(dropped, plain)
 
 
@@ -196,7 +203,8 @@ def _lstm_args(ctx, n=4 * 3 * 2 + 4 * 3 * 3 + 8 * 3):
     (dict(dtype="float16"), "uniform type"),
     (dict(use_sequence_length=True), "sequence_length must be given"),
     (dict(projection_size=5), "smaller than state_size"),
-    (dict(p=1.0), "dropout p"),
+    (dict(p=1.5), "dropout p"),
+    (dict(bidirectonal=True), "Cannot find argument 'bidirectonal'"),
     (dict(lstm_state_clip_min=-1.0), "given together"),
 ])
 def test_misuse_raises_before_running(ctx, change, message):

@@ -98,8 +98,8 @@ def _check_args(data, parameters, state, state_cell, sequence_length, state_size
     if data._dtype_code not in _FLOAT_CODES:
         raise MXNetError(f"RNN: data must be a floating point array, got "
                          f"{DTYPES[data._dtype_code].name}")
-    if not 0 <= p < 1:
-        raise MXNetError(f"RNN: dropout p must be in [0, 1), got {p}")
+    if not 0 <= p <= 1:
+        raise MXNetError(f"RNN: dropout p must be in [0, 1], got {p}")
     if (clip_min is None) != (clip_max is None):
         raise MXNetError("RNN: lstm_state_clip_min and lstm_state_clip_max must be given "
                          "together")
@@ -255,6 +255,8 @@ def RNN(data=None, parameters=None, state=None, state_cell=None, sequence_length
     <BLANKLINE>
      [[0.2863 0.2863]]]
     """
+    if kwargs:
+        raise MXNetError(f"RNN: Cannot find argument {sorted(kwargs)[0]!r}")
     T, N, H, L, D, P, layout = _check_args(
         data, parameters, state, state_cell, sequence_length, state_size, num_layers,
         bidirectional, mode, p, projection_size, lstm_state_clip_min, lstm_state_clip_max,
@@ -279,7 +281,7 @@ def RNN(data=None, parameters=None, state=None, state_cell=None, sequence_length
     for layer in range(L):
         if layer and p > 0 and is_training():
             from mxgrad.ndarray.normalization import Dropout
-            x = Dropout(x, p=p)
+            x = x * 0.0 if p == 1 else Dropout(x, p=p)    # p = 1 drops everything
         x2 = x.reshape((T * N, x.shape[2]))
         ys = []
         for d in range(D):
