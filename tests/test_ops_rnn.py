@@ -182,6 +182,14 @@ def test_single_output_and_out(ctx):
     into = mx.nd.zeros((2, 1, 3), ctx=ctx)
     assert mx.nd.RNN(*args, state_size=3, num_layers=1, mode="rnn_tanh", out=into) is into
     np.testing.assert_array_equal(into.asnumpy(), res.asnumpy())
+    pair = [mx.nd.zeros((2, 1, 3), ctx=ctx), mx.nd.zeros((1, 1, 3), ctx=ctx)]
+    got = mx.nd.RNN(*args, state_size=3, num_layers=1, mode="rnn_tanh", state_outputs=True,
+                    out=pair)
+    assert got[0] is pair[0] and got[1] is pair[1]
+    np.testing.assert_array_equal(pair[1].asnumpy()[0], res.asnumpy()[-1])
+    with pytest.raises(MXNetError, match="out must hold 2 arrays"):
+        mx.nd.RNN(*args, state_size=3, num_layers=1, mode="rnn_tanh", state_outputs=True,
+                  out=into)
 
 
 # --- misuse ---------------------------------------------------------------------------------
@@ -199,6 +207,8 @@ def _lstm_args(ctx, n=4 * 3 * 2 + 4 * 3 * 3 + 8 * 3):
     (dict(num_layers=2), "Shape inconsistent"),
     (dict(drop_cell=True), "state_cell is missing"),
     (dict(data=(2, 2)), "rank-3"),
+    (dict(data=(0, 1, 2)), "is empty"),
+    (dict(data=(2, 1, 0)), "is empty"),
     (dict(state=(2, 1, 3)), "Shape inconsistent"),
     (dict(dtype="float16"), "uniform type"),
     (dict(use_sequence_length=True), "sequence_length must be given"),

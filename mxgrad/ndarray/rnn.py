@@ -95,6 +95,9 @@ def _check_args(data, parameters, state, state_cell, sequence_length, state_size
     if data.ndim != 3:
         raise MXNetError(f"RNN: input data should be a rank-3 tensor of dim [sequence length, "
                          f"batch size, input size], got shape {data.shape}")
+    if 0 in data.shape:
+        raise MXNetError(f"RNN: data of shape {data.shape} is empty; the layer needs at "
+                         "least one time step, sequence and input feature")
     if data._dtype_code not in _FLOAT_CODES:
         raise MXNetError(f"RNN: data must be a floating point array, got "
                          f"{DTYPES[data._dtype_code].name}")
