@@ -149,15 +149,20 @@ def _unflatten(parameters, layout):
     order = [(layer, d, name) for layer, dirs in enumerate(layout) for d, names in
              enumerate(dirs) for name in names]
     order.sort(key=lambda k: layout[k[0]][k[1]][k[2]][0])
-    views = [_ndarray.view_of(parameters, layout[a][d][n][1],
-                              parameters._offset + layout[a][d][n][0]) for a, d, n in order]
-    if is_recording():
-        record_op("_rnn_param_split", (parameters,), tuple(views), _unflatten_rule,
-                  save_outputs=False)
+    views = _param_views(parameters, tuple(layout[a][d][n] for a, d, n in order))
     out = [[{} for _ in dirs] for dirs in layout]
     for (layer, d, name), v in zip(order, views):
         out[layer][d][name] = v
     return out
+
+
+def _param_views(parameters, specs):
+    """Views of the flat vector at the (offset, shape) ``specs`` (in order, covering it)."""
+    views = [_ndarray.view_of(parameters, shape, parameters._offset + at) for at, shape in specs]
+    if is_recording():
+        record_op("_rnn_param_split", (parameters,), tuple(views), _unflatten_rule,
+                  replay=lambda a: _param_views(a, specs), save_outputs=False)
+    return views
 
 
 @gradient_rule("_rnn_param_split")
