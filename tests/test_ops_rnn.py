@@ -196,6 +196,7 @@ def test_single_output_and_out(ctx):
     assert isinstance(res, mx.nd.NDArray) and res.shape == (2, 1, 3)
     into = mx.nd.zeros((2, 1, 3), ctx=ctx)
     assert mx.nd.RNN(*args, state_size=3, num_layers=1, mode="rnn_tanh", out=into) is into
+    assert mx.nd.RNN(*args, state_size=3, num_layers=1, mode="rnn_tanh", out=[into]) is into
     np.testing.assert_array_equal(into.asnumpy(), res.asnumpy())
     pair = [mx.nd.zeros((2, 1, 3), ctx=ctx), mx.nd.zeros((1, 1, 3), ctx=ctx)]
     got = mx.nd.RNN(*args, state_size=3, num_layers=1, mode="rnn_tanh", state_outputs=True,

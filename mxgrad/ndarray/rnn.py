@@ -301,7 +301,7 @@ def RNN(data=None, parameters=None, state=None, state_cell=None, sequence_length
             cN.append(c)
         x = ys[0] if D == 1 else concat(*ys, dim=2)
     if not state_outputs:
-        return deliver("RNN", x, out)
+        return deliver("RNN", x, None if out is None else outs_given[0])
     results = [x, stack(*hN, axis=0)] + ([stack(*cN, axis=0)] if mode == "lstm" else [])
     if out is not None:
         return [deliver("RNN", r, o) for r, o in zip(results, outs_given)]
