@@ -4,7 +4,8 @@ bidirectional, with MXNet's flat parameter layout so weights trained in MXNet gi
 The layer is composed of differentiable ops, so gradients w.r.t. data, parameters and states
 come from autograd and differentiate again: per layer and direction, one GEMM projects the
 inputs of all time steps at once; each step then adds ``h @ W_h2h.T`` and runs the gate
-arithmetic as elementwise ops, which the fuser merges into one kernel per step.
+arithmetic: for an LSTM one kernel each way (rnn_cell.py; with state clipping, and for the
+other modes, elementwise ops that the fuser merges).
 
 The flat ``parameters`` vector holds, as MXNet (and cuDNN) lay it out, first every weight:
 for each layer, for each direction, ``W_i2h`` (G*H, input), ``W_h2h`` (G*H, R) and, with a
@@ -25,6 +26,7 @@ from mxgrad.ndarray._select import select
 from mxgrad.ndarray.join import concat, split, stack
 from mxgrad.ndarray.linalg import FullyConnected, dot
 from mxgrad.ndarray.nn import clip as clip_values
+from mxgrad.ndarray.rnn_cell import lstm_cell
 
 __all__ = ["RNN"]
 
@@ -201,6 +203,9 @@ def _cell_step(mode, xp, h, c, w, clip):
         return OPS["tanh"](gates), None
     if mode == "rnn_relu":
         return OPS["relu"](gates), None
+    if clip is None:
+        h, c = lstm_cell(gates, c)
+        return (dot(h, w["h2r"], transpose_b=True) if "h2r" in w else h), c
     i, f, g, o = split(gates, num_outputs=4, axis=1)
     c = OPS["sigmoid"](f) * c + OPS["sigmoid"](i) * OPS["tanh"](g)
     if clip is not None:

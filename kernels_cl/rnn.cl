@@ -1,0 +1,45 @@
+/* The LSTM cell of mx.nd.RNN (mxgrad/ndarray/rnn_cell.py): one work-item per (row, unit).
+ * Options: -D T/CT (storage, compute type), IS_HALF, HAS_FP64.
+ * gates is (N, 4H), the pre-activations of the gates i, f, g, o (MXNet's order) side by side
+ * in each row; c_prev, h and c are (N, H). Offsets are in elements of each buffer.
+ */
+
+inline CT sigm(const CT v) { return (CT)1 / ((CT)1 + exp(-v)); }
+
+/* c = sigm(f) * c_prev + sigm(i) * tanh(g); h = sigm(o) * tanh(c) */
+__kernel void lstm_cell_fwd(__global T* h, __global T* c, __global const T* gates,
+                            const long g_off, __global const T* c_prev, const long c_off,
+                            const long n, const long H)
+{
+    const long t = get_global_id(0);
+    if (t >= n) return;
+    const long row = t / H, j = t % H, at = g_off + row * 4 * H + j;
+    const CT i = sigm(LOAD(gates, at)), f = sigm(LOAD(gates, at + H));
+    const CT g = tanh(LOAD(gates, at + 2 * H)), o = sigm(LOAD(gates, at + 3 * H));
+    const CT cn = f * LOAD(c_prev, c_off + t) + i * g;
+    STORE(c, t, cn);
+    STORE(h, t, o * tanh(cn));
+}
+
+/* From the head gradients gh (of h) and gc (of c): dgates (N, 4H) and dc_prev (N, H). */
+__kernel void lstm_cell_bwd(__global T* dgates, __global T* dc_prev, __global const T* gates,
+                            const long g_off, __global const T* c_prev, const long c_off,
+                            __global const T* gh, const long gh_off, __global const T* gc,
+                            const long gc_off, const long n, const long H)
+{
+    const long t = get_global_id(0);
+    if (t >= n) return;
+    const long row = t / H, j = t % H, at = g_off + row * 4 * H + j;
+    const long out = row * 4 * H + j;
+    const CT i = sigm(LOAD(gates, at)), f = sigm(LOAD(gates, at + H));
+    const CT g = tanh(LOAD(gates, at + 2 * H)), o = sigm(LOAD(gates, at + 3 * H));
+    const CT cp = LOAD(c_prev, c_off + t);
+    const CT tc = tanh(f * cp + i * g);
+    const CT dh = LOAD(gh, gh_off + t);
+    const CT dc = LOAD(gc, gc_off + t) + dh * o * ((CT)1 - tc * tc);
+    STORE(dgates, out, dc * g * i * ((CT)1 - i));
+    STORE(dgates, out + H, dc * cp * f * ((CT)1 - f));
+    STORE(dgates, out + 2 * H, dc * i * ((CT)1 - g * g));
+    STORE(dgates, out + 3 * H, dh * tc * o * ((CT)1 - o));
+    STORE(dc_prev, t, dc * f);
+}
