@@ -137,30 +137,35 @@ def test_gradients_first_and_second_order(ctx, fp64, mode):
     check_gradients(fn, xs, ctx, order=2)
 
 
-def test_lstm_cell_kernel_and_op_gradients_agree(ctx):
-    """The LSTM cell's backward kernel (plain backward) and its formula in ops (taken while
-    create_graph records) give the same gradients."""
-    c = FIXTURES["lstm_bi1"]
-    args = [mx.nd.array(c[n], ctx=ctx) for n in ("data", "parameters", "state", "state_cell")]
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_cell_kernel_and_op_gradients_agree(ctx, mode):
+    """The LSTM and GRU cells' backward kernels (plain backward) and their formulas in ops
+    (taken while create_graph records) give the same gradients."""
+    c = FIXTURES[f"{mode}_bi1"]
+    names = ("data", "parameters", "state") + (("state_cell",) if mode == "lstm" else ())
+    args = [mx.nd.array(c[n], ctx=ctx) for n in names]
     for a in args:
         a.attach_grad()
-    kw = dict(state_size=4, num_layers=2, bidirectional=True, mode="lstm", state_outputs=True)
+    kw = dict(state_size=4, num_layers=2, bidirectional=True, mode=mode, state_outputs=True)
     results = []
     for create_graph in (False, True):
         with mx.autograd.record():
-            out, hN, cN = mx.nd.RNN(*args, **kw)
-            heads = [out, cN]
-            grads = mx.autograd.grad(heads, args, head_grads=[out * 0 + 1, cN * 0 + 0.5],
+            outs = mx.nd.RNN(*args, **kw)
+            heads = [outs[0], outs[-1]]
+            grads = mx.autograd.grad(heads, args, head_grads=[outs[0] * 0 + 1,
+                                                              outs[-1] * 0 + 0.5],
                                      create_graph=create_graph)
         results.append([g.asnumpy() for g in grads])
     for plain, recorded in zip(*results):
         np.testing.assert_allclose(plain, recorded, rtol=1e-5, atol=1e-6)
 
 
-def test_float16_runs_close_to_float32(ctx):
-    c = FIXTURES["lstm_bi0"]
-    args = [c[n] for n in ("data", "parameters", "state", "state_cell")]
-    kw = dict(state_size=4, num_layers=2, mode="lstm")
+@pytest.mark.parametrize("mode", ["lstm", "gru"])
+def test_float16_runs_close_to_float32(ctx, mode):
+    c = FIXTURES[f"{mode}_bi0"]
+    names = ("data", "parameters", "state") + (("state_cell",) if mode == "lstm" else ())
+    args = [c[n] for n in names]
+    kw = dict(state_size=4, num_layers=2, mode=mode)
     full = mx.nd.RNN(*(mx.nd.array(a, ctx=ctx) for a in args), **kw).asnumpy()
     half = mx.nd.RNN(*(mx.nd.array(a, ctx=ctx, dtype="float16") for a in args), **kw)
     assert half.dtype == np.float16

@@ -4,8 +4,8 @@ bidirectional, with MXNet's flat parameter layout so weights trained in MXNet gi
 The layer is composed of differentiable ops, so gradients w.r.t. data, parameters and states
 come from autograd and differentiate again: per layer and direction, one GEMM projects the
 inputs of all time steps at once; each step then adds ``h @ W_h2h.T`` and runs the gate
-arithmetic: for an LSTM one kernel each way (rnn_cell.py; with state clipping, and for the
-other modes, elementwise ops that the fuser merges).
+arithmetic: for an LSTM or a GRU one kernel each way (rnn_cell.py; an LSTM with state
+clipping and the plain RNNs use elementwise ops, which the fuser merges).
 
 The flat ``parameters`` vector holds, as MXNet (and cuDNN) lay it out, first every weight:
 for each layer, for each direction, ``W_i2h`` (G*H, input), ``W_h2h`` (G*H, R) and, with a
@@ -26,7 +26,7 @@ from mxgrad.ndarray._select import select
 from mxgrad.ndarray.join import concat, split, stack
 from mxgrad.ndarray.linalg import FullyConnected, dot
 from mxgrad.ndarray.nn import clip as clip_values
-from mxgrad.ndarray.rnn_cell import lstm_cell
+from mxgrad.ndarray.rnn_cell import gru_cell, lstm_cell
 
 __all__ = ["RNN"]
 
@@ -192,12 +192,7 @@ def _cell_step(mode, xp, h, c, w, clip):
     """One step: the new (h, c) from the step's input projection ``xp``."""
     if mode == "gru":
         hh = FullyConnected(h, w["h2h"], w["b_h2h"], num_hidden=w["h2h"].shape[0])
-        xr, xz, xn = split(xp, num_outputs=3, axis=1)
-        hr, hz, hn = split(hh, num_outputs=3, axis=1)
-        r = OPS["sigmoid"](xr + hr)
-        z = OPS["sigmoid"](xz + hz)
-        n = OPS["tanh"](xn + r * hn)
-        return n + z * (h - n), None
+        return gru_cell(xp, hh, h), None
     gates = xp + dot(h, w["h2h"], transpose_b=True)
     if mode == "rnn_tanh":
         return OPS["tanh"](gates), None
