@@ -197,6 +197,15 @@ def test_lstm_state_clip_limits_the_cell(ctx):
     np.testing.assert_allclose(out.asnumpy(), np.stack(outs), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(cN.asnumpy()[0], c, rtol=1e-5, atol=1e-6)
     assert cN.asnumpy().max() <= 0.3 and cN.asnumpy().min() >= -0.2
+    # a NaN cell state propagates, or with lstm_state_clip_nan becomes the lower bound
+    x[0, 0, 0] = np.nan
+    for clip_nan in (False, True):
+        cN = mx.nd.RNN(*(mx.nd.array(a, ctx=ctx) for a in (x, params, h0, c0)),
+                       state_size=H, num_layers=1, mode="lstm", state_outputs=True,
+                       lstm_state_clip_min=-0.2, lstm_state_clip_max=0.3,
+                       lstm_state_clip_nan=clip_nan)[2].asnumpy()[0]
+        np.testing.assert_array_equal(cN[0], np.float32(-0.2) if clip_nan else np.nan)
+        np.testing.assert_allclose(cN[1], c[1], rtol=1e-5, atol=1e-6)
 
 
 def test_dropout_between_layers_only_in_train_mode(ctx):
