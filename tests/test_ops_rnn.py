@@ -112,7 +112,7 @@ def test_gluon_trained_weights_give_mxnets_outputs(ctx, mode):
 
 
 # --- finite differences -------------------------------------------------------------------
-def _tiny(mode, bidirectional=False, T=2, N=1, I=1, H=2):
+def _tiny(mode, bidirectional=False, T=2, N=1, I=1, H=2, **extra):
     D = 2 if bidirectional else 1
     G = GATES[mode]
     n = D * (G * H * I + G * H * H + 2 * G * H)
@@ -124,14 +124,17 @@ def _tiny(mode, bidirectional=False, T=2, N=1, I=1, H=2):
 
     def fn(*a):
         outs = mx.nd.RNN(*a, state_size=H, num_layers=1, bidirectional=bidirectional,
-                         mode=mode, state_outputs=True)
+                         mode=mode, state_outputs=True, **extra)
         return mx.nd.concat(*[o.reshape((-1,)) for o in outs], dim=0)
     return fn, xs
 
 
-@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("mode", MODES + ("lstm-clip",))
 def test_gradients_first_and_second_order(ctx, fp64, mode):
-    fn, xs = _tiny(mode, bidirectional=(mode == "gru"))
+    if mode == "lstm-clip":        # the ops path of the cell: step 0 clipped, step 1 not
+        fn, xs = _tiny("lstm", lstm_state_clip_min=-0.25, lstm_state_clip_max=0.3)
+    else:
+        fn, xs = _tiny(mode, bidirectional=(mode == "gru"))
     if mode == "rnn_relu":            # away from relu's kink: the differences straddle none
         xs[1] = np.abs(xs[1])
     check_gradients(fn, xs, ctx, order=2)
