@@ -253,6 +253,9 @@ def test_single_output_and_out(ctx):
     with pytest.raises(MXNetError, match="out must hold 2 arrays"):
         mx.nd.RNN(*args, state_size=3, num_layers=1, mode="rnn_tanh", state_outputs=True,
                   out=into)
+    with pytest.raises(MXNetError, match=r"out must be \(1, 1, 3\) float32"):
+        mx.nd.RNN(*args, state_size=3, num_layers=1, mode="rnn_tanh", state_outputs=True,
+                  out=[into, mx.nd.zeros((2, 1, 3), ctx=ctx)])
 
 
 # --- misuse ---------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, is_training, record_op
 from mxgrad.base import MXNetError, DTYPES
 from mxgrad.gradients import gradient_rule
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._select import select
+from mxgrad.ndarray.creation import zeros_like
 from mxgrad.ndarray.join import concat, split, stack
 from mxgrad.ndarray.linalg import FullyConnected, dot
 from mxgrad.ndarray.nn import clip as clip_values
@@ -203,11 +204,10 @@ def _cell_step(mode, xp, h, c, w, clip):
         return (dot(h, w["h2r"], transpose_b=True) if "h2r" in w else h), c
     i, f, g, o = split(gates, num_outputs=4, axis=1)
     c = OPS["sigmoid"](f) * c + OPS["sigmoid"](i) * OPS["tanh"](g)
-    if clip is not None:
-        lo, hi, nan_to_min = clip
-        if nan_to_min:
-            c = select(c != c, lo, c)
-        c = clip_values(c, lo, hi)
+    lo, hi, nan_to_min = clip
+    if nan_to_min:
+        c = select(c != c, lo, c)
+    c = clip_values(c, lo, hi)
     h = OPS["sigmoid"](o) * OPS["tanh"](c)
     if "h2r" in w:
         h = dot(h, w["h2r"], transpose_b=True)
@@ -269,27 +269,33 @@ def RNN(data=None, parameters=None, state=None, state_cell=None, sequence_length
         data, parameters, state, state_cell, sequence_length, state_size, num_layers,
         bidirectional, mode, p, projection_size, lstm_state_clip_min, lstm_state_clip_max,
         use_sequence_length)
-    n_out = (3 if mode == "lstm" else 2) if state_outputs else 1
+    R = P or H
     if out is not None:
+        shapes = [(T, N, D * R)]
+        if state_outputs:
+            shapes += [(L * D, N, R)] + ([(L * D, N, H)] if mode == "lstm" else [])
         outs_given = out if isinstance(out, (list, tuple)) else [out]
-        if len(outs_given) != n_out:
-            raise MXNetError(f"RNN: out must hold {n_out} arrays, got {len(outs_given)}")
+        if len(outs_given) != len(shapes):
+            raise MXNetError(f"RNN: out must hold {len(shapes)} arrays, got {len(outs_given)}")
+        inputs = (data, parameters, state, state_cell, sequence_length)
+        for o, shape in zip(outs_given, shapes):
+            check_out("RNN", o, inputs, shape, data._dtype_code, data.context)
     clip = None
     if lstm_state_clip_min is not None:
         clip = (float(lstm_state_clip_min), float(lstm_state_clip_max), bool(lstm_state_clip_nan))
-    R = P or H
     weights = _unflatten(parameters, layout)
     h0 = _per_slot(state, L * D)
     c0 = _per_slot(state_cell, L * D) if mode == "lstm" else [None] * (L * D)
     keeps = None
     if sequence_length is not None:
-        keeps = (_keep_masks(sequence_length, T, N, R, data),
-                 _keep_masks(sequence_length, T, N, H, data) if mode == "lstm" else None)
+        keep_h = _keep_masks(sequence_length, T, N, R, data)
+        keeps = (keep_h, None if mode != "lstm" else
+                 keep_h if R == H else _keep_masks(sequence_length, T, N, H, data))
     x, hN, cN = data, [], []
     for layer in range(L):
         if layer and p > 0 and is_training():
             from mxgrad.ndarray.normalization import Dropout
-            x = x * 0.0 if p == 1 else Dropout(x, p=p)    # p = 1 drops everything
+            x = zeros_like(x) if p == 1 else Dropout(x, p=p)    # p = 1 drops everything
         x2 = x.reshape((T * N, x.shape[2]))
         ys = []
         for d in range(D):
