@@ -174,7 +174,8 @@ def lstm_reference(params, x, head):
     saved, loss = [], 0.0
     for t in range(T):
         a = x[t] @ w_ih.T + h @ w_hh.T + b_ih + b_hh
-        i, f, g, o = sig(a[:, :H]), sig(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), sig(a[:, 3 * H:])
+        i, f = sig(a[:, :H]), sig(a[:, H:2 * H])
+        g, o = np.tanh(a[:, 2 * H:3 * H]), sig(a[:, 3 * H:])
         saved.append((h, c, i, f, g, o))
         c = f * c + i * g
         h = o * np.tanh(c)
