@@ -13,7 +13,7 @@ import numpy as np
 # mxgrad is benchmarked from the checkout holding this folder (built in place), installed or not.
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-ALL_COMPUTE = {"tape-overhead", "small-mlp-step", "mid-mlp-step", "elementwise",
+ALL_COMPUTE = {"tape-overhead", "small-mlp-step", "mid-mlp-step", "lstm-step", "elementwise",
                "elementwise-fwd-bwd", "matmul", "sum", "start-warm", "start-cold"}
 
 
@@ -96,6 +96,34 @@ class MXNetAPI:
 
         return (step, lambda: float(last["loss"].asscalar()),
                 lambda: [w.asnumpy() for w in weights])
+
+    def lstm(self, params, x, head, lr):
+        """One LSTM training step through the fused ``nd.RNN``: the four parameter arrays
+        flattened into its one vector (weights, then biases)."""
+        mx, nd = self.mx, self.mx.nd
+        T, N, _ = x.shape
+        H = params[1].shape[1]
+        flat = self.array(np.concatenate([p.ravel() for p in params]))
+        flat.attach_grad()
+        data, heads = self.array(x), self.array(head)
+        zeros = nd.zeros((1, N, H), ctx=self.ctx)
+        last = {}
+
+        def step():
+            with mx.autograd.record():
+                out = nd.RNN(data, flat, zeros, zeros, state_size=H, num_layers=1, mode="lstm")
+                loss = nd.sum(out * heads) / (T * N)
+            loss.backward()
+            nd.sgd_update(flat, flat.grad, lr=lr, out=flat)
+            last["loss"] = loss
+
+        def current():
+            values, at = flat.asnumpy(), 0
+            for p in params:
+                yield values[at:at + p.size].reshape(p.shape)
+                at += p.size
+
+        return step, lambda: float(last["loss"].asscalar()), lambda: list(current())
 
     def elementwise(self, x):
         xd = self.array(x)
@@ -203,6 +231,30 @@ class Torch:
                 if i < layers - 1:
                     h = torch.relu(h)
             loss = torch.nn.functional.cross_entropy(h, label)
+            loss.backward()
+            with torch.no_grad():
+                for w in weights:
+                    w.sub_(w.grad, alpha=lr)
+                    w.grad = None
+            last["loss"] = loss
+
+        return (step, lambda: float(last["loss"].item()),
+                lambda: [w.detach().cpu().numpy().copy() for w in weights])
+
+    def lstm(self, params, x, head, lr):
+        torch = self.torch
+        T, N, I = x.shape
+        layer = torch.nn.LSTM(I, params[1].shape[1], num_layers=1).to(self.device)
+        weights = [layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0]
+        with torch.no_grad():
+            for w, p in zip(weights, params):
+                w.copy_(self.tensor(p))
+        data, heads = self.tensor(x), self.tensor(head)
+        last = {}
+
+        def step():
+            out, _ = layer(data)
+            loss = (out * heads).sum() / (T * N)
             loss.backward()
             with torch.no_grad():
                 for w in weights:

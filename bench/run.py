@@ -38,7 +38,7 @@ PEER_ABOUT = {
 }
 RATIO_PEERS = ("mxnet", "torch", "torch-cuda", "numpy")
 # Copy limit first: the rows measured as a fraction of it run right after it.
-ORDER = ("tape-overhead", "small-mlp-step", "mid-mlp-step", "copy-limit", "elementwise",
+ORDER = ("tape-overhead", "small-mlp-step", "mid-mlp-step", "lstm-step", "copy-limit", "elementwise",
          "elementwise-fwd-bwd", "sum", "matmul", "start-warm", "start-cold")
 LIMITED = ("elementwise", "elementwise-fwd-bwd", "sum")      # reported against copy-limit
 RESULTS = os.path.join(HERE, "RESULTS.md")

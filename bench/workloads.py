@@ -36,6 +36,7 @@ MATMUL_N = 1024
 MLP_SHAPES = {"small-mlp-step": ((64, 128, 128, 10), 32),
               "mid-mlp-step": ((784, 512, 512, 10), 128)}
 LR = 0.01
+LSTM_SHAPE = (35, 32, 128, 256)                  # steps, batch, input size, hidden size
 
 
 class Workload:
@@ -66,6 +67,9 @@ WORKLOADS = {w.name: w for w in [
              "sum of 1e7 floats to a host scalar (4 B/elem)"),
     Workload("copy-limit", "GB/s", "higher", lambda s: 8 * BIG_N / 1e9 / s,
              "raw OpenCL float4 copy kernel, 1e7 floats, same device (8 B/elem)"),
+    Workload("lstm-step", "steps/s", "higher", lambda s: 1.0 / s,
+             "LSTM 128->256, 35 steps, batch 32 (mx.nd.RNN / torch.nn.LSTM), "
+             "sum(out*head)/(T*N), backward, SGD"),
     Workload("start-warm", "s", "lower", lambda s: s,
              "new interpreter: import, first op, first backward; kernel caches warm"),
     Workload("start-cold", "s", "lower", lambda s: s,
@@ -145,6 +149,54 @@ def mlp_reference(params, x, labels):
     return loss, grads
 
 
+def lstm_inputs(seed=3):
+    """Input sequence, head weights of the loss, and (W_ih, W_hh, b_ih, b_hh) in the gate
+    order i, f, g, o that MXNet's RNN and torch.nn.LSTM share."""
+    T, N, I, H = LSTM_SHAPE
+    rng = np.random.default_rng(seed)
+    bound = 1 / math.sqrt(H)
+    params = [rng.uniform(-bound, bound, shape).astype(np.float32)
+              for shape in ((4 * H, I), (4 * H, H), (4 * H,), (4 * H,))]
+    x = rng.standard_normal((T, N, I)).astype(np.float32)
+    head = rng.standard_normal((T, N, H)).astype(np.float32)
+    return params, x, head
+
+
+def lstm_reference(params, x, head):
+    """Loss sum(out * head) / (T * N) of an LSTM from zero states and its parameter
+    gradients, float64, by backpropagation through time written out."""
+    w_ih, w_hh, b_ih, b_hh = (a.astype(np.float64) for a in params)
+    x, head = x.astype(np.float64), head.astype(np.float64)
+    T, N, _ = x.shape
+    H = w_hh.shape[1]
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    h, c = np.zeros((N, H)), np.zeros((N, H))
+    saved, loss = [], 0.0
+    for t in range(T):
+        a = x[t] @ w_ih.T + h @ w_hh.T + b_ih + b_hh
+        i, f = sig(a[:, :H]), sig(a[:, H:2 * H])
+        g, o = np.tanh(a[:, 2 * H:3 * H]), sig(a[:, 3 * H:])
+        saved.append((h, c, i, f, g, o))
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        loss += (h * head[t]).sum()
+    grads = [np.zeros_like(w_ih), np.zeros_like(w_hh), np.zeros_like(b_ih)]
+    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    for t in reversed(range(T)):
+        h_prev, c_prev, i, f, g, o = saved[t]
+        c = f * c_prev + i * g
+        tc = np.tanh(c)
+        dh = head[t] / (T * N) + dh_next
+        dc = dh * o * (1 - tc * tc) + dc_next
+        da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
+                             dc * i * (1 - g * g), dh * tc * o * (1 - o)], axis=1)
+        grads[0] += da.T @ x[t]
+        grads[1] += da.T @ h_prev
+        grads[2] += da.sum(axis=0)
+        dh_next, dc_next = da @ w_hh, dc * f
+    return loss / (T * N), grads + [grads[2]]
+
+
 def big_vector(seed=1):
     return np.random.default_rng(seed).random(BIG_N, dtype=np.float32)
 
@@ -214,6 +266,19 @@ def run_mlp(adapter, opts, workload):
     grad_err = max(max_rel_err((p0 - p1) / LR, g)
                    for p0, p1, g in zip(params, current_params(), ref_grads))
     loss_err = abs(loss_of_last_step() - ref_loss) / ref_loss
+    ok = check("max(loss, grad) rel. err.", max(grad_err, loss_err), 1e-3)
+    return time_calls(step, adapter.sync, opts) + (ok,)
+
+
+def run_lstm(adapter, opts):
+    params, x, head = lstm_inputs()
+    ref_loss, ref_grads = lstm_reference(params, x, head)
+    step, loss_of_last_step, current_params = adapter.lstm(params, x, head, LR)
+    step()
+    adapter.sync()
+    grad_err = max(max_rel_err((p0 - p1) / LR, g)
+                   for p0, p1, g in zip(params, current_params(), ref_grads))
+    loss_err = abs(loss_of_last_step() - ref_loss) / abs(ref_loss)
     ok = check("max(loss, grad) rel. err.", max(grad_err, loss_err), 1e-3)
     return time_calls(step, adapter.sync, opts) + (ok,)
 
@@ -292,6 +357,7 @@ RUNNERS = {
     "tape-overhead": run_tape,
     "small-mlp-step": lambda a, o: run_mlp(a, o, "small-mlp-step"),
     "mid-mlp-step": lambda a, o: run_mlp(a, o, "mid-mlp-step"),
+    "lstm-step": run_lstm,
     "elementwise": run_elementwise,
     "elementwise-fwd-bwd": run_elementwise_fwd_bwd,
     "matmul": run_matmul,

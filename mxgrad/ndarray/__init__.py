@@ -24,6 +24,7 @@ from mxgrad.ndarray.regions import *  # noqa: F401,F403
 from mxgrad.ndarray.padding import *  # noqa: F401,F403
 from mxgrad.ndarray.cumulative import *  # noqa: F401,F403
 from mxgrad.ndarray.sequence import *  # noqa: F401,F403
+from mxgrad.ndarray.rnn import *  # noqa: F401,F403
 from mxgrad.ndarray.serialization import save, load, load_frombuffer  # noqa: F401
 from mxgrad.ndarray import random  # noqa: F401
 from mxgrad.ndarray import contrib  # noqa: F401
