@@ -513,7 +513,8 @@ def test_op_functions_accept_mxnet_name_argument(ctx):
     plain_python = {"arange", "array", "empty", "from_dlpack", "full", "linspace", "power",
                     "waitall",      # not generated ops in MXNet either: no name= there
                     "save", "load", "load_frombuffer",
-                    "moveaxis", "concatenate", "split_v2"}     # MXNet's Python helpers
+                    "moveaxis", "concatenate", "split_v2",     # MXNet's Python helpers
+                    "from_numpy", "to_dlpack_for_read", "to_dlpack_for_write"}
     for fname in dir(mx.nd):
         f = getattr(mx.nd, fname)
         if fname.startswith("_") or fname in plain_python or not callable(f) \
