@@ -48,6 +48,9 @@ def _check_rois(op, data, rois, spatial_scale):
     if (spatial_scale is None or isinstance(spatial_scale, bool)
             or not isinstance(spatial_scale, numbers.Real)):
         raise MXNetError(f"{op}: spatial_scale must be a number, got {spatial_scale!r}")
+    if not 0 <= spatial_scale <= 1:
+        raise MXNetError(f"{op}: spatial_scale must be in [0, 1] (the feature map's size over "
+                         f"the image's), got {spatial_scale}")
 
 
 def _host_rois(data, rois):
