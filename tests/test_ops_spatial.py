@@ -445,6 +445,18 @@ def test_roi_pooling_mxnet_values(ctx):
                                                    [1.4693588, 2.2697546, 2.2697546]])
 
 
+def test_roi_pooling_gradient_goes_to_first_maximum(ctx):
+    x = mx.nd.ones((1, 1, 4, 4), ctx=ctx)
+    x.attach_grad()
+    with mx.autograd.record():
+        y = mx.nd.ROIPooling(x, mx.nd.array([[0, 0, 0, 3, 3]], ctx=ctx), pooled_size=(2, 2),
+                             spatial_scale=1.0)
+    y.backward(mx.nd.ones_like(y))
+    # as MXNet 1.9.1
+    np.testing.assert_array_equal(x.grad.asnumpy()[0, 0], [[1, 0, 1, 0], [0, 0, 0, 0],
+                                                           [1, 0, 1, 0], [0, 0, 0, 0]])
+
+
 @pytest.mark.parametrize("kwargs", [dict(pooled_size=(2, 3), spatial_scale=1.0),
                                     dict(pooled_size=(2, 3), spatial_scale=0.7, sample_ratio=2),
                                     dict(pooled_size=(3, 2), spatial_scale=0.6, sample_ratio=3),

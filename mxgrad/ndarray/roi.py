@@ -18,8 +18,8 @@ from mxgrad.base import MXNetError
 from mxgrad.ndarray import _taps
 from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray.creation import array, zeros
-from mxgrad.ndarray.nn import where
-from mxgrad.ndarray.reduce import max as _max, sum as _sum
+from mxgrad.ndarray.nn import pick, where
+from mxgrad.ndarray.reduce import argmax, sum as _sum
 from mxgrad.ndarray.sampler import check_float
 
 __all__ = ["ROIPooling"]      # ROIAlign is an mx.nd.contrib name only
@@ -92,7 +92,7 @@ def ROIPooling(data=None, rois=None, pooled_size=None, spatial_scale=None, out=N
     """Max pooling of ``data`` (N, C, H, W) over each region of ``rois`` (R, 5: image,
     x1, y1, x2, y2 in input coordinates, scaled by ``spatial_scale`` and rounded) cut into
     ``pooled_size`` (PH, PW) bins; an empty bin gives 0. Result (R, C, PH, PW); the
-    gradient goes to each bin's maximum.
+    gradient goes to each bin's first maximum.
 
     >>> x = mx.nd.arange(16).reshape((1, 1, 4, 4))
     >>> rois = mx.nd.array([[0, 0, 0, 3, 3], [0, 1, 1, 2, 2]])
@@ -129,7 +129,8 @@ def ROIPooling(data=None, rois=None, pooled_size=None, spatial_scale=None, out=N
     table = np.where(ok, rows[:, :, None, :, None] * W + cols[:, None, :, None, :], -1)
     taps = _taps_for(op, data, table, batch)
     values = _taps.gather(data, taps, fill_lowest=True).reshape((R, C, PH * PW, kh * kw))
-    pooled = _max(values, axis=3)
+    # the first maximum of each bin, which takes the whole gradient (MXNet's tie rule)
+    pooled = pick(values, argmax(values, axis=3), axis=3)
     empty = (~ok.reshape(R, PH * PW, -1).any(axis=2)) | (batch[:, None] < 0)
     keep = array(~empty[:, None, :], ctx=data.context, dtype=data.dtype)
     result = where(keep.broadcast_to(pooled.shape), pooled, zeros(pooled.shape,
