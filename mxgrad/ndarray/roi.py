@@ -13,7 +13,6 @@ import numbers
 
 import numpy as np
 
-from mxgrad._ndarray import NDArrayBase
 from mxgrad.base import MXNetError
 from mxgrad.ndarray import _taps
 from mxgrad.ndarray._deliver import check_out, deliver
@@ -125,7 +124,8 @@ def ROIPooling(data=None, rois=None, pooled_size=None, spatial_scale=None, out=N
     kw = max(int((we - ws).max()), 1)
     rows = hs[:, :, None] + np.arange(kh)                              # (R, PH, kh)
     cols = ws[:, :, None] + np.arange(kw)                              # (R, PW, kw)
-    ok = (rows < he[:, :, None])[:, :, None, :, None] & (cols < we[:, :, None])[:, None, :, None, :]
+    ok = ((rows < he[:, :, None])[:, :, None, :, None]
+          & (cols < we[:, :, None])[:, None, :, None, :])                # (R, PH, PW, kh, kw)
     table = np.where(ok, rows[:, :, None, :, None] * W + cols[:, None, :, None, :], -1)
     taps = _taps_for(op, data, table, batch)
     values = _taps.gather(data, taps, fill_lowest=True).reshape((R, C, PH * PW, kh * kw))
@@ -171,8 +171,8 @@ def ROIAlign(data=None, rois=None, pooled_size=None, spatial_scale=None, sample_
     >>> rois = mx.nd.array([[0, 0, 0, 2, 2]])
     >>> mx.nd.contrib.ROIAlign(x, rois, pooled_size=(2, 2), spatial_scale=1.0)
     <BLANKLINE>
-    [[[[ 2.5  3.5]
-       [ 6.5  7.5]]]]
+    [[[[2.5 3.5]
+       [6.5 7.5]]]]
     <NDArray 1x1x2x2 @cpu(0)>
     """
     op = "ROIAlign"

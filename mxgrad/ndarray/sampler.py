@@ -74,12 +74,13 @@ def _warp_grid(flow):
     _, _, H, W = flow.shape
     ys, xs = np.meshgrid(np.arange(H, dtype=np.float64), np.arange(W, dtype=np.float64),
                          indexing="ij")
-    # pixel p of n maps to p / ((n - 1) / 2) - 1; n = 1 keeps MXNet's division by zero
+    # pixel p of n maps to p / ((n - 1) / 2) - 1; n = 1 divides by zero as MXNet does
     with np.errstate(divide="ignore"):
         scale = np.array([2.0 / (W - 1) if W > 1 else np.inf,
                           2.0 / (H - 1) if H > 1 else np.inf]).reshape(1, 2, 1, 1)
-    base = array(np.stack([xs, ys])[None] * scale - 1, ctx=flow.context, dtype=flow.dtype)
-    return flow * array(scale, ctx=flow.context, dtype=flow.dtype) + base
+    ctx, dtype = flow.context, flow.dtype
+    pixels = array(np.stack([xs, ys])[None], ctx=ctx, dtype=dtype)
+    return (flow + pixels) * array(scale, ctx=ctx, dtype=dtype) - 1
 
 
 def GridGenerator(data=None, transform_type=None, target_shape=(0, 0), out=None, name=None,
@@ -164,7 +165,7 @@ def BilinearSampler(data=None, grid=None, cudnn_off=None, out=None, name=None, *
     >>> grid = mx.nd.array([[[[-1, 0, 0.5]], [[-1, -1, 0]]]])  # (x, y) of 3 points
     >>> mx.nd.BilinearSampler(data, grid)
     <BLANKLINE>
-    [[[[0.  1.  3.5]]]]
+    [[[[0. 1. 3.]]]]
     <NDArray 1x1x1x3 @cpu(0)>
     """
     op = "BilinearSampler"
