@@ -584,3 +584,28 @@ def test_contrib_examples(name):
     with mx.cpu(0):
         runner.run(test, out=report.append)
     assert test.examples and runner.failures == 0, "".join(report)
+
+
+def test_empty_inputs_give_empty_outputs(ctx):
+    z = lambda *s: mx.nd.zeros(s, ctx=ctx)      # noqa: E731
+    cases = [
+        (lambda: mx.nd.BilinearSampler(z(0, 2, 3, 3), z(0, 2, 2, 2)), (0, 2, 2, 2)),
+        (lambda: mx.nd.BilinearSampler(z(1, 2, 3, 3), z(1, 2, 0, 2)), (1, 2, 0, 2)),
+        (lambda: mx.nd.GridGenerator(z(0, 6), transform_type="affine", target_shape=(2, 2)),
+         (0, 2, 2, 2)),
+        (lambda: mx.nd.contrib.BilinearResize2D(z(0, 2, 3, 3), height=2, width=2),
+         (0, 2, 2, 2)),
+        (lambda: mx.nd.contrib.AdaptiveAvgPooling2D(z(0, 2, 3, 3), output_size=2),
+         (0, 2, 2, 2)),
+        (lambda: mx.nd.UpSampling(z(0, 2, 3, 3), scale=2, sample_type="nearest"),
+         (0, 2, 6, 6)),
+        (lambda: mx.nd.ROIPooling(z(1, 2, 3, 3), z(0, 5), pooled_size=(2, 2),
+                                  spatial_scale=1.0), (0, 2, 2, 2)),
+        (lambda: mx.nd.contrib.ROIAlign(z(1, 2, 3, 3), z(0, 5), pooled_size=(2, 2),
+                                        spatial_scale=1.0), (0, 2, 2, 2)),
+        (lambda: mx.nd.Correlation(z(0, 2, 5, 5), z(0, 2, 5, 5)), (0, 9, 3, 3)),
+    ]
+    for f, shape in cases:
+        y = f()
+        assert y.shape == shape
+        assert y.asnumpy().shape == shape

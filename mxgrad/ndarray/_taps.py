@@ -66,10 +66,9 @@ class Taps:
         return self._sorted
 
 
-def gather(x, taps, fill_lowest=False):
+def gather(x, taps, C, fill_lowest=False):
     """x (B, C, S elements in any shape) read at the taps: (M, C, QK); a missing tap reads
     0, or -inf with ``fill_lowest`` (for a max). Recorded."""
-    C = x.size // (taps.B * taps.S) if taps.B * taps.S else 0
     out = _ndarray.empty_array(x.context, (taps.M, C, taps.QK), x._dtype_code)
     if out.size:
         k = family_kernel(x.context, "spatial", "tap_gather", x._dtype_code)
@@ -79,7 +78,7 @@ def gather(x, taps, fill_lowest=False):
         x.context.state.launch_1d(k, out.size)
     if is_recording():
         record_op("_tap_gather", (x,), (out,), _gather_rule, (taps, x.shape),
-                  replay=lambda a: gather(a, taps, fill_lowest), save_outputs=False)
+                  replay=lambda a: gather(a, taps, C, fill_lowest), save_outputs=False)
     return out
 
 
@@ -111,8 +110,8 @@ def scatter(g, taps, shape):
 
 @gradient_rule("_tap_scatter")
 def _scatter_rule(saved, inputs, outputs, out_grads):
-    taps, _ = saved
-    return (gather(out_grads[0], taps),)
+    taps, g_shape = saved
+    return (gather(out_grads[0], taps, g_shape[1]),)
 
 
 def corner_taps(op, xr, yr, B, H, W):

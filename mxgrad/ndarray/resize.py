@@ -18,7 +18,7 @@ from mxgrad.ndarray import _taps
 from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray.broadcast import repeat
 from mxgrad.ndarray.conv import Deconvolution
-from mxgrad.ndarray.creation import array
+from mxgrad.ndarray.creation import array, zeros
 from mxgrad.ndarray.join import concat
 from mxgrad.ndarray.reduce import sum as _sum
 from mxgrad.ndarray.sampler import check_float
@@ -27,7 +27,7 @@ __all__ = ["UpSampling"]      # the other two are mx.nd.contrib names only
 
 _RESIZE_MODES = ("size", "odd_scale", "like", "to_even_down", "to_even_up", "to_odd_down",
                  "to_odd_up")
-_CACHE_LIMIT = 64
+_CACHE_LIMIT = 16
 _plane_maps = {}        # (ctx, dtype, kind, geometry) -> (Taps, weights NDArray)
 
 
@@ -55,8 +55,10 @@ def _plane_map(data, kind, geometry, make):
 def _apply_plane_map(data, taps, weights, out_hw):
     """Every plane of data mapped: sum over k of weights[q, k] * plane[table[q, k]]."""
     N, C = data.shape[:2]
+    if data.size == 0:          # no planes, or empty ones (which read as zeros)
+        return zeros((N, C) + out_hw, ctx=data.context, dtype=data.dtype)
     Q, K = weights.shape
-    values = _taps.gather(data, taps).reshape((N * C, Q, K))
+    values = _taps.gather(data, taps, N * C).reshape((N * C, Q, K))
     return _sum(values * weights, axis=2).reshape((N, C) + out_hw)
 
 
@@ -157,6 +159,9 @@ def BilinearResize2D(data=None, like=None, height=1, width=1, scale_height=None,
         check_out(op, out, shape=data.shape[:2] + (OH, OW), code=data._dtype_code,
                   ctx=data.context)
     H, W = data.shape[2:]
+    if data.size == 0:
+        return deliver(op, zeros(data.shape[:2] + (OH, OW), ctx=data.context,
+                                 dtype=data.dtype), out)
     geometry = (H, W, OH, OW, bool(align_corners))
     taps, weights = _plane_map(data, "BilinearResize2D", geometry, _bilinear_map(*geometry))
     return deliver(op, _apply_plane_map(data, taps, weights, (OH, OW)), out)
@@ -225,8 +230,7 @@ def AdaptiveAvgPooling2D(data=None, output_size=(), out=None, name=None, **kwarg
         check_out(op, out, shape=data.shape[:2] + (OH, OW), code=data._dtype_code,
                   ctx=data.context)
     H, W = data.shape[2:]
-    if min(OH, OW, H, W) == 0:
-        from mxgrad.ndarray.creation import zeros
+    if min(OH, OW) == 0 or data.size == 0:
         return deliver(op, zeros(data.shape[:2] + (OH, OW), ctx=data.context,
                                  dtype=data.dtype), out)
     geometry = (H, W, OH, OW)

@@ -128,7 +128,8 @@ def ROIPooling(data=None, rois=None, pooled_size=None, spatial_scale=None, out=N
           & (cols < we[:, :, None])[:, None, :, None, :])                # (R, PH, PW, kh, kw)
     table = np.where(ok, rows[:, :, None, :, None] * W + cols[:, None, :, None, :], -1)
     taps = _taps_for(op, data, table, batch)
-    values = _taps.gather(data, taps, fill_lowest=True).reshape((R, C, PH * PW, kh * kw))
+    values = _taps.gather(data, taps, C, fill_lowest=True)
+    values = values.reshape((R, C, PH * PW, kh * kw))
     # the first maximum of each bin, which takes the whole gradient (MXNet's tie rule)
     pooled = pick(values, argmax(values, axis=3), axis=3)
     empty = (~ok.reshape(R, PH * PW, -1).any(axis=2)) | (batch[:, None] < 0)
@@ -220,7 +221,7 @@ def ROIAlign(data=None, rois=None, pooled_size=None, spatial_scale=None, sample_
     K = Gy * Gx * 4
     taps = _taps_for(op, data, table, batch)
     w = array(weights.reshape(R, 1, Q, K), ctx=data.context, dtype=data.dtype)
-    values = _taps.gather(data, taps).reshape((R, C, Q, K))
+    values = _taps.gather(data, taps, C).reshape((R, C, Q, K))
     pooled = _sum(values * w, axis=3)                                   # (R, C, Q)
     if position_sensitive:      # output channel c of bin q reads input channel c * Q + q
         eye = array(np.eye(Q), ctx=data.context, dtype=data.dtype)

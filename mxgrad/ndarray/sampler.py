@@ -16,7 +16,7 @@ from mxgrad.base import MXNetError
 from mxgrad.ndarray import _taps
 from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._elemwise_table import OPS
-from mxgrad.ndarray.creation import array
+from mxgrad.ndarray.creation import array, zeros
 from mxgrad.ndarray.join import stack
 from mxgrad.ndarray.linalg import batch_dot
 from mxgrad.ndarray.reduce import sum as _sum
@@ -64,9 +64,9 @@ def _affine_grid(theta, shape):
     H, W = shape
     ys, xs = np.meshgrid(_axis_coords(H), _axis_coords(W), indexing="ij")
     base = np.stack([xs.ravel(), ys.ravel(), np.ones(H * W)])        # (3, H*W)
-    base = array(np.broadcast_to(base, (theta.shape[0], 3, H * W)), ctx=theta.context,
-                 dtype=theta.dtype)
-    return batch_dot(theta.reshape((-1, 2, 3)), base).reshape((-1, 2, H, W))
+    N = theta.shape[0]
+    base = array(np.broadcast_to(base, (N, 3, H * W)), ctx=theta.context, dtype=theta.dtype)
+    return batch_dot(theta.reshape((N, 2, 3)), base).reshape((N, 2, H, W))
 
 
 def _warp_grid(flow):
@@ -137,6 +137,8 @@ def bilinear_sample(data, grid):
     """data (N, C, H, W) sampled at grid (N, 2, Ho, Wo); arguments checked."""
     N, C, H, W = data.shape
     Ho, Wo = grid.shape[2:]
+    if N * C * Ho * Wo == 0:    # (reshape reads a 0 in a shape as "keep this axis")
+        return zeros((N, C, Ho, Wo), ctx=data.context, dtype=data.dtype)
     gx = grid[:, 0].reshape((N, Ho * Wo))
     gy = grid[:, 1].reshape((N, Ho * Wo))
     xr = (gx + 1) * ((W - 1) / 2)
@@ -145,7 +147,7 @@ def bilinear_sample(data, grid):
     fx = xr - OPS["floor"](xr)
     fy = yr - OPS["floor"](yr)
     weights = stack((1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx, axis=2)
-    values = _taps.gather(data, taps).reshape((N, C, Ho * Wo, 4))
+    values = _taps.gather(data, taps, C).reshape((N, C, Ho * Wo, 4))
     return _sum(values * weights.reshape((N, 1, Ho * Wo, 4)), axis=3).reshape((N, C, Ho, Wo))
 
 
