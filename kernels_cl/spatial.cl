@@ -75,3 +75,24 @@ __kernel void corner_taps(__global int* taps, __global const T* xr, const long x
         taps[q * 4 + k] = inside ? (int)((long)cy * W + (long)cx) : -1;
     }
 }
+
+/* out[m, c, q] = sum over k < K of w[m or 0, q, k] * x[batch[m], c, taps[m, q * K + k]]:
+ * tap_gather and the weighted sum in one pass (a missing tap adds nothing). */
+__kernel void tap_weighted(__global T* out, __global const T* x, const long x_off,
+                           __global const T* w, const long w_off, __global const int* taps,
+                           __global const int* batch, const long n, const long C,
+                           const long Q, const long K, const long S, const int w_per_item)
+{
+    const long k = get_global_id(0);
+    if (k >= n) return;
+    const long q = k % Q, rest = k / Q, c = rest % C, m = rest / C;
+    const long tb = (m * Q + q) * K, wb = w_off + ((w_per_item ? m : 0) * Q + q) * K;
+    const long plane = x_off + ((long)batch[m] * C + c) * S;
+    CT acc = 0;
+    for (long j = 0; j < K; ++j) {
+        const int s = taps[tb + j];
+        if (s >= 0)
+            acc += LOAD(w, wb + j) * LOAD(x, plane + s);
+    }
+    STORE(out, k, acc);
+}

@@ -15,10 +15,11 @@ on every run (kernels_cl/spatial.cl).
 import numpy as np
 
 from mxgrad import _ndarray
-from mxgrad._tape import is_recording, record_op
+from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.base import MXNetError
 from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._kernels import family_kernel
+from mxgrad.ndarray.reduce import sum as _sum
 
 __all__ = []
 
@@ -112,6 +113,47 @@ def scatter(g, taps, shape):
 def _scatter_rule(saved, inputs, outputs, out_grads):
     taps, g_shape = saved
     return (gather(out_grads[0], taps, g_shape[1]),)
+
+
+def weighted(x, taps, C, w):
+    """sum over k of w[m, q, k] * (x read at tap (m, q * K + k)): (M, C, Q), with ``w``
+    (M or 1, Q, K) of x's dtype, in one pass. Recorded; differentiable in x and w."""
+    M = taps.M
+    Mw, Q, K = w.shape
+    out = _ndarray.empty_array(x.context, (M, C, Q), x._dtype_code)
+    if out.size:
+        k = family_kernel(x.context, "spatial", "tap_weighted", x._dtype_code)
+        k.set_args(0, out._buffer, x._buffer, x._offset, w._buffer, w._offset,
+                   taps.table._buffer, taps.batch._buffer, out.size, C, Q, K, taps.S)
+        k.set_arg_int(12, int(Mw != 1))
+        x.context.state.launch_1d(k, out.size)
+    if is_recording():
+        record_op("_tap_weighted", (x, w), (out,), _weighted_rule, (taps, C),
+                  replay=lambda a, b: weighted(a, taps, C, b), save_outputs=False)
+    return out
+
+
+@gradient_rule("_tap_weighted")
+def _weighted_rule(saved, inputs, outputs, out_grads):
+    """dx: the head gradient spread over each output's taps by their weights, scattered;
+    dw: the head gradient times the gathered taps, summed over channels (and items when
+    one set of weights serves them all). Both in recorded ops."""
+    taps, C = saved
+    x, w = inputs
+    g = out_grads[0]
+    M, Q = taps.M, g.shape[2]
+    K = w.shape[2]
+    g4 = g.reshape((M, C, Q, 1))
+    dx = dw = None
+    if wants_grad(x):
+        spread = g4 * w.reshape((w.shape[0], 1, Q, K))
+        dx = scatter(spread.reshape((M, C, Q * K)), taps, x.shape)
+    if wants_grad(w):
+        values = gather(x, taps, C).reshape((M, C, Q, K))
+        dw = _sum(g4 * values, axis=1)
+        if w.shape[0] != M:
+            dw = _sum(dw, axis=0, keepdims=True)
+    return dx, dw
 
 
 def corner_taps(op, xr, yr, B, H, W):

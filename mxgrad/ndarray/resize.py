@@ -20,7 +20,6 @@ from mxgrad.ndarray.broadcast import repeat
 from mxgrad.ndarray.conv import Deconvolution
 from mxgrad.ndarray.creation import array, zeros
 from mxgrad.ndarray.join import concat
-from mxgrad.ndarray.reduce import sum as _sum
 from mxgrad.ndarray.sampler import check_float
 
 __all__ = ["UpSampling"]      # the other two are mx.nd.contrib names only
@@ -38,7 +37,7 @@ def _check_image(op, data):
 
 
 def _plane_map(data, kind, geometry, make):
-    """The taps and weights (Q, K) of a per-plane linear map, made by ``make()`` on the host
+    """The taps and weights (1, Q, K) of a per-plane linear map, made by ``make()`` on the host
     as (table (Q, K) of pixels, -1 for none; weights (Q, K)) and kept per geometry."""
     key = (data.context, data.dtype, kind, geometry)
     hit = _plane_maps.get(key)
@@ -48,7 +47,8 @@ def _plane_map(data, kind, geometry, make):
             _plane_maps.pop(next(iter(_plane_maps)))
         S = data.shape[2] * data.shape[3]
         taps = _taps.Taps.from_numpy(kind, data.context, table.reshape(1, -1), [0], 1, S)
-        hit = _plane_maps[key] = (taps, array(weights, ctx=data.context, dtype=data.dtype))
+        weights = array(weights[None], ctx=data.context, dtype=data.dtype)      # (1, Q, K)
+        hit = _plane_maps[key] = (taps, weights)
     return hit
 
 
@@ -57,9 +57,7 @@ def _apply_plane_map(data, taps, weights, out_hw):
     N, C = data.shape[:2]
     if data.size == 0:          # no planes, or empty ones (which read as zeros)
         return zeros((N, C) + out_hw, ctx=data.context, dtype=data.dtype)
-    Q, K = weights.shape
-    values = _taps.gather(data, taps, N * C).reshape((N * C, Q, K))
-    return _sum(values * weights, axis=2).reshape((N, C) + out_hw)
+    return _taps.weighted(data, taps, N * C, weights).reshape((N, C) + out_hw)
 
 
 # --- BilinearResize2D ------------------------------------------------------------------------

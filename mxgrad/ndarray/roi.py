@@ -220,9 +220,8 @@ def ROIAlign(data=None, rois=None, pooled_size=None, spatial_scale=None, sample_
     weights = weights / count[:, None, None, None, None, None]
     K = Gy * Gx * 4
     taps = _taps_for(op, data, table, batch)
-    w = array(weights.reshape(R, 1, Q, K), ctx=data.context, dtype=data.dtype)
-    values = _taps.gather(data, taps, C).reshape((R, C, Q, K))
-    pooled = _sum(values * w, axis=3)                                   # (R, C, Q)
+    w = array(weights.reshape(R, Q, K), ctx=data.context, dtype=data.dtype)
+    pooled = _taps.weighted(data, taps, C, w)                           # (R, C, Q)
     if position_sensitive:      # output channel c of bin q reads input channel c * Q + q
         eye = array(np.eye(Q), ctx=data.context, dtype=data.dtype)
         pooled = _sum(pooled.reshape((R, C_out, Q, Q)) * eye, axis=2)

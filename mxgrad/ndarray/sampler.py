@@ -19,7 +19,6 @@ from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray.creation import array, zeros
 from mxgrad.ndarray.join import stack
 from mxgrad.ndarray.linalg import batch_dot
-from mxgrad.ndarray.reduce import sum as _sum
 
 __all__ = ["BilinearSampler", "GridGenerator", "SpatialTransformer"]
 
@@ -147,8 +146,7 @@ def bilinear_sample(data, grid):
     fx = xr - OPS["floor"](xr)
     fy = yr - OPS["floor"](yr)
     weights = stack((1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx, axis=2)
-    values = _taps.gather(data, taps, C).reshape((N, C, Ho * Wo, 4))
-    return _sum(values * weights.reshape((N, 1, Ho * Wo, 4)), axis=3).reshape((N, C, Ho, Wo))
+    return _taps.weighted(data, taps, C, weights).reshape((N, C, Ho, Wo))
 
 
 def _check_sampler(op, data, grid, grid_name):
