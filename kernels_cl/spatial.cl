@@ -3,7 +3,8 @@
  * Options: -D T/CT (storage, compute type), IS_HALF, HAS_FP64.
  * The data is viewed as (B, C, S): B images of C planes of S pixels. A tap table (M, QK)
  * names, for each of M output items (an image, a region), QK pixels of a plane (-1: none);
- * batch[m] says which image item m reads. The gathered taps are (M, C, QK).
+ * batch[m] says which image item m reads. The gathered taps are (M, C, QK); tap_weighted
+ * sums each output's K taps by weights instead.
  */
 
 /* out[m, c, j] = x[batch[m], c, taps[m, j]], or `fill` (0 or the lowest value) for -1. */

@@ -2,15 +2,18 @@
 
 A sampler reads, for each of M output items (an image, a region of interest), QK pixels of
 every plane of one image of ``x`` viewed as (B, C, S): the tap table (M, QK) of pixel
-numbers (-1: none) and ``batch`` (M,) of image numbers. ``gather`` returns those taps,
-(M, C, QK); the op then weights and sums (or maxes) them in differentiable NDArray ops, so
-gradients with respect to the weights (a sampling grid) come for free.
+numbers (-1: none) and ``batch`` (M,) of image numbers. ``weighted`` sums the taps of each
+output (Q outputs of K taps per item) by weights, in one kernel; ``gather`` returns the
+taps themselves, (M, C, QK), for an op that maxes them.
 
 ``gather``'s gradient is ``scatter`` (each pixel sums the gradients of the taps that read
-it) and ``scatter``'s is ``gather``: both differentiate to any order. ``scatter`` uses no
-atomics: the taps' keys (image * S + pixel) are sorted once per table (stably), and each
-pixel finds its taps by binary search and sums them in tap order, so results are the same
-on every run (kernels_cl/spatial.cl).
+it) and ``scatter``'s is ``gather``; ``weighted``'s is a ``scatter`` of the head gradient
+spread by the weights (data) and a ``gather`` times the head gradient (weights, e.g. from a
+sampling grid). All differentiate to any order. ``scatter`` uses no atomics: the taps'
+keys (image * S + pixel) are sorted once per table (stably), and each pixel finds its taps
+by binary search and sums them in tap order, so results are the same on every run
+(kernels_cl/spatial.cl). Like the index ops (sort, take), a recorded node keeps its taps:
+replaying it (``get_symbol(...).eval``) on new inputs reads the same pixels.
 """
 import numpy as np
 

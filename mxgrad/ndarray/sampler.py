@@ -1,9 +1,10 @@
 """Sampling grids and bilinear sampling: GridGenerator, BilinearSampler and
 SpatialTransformer, as MXNet 1.9.1 has them.
 
-BilinearSampler reads the four pixels around each grid point through the taps engine
-(``_taps``: a gather, whose adjoint is an atomic-free scatter) and weights them in
-differentiable NDArray ops, so gradients flow to the data and to the grid, to any order.
+BilinearSampler finds the four pixels around each grid point on the device and sums them
+weighted through the taps engine (``_taps``: a weighted gather whose adjoint is an
+atomic-free scatter); the weights come from the grid in differentiable NDArray ops, so
+gradients flow to the data and to the grid, to any order.
 A grid value of -1 is the first pixel, 1 the last; corners outside the image read zero.
 GridGenerator and SpatialTransformer are compositions of differentiable ops.
 """
