@@ -221,8 +221,9 @@ def AdaptiveAvgPooling2D(data=None, output_size=(), out=None, name=None, **kwarg
                    for v in size)):
         raise MXNetError(f"{op}: output_size must be an int or a tuple of one or two "
                          f"non-negative ints, got {output_size!r}")
-    OH, OW = {0: (1, 1), 1: (size[0], size[0]) if size else ()}.get(len(size), size)
-    OH, OW = int(OH), int(OW)
+    if not size:
+        size = (1, 1)
+    OH, OW = int(size[0]), int(size[-1])        # one size: a square
     _check_image(op, data)
     if out is not None:
         check_out(op, out, shape=data.shape[:2] + (OH, OW), code=data._dtype_code,
