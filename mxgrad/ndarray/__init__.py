@@ -25,6 +25,10 @@ from mxgrad.ndarray.padding import *  # noqa: F401,F403
 from mxgrad.ndarray.cumulative import *  # noqa: F401,F403
 from mxgrad.ndarray.sequence import *  # noqa: F401,F403
 from mxgrad.ndarray.rnn import *  # noqa: F401,F403
+from mxgrad.ndarray.sampler import *  # noqa: F401,F403
+from mxgrad.ndarray.resize import *  # noqa: F401,F403
+from mxgrad.ndarray.roi import *  # noqa: F401,F403
+from mxgrad.ndarray.correlation import *  # noqa: F401,F403
 from mxgrad.ndarray.serialization import save, load, load_frombuffer  # noqa: F401
 from mxgrad.ndarray import random  # noqa: F401
 from mxgrad.ndarray import contrib  # noqa: F401
