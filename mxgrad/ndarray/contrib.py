@@ -2,3 +2,4 @@
 
 Each one lives with its op family; this module only gathers them under MXNet's names.
 """
+from mxgrad.ndarray.norm_extra import SyncBatchNorm  # noqa: F401
