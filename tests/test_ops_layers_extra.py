@@ -427,3 +427,92 @@ def test_pooling_v1_errors(ctx):
         mx.nd.Pooling_v1(mx.nd.ones((1, 1, 3), ctx=ctx), kernel=(2,))
     with pytest.raises(MXNetError, match="larger than"):
         mx.nd.Pooling_v1(x, kernel=(4, 4))
+
+
+# --- CTCLoss -------------------------------------------------------------------------------
+def _ctc_brute_force(d, labels, frames, blank):
+    """-log P(label) by enumerating every path (tiny sizes only)."""
+    import itertools
+    losses = []
+    for b, (seq, T) in enumerate(zip(labels, frames)):
+        p = np.exp(d[:T, b]) / np.exp(d[:T, b]).sum(-1, keepdims=True)
+        total = 0.0
+        for path in itertools.product(range(d.shape[2]), repeat=T):
+            collapsed = [c for i, c in enumerate(path)
+                         if c != blank and (i == 0 or c != path[i - 1])]
+            if collapsed == list(seq):
+                total += np.prod([p[t, c] for t, c in enumerate(path)])
+        losses.append(-np.log(total) if total else np.inf)
+    return np.array(losses)
+
+
+def test_ctc_loss_matches_mxnet(ctx):
+    d = (np.arange(18).reshape(3, 2, 3) % 5) * 0.5 - 1
+    x = _nd(d, ctx)
+    y, (g,) = _backward(lambda a: mx.nd.CTCLoss(a, _nd([[1, 2], [2, 0]], ctx),
+                                                _nd([3, 2], ctx), use_data_lengths=True),
+                        [x], _nd([1, 0.5], ctx))
+    # from MXNet 1.9.1
+    np.testing.assert_allclose(y.asnumpy(), [1.5437982082366943, 2.062396287918091], rtol=1e-5)
+    np.testing.assert_allclose(g, [
+        [[0.0505833, -0.557064, 0.5064804], [-0.0508043, 0.2870485, -0.2362441]],
+        [[0.0505833, -0.0523427, 0.0017592], [0.1431543, 0.0498118, -0.192966]],
+        [[0.0505833, 0.3071959, -0.3577792], [0.0, 0.0, 0.0]]], rtol=1e-4, atol=1e-6)
+    y = mx.nd.contrib.ctc_loss(x, _nd([[0, 1], [1, -1]], ctx), blank_label="last")
+    np.testing.assert_allclose(y.asnumpy(), [2.160932779312134, 2.2584266662597656], rtol=1e-5)
+
+
+@pytest.mark.parametrize("blank_label", ["first", "last"])
+def test_ctc_loss_against_every_path(ctx, blank_label):
+    d = rng.randn(4, 3, 3)
+    if blank_label == "first":
+        label, seqs, blank = [[1, 1], [2, 0], [0, 0]], [[1, 1], [2], []], 0
+    else:
+        label, seqs, blank = [[0, 1], [1, 1], [-1, -1]], [[0, 1], [1, 1], []], 2
+    y = mx.nd.CTCLoss(_nd(d, ctx), _nd(label, ctx), blank_label=blank_label)
+    np.testing.assert_allclose(y.asnumpy(), _ctc_brute_force(d, seqs, [4, 4, 4], blank),
+                               rtol=1e-5)
+    # the same with explicit lengths (padding values then do not matter)
+    y = mx.nd.contrib.CTCLoss(_nd(d, ctx), _nd([[s[0] if s else 1, s[-1] if s else 1]
+                                                for s in seqs], ctx),
+                              _nd([4, 3, 2], ctx), _nd([len(s) for s in seqs], ctx),
+                              use_data_lengths=True, use_label_lengths=True,
+                              blank_label=blank_label)
+    np.testing.assert_allclose(y.asnumpy(), _ctc_brute_force(d, seqs, [4, 3, 2], blank),
+                               rtol=1e-5)
+
+
+def test_ctc_loss_gradients(ctx, fp64):
+    label = mx.nd.array([[1, 2], [2, 0]], ctx=ctx)
+    lengths = mx.nd.array([3, 2], ctx=ctx)
+    check_gradients(lambda a: mx.nd.CTCLoss(a, label, lengths, use_data_lengths=True),
+                    [rng.randn(3, 2, 3)], ctx, order=2, rtol=1e-4)
+
+
+def test_ctc_loss_infeasible_dtypes_and_errors(ctx):
+    x = mx.nd.zeros((2, 1, 3), ctx=ctx)
+    y, (g,) = _backward(lambda a: mx.nd.CTCLoss(a, _nd([[2, 2]], ctx)), [x])
+    assert np.isinf(y.asnumpy()).all()                     # 2-blank-2 needs 3 steps
+    np.testing.assert_array_equal(g, 0)
+    y = mx.nd.CTCLoss(mx.nd.zeros((2, 1, 3), ctx=ctx, dtype="float16"), _nd([[1]], ctx))
+    assert y.dtype == np.float16 and y.shape == (1,)
+    d, lab = mx.nd.zeros((3, 2, 4), ctx=ctx), _nd([[1, 2], [1, 0]], ctx)
+    with pytest.raises(MXNetError, match="batch size"):
+        mx.nd.CTCLoss(d, _nd([[1, 2]], ctx))
+    with pytest.raises(MXNetError, match="3-D"):
+        mx.nd.CTCLoss(mx.nd.zeros((3, 4), ctx=ctx), lab)
+    with pytest.raises(MXNetError, match="needs data_lengths"):
+        mx.nd.CTCLoss(d, lab, use_data_lengths=True)
+    for lengths in ([4, 2], [0, 2]):                       # MXNet: double free / garbage
+        with pytest.raises(MXNetError, match="data_lengths must be in"):
+            mx.nd.CTCLoss(d, lab, _nd(lengths, ctx), use_data_lengths=True)
+    with pytest.raises(MXNetError, match="label_lengths must be in"):
+        mx.nd.CTCLoss(d, lab, None, _nd([3, 1], ctx), use_label_lengths=True)
+    for bad, blank in (([[1, 4], [1, 0]], "first"), ([[1, -1], [1, 0]], "first"),
+                       ([[3, 0], [1, -1]], "last")):   # MXNet: numbers from out of range
+        with pytest.raises(MXNetError, match="labels must be in"):
+            mx.nd.CTCLoss(d, _nd(bad, ctx), blank_label=blank)
+    with pytest.raises(MXNetError, match="blank_label"):
+        mx.nd.CTCLoss(d, lab, blank_label="middle")
+    with pytest.raises(MXNetError, match="floating point"):
+        mx.nd.CTCLoss(d.astype("int32"), lab)

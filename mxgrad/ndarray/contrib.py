@@ -3,3 +3,4 @@
 Each one lives with its op family; this module only gathers them under MXNet's names.
 """
 from mxgrad.ndarray.norm_extra import SyncBatchNorm  # noqa: F401
+from mxgrad.ndarray.ctc import CTCLoss, ctc_loss  # noqa: F401
