@@ -427,6 +427,8 @@ def test_pooling_v1_errors(ctx):
         mx.nd.Pooling_v1(mx.nd.ones((1, 1, 3), ctx=ctx), kernel=(2,))
     with pytest.raises(MXNetError, match="larger than"):
         mx.nd.Pooling_v1(x, kernel=(4, 4))
+    with pytest.raises(MXNetError, match="floating point"):
+        mx.nd.Pooling_v1(x.astype("int32"), kernel=(2, 2), pad=(1, 1))
 
 
 # --- CTCLoss -------------------------------------------------------------------------------

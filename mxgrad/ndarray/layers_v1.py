@@ -19,6 +19,9 @@ __all__ = ["Convolution_v1", "Pooling_v1"]
 def _check_data(op, data):
     if not isinstance(data, NDArrayBase):
         raise MXNetError(f"{op}: data must be an NDArray, got {type(data).__name__}")
+    if data._dtype_code not in (0, 1, 2):
+        raise MXNetError(f"{op}: only floating point types are supported, got "
+                         f"{data.dtype.__name__}")
     if data.ndim not in (4, 5):
         raise MXNetError(f"{op}: data must be 4-D (batch, channel, y, x) or 5-D (batch, "
                          f"channel, d, y, x), got {data.shape}")
