@@ -498,6 +498,10 @@ def test_ctc_loss_infeasible_dtypes_and_errors(ctx):
     np.testing.assert_array_equal(g, 0)
     y = mx.nd.CTCLoss(mx.nd.zeros((2, 1, 3), ctx=ctx, dtype="float16"), _nd([[1]], ctx))
     assert y.dtype == np.float16 and y.shape == (1,)
+    assert mx.nd.CTCLoss(mx.nd.zeros((2, 0, 3), ctx=ctx), mx.nd.zeros((0, 2), ctx=ctx)).shape \
+        == (0,)
+    y = mx.nd.CTCLoss(mx.nd.zeros((2, 1, 3), ctx=ctx), mx.nd.zeros((1, 0), ctx=ctx))
+    np.testing.assert_allclose(y.asnumpy(), [2 * np.log(3)], rtol=1e-6)   # blanks only
     d, lab = mx.nd.zeros((3, 2, 4), ctx=ctx), _nd([[1, 2], [1, 0]], ctx)
     with pytest.raises(MXNetError, match="batch size"):
         mx.nd.CTCLoss(d, _nd([[1, 2]], ctx))

@@ -94,6 +94,9 @@ def _ctc(op, data, label, data_lengths, label_lengths, use_data_lengths, use_lab
     if T == 0 or C == 0:
         raise MXNetError(f"{op}: data must have a sequence and an alphabet, got {data.shape}")
     blank_first = blank_label == "first"
+    if N == 0:
+        from mxgrad.ndarray.creation import zeros
+        return deliver(op, zeros((0,), ctx=data.context, dtype=data.dtype), out)
     seqs = _sequences(op, label, label_lengths, use_label_lengths, blank_first, C)
     frames = _frames(op, data_lengths, use_data_lengths, T, N)
     plan = _plan(seqs, frames, T, C, 0 if blank_first else C - 1)
