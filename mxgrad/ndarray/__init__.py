@@ -29,6 +29,10 @@ from mxgrad.ndarray.sampler import *  # noqa: F401,F403
 from mxgrad.ndarray.resize import *  # noqa: F401,F403
 from mxgrad.ndarray.roi import *  # noqa: F401,F403
 from mxgrad.ndarray.correlation import *  # noqa: F401,F403
+from mxgrad.ndarray.output_ops import *  # noqa: F401,F403
+from mxgrad.ndarray.norm_extra import *  # noqa: F401,F403
+from mxgrad.ndarray.layers_v1 import *  # noqa: F401,F403
+from mxgrad.ndarray.ctc import *  # noqa: F401,F403
 from mxgrad.ndarray.serialization import save, load, load_frombuffer  # noqa: F401
 from mxgrad.ndarray import random  # noqa: F401
 from mxgrad.ndarray import contrib  # noqa: F401

@@ -5,3 +5,5 @@ Each one lives with its op family; this module only gathers them under MXNet's n
 from mxgrad.ndarray.control_flow import foreach, while_loop, cond  # noqa: F401
 from mxgrad.ndarray.resize import AdaptiveAvgPooling2D, BilinearResize2D  # noqa: F401
 from mxgrad.ndarray.roi import ROIAlign  # noqa: F401
+from mxgrad.ndarray.norm_extra import SyncBatchNorm  # noqa: F401
+from mxgrad.ndarray.ctc import CTCLoss, ctc_loss  # noqa: F401
