@@ -213,8 +213,8 @@ def SyncBatchNorm(data, gamma, beta, moving_mean, moving_var, eps=1e-3, momentum
     >>> with mx.autograd.record():
     ...     y = mx.nd.contrib.SyncBatchNorm(x, g, b, mm, mv, key='bn0')
     >>> np.round(y.asnumpy(), 3)
-    array([[-0.999, -1.   ],
-           [ 0.999,  1.   ]], dtype=float32)
+    array([[-1., -1.],
+           [ 1.,  1.]], dtype=float32)
     """
     if key is None:
         raise MXNetError("SyncBatchNorm: the parameter key is required")
