@@ -5,6 +5,10 @@
  * info[t] != 0 flags a matrix the factorization failed on (not positive definite, singular).
  */
 
+/* No fused multiply-adds: a - b * c rounds b * c first, as the reference BLAS/LAPACK code
+ * does, so results round as MXNet's (exact zeros of singular matrices stay exact). */
+#pragma OPENCL FP_CONTRACT OFF
+
 /* Cholesky: L with L L^T = the lower triangle of the view of a (the other triangle of the
  * output zeroed), written through the same view. */
 __kernel void potrf(__global T* out, __global const T* a, const long a_off, const long nmat,
@@ -110,15 +114,17 @@ __kernel void inverse(__global T* out, __global T* w, __global const T* a, const
 }
 
 /* LU with partial pivoting of each matrix (w: n x n scratch): the determinant, its sign and
- * the log of its absolute value (a zero pivot: 0, 0 and -inf). */
+ * the log of its absolute value (a zero pivot: 0, 0 and -inf). As MXNet (LAPACK's getrf on
+ * the row-major data, i.e. on A^T), it factors A^T and scales by the pivot's reciprocal, so
+ * the rounding is LAPACK's (det([[1, 2], [3, 4]]) is exactly -2 in float32). */
 __kernel void lu_det(__global T* det, __global T* sign, __global T* logabs, __global T* w,
                      __global const T* a, const long a_off, const long nmat, const long n)
 {
     const long t = get_global_id(0);
     if (t >= nmat) return;
     const long ba = a_off + t * n * n, bo = t * n * n;
-    for (long e = 0; e < n * n; ++e) STORE(w, bo + e, LOAD(a, ba + e));
-    CT d = (CT)1, sg = (CT)1, la = (CT)0;
+    for (long e = 0; e < n * n; ++e) STORE(w, bo + (e % n) * n + e / n, LOAD(a, ba + e));
+    CT sg = (CT)1, la = (CT)0;
     for (long k = 0; k < n; ++k) {
         long p = k;
         CT best = fabs(LOAD(w, bo + k * n + k));
@@ -126,10 +132,13 @@ __kernel void lu_det(__global T* det, __global T* sign, __global T* logabs, __gl
             const CT v = fabs(LOAD(w, bo + i * n + k));
             if (v > best) { best = v; p = i; }
         }
-        if (!(best > (CT)0)) { d = (CT)0; sg = (CT)0; la = -INFINITY; break; }
+        if (!(best > (CT)0)) {      /* a zero column: LAPACK moves on, the pivot stays 0 */
+            sg *= (CT)0;
+            la = -INFINITY;
+            continue;
+        }
         if (p != k) {
             sg = -sg;
-            d = -d;
             for (long j = k; j < n; ++j) {
                 const CT x = LOAD(w, bo + k * n + j);
                 STORE(w, bo + k * n + j, LOAD(w, bo + p * n + j));
@@ -137,16 +146,16 @@ __kernel void lu_det(__global T* det, __global T* sign, __global T* logabs, __gl
             }
         }
         const CT piv = LOAD(w, bo + k * n + k);
-        d *= piv;
         if (piv < (CT)0) sg = -sg;
         la += log(fabs(piv));
+        const CT r = (CT)1 / piv;
         for (long i = k + 1; i < n; ++i) {
-            const CT f = LOAD(w, bo + i * n + k) / piv;
+            const CT f = LOAD(w, bo + i * n + k) * r;
             for (long j = k + 1; j < n; ++j)
                 STORE(w, bo + i * n + j, LOAD(w, bo + i * n + j) - f * LOAD(w, bo + k * n + j));
         }
     }
-    STORE(det, t, d);
+    STORE(det, t, sg * exp(la));        /* as MXNet: sign * exp(logabsdet) */
     STORE(sign, t, sg);
     STORE(logabs, t, la);
 }

@@ -217,8 +217,8 @@ def linalg_potri(A=None, lower=True, out=None, name=None):
     >>> L = mx.nd.array([[2, 0], [1, 1]])
     >>> mx.nd.linalg.potri(L)
     <BLANKLINE>
-    [[ 0.5  -0.5 ]
-     [-0.5   1.  ]]
+    [[ 0.5 -0.5]
+     [-0.5  1. ]]
     <NDArray 2x2 @cpu(0)>
     """
     check_matrices("linalg_potri", A)
