@@ -259,11 +259,66 @@ def test_misuse_errors(ctx):
             call()
 
 
-def test_failed_factorizations_raise(ctx):
+# --- LAPACK in the queue (CPU devices) against the OpenCL kernels ---------------------------
+@pytest.fixture
+def opencl_kernels(monkeypatch):
+    """Run the linalg ops on the OpenCL kernels even where LAPACK would run in the queue."""
+    from mxgrad import _lapack
+    monkeypatch.setattr(_lapack, "enabled", False)
+
+
+def _all_ops(ctx, dtype):
+    rng = _rng(10)
+    S = _nd(_spd(rng, (2, 4, 4)), ctx, dtype)
+    A = _nd(rng.uniform(-1, 1, (3, 4, 4)), ctx, dtype)
+    T = _nd(_tri(rng, (2, 4, 4)), ctx, dtype)
+    B = _nd(rng.uniform(-1, 1, (2, 4, 3)), ctx, dtype)
+    Br = _nd(rng.uniform(-1, 1, (2, 3, 4)), ctx, dtype)
+    W = _nd(rng.uniform(-1, 1, (2, 3, 5)), ctx, dtype)
+    res = [LA.potrf(S), LA.potrf(S, lower=False), LA.potri(T), LA.inverse(A), LA.det(A),
+           *LA.slogdet(A), *LA.gelqf(W), *LA.gelqf(A)]
+    for transpose in (False, True):
+        for lower in (False, True):
+            res.append(LA.trsm(T, B, transpose=transpose, lower=lower, alpha=1.5))
+            res.append(LA.trsm(T, Br, transpose=transpose, lower=lower, rightside=True))
+    return [r.asnumpy() for r in res]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_lapack_in_queue_matches_kernels(ctx, dtype, monkeypatch):
+    from mxgrad import _lapack
+    if dtype == "float64" and not ctx.state.has_fp64:
+        pytest.skip("no float64")
+    if not _lapack.available(ctx, mx.nd.zeros((1,), ctx=ctx)._buffer):
+        pytest.skip(f"{ctx} runs the OpenCL kernels only")
+    native = _all_ops(ctx, dtype)
+    monkeypatch.setattr(_lapack, "enabled", False)
+    kernels = _all_ops(ctx, dtype)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-11, atol=1e-12)
+    for got, want in zip(native, kernels):
+        np.testing.assert_allclose(got, want, **tol)
+
+
+def test_lapack_det_rounds_as_mxnet(ctx):
+    from mxgrad import _lapack
+    if not _lapack.available(ctx, mx.nd.zeros((1,), ctx=ctx)._buffer):
+        pytest.skip(f"{ctx} runs the OpenCL kernels only")
+    # float32 outputs of MXNet 1.9.1 (exactly: both run OpenBLAS's getrf on A^T)
+    A = mx.nd.array([[2, 1, 1], [1, 3, 2], [1, 0, 0]], ctx=ctx)
+    assert LA.det(A).asnumpy().tolist() == [-1.0]
+    A = mx.nd.array([[1, 2, -3, 0], [0, 0, -2, 0], [2, -1, 1, 3], [-3, -3, 1, -1]], ctx=ctx)
+    assert LA.det(A).asnumpy().tolist() == [-7.999998092651367]
+    assert LA.slogdet(A)[1].asnumpy().tolist() == [2.0794413089752197]
+
+
+@pytest.mark.parametrize("path", ["default", "opencl"])
+def test_failed_factorizations_raise_on_both_paths(ctx, path, monkeypatch):
+    if path == "opencl":
+        from mxgrad import _lapack
+        monkeypatch.setattr(_lapack, "enabled", False)
     with pytest.raises(MXNetError, match="positive definite"):
-        LA.potrf(mx.nd.array([[1, 2], [2, 1]], ctx=ctx))
-    with pytest.raises(MXNetError, match="singular"):
-        LA.inverse(mx.nd.array([[1, 2], [2, 4]], ctx=ctx))
-    # one bad matrix in a batch is enough
+        LA.potrf(mx.nd.array([[[4, 0], [0, 4]], [[1, 2], [2, 1]]], ctx=ctx))
     with pytest.raises(MXNetError, match="singular"):
         LA.inverse(mx.nd.array([[[1, 0], [0, 1]], [[0, 0], [0, 0]]], ctx=ctx))
+    sign, logabs = LA.slogdet(mx.nd.array([[1, 2, 3], [2, 4, 6], [1, 1, 1]], ctx=ctx))
+    assert np.signbit(sign.asnumpy()[0]) and logabs.asnumpy()[0] == -np.inf    # -0, as MXNet

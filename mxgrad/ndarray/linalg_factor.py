@@ -1,6 +1,7 @@
 """Factorizations of MXNet's linalg: potrf (Cholesky), gelqf (LQ), inverse, det, slogdet.
 
-Each runs a kernel of kernels_cl/linalg_factor.cl, one work-item per matrix (Cholesky;
+On CPU devices that run the host BLAS in the queue, each runs LAPACK there (mxgrad/_lapack.pyx);
+elsewhere a kernel of kernels_cl/linalg_factor.cl, one work-item per matrix (Cholesky;
 Householder reflectors as LAPACK's gelqf/orglq; Gauss-Jordan and LU with partial pivoting).
 The gradient rules are MXNet's, written in trsm, triangle masks, batch_dot and inverse, so
 they differentiate again. potrf of a matrix that is not positive definite and inverse of a
@@ -11,7 +12,7 @@ import math
 
 import numpy as np
 
-from mxgrad import _ndarray
+from mxgrad import _lapack, _ndarray
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError
 from mxgrad.gradients import gradient_rule
@@ -59,10 +60,14 @@ def _potrf(A, lower):
     out = _ndarray.empty_array(ctx, A.shape, code)
     if out.size:
         info = _ndarray.empty_array(ctx, (nmat,), _INT32)
-        rs, cs = (n, 1) if lower else (1, n)    # upper: the factor of the transposed view
-        k = family_kernel(ctx, "linalg_factor", "potrf", code)
-        k.set_args(0, out._buffer, A._buffer, A._offset, nmat, n, rs, cs, info._buffer)
-        ctx.state.launch_1d(k, nmat)
+        if _lapack.available(ctx, A._buffer, out._buffer, info._buffer):
+            _lapack.enqueue(ctx, _lapack.POTRF, code, n, 0, 0, lower, False, False, 1.0, nmat,
+                            A._buffer, A._offset, out=out._buffer, info=info._buffer)
+        else:
+            rs, cs = (n, 1) if lower else (1, n)    # upper: the factor of the transposed view
+            k = family_kernel(ctx, "linalg_factor", "potrf", code)
+            k.set_args(0, out._buffer, A._buffer, A._offset, nmat, n, rs, cs, info._buffer)
+            ctx.state.launch_1d(k, nmat)
         _raise_if_flagged(info, "linalg_potrf: the input matrix is not symmetric positive "
                                 "definite (the Cholesky factorization failed)")
     if is_recording():
@@ -108,10 +113,14 @@ def _gelqf(A):
     Q = _ndarray.empty_array(ctx, A.shape, code)
     L = _ndarray.empty_array(ctx, A.shape[:-1] + (m,), code)
     if nmat and m:
-        work = _ndarray.empty_array(ctx, (nmat * (m * n + m),), code)
-        k = family_kernel(ctx, "linalg_factor", "gelqf", code)
-        k.set_args(0, Q._buffer, L._buffer, work._buffer, A._buffer, A._offset, nmat, m, n)
-        ctx.state.launch_1d(k, nmat)
+        if _lapack.available(ctx, A._buffer, Q._buffer, L._buffer):
+            _lapack.enqueue(ctx, _lapack.GELQF, code, n, m, 0, False, False, False, 1.0, nmat,
+                            A._buffer, A._offset, L._buffer, 0, out=Q._buffer)
+        else:
+            work = _ndarray.empty_array(ctx, (nmat * (m * n + m),), code)
+            k = family_kernel(ctx, "linalg_factor", "gelqf", code)
+            k.set_args(0, Q._buffer, L._buffer, work._buffer, A._buffer, A._offset, nmat, m, n)
+            ctx.state.launch_1d(k, nmat)
     if is_recording():
         record_op("linalg_gelqf", (A,), (Q, L), _gelqf_rule, None, replay=_gelqf)
     return Q, L
@@ -159,11 +168,16 @@ def _inverse(A):
     ctx, code = A.context, A._dtype_code
     out = _ndarray.empty_array(ctx, A.shape, code)
     if out.size:
-        work = _ndarray.empty_array(ctx, A.shape, code)
         info = _ndarray.empty_array(ctx, (nmat,), _INT32)
-        k = family_kernel(ctx, "linalg_factor", "inverse", code)
-        k.set_args(0, out._buffer, work._buffer, A._buffer, A._offset, nmat, n, info._buffer)
-        ctx.state.launch_1d(k, nmat)
+        if _lapack.available(ctx, A._buffer, out._buffer, info._buffer):
+            _lapack.enqueue(ctx, _lapack.INVERSE, code, n, 0, 0, False, False, False, 1.0, nmat,
+                            A._buffer, A._offset, out=out._buffer, info=info._buffer)
+        else:
+            work = _ndarray.empty_array(ctx, A.shape, code)
+            k = family_kernel(ctx, "linalg_factor", "inverse", code)
+            k.set_args(0, out._buffer, work._buffer, A._buffer, A._offset, nmat, n,
+                       info._buffer)
+            ctx.state.launch_1d(k, nmat)
         _raise_if_flagged(info, "linalg_inverse: the input matrix is singular (not "
                                 "invertible)")
     if is_recording():
@@ -197,7 +211,11 @@ def _lu_det(A):
     ctx, code = A.context, A._dtype_code
     shape = A.shape[:-2] or (1,)
     det, sign, logabs = (_ndarray.empty_array(ctx, shape, code) for _ in range(3))
-    if nmat:
+    if nmat and _lapack.available(ctx, A._buffer, det._buffer, sign._buffer, logabs._buffer):
+        _lapack.enqueue(ctx, _lapack.DET, code, n, 0, 0, False, False, False, 1.0, nmat,
+                        A._buffer, A._offset, sign._buffer, 0, out=det._buffer,
+                        out2=logabs._buffer)
+    elif nmat:
         work = _ndarray.empty_array(ctx, (max(nmat * n * n, 1),), code)
         k = family_kernel(ctx, "linalg_factor", "lu_det", code)
         k.set_args(0, det._buffer, sign._buffer, logabs._buffer, work._buffer, A._buffer,

@@ -1,7 +1,8 @@
 """Triangular and product ops of MXNet's linalg: gemm, trsm, trmm, syrk, potri.
 
-trsm solves with a kernel (kernels_cl/linalg_factor.cl's ``trsm``: one work-item per column
-of the right-hand side, substituting through the triangle); its gradient rule is written in
+trsm solves with the host BLAS's trsm inside the queue on CPU devices that run it there
+(mxgrad/_lapack.pyx), elsewhere with a kernel (kernels_cl/linalg_factor.cl's ``trsm``: one
+work-item per column of the right-hand side, substituting through the triangle); its gradient rule is written in
 trsm and batch_dot again, so it differentiates to any order. The others are compositions of
 GEMMs (mxgrad.ndarray.linalg), triangle masks and trsm, and get their gradients from those.
 Like MXNet, the triangular ops read only the triangle of A that ``lower`` names, and the
@@ -9,7 +10,7 @@ gradient they give A is zero outside it.
 """
 import numbers
 
-from mxgrad import _ndarray
+from mxgrad import _lapack, _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.base import MXNetError
@@ -51,7 +52,12 @@ def _trsm(A, B, transpose, rightside, lower, alpha):
     ctx, code = A.context, A._dtype_code
     n = A.shape[-1]
     out = _ndarray.empty_array(ctx, B.shape, code)
-    if out.size:
+    if out.size and _lapack.available(ctx, A._buffer, B._buffer, out._buffer):
+        k = B.shape[-2] if rightside else B.shape[-1]
+        _lapack.enqueue(ctx, _lapack.TRSM, code, n, 0, k, lower, transpose, rightside, alpha,
+                        out.size // (n * k), A._buffer, A._offset, B._buffer, B._offset,
+                        out=out._buffer)
+    elif out.size:
         rows, cols = B.shape[-2], B.shape[-1]
         if not rightside:      # T X = alpha B with T = op(A); the columns of B
             t_lower = lower != transpose
