@@ -214,19 +214,8 @@ __kernel void gelqf(__global T* q, __global T* l, __global T* w, __global const 
             for (long j = k + 1; j < n; ++j) s += LOAD(q, ri + j) * LOAD(w, rk + j);
             s *= tau;
             STORE(q, ri + k, LOAD(q, ri + k) - s);
-            for (long j = k + 1; j < n; ++j) STORE(q, ri + j, LOAD(q, ri + j) - s * LOAD(w, rk + j));
+            for (long j = k + 1; j < n; ++j)
+                STORE(q, ri + j, LOAD(q, ri + j) - s * LOAD(w, rk + j));
         }
     }
-}
-
-/* out[t] = src[matrix of t, idx[t % per_out]], or 0 where that index is negative: the
- * diagonal and triangle extractions, their inverses and the triangle masks. */
-__kernel void index_gather(__global T* out, __global const T* src, const long src_off,
-                           __global const int* idx, const long total, const long per_out,
-                           const long per_src)
-{
-    const long t = get_global_id(0);
-    if (t >= total) return;
-    const int j = idx[t % per_out];
-    STORE(out, t, j >= 0 ? LOAD(src, src_off + (t / per_out) * per_src + j) : (CT)0);
 }

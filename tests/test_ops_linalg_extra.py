@@ -28,6 +28,18 @@ def _tri(rng, shape):
     return rng.uniform(-1, 1, shape) + 3 * np.eye(shape[-1])
 
 
+@pytest.fixture(params=["default", "opencl"])
+def path(request, ctx, monkeypatch):
+    """The ops as they run by default, and on a CPU device that runs LAPACK in the queue
+    also on the OpenCL kernels (elsewhere those are the default: no second run)."""
+    from mxgrad import _lapack
+    if request.param == "opencl":
+        if not _lapack.available(ctx, mx.nd.zeros((1,), ctx=ctx)._buffer):
+            pytest.skip(f"{ctx} runs the OpenCL kernels by default")
+        monkeypatch.setattr(_lapack, "enabled", False)
+    return request.param
+
+
 def _nd(x, ctx, dtype="float64"):
     return mx.nd.array(x, ctx=ctx, dtype=dtype)
 
@@ -57,6 +69,17 @@ def test_diag_and_triangles_match_mxnet(ctx):
     assert LA.makediag(mx.nd.ones((2, 3, 4), ctx=ctx), offset=-1).shape == (2, 3, 5, 5)
 
 
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "int64", "float16"])
+def test_only_float32_and_float64_as_mxnet(ctx, dtype):
+    A = mx.nd.ones((3, 3), ctx=ctx, dtype=dtype)
+    v = mx.nd.ones((3,), ctx=ctx, dtype=dtype)
+    for call in (lambda: LA.extractdiag(A), lambda: LA.makediag(v), lambda: LA.extracttrian(A),
+                 lambda: LA.maketrian(v), lambda: LA.sumlogdiag(A), lambda: LA.syrk(A),
+                 lambda: LA.potrf(A), lambda: LA.trsm(A, A), lambda: LA.gemm(A, A, A)):
+        with pytest.raises(MXNetError, match="float32 and float64"):
+            call()
+
+
 @pytest.mark.parametrize("offset", [-2, 0, 1])
 @pytest.mark.parametrize("lower", [True, False])
 def test_triangle_round_trip_batched(ctx, offset, lower):
@@ -74,7 +97,7 @@ def test_triangle_round_trip_batched(ctx, offset, lower):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_factorizations_match_numpy(ctx, dtype):
+def test_factorizations_match_numpy(ctx, path, dtype):
     if dtype == "float64" and not ctx.state.has_fp64:
         pytest.skip("no float64")
     rng = _rng(2)
@@ -123,7 +146,7 @@ def test_singular_det_and_slogdet_as_mxnet(ctx):
 @pytest.mark.parametrize("transpose", [False, True])
 @pytest.mark.parametrize("rightside", [False, True])
 @pytest.mark.parametrize("lower", [False, True])
-def test_trsm_trmm_match_numpy(ctx, transpose, rightside, lower):
+def test_trsm_trmm_match_numpy(ctx, path, transpose, rightside, lower):
     rng = _rng(3)
     A = _tri(rng, (2, 3, 3)).astype(np.float32)
     B = rng.uniform(-1, 1, (2, 2, 3) if rightside else (2, 3, 2)).astype(np.float32)
@@ -205,7 +228,7 @@ GRAD_CASES = {
 
 
 @pytest.mark.parametrize("case", sorted(GRAD_CASES))
-def test_gradients(ctx, fp64, case):
+def test_gradients(ctx, path, fp64, case):
     fn, shapes = GRAD_CASES[case]
     rng = _rng(6)
     xs = [_tri(rng, eval(s[3:])) if isinstance(s, str) else rng.uniform(-1, 1, s)
@@ -218,7 +241,7 @@ def test_gradients(ctx, fp64, case):
 @pytest.mark.parametrize("transpose", [False, True])
 @pytest.mark.parametrize("rightside", [False, True])
 @pytest.mark.parametrize("lower", [False, True])
-def test_trsm_trmm_gradients(ctx, fp64, transpose, rightside, lower):
+def test_trsm_trmm_gradients(ctx, path, fp64, transpose, rightside, lower):
     rng = _rng(7)
     A = _tri(rng, (3, 3))
     B = rng.uniform(-1, 1, (2, 3) if rightside else (3, 2))
@@ -260,13 +283,6 @@ def test_misuse_errors(ctx):
 
 
 # --- LAPACK in the queue (CPU devices) against the OpenCL kernels ---------------------------
-@pytest.fixture
-def opencl_kernels(monkeypatch):
-    """Run the linalg ops on the OpenCL kernels even where LAPACK would run in the queue."""
-    from mxgrad import _lapack
-    monkeypatch.setattr(_lapack, "enabled", False)
-
-
 def _all_ops(ctx, dtype):
     rng = _rng(10)
     S = _nd(_spd(rng, (2, 4, 4)), ctx, dtype)
@@ -311,11 +327,7 @@ def test_lapack_det_rounds_as_mxnet(ctx):
     assert LA.slogdet(A)[1].asnumpy().tolist() == [2.0794413089752197]
 
 
-@pytest.mark.parametrize("path", ["default", "opencl"])
-def test_failed_factorizations_raise_on_both_paths(ctx, path, monkeypatch):
-    if path == "opencl":
-        from mxgrad import _lapack
-        monkeypatch.setattr(_lapack, "enabled", False)
+def test_failed_factorizations_raise(ctx, path):
     with pytest.raises(MXNetError, match="positive definite"):
         LA.potrf(mx.nd.array([[[4, 0], [0, 4]], [[1, 2], [2, 1]]], ctx=ctx))
     with pytest.raises(MXNetError, match="singular"):

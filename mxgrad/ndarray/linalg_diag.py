@@ -2,8 +2,8 @@
 extracttrian, maketrian and sumlogdiag.
 
 Each is an index map from the trailing matrix (or vector) of the input to that of the output,
-applied to every matrix of the batch by one gather kernel (kernels_cl/linalg_factor.cl's
-``index_gather``; a negative index writes 0). The maps are one-to-one, so the gradient of a
+applied to every matrix of the batch by one gather kernel (kernels_cl/linalg_gather.cl; a
+negative index writes 0). The maps are one-to-one, so the gradient of a
 gather is the gather by the inverse map (extractdiag's is makediag's, and so on), which
 differentiates again. The same gather masks a triangle (``triangle``) for the other linalg
 modules' gradient rules.
@@ -116,7 +116,7 @@ def gather_map(x, spec):
     lead = x.shape[:x.ndim - len(src_shape)]
     out = _ndarray.empty_array(x.context, lead + dst_shape, x._dtype_code)
     if out.size:
-        k = family_kernel(x.context, "linalg_factor", "index_gather", x._dtype_code)
+        k = family_kernel(x.context, "linalg_gather", "index_gather", x._dtype_code)
         idx = _device_map(x.context, spec)
         k.set_args(0, out._buffer, x._buffer, x._offset, idx._buffer, out.size,
                    math.prod(dst_shape), math.prod(src_shape))
@@ -168,6 +168,7 @@ def linalg_extractdiag(A=None, offset=0, out=None, name=None):
     <NDArray 1 @cpu(0)>
     """
     check_matrices("linalg_extractdiag", A)
+    check_float("linalg_extractdiag", A)
     offset = _diag_offset("linalg_extractdiag", A, offset)
     return deliver("linalg_extractdiag", gather_map(A, ("diag", A.shape[-1], offset)), out)
 
@@ -192,6 +193,7 @@ def linalg_makediag(A=None, offset=0, out=None, name=None):
         raise MXNetError(f"linalg_makediag: A must be an NDArray, got {type(A).__name__}")
     if A.ndim < 1:
         raise MXNetError("linalg_makediag: A must have at least one dimension")
+    check_float("linalg_makediag", A)
     offset = _int("linalg_makediag", "offset", offset)
     n = A.shape[-1] + abs(offset)
     return deliver("linalg_makediag", gather_map(A, ("adj", ("diag", n, offset))), out)
@@ -213,6 +215,7 @@ def linalg_extracttrian(A=None, offset=0, lower=True, out=None, name=None):
     <NDArray 6 @cpu(0)>
     """
     check_matrices("linalg_extracttrian", A)
+    check_float("linalg_extracttrian", A)
     offset = _diag_offset("linalg_extracttrian", A, offset)
     spec = ("trian", A.shape[-1], offset, bool(lower))
     return deliver("linalg_extracttrian", gather_map(A, spec), out)
@@ -238,6 +241,7 @@ def linalg_maketrian(A=None, offset=0, lower=True, out=None, name=None):
         raise MXNetError(f"linalg_maketrian: A must be an NDArray, got {type(A).__name__}")
     if A.ndim < 1:
         raise MXNetError("linalg_maketrian: A must have at least one dimension")
+    check_float("linalg_maketrian", A)
     offset = _int("linalg_maketrian", "offset", offset)
     length = A.shape[-1]
     m = int((math.isqrt(8 * length + 1) - 1) // 2)

@@ -1,8 +1,8 @@
 """Triangular and product ops of MXNet's linalg: gemm, trsm, trmm, syrk, potri.
 
 trsm solves with the host BLAS's trsm inside the queue on CPU devices that run it there
-(mxgrad/_lapack.pyx), elsewhere with a kernel (kernels_cl/linalg_factor.cl's ``trsm``: one
-work-item per column of the right-hand side, substituting through the triangle); its gradient rule is written in
+(mxgrad/_lapack.pyx), elsewhere with a kernel (kernels_cl/linalg_factor.cl's ``trsm``:
+one work-item per column of the right-hand side, substituting through the triangle); its gradient rule is written in
 trsm and batch_dot again, so it differentiates to any order. The others are compositions of
 GEMMs (mxgrad.ndarray.linalg), triangle masks and trsm, and get their gradients from those.
 Like MXNet, the triangular ops read only the triangle of A that ``lower`` names, and the
