@@ -19,6 +19,8 @@ from mxgrad._dtypes cimport dtype_size, FLOAT32, FLOAT64
 
 import os
 
+from mxgrad import _gemm       # loads the library: single-threaded, its workspace mapped
+
 cdef CLApi* cl = cl_api()
 
 cdef enum:
@@ -228,7 +230,6 @@ cdef int load_lapack() except -1:
     if lapack_state != 0:
         return lapack_state == 1
     lapack_state = -1
-    from mxgrad import _gemm       # loads the library, single-threaded, its workspace mapped
     try:
         import scipy_openblas32
     except ImportError:
@@ -260,17 +261,13 @@ def available(ctx, *buffers):
     """Whether the linalg ops on these buffers of ``ctx`` run LAPACK in the queue."""
     cdef DeviceState dev = ctx.state
     cdef Buffer b
-    if not enabled or not dev.pool.use_host_ptr or not _native_blas(dev) or not load_lapack():
+    if not enabled or not dev.pool.use_host_ptr or not _gemm.native_blas_available(dev) \
+            or not load_lapack():
         return False
     for b in buffers:
         if b.host == NULL:
             return False
     return True
-
-
-def _native_blas(DeviceState dev):
-    from mxgrad import _gemm
-    return _gemm.native_blas_available(dev)
 
 
 cdef char* at(Buffer buf, long long offset, int isz):

@@ -175,6 +175,16 @@ def test_gemm_syrk_match_numpy(ctx):
     got = LA.gemm(*(_nd(x, ctx, "float32") for x in (At, Bt, Ct)), transpose_b=True, axis=-3)
     np.testing.assert_allclose(got.asnumpy(), np.swapaxes(A @ np.swapaxes(B, 1, 2) + C, 0, 1),
                                rtol=1e-5, atol=1e-5)
+    # gemm2 too: its axis is MXNet's (the rows' axis, -2 by default)
+    A2, B2 = (rng.uniform(-1, 1, (2, 3, 4, 5)).astype(np.float32) for _ in range(2))
+    got = LA.gemm2(_nd(A2, ctx, "float32"), _nd(B2, ctx, "float32"), axis=1, transpose_b=True)
+    want = np.swapaxes(np.swapaxes(A2, 1, 2) @ np.swapaxes(B2, 1, 2).transpose(0, 1, 3, 2),
+                       1, 2)
+    assert got.shape == (2, 3, 4, 3)
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-5)
+    got = LA.gemm2(_nd(A2, ctx, "float32"), _nd(B2, ctx, "float32"), axis=-2, transpose_a=True)
+    np.testing.assert_allclose(got.asnumpy(), np.swapaxes(A2, -1, -2) @ B2, rtol=1e-5,
+                               atol=1e-5)
     np.testing.assert_allclose(LA.syrk(_nd(A, ctx, "float32"), alpha=2).asnumpy(),
                                2 * A @ np.swapaxes(A, 1, 2), rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(LA.syrk(_nd(A, ctx, "float32"), transpose=True).asnumpy(),
