@@ -65,9 +65,11 @@ __kernel void trsm(__global T* out, __global const T* a, const long a_off,
     }
 }
 
-/* Inverse by Gauss-Jordan elimination with partial pivoting; w: n x n scratch per matrix. */
+/* Inverse by Gauss-Jordan elimination with partial pivoting; w: n x n scratch per matrix.
+ * zero_singular: a singular matrix gets zeros (the gradients of det and slogdet, as MXNet). */
 __kernel void inverse(__global T* out, __global T* w, __global const T* a, const long a_off,
-                      const long nmat, const long n, __global int* info)
+                      const long nmat, const long n, __global int* info,
+                      const int zero_singular)
 {
     const long t = get_global_id(0);
     if (t >= nmat) return;
@@ -110,6 +112,8 @@ __kernel void inverse(__global T* out, __global T* w, __global const T* a, const
             }
         }
     }
+    if (bad && zero_singular)
+        for (long e = 0; e < n * n; ++e) STORE(out, bo + e, (CT)0);
     info[t] = bad;
 }
 

@@ -139,6 +139,8 @@ cdef void run_inverse(LaCall* c, int isz) noexcept nogil:
         c.info[b] = r.getrf(COL_MAJOR, c.n, c.n, o, c.n, ipiv) != 0
         if not c.info[b]:
             c.info[b] = r.getri(COL_MAJOR, c.n, o, c.n, ipiv, work, <int>mat) != 0
+        if c.info[b] and c.lower:       # zero_singular (see enqueue)
+            memset(o, 0, mat * isz)
     free(ipiv)
     free(work)
 
@@ -278,7 +280,8 @@ def enqueue(ctx, int op, int dtype, int n, int m, int k, bint lower, bint transp
             bint rightside, double alpha, long long batch, Buffer a, long long a_off,
             Buffer b=None, long long b_off=0, Buffer out=None, Buffer out2=None,
             Buffer info=None):
-    """Enqueue one op over the batch as a native kernel (``available`` must be True)."""
+    """Enqueue one op over the batch as a native kernel (``available`` must be True).
+    For INVERSE, ``lower`` asks for zeros in place of the inverse of a singular matrix."""
     cdef DeviceState dev = ctx.state
     cdef LaCall call
     cdef int isz = dtype_size(dtype)

@@ -344,3 +344,17 @@ def test_failed_factorizations_raise(ctx, path):
         LA.inverse(mx.nd.array([[[1, 0], [0, 1]], [[0, 0], [0, 0]]], ctx=ctx))
     sign, logabs = LA.slogdet(mx.nd.array([[1, 2, 3], [2, 4, 6], [1, 1, 1]], ctx=ctx))
     assert np.signbit(sign.asnumpy()[0]) and logabs.asnumpy()[0] == -np.inf    # -0, as MXNet
+
+
+def test_det_gradient_of_a_singular_matrix_is_zero_as_mxnet(ctx, path):
+    # MXNet 1.9.1 gives zeros (it backpropagates nothing for a singular matrix); the regular
+    # matrix next to it gets its usual gradient: det(A) A^-T, and A^-T for logabsdet
+    for op, regular in ((lambda a: LA.det(a), [[1, 0], [0, 2]]),
+                        (lambda a: LA.slogdet(a)[1], [[0.5, 0], [0, 1]])):
+        A = mx.nd.array([[[1, 2], [2, 4]], [[2, 0], [0, 1]]], ctx=ctx)
+        A.attach_grad()
+        with mx.autograd.record():
+            y = op(A)
+        y.backward()
+        np.testing.assert_array_equal(A.grad.asnumpy()[0], 0)
+        np.testing.assert_allclose(A.grad.asnumpy()[1], regular, rtol=1e-6)

@@ -163,25 +163,29 @@ def linalg_gelqf(A=None, out=None, name=None):
 
 
 # --- inverse ----------------------------------------------------------------------------
-def _inverse(A):
+def _inverse(A, strict=True):
+    """The inverses; a singular matrix raises (strict) or gets zeros."""
     nmat, n = math.prod(A.shape[:-2]), A.shape[-1]
     ctx, code = A.context, A._dtype_code
     out = _ndarray.empty_array(ctx, A.shape, code)
     if out.size:
         info = _ndarray.empty_array(ctx, (nmat,), _INT32)
         if _lapack.available(ctx, A._buffer, out._buffer, info._buffer):
-            _lapack.enqueue(ctx, _lapack.INVERSE, code, n, 0, 0, False, False, False, 1.0, nmat,
-                            A._buffer, A._offset, out=out._buffer, info=info._buffer)
+            _lapack.enqueue(ctx, _lapack.INVERSE, code, n, 0, 0, not strict, False, False, 1.0,
+                            nmat, A._buffer, A._offset, out=out._buffer, info=info._buffer)
         else:
             work = _ndarray.empty_array(ctx, A.shape, code)
             k = family_kernel(ctx, "linalg_factor", "inverse", code)
             k.set_args(0, out._buffer, work._buffer, A._buffer, A._offset, nmat, n,
                        info._buffer)
+            k.set_arg_int(7, int(not strict))
             ctx.state.launch_1d(k, nmat)
-        _raise_if_flagged(info, "linalg_inverse: the input matrix is singular (not "
-                                "invertible)")
+        if strict:
+            _raise_if_flagged(info, "linalg_inverse: the input matrix is singular (not "
+                                    "invertible)")
     if is_recording():
-        record_op("linalg_inverse", (A,), (out,), _inverse_rule, None, replay=_inverse)
+        record_op("linalg_inverse", (A,), (out,), _inverse_rule, None,
+                  replay=lambda a: _inverse(a, strict))
     return out
 
 
@@ -225,9 +229,10 @@ def _lu_det(A):
 
 
 def _inverse_transposed(A, scale):
-    """scale[..., None, None] * A^-T: the gradient of det (scale = g det) or logabsdet."""
+    """scale[..., None, None] * A^-T: the gradient of det (scale = g det) or logabsdet; as
+    MXNet, zeros for a singular matrix."""
     s = scale.reshape(A.shape[:-2] + (1, 1))
-    return _mT(linalg_inverse(A)) * s
+    return _mT(_inverse(A, strict=False)) * s
 
 
 def _det(A):
