@@ -9,6 +9,6 @@ from mxgrad.ndarray import linalg_diag, linalg_tri, linalg_factor
 
 __all__ = linalg_diag.__all__ + linalg_tri.__all__ + linalg_factor.__all__
 
-for _name in __all__ + ["linalg_gemm2"]:
-    setattr(_namespace, _name[len("linalg_"):], getattr(_namespace, _name, None)
-            or globals()[_name])
+_namespace.gemm2 = _namespace.linalg_gemm2
+for _name in __all__:
+    setattr(_namespace, _name[len("linalg_"):], globals()[_name])

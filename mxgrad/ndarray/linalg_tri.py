@@ -11,7 +11,6 @@ gradient they give A is zero outside it.
 import numbers
 
 from mxgrad import _lapack, _ndarray
-from mxgrad._ndarray import NDArrayBase
 from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.base import MXNetError
 from mxgrad.gradients import gradient_rule
