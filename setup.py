@@ -14,7 +14,7 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-CYTHON_MODULES = ["_opencl", "_dispatch", "_ndarray", "_tape", "_gemm"]
+CYTHON_MODULES = ["_opencl", "_dispatch", "_ndarray", "_tape", "_gemm", "_lapack"]
 
 extensions = [
     Extension(

@@ -14,6 +14,7 @@ from mxgrad.base import MXNetError
 from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._deliver import aliases, check_out, deliver
 from mxgrad.ndarray._kernels import family_kernel
+from mxgrad.ndarray.shape import swapaxes
 
 __all__ = ["dot", "batch_dot", "linalg_gemm2", "FullyConnected"]
 
@@ -207,9 +208,10 @@ def _batch_dot_rule(saved, inputs, outputs, out_grads):
     return da, db
 
 
-def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3, out=None,
+def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-2, out=None,
                  name=None):
-    """alpha * op(A) @ op(B) over the last two axes, batched over the leading ones.
+    """alpha * op(A) @ op(B) over the last two axes, batched over the leading ones
+    (``axis``: the axis of the matrix rows, by default the second last).
 
     >>> A = mx.nd.array([[1, 2], [3, 4]])
     >>> mx.nd.linalg_gemm2(A, A, transpose_b=True, alpha=0.5)
@@ -223,11 +225,17 @@ def linalg_gemm2(A, B, transpose_a=False, transpose_b=False, alpha=1.0, axis=-3,
     _check_pair("linalg_gemm2", A, B)
     if out is not None:
         check_out("linalg_gemm2", out, (A, B))
+    if not isinstance(axis, int) or not -A.ndim <= axis < A.ndim - 1 or A.ndim != B.ndim:
+        raise MXNetError(f"linalg_gemm2: axis {axis!r} must name an axis of A {A.shape} and B "
+                         f"{B.shape} (of as many dimensions) but the last")
+    if axis % A.ndim != A.ndim - 2:        # the rows elsewhere: move them next to the columns
+        ax = axis % A.ndim
+        res = linalg_gemm2(swapaxes(A, ax, -2), swapaxes(B, ax, -2), transpose_a, transpose_b,
+                           alpha)
+        return deliver("linalg_gemm2", swapaxes(res, ax, -2), out)
     if A.ndim < 2 or B.ndim < 2 or A.shape[:-2] != B.shape[:-2]:
         raise MXNetError(f"linalg_gemm2: need matching batch dims and at least 2-D operands, "
                          f"got {A.shape} and {B.shape}")
-    if axis != -3 and A.ndim > 2:
-        raise MXNetError("linalg_gemm2: only axis=-3 (batch over leading axes) is supported")
     lead = A.shape[:-2]
     a3 = A.reshape((-1,) + A.shape[-2:])
     b3 = B.reshape((-1,) + B.shape[-2:])
