@@ -17,7 +17,6 @@ from mxgrad.ndarray.conv import *  # noqa: F401,F403
 from mxgrad.ndarray.pool import *  # noqa: F401,F403
 from mxgrad.ndarray.sorting import *  # noqa: F401,F403
 from mxgrad.ndarray.custom import *  # noqa: F401,F403
-from mxgrad.ndarray.linalg_syevd import *  # noqa: F401,F403
 from mxgrad.ndarray.storage import *  # noqa: F401,F403
 from mxgrad.ndarray.rearrange import *  # noqa: F401,F403
 from mxgrad.ndarray.regions import *  # noqa: F401,F403

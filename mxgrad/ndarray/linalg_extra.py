@@ -6,9 +6,11 @@ from mxgrad.ndarray.linalg_diag import *  # noqa: F401,F403
 from mxgrad.ndarray.linalg_tri import *  # noqa: F401,F403
 from mxgrad.ndarray.linalg_factor import *  # noqa: F401,F403
 from mxgrad.ndarray import linalg_diag, linalg_tri, linalg_factor
+from mxgrad.ndarray.linalg_syevd import linalg_syevd
 
 __all__ = linalg_diag.__all__ + linalg_tri.__all__ + linalg_factor.__all__
 
 _namespace.gemm2 = _namespace.linalg_gemm2
+_namespace.syevd = linalg_syevd       # MXNet has no mx.nd.linalg_syevd
 for _name in __all__:
     setattr(_namespace, _name[len("linalg_"):], globals()[_name])

@@ -18,7 +18,7 @@ from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray.creation import eye
 from mxgrad.ndarray.linalg import batch_dot
 
-__all__ = ["linalg_syevd"]
+__all__ = []        # mx.nd.linalg.syevd only, as in MXNet (linalg_extra puts it there)
 
 _FLOAT32, _FLOAT64 = 0, 1
 
@@ -56,7 +56,7 @@ def linalg_syevd(A, out=None, name=None, **kwargs):
     """Eigendecomposition of the symmetric matrices in the last two axes of ``A``:
     ``(U, L)`` with ``A = U^T diag(L) U``, eigenvalues ascending (float32 or float64).
 
-    >>> U, L = mx.nd.linalg_syevd(mx.nd.array([[2.0, 0.0], [0.0, 1.0]]))
+    >>> U, L = mx.nd.linalg.syevd(mx.nd.array([[2.0, 0.0], [0.0, 1.0]]))
     >>> U
     <BLANKLINE>
     [[0. 1.]
