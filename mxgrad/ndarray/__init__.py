@@ -16,6 +16,9 @@ from mxgrad.ndarray.normalization import *  # noqa: F401,F403
 from mxgrad.ndarray.conv import *  # noqa: F401,F403
 from mxgrad.ndarray.pool import *  # noqa: F401,F403
 from mxgrad.ndarray.sorting import *  # noqa: F401,F403
+from mxgrad.ndarray.gather_nd import *  # noqa: F401,F403
+from mxgrad.ndarray.index_ops import *  # noqa: F401,F403
+from mxgrad.ndarray.histogram import *  # noqa: F401,F403
 from mxgrad.ndarray.serialization import save, load, load_frombuffer  # noqa: F401
 from mxgrad.ndarray import random  # noqa: F401
 from mxgrad.ndarray import contrib  # noqa: F401
