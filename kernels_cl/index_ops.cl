@@ -47,7 +47,9 @@ __kernel void index_array(__global long* out, const long out_off, const long n,
 }
 
 /* out[k] = start + step * (k / repeat), computed in the compute type (integer types take
- * start and step truncated, as MXNet's casts do). */
+ * start and step truncated, as MXNet's casts do), the product rounded before the sum (no
+ * fused multiply-add) for MXNet's float32 numbers. */
+#pragma OPENCL FP_CONTRACT OFF
 __kernel void arange_like(__global T* out, const long out_off, const long n,
                           const long repeat, const CT start, const CT step)
 {
