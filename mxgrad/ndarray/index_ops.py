@@ -74,6 +74,11 @@ def choose_element_0index(data=None, index=None, axis=-1, keepdims=False, mode="
     <NDArray 2 @cpu(0)>
     """
     from mxgrad.ndarray.nn import pick
+    if (isinstance(data, NDArrayBase) and isinstance(axis, numbers.Integral)
+            and -data.ndim <= axis < data.ndim and data.shape[axis] == 0):
+        # pick itself would clip every index to -1 there
+        raise MXNetError(f"choose_element_0index: cannot choose from an axis of length 0 "
+                         f"(shape {data.shape})")
     return pick(data, index, axis=axis, keepdims=keepdims, mode=mode, out=out)
 
 
