@@ -403,3 +403,50 @@ def test_index_results_are_constants(ctx):
         y = (C.arange_like(x) * x).sum()
     y.backward()
     np.testing.assert_array_equal(x.grad.asnumpy(), np.arange(6).reshape((2, 3)))
+
+
+def _refused_before_launch(ctx, fn, error, match):
+    state = ctx.state
+    mx.nd.waitall()
+    state.trace = []
+    try:
+        with pytest.raises(error, match=match):
+            fn()
+        assert state.trace == [], f"enqueued before refusing: {state.trace}"
+    finally:
+        state.trace = None
+
+
+def test_refused_before_anything_is_enqueued(ctx):
+    x = mx.nd.arange(12, ctx=ctx).reshape((3, 4))
+    bad = mx.nd.array([[0, 1], [2, 4]], ctx=ctx)
+    wrong = mx.nd.zeros((5,), ctx=ctx)
+    cases = [
+        (lambda: mx.nd.gather_nd(x, bad), IndexError, "out of bounds"),
+        (lambda: mx.nd.scatter_nd(mx.nd.ones((2,), ctx=ctx), bad, shape=(3, 4)), IndexError,
+         "out of bounds"),
+        (lambda: C.index_copy(x, mx.nd.array([3], ctx=ctx), x[:1]), IndexError,
+         "out of bounds"),
+        (lambda: mx.nd.gather_nd(x, mx.nd.array([[0], [1]], ctx=ctx), out=wrong), MXNetError,
+         "out must be"),
+        (lambda: C.boolean_mask(x, mx.nd.array([1, 0, 1], ctx=ctx), out=wrong), MXNetError,
+         "out must be"),
+        (lambda: mx.nd.unravel_index(wrong, shape=(2, 3), out=wrong), MXNetError,
+         "out must be"),
+        (lambda: C.arange_like(x, out=wrong), MXNetError, "out must be"),
+        (lambda: C.index_array(x, out=wrong), MXNetError, "out must be"),
+        (lambda: mx.nd.batch_take(x, mx.nd.array([0, 1, 2], ctx=ctx, dtype="int32"),
+                                  out=wrong), MXNetError, "out must be"),
+        (lambda: mx.nd.histogram(x, bins=2, range=(3, 1)), MXNetError, "must not exceed"),
+    ]
+    for fn, error, match in cases:
+        _refused_before_launch(ctx, fn, error, match)
+
+
+def test_batch_take_float16_wide_rows(ctx):
+    a = np.arange(3000, dtype=np.float16).reshape((1, 3000)) * 0 + np.float16(1)
+    a[0, 2049] = 7
+    got = mx.nd.batch_take(mx.nd.array(a, ctx=ctx, dtype="float16"),
+                           mx.nd.array([2049], ctx=ctx, dtype="int32"))
+    assert got.dtype == np.float16
+    np.testing.assert_array_equal(got.asnumpy(), [7])

@@ -18,7 +18,7 @@ import numpy as np
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad.base import MXNetError
-from mxgrad.ndarray._deliver import deliver
+from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray.gather import take_flat
 
 __all__ = ["gather_nd", "scatter_nd"]
@@ -79,6 +79,12 @@ def _empty(shape, like):
     return _ndarray.empty_array(like.context, shape, like._dtype_code)
 
 
+def _check_out(op, out, shape, like, inputs):
+    """``out`` checked before anything is enqueued (deliver checks it again at the end)."""
+    if out is not None:
+        check_out(op, out, inputs, shape, like._dtype_code, like.context)
+
+
 def _device_index(positions, ctx):
     from mxgrad.ndarray.creation import array
     return array(positions, ctx=ctx, dtype="int64")
@@ -124,8 +130,9 @@ def gather_nd(data=None, indices=None, out=None, name=None):
     _check_nd_indices("gather_nd", indices, data.ndim)
     n = indices.shape[0]
     dims, trail = data.shape[:n], data.shape[n:]
-    cells = _cells("gather_nd", indices, dims)
     out_shape = indices.shape[1:] + trail
+    _check_out("gather_nd", out, out_shape, data, (data,))
+    cells = _cells("gather_nd", indices, dims)
     if math.prod(out_shape) == 0:
         return deliver("gather_nd", _empty(out_shape, data), out)
     rows = data.reshape((math.prod(dims), math.prod(trail)))
@@ -164,6 +171,7 @@ def scatter_nd(data=None, indices=None, shape=None, out=None, name=None):
         raise MXNetError(f"scatter_nd: data of shape {data.shape} does not fit indices of "
                          f"shape {indices.shape} and shape={shape} (it must be "
                          f"{indices.shape[1:] + trail})")
+    _check_out("scatter_nd", out, shape, data, (data,))
     cells = _cells("scatter_nd", indices, dims)
     count, width = math.prod(dims), math.prod(trail)
     from mxgrad.ndarray.creation import zeros
@@ -213,6 +221,7 @@ def boolean_mask(data=None, index=None, axis=0, out=None, name=None):
                          f"axis {ax} ({data.shape[ax]}), got shape {index.shape}")
     keep = np.flatnonzero(index.asnumpy())
     out_shape = data.shape[:ax] + (len(keep),) + data.shape[ax + 1:]
+    _check_out("boolean_mask", out, out_shape, data, (data,))
     if math.prod(out_shape) == 0:
         return deliver("boolean_mask", _empty(out_shape, data), out)
     res = take_flat(data, _device_index(keep, data.context), ax, False)
@@ -251,6 +260,7 @@ def index_copy(old_tensor=None, index_vector=None, new_tensor=None, out=None, na
         raise MXNetError(f"{op}: new_tensor must have old_tensor's dtype and context "
                          f"({np.dtype(old_tensor.dtype).name} on {old_tensor.context}), got "
                          f"{np.dtype(new_tensor.dtype).name} on {new_tensor.context}")
+    _check_out(op, out, old_tensor.shape, old_tensor, (old_tensor, new_tensor))
     rows = _checked(op, _host_integers(op, index_vector), old_tensor.shape[0], 0, False)
     if old_tensor.size == 0:
         return deliver(op, _empty(old_tensor.shape, old_tensor), out)

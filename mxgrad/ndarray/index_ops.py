@@ -20,7 +20,7 @@ from mxgrad.ndarray._kernels import family_kernel
 __all__ = ["batch_take", "choose_element_0index", "fill_element_0index", "onehot_encode",
            "ravel_multi_index", "unravel_index"]
 
-_INT32, _INT64 = 4, 6
+_FLOAT16, _INT32, _INT64 = 2, 4, 6
 _SCALAR_CODE = {2: 0, 3: 4, 5: 4}     # the compute type's code of half and 8-bit storage
 
 
@@ -59,7 +59,15 @@ def batch_take(a=None, indices=None, out=None, name=None):
     if indices.size != rows:
         raise MXNetError(f"batch_take: indices must hold one index per row of a ({rows}), "
                          f"got shape {indices.shape}")
-    res = pick(a.reshape((rows, a.shape[-1])), indices.reshape((rows,)), axis=-1, mode="clip")
+    if out is not None:
+        check_out("batch_take", out, (a,), indices.shape, a._dtype_code, a.context)
+    rows_of_a = a.reshape((rows, a.shape[-1]))
+    if a._dtype_code == _FLOAT16 and a.shape[-1] > 2048:
+        # pick reads its indices in the data's type: float16 holds integers up to 2048 only
+        rows_of_a = rows_of_a.astype("float32")
+    res = pick(rows_of_a, indices.reshape((rows,)), axis=-1, mode="clip")
+    if res.dtype != a.dtype:
+        res = res.astype(a.dtype)
     return deliver("batch_take", res.reshape(indices.shape), out)
 
 
@@ -110,7 +118,7 @@ def fill_element_0index(lhs=None, mhs=None, rhs=None, out=None, name=None):
         raise MXNetError(f"{op}: lhs, mhs and rhs must share a dtype, got "
                          f"{', '.join(np.dtype(x.dtype).name for x in (lhs, mhs, rhs))}")
     if out is not None:
-        check_out(op, out, shape=lhs.shape, code=lhs._dtype_code, ctx=lhs.context)
+        check_out(op, out, (lhs, mhs), lhs.shape, lhs._dtype_code, lhs.context)
     hit = one_hot(rhs, lhs.shape[1], dtype=lhs.dtype)
     values = mhs.reshape((-1, 1)).broadcast_to(lhs.shape)
     return deliver(op, select(hit, values, lhs), out)
@@ -158,6 +166,12 @@ def _shape_param(op, shape):
     return shape
 
 
+def _check_result_out(op, out, shape, code, data):
+    """``out`` checked before anything is enqueued (deliver checks it again at the end)."""
+    if out is not None:
+        check_out(op, out, shape=shape, code=code, ctx=data.context)
+
+
 def _index_kernel(op, name, res, data, columns, dims):
     if not columns:
         return res
@@ -187,6 +201,7 @@ def ravel_multi_index(data=None, shape=None, out=None, name=None):
     if data.ndim != 2 or data.shape[0] != len(dims):
         raise MXNetError(f"{op}: data must be 2-D with one row per axis of shape {dims}, got "
                          f"shape {data.shape}")
+    _check_result_out(op, out, (data.shape[1],), data._dtype_code, data)
     res = _ndarray.empty_array(data.context, (data.shape[1],), data._dtype_code)
     res = _index_kernel(op, "ravel_index", res, data, data.shape[1], dims)
     return deliver(op, res, out)
@@ -207,6 +222,7 @@ def unravel_index(data=None, shape=None, out=None, name=None):
     op = "unravel_index"
     _check_array(op, data, "data")
     dims = _shape_param(op, shape)
+    _check_result_out(op, out, (len(dims),) + data.shape, data._dtype_code, data)
     res = _ndarray.empty_array(data.context, (len(dims),) + data.shape, data._dtype_code)
     res = _index_kernel(op, "unravel_index", res, data, data.size, dims)
     return deliver(op, res, out)
@@ -249,6 +265,7 @@ def index_array(data=None, axes=None, out=None, name=None):
     op = "index_array"
     _check_array(op, data, "data")
     chosen = _axes_param(op, axes, data.ndim)
+    _check_result_out(op, out, data.shape + (len(chosen),), _INT64, data)
     res = _ndarray.empty_array(data.context, data.shape + (len(chosen),), _INT64)
     if res.size:
         spec = []
@@ -288,6 +305,7 @@ def arange_like(data=None, start=0.0, step=1.0, repeat=1, ctx=None, axis=None, o
     if axis is not None:
         shape = (shape[_axes_param(op, axis, data.ndim)[0]],)
     code = data._dtype_code
+    _check_result_out(op, out, shape, code, data)
     res = _ndarray.empty_array(data.context, shape, code)
     if res.size:
         k = family_kernel(data.context, "index_ops", "arange_like", code)
