@@ -123,6 +123,8 @@ def test_batch_take(ctx):
         mx.nd.batch_take(mx.nd.arange(3, ctx=ctx), _nd([0, 1, 2], ctx, "int32"))
     with pytest.raises(MXNetError, match="length 0"):
         mx.nd.batch_take(mx.nd.zeros((2, 0), ctx=ctx), _nd([0, 0], ctx, "int32"))
+    assert mx.nd.batch_take(mx.nd.zeros((0, 3), ctx=ctx),
+                            mx.nd.zeros((0, 2), ctx=ctx, dtype="int32")).shape == (0, 2)
 
 
 def test_choose_element_0index_is_pick(ctx):
@@ -153,6 +155,8 @@ def test_fill_element_0index(ctx):
     assert mx.nd.fill_element_0index(same, vals, mx.nd.array([0, 0, 0], ctx=ctx),
                                      out=same) is same
     np.testing.assert_array_equal(same.asnumpy()[:, 0], [10, 20, 30])
+    empty = mx.nd.zeros((0, 3), ctx=ctx)
+    assert mx.nd.fill_element_0index(empty, empty[:, 0], empty[:, 0]).shape == (0, 3)
     with pytest.raises(MXNetError, match="share a dtype"):
         mx.nd.fill_element_0index(lhs, vals, mx.nd.array([0, 3, 1], ctx=ctx, dtype="int32"))
     with pytest.raises(MXNetError, match="one value per row"):

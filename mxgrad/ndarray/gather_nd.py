@@ -103,7 +103,10 @@ def _last_writer(cells, count, fallback):
     """For each of ``count`` cells, the position of the last index pointing at it (later
     writes win, as in MXNet's CPU loops), else ``fallback`` plus the cell's number."""
     source = fallback + np.arange(count, dtype=np.int64)
-    source[cells] = np.arange(len(cells), dtype=np.int64)     # numpy keeps the last repeat
+    # the first of each cell in reverse order is its last write (NumPy does not promise
+    # which of repeated assignments to one element wins, so assign each cell once)
+    hit, first_from_end = np.unique(cells[::-1], return_index=True)
+    source[hit] = len(cells) - 1 - first_from_end
     return source
 
 

@@ -61,6 +61,9 @@ def batch_take(a=None, indices=None, out=None, name=None):
                          f"got shape {indices.shape}")
     if out is not None:
         check_out("batch_take", out, (a,), indices.shape, a._dtype_code, a.context)
+    if rows == 0:     # (reshapes would read a 0 as MXNet's "keep this size")
+        return deliver("batch_take", _ndarray.empty_array(a.context, indices.shape,
+                                                          a._dtype_code), out)
     rows_of_a = a.reshape((rows, a.shape[-1]))
     if a._dtype_code == _FLOAT16 and a.shape[-1] > 2048:
         # pick reads its indices in the data's type: float16 holds integers up to 2048 only
@@ -119,6 +122,8 @@ def fill_element_0index(lhs=None, mhs=None, rhs=None, out=None, name=None):
                          f"{', '.join(np.dtype(x.dtype).name for x in (lhs, mhs, rhs))}")
     if out is not None:
         check_out(op, out, (lhs, mhs), lhs.shape, lhs._dtype_code, lhs.context)
+    if lhs.size == 0:
+        return deliver(op, lhs.copy(), out)
     hit = one_hot(rhs, lhs.shape[1], dtype=lhs.dtype)
     values = mhs.reshape((-1, 1)).broadcast_to(lhs.shape)
     return deliver(op, select(hit, values, lhs), out)
