@@ -33,6 +33,9 @@ from mxgrad.ndarray.norm_extra import *  # noqa: F401,F403
 from mxgrad.ndarray.layers_v1 import *  # noqa: F401,F403
 from mxgrad.ndarray.ctc import *  # noqa: F401,F403
 from mxgrad.ndarray.linalg_extra import *  # noqa: F401,F403
+from mxgrad.ndarray.gather_nd import *  # noqa: F401,F403
+from mxgrad.ndarray.index_ops import *  # noqa: F401,F403
+from mxgrad.ndarray.histogram import *  # noqa: F401,F403
 from mxgrad.ndarray.serialization import save, load, load_frombuffer  # noqa: F401
 from mxgrad.ndarray import random  # noqa: F401
 from mxgrad.ndarray import contrib  # noqa: F401

@@ -7,3 +7,5 @@ from mxgrad.ndarray.resize import AdaptiveAvgPooling2D, BilinearResize2D  # noqa
 from mxgrad.ndarray.roi import ROIAlign  # noqa: F401
 from mxgrad.ndarray.norm_extra import SyncBatchNorm  # noqa: F401
 from mxgrad.ndarray.ctc import CTCLoss, ctc_loss  # noqa: F401
+from mxgrad.ndarray.gather_nd import boolean_mask, index_copy  # noqa: F401
+from mxgrad.ndarray.index_ops import index_array, arange_like  # noqa: F401
