@@ -515,7 +515,6 @@ def test_op_functions_accept_mxnet_name_argument(ctx):
                     "save", "load", "load_frombuffer",
                     "moveaxis", "concatenate", "split_v2",     # MXNet's Python helpers
                     "from_numpy", "to_dlpack_for_read", "to_dlpack_for_write"}
-                    "save", "load", "load_frombuffer"}
     plain_python |= {"histogram", "onehot_encode"}     # Python functions in MXNet: no name=
     for fname in dir(mx.nd):
         f = getattr(mx.nd, fname)
