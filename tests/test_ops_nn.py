@@ -278,3 +278,23 @@ def test_pick_gradient_middle_axis_out_of_range_keepdims(ctx, fp64, mode):
         for i in range(4):
             want[o, j[o, i], i] = 2
     np.testing.assert_array_equal(a.grad.asnumpy(), want)
+
+
+def test_pick_float16_rows_longer_than_half_can_count(ctx):
+    # the indices used to be converted to float16, which rounds 2049 to 2048
+    x = np.arange(3000, dtype=np.float32).reshape(1, 3000) % 1000
+    data = mx.nd.array(x, ctx=ctx, dtype="float16")
+    data.attach_grad()
+    idx = mx.nd.array([2049], ctx=ctx)
+    with mx.autograd.record():
+        y = mx.nd.pick(data, idx, axis=1)
+    y.backward()
+    assert y.dtype == np.float16 and y.asnumpy().tolist() == [49.0]
+    g = data.grad.asnumpy()
+    assert g[0, 2049] == 1 and g.sum() == 1
+
+
+def test_pick_along_an_empty_axis_raises(ctx):
+    with pytest.raises(mx.MXNetError, match="length 0"):
+        mx.nd.pick(mx.nd.zeros((3, 0), ctx=ctx), mx.nd.zeros((3,), ctx=ctx))
+    assert mx.nd.pick(mx.nd.zeros((0, 4), ctx=ctx), mx.nd.zeros((0,), ctx=ctx)).shape == (0,)

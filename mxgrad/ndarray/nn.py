@@ -26,6 +26,8 @@ __all__ = ["softmax", "log_softmax", "Activation", "LeakyReLU", "pick", "one_hot
 
 _SQRT1_2 = 1 / math.sqrt(2.0)
 _SQRT2_PI = math.sqrt(2.0 / math.pi)
+_FLOAT16 = dtype_code("float16")
+_HALF_EXACT = 2048       # float16 holds every integer up to this one
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_LAMBDA = 1.0507009873554804934193349852946
 
@@ -355,6 +357,14 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None)
     if mode not in ("clip", "wrap"):
         raise MXNetError(f"pick: mode must be 'clip' or 'wrap', got {mode!r}")
     ax, L, inner, out_shape = _pick_layout(data.shape, index.shape, axis)
+    if L == 0 and math.prod(out_shape):
+        raise MXNetError(f"pick: cannot pick along axis {axis} of length 0 (data shape "
+                         f"{data.shape})")
+    if data._dtype_code == _FLOAT16 and L > _HALF_EXACT:
+        # the kernel reads the indices in the data's dtype: half holds integers exactly only
+        # up to 2048, so pick longer rows in float32
+        res = pick(data.astype("float32"), index, axis, keepdims, mode).astype("float16")
+        return deliver("pick", res, out)
     idx = index if index._dtype_code == data._dtype_code else index.astype(data.dtype)
     res = _ndarray.empty_array(data.context, out_shape, data._dtype_code)
     if res.size:
