@@ -21,7 +21,10 @@ from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray.creation import _ctx
 
 __all__ = ["uniform", "normal", "randn", "randint", "exponential", "shuffle",
-           "random_uniform", "random_normal", "random_randint"]
+           "random_uniform", "random_normal", "random_randint", "gamma", "poisson",
+           "negative_binomial", "generalized_negative_binomial", "multinomial",
+           "uniform_like", "normal_like", "exponential_like", "gamma_like", "poisson_like",
+           "negative_binomial_like", "generalized_negative_binomial_like"]
 
 _FLOAT_CODES = (0, 1, 2)
 _INT_DRAW_CODES = (4, 6)             # int32, int64
@@ -146,25 +149,10 @@ def _number(op, name, v):
     return float(v)
 
 
-def _from_arrays(op, first, second, shape, dtype, out, dist):
-    """MXNet's sample_* form: NDArray parameters (first, second) = (low, high - low) or
-    (loc, scale) give ``shape`` draws per parameter pair, shaped first.shape + shape."""
-    extra = () if shape is None else _shape_of(op, shape)
-    code = first._dtype_code if dtype is None else dtype_code(dtype)
-    std = _output(op, first.shape + extra, DTYPES[code], first.context, None,
-                  _FLOAT_CODES, code)
-    _draw(std, dist, 0.0, 1.0)
-    wide = first.shape + (1,) * len(extra)
-    res = first.reshape(wide) + second.reshape(wide) * std
-    return _into(op, res, out)
-
-
 def _check_pair(op, a, b):
     if not (isinstance(a, NDArrayBase) and isinstance(b, NDArrayBase)):
         raise MXNetError(f"{op}: both parameters must be NDArrays or both numbers, got "
                          f"{type(a).__name__} and {type(b).__name__}")
-    if a.shape != b.shape:
-        raise MXNetError(f"{op}: parameter shapes differ: {a.shape} vs {b.shape}")
 
 
 def _into(op, res, out):
@@ -188,7 +176,8 @@ def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
     """
     if isinstance(low, NDArrayBase) or isinstance(high, NDArrayBase):
         _check_pair("uniform", low, high)
-        return _from_arrays("uniform", low, high - low, shape, dtype, out, _DIST_UNIFORM)
+        from mxgrad.ndarray.sampling import sample_uniform
+        return sample_uniform(low, high, shape, dtype, out)
     lo, hi = _number("uniform", "low", low), _number("uniform", "high", high)
     if not lo <= hi:
         raise MXNetError(f"uniform: low must be less or equal to high, got low={low}, "
@@ -213,7 +202,8 @@ def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
     """
     if isinstance(loc, NDArrayBase) or isinstance(scale, NDArrayBase):
         _check_pair("normal", loc, scale)
-        return _from_arrays("normal", loc, scale, shape, dtype, out, _DIST_NORMAL)
+        from mxgrad.ndarray.sampling import sample_normal
+        return sample_normal(loc, scale, shape, dtype, out)
     mu, sigma = _number("normal", "loc", loc), _number("normal", "scale", scale)
     if not sigma > 0:
         raise MXNetError(f"normal: scale must be positive, got scale={scale}")
@@ -260,7 +250,8 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
 
 
 def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
-    """Exponential samples with mean ``scale`` (> 0), float32 unless ``dtype``.
+    """Exponential samples with mean ``scale`` (> 0), float32 unless ``dtype``; an NDArray
+    ``scale`` gives ``shape`` samples per entry (``sample_exponential`` of 1 / scale).
 
     >>> mx.random.seed(0)
     >>> x = mx.nd.random.exponential(scale=2, shape=(10000,))
@@ -269,6 +260,9 @@ def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     >>> float(x.min().asscalar()) >= 0
     True
     """
+    if isinstance(scale, NDArrayBase):
+        from mxgrad.ndarray.sampling import sample_exponential
+        return sample_exponential(1.0 / scale, shape, dtype, out)
     beta = _number("exponential", "scale", scale)
     if not beta > 0:
         raise MXNetError(f"exponential: scale must be positive, got scale={scale}")
@@ -333,3 +327,11 @@ def random_randint(low, high, shape=None, ctx=None, dtype=None, out=None, name=N
     (<class 'numpy.int32'>, (4,))
     """
     return randint(low, high, shape, dtype, ctx, out)
+
+
+# gamma, poisson, ..., multinomial and the *_like samplers (their own module; it reads the
+# generator state above, so it comes last)
+from mxgrad.ndarray.random_dispatch import (  # noqa: E402,F401
+    gamma, poisson, negative_binomial, generalized_negative_binomial, multinomial,
+    uniform_like, normal_like, exponential_like, gamma_like, poisson_like,
+    negative_binomial_like, generalized_negative_binomial_like)
