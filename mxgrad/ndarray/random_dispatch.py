@@ -98,7 +98,10 @@ def _like(op, data):
 
 
 def _from_like(fn, op, data, params, out):
-    res = fn(*params, **_like(op, data))
+    kwargs = _like(op, data)
+    if out is not None:
+        _s.check_out(op, out, shape=data.shape, code=data._dtype_code, ctx=data.context)
+    res = fn(*params, **kwargs)
     return _s.deliver(op, res.reshape(data.shape), out)
 
 

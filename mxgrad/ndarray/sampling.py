@@ -355,7 +355,7 @@ def sample_multinomial(data=None, shape=None, get_prob=False, dtype="int32", out
     if not isinstance(get_prob, (bool, numbers.Integral)):
         raise MXNetError(f"{op}: get_prob must be a bool, got {get_prob!r}")
     K = data.shape[-1]
-    out_shape = data.shape[:-1] + extra
+    out_shape = (data.shape[:-1] + extra) or (1,)      # MXNet: never 0-d
     if get_prob and out is not None:
         if not isinstance(out, (list, tuple)) or len(out) != 2:
             raise MXNetError(f"{op}: out must be a list of two NDArrays with get_prob=True")
