@@ -8,6 +8,7 @@ where ``gamma`` is the gamma function.
 from mxgrad._ndarray import NDArrayBase
 from mxgrad.base import MXNetError, DTYPES
 from mxgrad.ndarray import sampling as _s
+from mxgrad.ndarray._generator import draw_normal, draw_uniform
 
 __all__ = ["gamma", "poisson", "negative_binomial", "generalized_negative_binomial",
            "multinomial", "uniform_like", "normal_like", "exponential_like", "gamma_like",
@@ -111,8 +112,8 @@ def uniform_like(data=None, low=0, high=1, out=None, name=None, **kwargs):
     >>> mx.nd.random.uniform_like(mx.nd.zeros((2, 3), dtype='float64')).dtype
     <class 'numpy.float64'>
     """
-    from mxgrad.ndarray.random import random_uniform
-    return _from_like(random_uniform, "uniform_like", data, (low, high), out)
+    return _from_like(lambda lo, hi, **kw: draw_uniform("uniform_like", lo, hi, out=None, **kw),
+                      "uniform_like", data, (low, high), out)
 
 
 def normal_like(data=None, loc=0, scale=1, out=None, name=None, **kwargs):
@@ -121,8 +122,8 @@ def normal_like(data=None, loc=0, scale=1, out=None, name=None, **kwargs):
     >>> mx.nd.random.normal_like(mx.nd.zeros((2, 2))).shape
     (2, 2)
     """
-    from mxgrad.ndarray.random import random_normal
-    return _from_like(random_normal, "normal_like", data, (loc, scale), out)
+    return _from_like(lambda m, s, **kw: draw_normal("normal_like", m, s, out=None, **kw),
+                      "normal_like", data, (loc, scale), out)
 
 
 def exponential_like(data=None, lam=1, out=None, name=None, **kwargs):

@@ -4,7 +4,7 @@ parameters: ``shape`` draws per parameter, shaped parameter shape + shape) and t
 ``mx.nd.random`` functions that pick one or the other.
 
 The draws run on the device (kernels_cl/sampling.cl) from the counter-based generator of
-mxgrad.ndarray.random: element i of a draw depends only on (seed, stream, i), so
+mxgrad.ndarray._generator: element i of a draw depends only on (seed, stream, i), so
 ``mx.random.seed`` reproduces them on every device. Gamma uses Marsaglia and Tsang's
 rejection method (alpha < 1 boosted through alpha + 1), Poisson counts uniforms for small
 means and uses a transformed rejection for large ones, and the negative binomials are
@@ -18,11 +18,10 @@ import numpy as np
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad.base import MXNetError, DTYPES, dtype_code
-from mxgrad.ndarray import random as _random
+from mxgrad.ndarray import _generator as _gen
 from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._kernels import family_kernel
-from mxgrad.ndarray.creation import _ctx
 from mxgrad.ndarray.gather import take_flat
 
 __all__ = ["uniform", "normal", "random_exponential", "random_gamma", "random_poisson",
@@ -50,10 +49,10 @@ def _launch(res, dist, pa, pb, per):
         return res
     ctx = res.context
     k = _kernel(ctx, "sample", res._dtype_code, pa._dtype_code, f"-D DIST={dist}")
-    seed_value, stream = _random.generators.next_stream(ctx)
+    seed_value, stream = _gen.generators.next_stream(ctx)
     k.set_args(0, res._buffer, res._offset, res.size, per, pa._buffer, pa._offset,
-               pb._buffer, pb._offset, _random._as_signed64(seed_value),
-               _random._as_signed64(stream))
+               pb._buffer, pb._offset, _gen._as_signed64(seed_value),
+               _gen._as_signed64(stream))
     ctx.state.launch_1d(k, res.size)
     return res
 
@@ -95,7 +94,7 @@ def _scalar_array(ctx, value, pt_code):
 def _draw_numbers(op, dist, values, shape, ctx, dtype, out):
     """``random_*``: ``shape`` draws of ``dist`` with number parameters ``values``."""
     code = _float_dtype(op, dtype)
-    res = _random._output(op, shape, DTYPES[code] if dtype is not None else None, ctx, out,
+    res = _gen._output(op, shape, DTYPES[code] if dtype is not None else None, ctx, out,
                           _FLOAT_CODES, code)
     pt = _param_code(res._dtype_code)
     params = [_scalar_array(res.context, v, pt) for v in values]
@@ -122,7 +121,7 @@ def _draw_arrays(op, dist, names, arrays, shape, dtype, out):
     """``sample_*``: ``shape`` draws per entry of the parameter arrays, shaped
     param.shape + shape, float32 unless ``dtype``."""
     _check_params(op, names, arrays)
-    extra = () if shape is None else _random._shape_of(op, shape)
+    extra = () if shape is None else _gen._shape_of(op, shape)
     code = _float_dtype(op, dtype)
     first = arrays[0]
     out_shape = first.shape + extra
@@ -149,7 +148,7 @@ def uniform(low=0, high=1, shape=None, ctx=None, dtype=None, out=None, name=None
     >>> x.shape, x.dtype
     ((2, 3), <class 'numpy.float32'>)
     """
-    return _random.random_uniform(low, high, shape, ctx, dtype, out)
+    return _gen.draw_uniform("uniform", low, high, shape, dtype, ctx, out)
 
 
 def normal(loc=0, scale=1, shape=None, ctx=None, dtype=None, out=None, name=None, **kwargs):
@@ -158,7 +157,7 @@ def normal(loc=0, scale=1, shape=None, ctx=None, dtype=None, out=None, name=None
     >>> mx.nd.normal(0, 1, shape=(4,), dtype='float64').dtype
     <class 'numpy.float64'>
     """
-    return _random.random_normal(loc, scale, shape, ctx, dtype, out)
+    return _gen.draw_normal("normal", loc, scale, shape, dtype, ctx, out)
 
 
 # --- random_*: number parameters ---------------------------------------------------------------
@@ -351,7 +350,7 @@ def sample_multinomial(data=None, shape=None, get_prob=False, dtype="int32", out
         raise MXNetError(f"{op}: data must have a non-empty last axis of probabilities, got "
                          f"shape {data.shape}")
     code = _float_dtype(op, "int32" if dtype is None else dtype, _MULTINOMIAL_CODES)
-    extra = () if shape is None else _random._shape_of(op, shape)
+    extra = () if shape is None else _gen._shape_of(op, shape)
     if not isinstance(get_prob, (bool, numbers.Integral)):
         raise MXNetError(f"{op}: get_prob must be a bool, got {get_prob!r}")
     K = data.shape[-1]
@@ -372,10 +371,10 @@ def sample_multinomial(data=None, shape=None, get_prob=False, dtype="int32", out
     probs = data if data._dtype_code != 2 else data.astype("float32")
     if res.size:
         k = _kernel(ctx, "multinomial", code, probs._dtype_code)
-        seed_value, stream = _random.generators.next_stream(ctx)
+        seed_value, stream = _gen.generators.next_stream(ctx)
         k.set_args(0, res._buffer, res._offset, flat._buffer, res.size, max(per, 1),
-                   probs._buffer, probs._offset, K, _random._as_signed64(seed_value),
-                   _random._as_signed64(stream))
+                   probs._buffer, probs._offset, K, _gen._as_signed64(seed_value),
+                   _gen._as_signed64(stream))
         ctx.state.launch_1d(k, res.size)
     if not get_prob:
         return deliver(op, res, out)
