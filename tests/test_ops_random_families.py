@@ -123,7 +123,8 @@ def test_sample_arrays_shapes_and_per_entry_moments(ctx):
     _moments_ok(u[1], 11.0, 1 / 3)
     z = nd.sample_normal(nd.array([-3.0], ctx=ctx), nd.array([0.5], ctx=ctx), shape=N)
     _moments_ok(z.asnumpy(), -3.0, 0.25)
-    assert nd.sample_normal(nd.array([1.0, 2.0], ctx=ctx), nd.array([1.0, 1.0], ctx=ctx)).shape == (2,)
+    ones = nd.array([1.0, 1.0], ctx=ctx)
+    assert nd.sample_normal(ones, ones).shape == (2,)
 
 
 def test_mx_nd_random_dispatch(ctx):
@@ -252,7 +253,8 @@ def _refused(ctx, fn, match):
     (lambda c: partial(nd.sample_poisson, [1, 2]), "lam must be an NDArray"),
     (lambda c: partial(nd.sample_poisson, nd.ones((2,), ctx=c), shape=(-1,)), "negative"),
     (lambda c: partial(nd.sample_poisson, nd.ones((2,), ctx=c), dtype="int32"), "dtype"),
-    (lambda c: partial(nd.sample_poisson, nd.ones((2,), ctx=c), shape=2, out=nd.zeros((2,), ctx=c)),
+    (lambda c: partial(nd.sample_poisson, nd.ones((2,), ctx=c), shape=2,
+                       out=nd.zeros((2,), ctx=c)),
      "out must be"),
     (lambda c: partial(nd.sample_multinomial, nd.ones((2,), ctx=c), dtype="int64"), "dtype"),
     (lambda c: partial(nd.sample_multinomial, nd.ones((2,), ctx=c, dtype="int32")), "floating"),
@@ -265,10 +267,13 @@ def _refused(ctx, fn, match):
                                     nd.ones((2,), ctx=c)), "must start with"),
     (lambda c: partial(nd.random_pdf_normal, nd.ones((2, 2), ctx=c), nd.ones((2,), ctx=c),
                                     nd.ones((1,), ctx=c)), "same shape"),
-    (lambda c: partial(nd.random_pdf_gamma, nd.ones((2,), ctx=c), nd.ones((2,), ctx=c, dtype="float16"),
+    (lambda c: partial(nd.random_pdf_gamma, nd.ones((2,), ctx=c),
+                       nd.ones((2,), ctx=c, dtype="float16"),
                                    nd.ones((2,), ctx=c)), "dtype"),
-    (lambda c: partial(nd.random_pdf_poisson, nd.ones((2,), ctx=c), 1.0), "lam must be an NDArray"),
-    (lambda c: partial(nd.random_pdf_poisson, nd.ones((2,), ctx=c), nd.ones((2,), ctx=c), is_log=2),
+    (lambda c: partial(nd.random_pdf_poisson, nd.ones((2,), ctx=c), 1.0),
+     "lam must be an NDArray"),
+    (lambda c: partial(nd.random_pdf_poisson, nd.ones((2,), ctx=c), nd.ones((2,), ctx=c),
+                       is_log=2),
      "is_log"),
     (lambda c: partial(nd.random_pdf_dirichlet, nd.ones((2, 3), ctx=c), nd.ones((2,), ctx=c)),
      "last axis"),
@@ -346,8 +351,9 @@ def test_pdf_values_and_gradients_match_mxnet(ctx, fp64, name, args, values, par
 
 def test_pdf_shapes_and_dtypes(ctx):
     s = nd.ones((2, 3, 4), ctx=ctx)
-    assert nd.random_pdf_normal(s, nd.zeros((2,), ctx=ctx), nd.ones((2,), ctx=ctx)).shape == (2, 3, 4)
-    assert nd.random_pdf_normal(s, nd.zeros((2, 3), ctx=ctx), nd.ones((2, 3), ctx=ctx)).shape == (2, 3, 4)
+    for p in ((2,), (2, 3)):
+        mu, sigma = nd.zeros(p, ctx=ctx), nd.ones(p, ctx=ctx)
+        assert nd.random_pdf_normal(s, mu, sigma).shape == (2, 3, 4)
     assert nd.random_pdf_dirichlet(s / 4, nd.ones((2, 4), ctx=ctx)).shape == (2, 3)
     assert nd.random_pdf_dirichlet(nd.array([0.2, 0.8], ctx=ctx),
                                    nd.array([1.0, 2.0], ctx=ctx)).shape == (1,)
@@ -380,39 +386,38 @@ def test_pdf_support_and_poisson_limit(ctx):
         nd.random_pdf_poisson(k, mu).asnumpy(), rtol=1e-6)
 
 
-_GRAD_FNS = {
-    "uniform": (lambda x, lo, hi: nd.random_pdf_uniform(x, lo, hi),
+_COUNTS = [[0.0, 2.0], [1.0, 5.0]]
+_GRAD_CASES = {        # family: (the pdf of the inputs, inputs)
+    "uniform": (lambda x, lo, hi, **kw: nd.random_pdf_uniform(x, lo, hi, **kw),
                 [[[0.5, 1.0], [1.2, 1.4]], [0.2, 1.0], [2.0, 1.5]]),
-    "normal": (lambda x, m, s: nd.random_pdf_normal(x, m, s),
+    "normal": (lambda x, m, s, **kw: nd.random_pdf_normal(x, m, s, **kw),
                [[[0.5, 1.0], [1.2, -1.4]], [0.2, 1.0], [2.0, 1.5]]),
-    "gamma": (lambda x, a, b: nd.random_pdf_gamma(x, a, b),
+    "gamma": (lambda x, a, b, **kw: nd.random_pdf_gamma(x, a, b, **kw),
               [[[0.5, 1.0], [1.2, 2.4]], [2.2, 0.7], [2.0, 1.5]]),
-    "exponential": (lambda x, lam: nd.random_pdf_exponential(x, lam),
+    "exponential": (lambda x, lam, **kw: nd.random_pdf_exponential(x, lam, **kw),
                     [[[0.5, 1.0], [1.2, 2.4]], [0.7, 1.5]]),
-    "poisson": (lambda lam: nd.random_pdf_poisson(
-        nd.array([[0.0, 2.0], [1.0, 5.0]], dtype="float64", ctx=lam.context), lam),
-                [[1.3, 4.5]]),
-    "negative_binomial": (lambda k, p: nd.random_pdf_negative_binomial(
-        nd.array([[0.0, 2.0], [1.0, 5.0]], dtype="float64", ctx=k.context), k, p),
+    "poisson": (lambda lam, **kw: nd.random_pdf_poisson(
+        nd.array(_COUNTS, dtype="float64", ctx=lam.context), lam, **kw), [[1.3, 4.5]]),
+    "negative_binomial": (lambda k, p, **kw: nd.random_pdf_negative_binomial(
+        nd.array(_COUNTS, dtype="float64", ctx=k.context), k, p, **kw),
                           [[1.3, 4.5], [0.3, 0.6]]),
     "generalized_negative_binomial": (
-        lambda m, a: nd.random_pdf_generalized_negative_binomial(
-            nd.array([[0.0, 2.0], [1.0, 5.0]], dtype="float64", ctx=m.context), m, a),
+        lambda m, a, **kw: nd.random_pdf_generalized_negative_binomial(
+            nd.array(_COUNTS, dtype="float64", ctx=m.context), m, a, **kw),
         [[1.3, 4.5], [0.3, 0.6]]),
-    "dirichlet": (lambda x, a: nd.random_pdf_dirichlet(x, a),
+    "dirichlet": (lambda x, a, **kw: nd.random_pdf_dirichlet(x, a, **kw),
                   [[[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]], [1.5, 0.8, 2.5]]),
 }
 
 
-@pytest.mark.parametrize("is_log", [False, True])
-@pytest.mark.parametrize("family", list(_GRAD_FNS))
+# every family's log-density, and the densities of a few (exp of the same graph)
+@pytest.mark.parametrize("family,is_log", [(f, True) for f in _GRAD_CASES]
+                         + [("gamma", False), ("negative_binomial", False),
+                            ("dirichlet", False)])
 def test_pdf_gradients_first_and_second_order(ctx, fp64, family, is_log):
-    fn, inputs = _GRAD_FNS[family]
-    if is_log:
-        check_gradients(lambda *a: nd.log(fn(*a)), inputs, ctx, order=2, rtol=1e-4,
-                        atol=1e-6)
-    else:
-        check_gradients(fn, inputs, ctx, order=2, rtol=1e-4, atol=1e-6)
+    fn, inputs = _GRAD_CASES[family]
+    check_gradients(lambda *a: fn(*a, is_log=is_log), inputs, ctx, order=2, rtol=1e-4,
+                    atol=1e-6)
 
 
 def test_lgamma_chain_against_math(ctx, fp64):
@@ -423,10 +428,11 @@ def test_lgamma_chain_against_math(ctx, fp64):
                                rtol=1e-12)
     h = 1e-5
     for order in (0, 1, 2, 3):       # each is the derivative of the one before
-        fd = (_special(order - 1, x + h).asnumpy() - _special(order - 1, x - h).asnumpy()) / (2 * h)
+        up, down = _special(order - 1, x + h), _special(order - 1, x - h)
+        fd = (up.asnumpy() - down.asnumpy()) / (2 * h)
         np.testing.assert_allclose(_special(order, x).asnumpy(), fd, rtol=1e-5)
     euler_gamma = 0.5772156649015329
-    np.testing.assert_allclose(_special(0, nd.array([1.0, -0.5], ctx=ctx, dtype="float64")).asnumpy(),
-                               [-euler_gamma, 0.03648997397857652], rtol=1e-12)
-    np.testing.assert_allclose(_special(1, nd.array([1.0], ctx=ctx, dtype="float64")).asnumpy(),
-                               [math.pi ** 2 / 6], rtol=1e-12)
+    at = nd.array([1.0, -0.5], ctx=ctx, dtype="float64")
+    np.testing.assert_allclose(_special(0, at).asnumpy(), [-euler_gamma, 0.03648997397857652],
+                               rtol=1e-12)                   # digamma; psi(-1/2) = 2 - g - 2 ln 2
+    np.testing.assert_allclose(_special(1, at[:1]).asnumpy(), [math.pi ** 2 / 6], rtol=1e-12)
