@@ -6,10 +6,11 @@
  * size or on the other elements, so a seed reproduces a draw on any device.
  *
  * Options: -D T/CT/FT/IS_HALF/HAS_FP64 (the output, mxgrad/ndarray/_kernels.py),
- *   PT    the parameters' type (float or double); the math runs in PT
- *   DIST  0 uniform (low, high)     1 normal (mu, sigma)      2 gamma (alpha, beta = scale)
- *         3 exponential (lam)       4 Poisson (lam)           5 negative binomial (k, p)
- *         6 generalized negative binomial (mu, alpha)
+ *   PT    the parameters' type (float or double, PT_IS_DOUBLE); the math runs in PT
+ * The distribution is the kernel argument dist:
+ *   0 uniform (low, high)     1 normal (mu, sigma)      2 gamma (alpha, beta = scale)
+ *   3 exponential (lam)       4 Poisson (lam)           5 negative binomial (k, p)
+ *   6 generalized negative binomial (mu, alpha)
  */
 
 #define PHILOX_M0 0xD2511F53u
@@ -136,42 +137,45 @@ inline PT rng_poisson(rng_t* g, const PT lam)
     }
 }
 
-inline PT sample_one(rng_t* g, const PT a, const PT b)
+/* dist: the number of the distribution (a kernel argument, not a build option: one
+ * program per dtype serves every distribution) */
+inline PT sample_one(rng_t* g, const int dist, const PT a, const PT b)
 {
-#if DIST == 0
-    return a + (b - a) * rng_unit(g);
-#elif DIST == 1
-    return a + b * rng_normal(g);
-#elif DIST == 2
-    return rng_gamma(g, a) * b;
-#elif DIST == 3
-    return -log(rng_unit(g)) / a;
-#elif DIST == 4
-    return rng_poisson(g, a);
-#elif DIST == 5
-    /* failures before the k-th success (probability p): Poisson(Gamma(k, (1 - p) / p)) */
-    if (!(a >= 0) || !(b > 0 && b <= 1)) return NAN;
-    return (a == 0 || b == 1) ? 0 : rng_poisson(g, rng_gamma(g, a) * (1 - b) / b);
-#else
-    /* mean mu, variance mu + alpha mu^2: Poisson(Gamma(1 / alpha, alpha mu)) */
-    if (!(a >= 0) || !(b >= 0)) return NAN;
-    if (a == 0) return 0;
-    return rng_poisson(g, b == 0 ? a : rng_gamma(g, 1 / b) * b * a);
-#endif
+    switch (dist) {
+    case 0:
+        return a + (b - a) * rng_unit(g);
+    case 1:
+        return a + b * rng_normal(g);
+    case 2:
+        return rng_gamma(g, a) * b;
+    case 3:
+        return -log(rng_unit(g)) / a;
+    case 4:
+        return rng_poisson(g, a);
+    case 5:
+        /* failures before the k-th success (probability p): Poisson(Gamma(k, (1 - p) / p)) */
+        if (!(a >= 0) || !(b > 0 && b <= 1)) return NAN;
+        return (a == 0 || b == 1) ? 0 : rng_poisson(g, rng_gamma(g, a) * (1 - b) / b);
+    default:
+        /* mean mu, variance mu + alpha mu^2: Poisson(Gamma(1 / alpha, alpha mu)) */
+        if (!(a >= 0) || !(b >= 0)) return NAN;
+        if (a == 0) return 0;
+        return rng_poisson(g, b == 0 ? a : rng_gamma(g, 1 / b) * b * a);
+    }
 }
 
 /* out[i] = a draw with parameters (pa[i / per], pb[i / per]); n elements. */
 __kernel void sample(__global T* out, const long out_off, const long n, const long per,
                      __global const PT* pa, const long pa_off,
                      __global const PT* pb, const long pb_off,
-                     const ulong seed, const ulong stream)
+                     const ulong seed, const ulong stream, const int dist)
 {
     const long i = get_global_id(0);
     if (i >= n) return;
     const long j = i / per;
     rng_t g;
     rng_init(&g, (ulong)i, stream, seed);
-    const PT v = sample_one(&g, pa[pa_off + j], pb[pb_off + j]);
+    const PT v = sample_one(&g, dist, pa[pa_off + j], pb[pb_off + j]);
     STORE(out + out_off, i, (CT)v);
 }
 

@@ -3,7 +3,8 @@
  * lgamma -> digamma -> trigamma -> ...
  *
  * Options: -D T/CT/FT/IS_HALF (the array's dtype), FT_IS_DOUBLE; math in FT.
- * ORDER -1 lgamma, 0 digamma, n >= 1 the polygamma function psi^(n) (NaN for x <= 0).
+ * The kernel argument order: -1 lgamma, 0 digamma, n >= 1 the polygamma function psi^(n)
+ * (NaN for x <= 0).
  */
 
 /* Bernoulli numbers B_2 .. B_12 of the asymptotic series */
@@ -61,17 +62,11 @@ inline FT polygamma_of(const int n, FT x)
 }
 
 __kernel void special(__global T* out, const long out_off, __global const T* x,
-                      const long x_off, const long n)
+                      const long x_off, const long n, const int order)
 {
     const long i = get_global_id(0);
     if (i >= n) return;
     const FT v = (FT)LOAD(x + x_off, i);
-#if ORDER < 0
-    const FT r = lgamma(v);
-#elif ORDER == 0
-    const FT r = digamma_of(v);
-#else
-    const FT r = polygamma_of(ORDER, v);
-#endif
+    const FT r = order < 0 ? lgamma(v) : order == 0 ? digamma_of(v) : polygamma_of(order, v);
     STORE(out + out_off, i, (CT)r);
 }

@@ -41,8 +41,9 @@ def _special(order, x):
     if res.size:
         code = x._dtype_code
         k = family_kernel(x.context, "special", "special", code,
-                          f"-D ORDER={order} -D FT_IS_DOUBLE={int(code == 1)}")
+                          f"-D FT_IS_DOUBLE={int(code == 1)}")
         k.set_args(0, res._buffer, res._offset, x._buffer, x._offset, res.size)
+        k.set_arg_int(5, order)
         x.context.state.launch_1d(k, res.size)
     if is_recording():
         record_op("_random_pdf_special", (x,), (res,), _special_rule, order,

@@ -37,10 +37,10 @@ _INT64 = 6
 
 
 # --- launching ---------------------------------------------------------------------------------
-def _kernel(ctx, name, code, pt_code, options=""):
+def _kernel(ctx, name, code, pt_code):
     pt = "double" if pt_code == 1 else "float"
     return family_kernel(ctx, "sampling", name, code,
-                         f"-D PT={pt} -D PT_IS_DOUBLE={int(pt_code == 1)} {options}".strip())
+                         f"-D PT={pt} -D PT_IS_DOUBLE={int(pt_code == 1)}")
 
 
 def _launch(res, dist, pa, pb, per):
@@ -48,11 +48,12 @@ def _launch(res, dist, pa, pb, per):
     if res.size == 0:
         return res
     ctx = res.context
-    k = _kernel(ctx, "sample", res._dtype_code, pa._dtype_code, f"-D DIST={dist}")
+    k = _kernel(ctx, "sample", res._dtype_code, pa._dtype_code)
     seed_value, stream = _gen.generators.next_stream(ctx)
     k.set_args(0, res._buffer, res._offset, res.size, per, pa._buffer, pa._offset,
                pb._buffer, pb._offset, _gen._as_signed64(seed_value),
                _gen._as_signed64(stream))
+    k.set_arg_int(10, dist)
     ctx.state.launch_1d(k, res.size)
     return res
 
