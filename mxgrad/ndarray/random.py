@@ -29,6 +29,7 @@ __all__ = ["uniform", "normal", "randn", "randint", "exponential", "shuffle",
            "uniform_like", "normal_like", "exponential_like", "gamma_like", "poisson_like",
            "negative_binomial_like", "generalized_negative_binomial_like"]
 
+
 # --- distributions -----------------------------------------------------------------------------
 def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     """Uniform samples on [low, high) of ``shape`` ((1,) when None), float32 unless
