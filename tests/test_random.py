@@ -136,3 +136,23 @@ def test_philox_known_answer(ctx):
     r = nd.random.randint(-2 ** 31, 2 ** 31, shape=(4,), dtype="int32", ctx=ctx)
     words = (r.asnumpy().astype(np.int64) + 2 ** 31).tolist()
     assert words == [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]
+
+
+def test_array_parameters_go_through_sample_ops(ctx):
+    # MXNet 1.9.1: NDArray parameters of mx.nd.random.uniform/normal/exponential dispatch to
+    # sample_uniform/sample_normal/sample_exponential (of 1 / scale), float32 by default
+    lo = nd.array([1.0, 5.0], ctx=ctx)
+    assert nd.random.uniform(lo, lo + 1, shape=2).dtype == np.float32
+    assert nd.random.normal(lo, lo, dtype="float16").dtype == np.float16
+    seed(6)
+    e = nd.random.exponential(nd.array([0.5, 4.0], ctx=ctx), shape=(20000,)).asnumpy()
+    assert e.shape == (2, 20000)
+    assert abs(e[0].mean() - 0.5) < 0.02 and abs(e[1].mean() - 4.0) < 0.15
+    with pytest.raises(MXNetError, match="both parameters must be NDArrays or both numbers"):
+        nd.random.uniform(lo, 2)
+
+
+def test_array_parameters_float64_give_float32(ctx, fp64):
+    lo = nd.array([1.0, 5.0], ctx=ctx, dtype="float64")
+    assert nd.random.uniform(lo, lo + 1, shape=2).dtype == np.float32
+    assert nd.random.normal(lo, lo, shape=2, dtype="float64").dtype == np.float64

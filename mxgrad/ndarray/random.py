@@ -1,180 +1,33 @@
 """``mx.nd.random``: uniform, normal, randn, randint, exponential, shuffle, on the device.
 
-Numbers come from the counter-based Philox4x32-10 generator (kernels_cl/random.cl). Each
-context has a generator state (seed, stream): every draw takes the next stream number, and
-element i of a draw depends only on (seed, stream, i), so a seed reproduces the same
-numbers on any device and whatever the work-group size. ``mx.random.seed`` resets the
-states; the process starts as if seeded with 0, so unseeded runs repeat too (as in MXNet).
-The streams differ from MXNet's own generator: same seed, other numbers.
+Numbers come from the counter-based Philox4x32-10 generator of each context
+(mxgrad/ndarray/_generator.py): element i of a draw depends only on (seed, stream, i), so
+``mx.random.seed`` reproduces the same numbers on any device. The streams differ from
+MXNet's own generator: same seed, other numbers. The other families (gamma, poisson, ...,
+multinomial) live in mxgrad/ndarray/sampling.py and random_dispatch.py.
 """
 import numbers
-import threading
 
 import numpy as np
 
 from mxgrad import _ndarray
-from mxgrad._ndarray import NDArrayBase, check_inplace
-from mxgrad.base import MXNetError, DTYPES, dtype_code
-from mxgrad.context import Context
+from mxgrad._ndarray import NDArrayBase
+from mxgrad.base import MXNetError, DTYPES
 from mxgrad.ndarray._elemwise_table import OPS
-from mxgrad.ndarray._kernels import family_kernel
-from mxgrad.ndarray.creation import _ctx
+from mxgrad.ndarray._generator import (  # noqa: F401  (generators, seed: mx.nd.random's)
+    generators, seed, _draw, _output, _number, _into, _check_pair, draw_uniform, draw_normal,
+    _FLOAT_CODES, _INT_DRAW_CODES, _DIST_RANDINT, _DIST_UNIFORM)
+from mxgrad.ndarray.random_dispatch import (  # noqa: F401
+    gamma, poisson, negative_binomial, generalized_negative_binomial, multinomial,
+    uniform_like, normal_like, exponential_like, gamma_like, poisson_like,
+    negative_binomial_like, generalized_negative_binomial_like)
+from mxgrad.ndarray.sampling import sample_uniform, sample_normal, sample_exponential
 
 __all__ = ["uniform", "normal", "randn", "randint", "exponential", "shuffle",
-           "random_uniform", "random_normal", "random_randint"]
-
-_FLOAT_CODES = (0, 1, 2)
-_INT_DRAW_CODES = (4, 6)             # int32, int64
-_DIST_UNIFORM, _DIST_NORMAL, _DIST_RANDINT = 0, 1, 2
-_MASK64 = (1 << 64) - 1
-
-
-# --- generator state ---------------------------------------------------------------------------
-class _Generators:
-    """Per-context (seed, next stream) pairs, and the seed new contexts start from."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.default_seed = 0
-        self.states = {}             # Context -> [seed, next stream]
-
-    def seed(self, seed_state, ctx="all"):
-        value = int(seed_state) & _MASK64
-        with self.lock:
-            if isinstance(ctx, str) and ctx == "all":
-                self.default_seed = value
-                self.states.clear()
-            else:
-                self.states[_ctx(ctx)] = [value, 0]
-
-    def next_stream(self, ctx):
-        """(seed, stream) for one draw on ``ctx``; the stream number advances."""
-        with self.lock:
-            st = self.states.get(ctx)
-            if st is None:
-                st = self.states[ctx] = [self.default_seed, 0]
-            seed, stream = st
-            st[1] = (stream + 1) & _MASK64
-        return seed, stream
-
-
-generators = _Generators()
-
-
-def seed(seed_state, ctx="all"):
-    """Seed the generator of every context (``ctx='all'``) or of one context.
-
-    >>> mx.random.seed(7)
-    >>> a = mx.nd.random.uniform(shape=(3,))
-    >>> mx.random.seed(7)
-    >>> b = mx.nd.random.uniform(shape=(3,))
-    >>> np.array_equal(a.asnumpy(), b.asnumpy())
-    True
-    >>> mx.random.seed(7, ctx=mx.cpu(0))    # only cpu(0)'s generator
-    """
-    if isinstance(seed_state, bool) or not isinstance(seed_state, numbers.Integral):
-        raise ValueError("seed_state must be int")
-    if not (isinstance(ctx, str) and ctx == "all") and not isinstance(ctx, Context):
-        raise MXNetError(f"seed: ctx must be 'all' or a Context, got {ctx!r}")
-    generators.seed(seed_state, ctx)
-
-
-def _as_signed64(v):
-    return v - (1 << 64) if v >= 1 << 63 else v
-
-
-def _draw(out, dist, a, b):
-    """Fill ``out`` with one draw of distribution ``dist`` with parameters (a, b)."""
-    n = out.size
-    if n == 0:
-        return out
-    ctx, code = out.context, out._dtype_code
-    wide = code in (1, 6)
-    per_item = 8 if wide else 16          # elements per work-item (random.cl's EPW)
-    k = family_kernel(ctx, "random", "draw", code, f"-D DIST={dist} -D WIDE={int(wide)}")
-    seed_value, stream = generators.next_stream(ctx)
-    k.set_args(0, out._buffer, out._offset, n, _as_signed64(seed_value), _as_signed64(stream))
-    if dist == _DIST_RANDINT:
-        k.set_arg_long(5, a)
-        k.set_arg_long(6, _as_signed64(b))
-    else:
-        ft = 1 if code == 1 else 0
-        k.set_arg_scalar(5, ft, a)
-        k.set_arg_scalar(6, ft, b)
-    ctx.state.launch_1d(k, -(-n // per_item), per_item)
-    return out
-
-
-# --- argument handling -------------------------------------------------------------------------
-def _shape_of(op, shape):
-    if shape is None:
-        return (1,)
-    if isinstance(shape, numbers.Integral):
-        return (int(shape),)
-    try:
-        dims = tuple(int(d) for d in shape)
-    except (TypeError, ValueError):
-        raise MXNetError(f"{op}: shape must be an int or a tuple of ints, got {shape!r}") \
-            from None
-    if any(d < 0 for d in dims):
-        raise MXNetError(f"{op}: shape {dims} has a negative dimension")
-    return dims or (1,)
-
-
-def _output(op, shape, dtype, ctx, out, allowed, default):
-    """The array a draw writes: ``out`` (checked) or a fresh one."""
-    code = default if dtype is None else dtype_code(dtype)
-    if code not in allowed:
-        raise MXNetError(f"{op}: dtype {DTYPES[code].name} is not supported; valid values "
-                         f"are {', '.join(sorted(DTYPES[c].name for c in allowed))}")
-    if out is None:
-        return _ndarray.empty_array(_ctx(ctx), _shape_of(op, shape), code)
-    if not isinstance(out, NDArrayBase):
-        raise MXNetError(f"{op}: out must be an NDArray, got {type(out).__name__}")
-    if shape is not None and _shape_of(op, shape) != out.shape:
-        raise MXNetError(f"{op}: out has shape {out.shape}, but shape={shape!r} was asked")
-    if out._dtype_code not in allowed or (dtype is not None and code != out._dtype_code):
-        raise MXNetError(f"{op}: out has dtype {DTYPES[out._dtype_code].name}, expected "
-                         f"{DTYPES[code].name}")
-    check_inplace(out)
-    return out
-
-
-def _number(op, name, v):
-    if isinstance(v, bool) or not isinstance(v, (numbers.Real, np.number)):
-        raise MXNetError(f"{op}: {name} must be a number or an NDArray, got {v!r}")
-    return float(v)
-
-
-def _from_arrays(op, first, second, shape, dtype, out, dist):
-    """MXNet's sample_* form: NDArray parameters (first, second) = (low, high - low) or
-    (loc, scale) give ``shape`` draws per parameter pair, shaped first.shape + shape."""
-    extra = () if shape is None else _shape_of(op, shape)
-    code = first._dtype_code if dtype is None else dtype_code(dtype)
-    std = _output(op, first.shape + extra, DTYPES[code], first.context, None,
-                  _FLOAT_CODES, code)
-    _draw(std, dist, 0.0, 1.0)
-    wide = first.shape + (1,) * len(extra)
-    res = first.reshape(wide) + second.reshape(wide) * std
-    return _into(op, res, out)
-
-
-def _check_pair(op, a, b):
-    if not (isinstance(a, NDArrayBase) and isinstance(b, NDArrayBase)):
-        raise MXNetError(f"{op}: both parameters must be NDArrays or both numbers, got "
-                         f"{type(a).__name__} and {type(b).__name__}")
-    if a.shape != b.shape:
-        raise MXNetError(f"{op}: parameter shapes differ: {a.shape} vs {b.shape}")
-
-
-def _into(op, res, out):
-    """``res``, or ``res`` copied into ``out`` (checked) and ``out`` returned."""
-    if out is None:
-        return res
-    _output(op, res.shape, DTYPES[res._dtype_code], None, out, _FLOAT_CODES,
-            res._dtype_code)
-    out._copy_from(res)
-    return out
+           "random_uniform", "random_normal", "random_randint", "gamma", "poisson",
+           "negative_binomial", "generalized_negative_binomial", "multinomial",
+           "uniform_like", "normal_like", "exponential_like", "gamma_like", "poisson_like",
+           "negative_binomial_like", "generalized_negative_binomial_like"]
 
 
 # --- distributions -----------------------------------------------------------------------------
@@ -188,13 +41,8 @@ def uniform(low=0, high=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
     """
     if isinstance(low, NDArrayBase) or isinstance(high, NDArrayBase):
         _check_pair("uniform", low, high)
-        return _from_arrays("uniform", low, high - low, shape, dtype, out, _DIST_UNIFORM)
-    lo, hi = _number("uniform", "low", low), _number("uniform", "high", high)
-    if not lo <= hi:
-        raise MXNetError(f"uniform: low must be less or equal to high, got low={low}, "
-                         f"high={high}")
-    res = _output("uniform", shape, dtype, ctx, out, _FLOAT_CODES, 0)
-    return _draw(res, _DIST_UNIFORM, lo, hi - lo)
+        return sample_uniform(low, high, shape, dtype, out)
+    return draw_uniform("uniform", low, high, shape, dtype, ctx, out)
 
 
 def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
@@ -213,12 +61,8 @@ def normal(loc=0, scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs)
     """
     if isinstance(loc, NDArrayBase) or isinstance(scale, NDArrayBase):
         _check_pair("normal", loc, scale)
-        return _from_arrays("normal", loc, scale, shape, dtype, out, _DIST_NORMAL)
-    mu, sigma = _number("normal", "loc", loc), _number("normal", "scale", scale)
-    if not sigma > 0:
-        raise MXNetError(f"normal: scale must be positive, got scale={scale}")
-    res = _output("normal", shape, dtype, ctx, out, _FLOAT_CODES, 0)
-    return _draw(res, _DIST_NORMAL, mu, sigma)
+        return sample_normal(loc, scale, shape, dtype, out)
+    return draw_normal("normal", loc, scale, shape, dtype, ctx, out)
 
 
 def randn(*shape, **kwargs):
@@ -260,7 +104,8 @@ def randint(low, high, shape=None, dtype=None, ctx=None, out=None, **kwargs):
 
 
 def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
-    """Exponential samples with mean ``scale`` (> 0), float32 unless ``dtype``.
+    """Exponential samples with mean ``scale`` (> 0), float32 unless ``dtype``; an NDArray
+    ``scale`` gives ``shape`` samples per entry (``sample_exponential`` of 1 / scale).
 
     >>> mx.random.seed(0)
     >>> x = mx.nd.random.exponential(scale=2, shape=(10000,))
@@ -269,6 +114,8 @@ def exponential(scale=1, shape=None, dtype=None, ctx=None, out=None, **kwargs):
     >>> float(x.min().asscalar()) >= 0
     True
     """
+    if isinstance(scale, NDArrayBase):
+        return sample_exponential(1.0 / scale, shape, dtype, out)
     beta = _number("exponential", "scale", scale)
     if not beta > 0:
         raise MXNetError(f"exponential: scale must be positive, got scale={scale}")
@@ -333,3 +180,4 @@ def random_randint(low, high, shape=None, ctx=None, dtype=None, out=None, name=N
     (<class 'numpy.int32'>, (4,))
     """
     return randint(low, high, shape, dtype, ctx, out)
+
