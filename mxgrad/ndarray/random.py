@@ -13,6 +13,7 @@ import numpy as np
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
 from mxgrad.base import MXNetError, DTYPES
+from mxgrad.context import current_context  # noqa: F401  (MXNet's module exports it)
 from mxgrad.ndarray._elemwise_table import OPS
 from mxgrad.ndarray._generator import (  # noqa: F401  (generators, seed: mx.nd.random's)
     generators, seed, _draw, _output, _number, _into, _check_pair, draw_uniform, draw_normal,
@@ -22,6 +23,10 @@ from mxgrad.ndarray.random_dispatch import (  # noqa: F401
     uniform_like, normal_like, exponential_like, gamma_like, poisson_like,
     negative_binomial_like, generalized_negative_binomial_like)
 from mxgrad.ndarray.sampling import sample_uniform, sample_normal, sample_exponential
+from mxgrad.ndarray.ndarray import NDArray  # noqa: F401  (MXNet's module exports it)
+
+# the types MXNet's samplers read as one number rather than an array of parameters
+numeric_types = (float, int, np.generic)
 
 __all__ = ["uniform", "normal", "randn", "randint", "exponential", "shuffle",
            "random_uniform", "random_normal", "random_randint", "gamma", "poisson",
