@@ -2,3 +2,4 @@
 
 Each one lives with its op family; this module only gathers them under MXNet's names.
 """
+from mxgrad.ndarray.math_extra import isnan, isinf, isfinite, div_sqrt_dim  # noqa: F401

@@ -20,6 +20,9 @@ FLUENT.update({
     "argsort": ("mx.nd.array([[3, 1], [0, 2]])", ""),
     "topk": ("mx.nd.array([[3, 1], [0, 2]])", "k=1"),
 })
+FLUENT.update({  # mathopt
+    "softmin": ("mx.nd.array([[1, 2], [3, 5]])", "axis=1"),
+})
 _DEFAULT_DATA = "mx.nd.array([0.25, 0.5])"
 
 
