@@ -5,9 +5,11 @@ multi-precision (float16 weights, float32 master copy) sgd/nag forms, and multi_
 Like sgd_update they run outside the tape, update their state arrays in place and only
 enqueue. Every argument is checked before anything is enqueued.
 """
+import numpy as np
+
 from mxgrad._ndarray import NDArrayBase
 from mxgrad.base import DTYPES, MXNetError
-from mxgrad.ndarray._optimizer_launch import (FLOAT16, FLOAT32, check_arrays, check_float,
+from mxgrad.ndarray._optimizer_launch import (FLOAT16, FLOAT32, FLOAT64, check_arrays, check_float,
                                               launch, out_array, required, writable)
 
 __all__ = ["nag_mom_update", "rmsprop_update", "rmspropalex_update", "signsgd_update",
@@ -122,7 +124,8 @@ def ftml_update(weight, grad, d, v, z, lr=None, beta1=0.6, beta2=0.999, epsilon=
     """
     required("ftml_update", lr=lr, t=t)
     t = int(t)
-    c1 = (1 - beta1 ** t) / lr
+    beta1, beta2 = _f32(beta1), _f32(beta2)
+    c1 = (1 - beta1 ** t) / _f32(lr)
     c2 = 1 / (1 - beta2 ** t)
     return _update("ftml_update", weight, grad, [("d", d), ("v", v), ("z", z)], out,
                    [wd, rescale_grad, clip_grad, beta1, beta2, epsilon, c1, c2])
@@ -142,10 +145,15 @@ def ftrl_update(weight, grad, z, n, lr=None, lamda1=0.01, beta=1.0, wd=0.0, resc
                    [lr, wd, rescale_grad, clip_gradient, lamda1, beta], lr=lr)
 
 
+def _f32(v):
+    """A hyper-parameter as MXNet holds it (a float32), for factors computed on the host."""
+    return float(np.float32(v))
+
+
 def _bias_factors(beta1, beta2, t, bias_correction):
     if not bias_correction:
         return 1.0, 1.0
-    return 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t)
+    return 1 / (1 - _f32(beta1) ** t), 1 / (1 - _f32(beta2) ** t)
 
 
 def lamb_update_phase1(weight, grad, mean, var, beta1=0.9, beta2=0.999, epsilon=1e-6, t=None,
@@ -201,7 +209,7 @@ def _check_norms(op, weight, r1, r2, code):
 # --- multi-precision: float16 (or float32) weights, float32 master weights and states ---
 def _mp_update(op, weight, grad, states, weight32, out, scalars, **required_params):
     required(op, **required_params)
-    check_float(op, weight, (FLOAT16, FLOAT32))
+    check_float(op, weight, (FLOAT16, FLOAT32, FLOAT64))
     check_arrays(op, [("weight", weight), ("grad", grad)])
     f32 = {name: FLOAT32 for name, _ in states + [("weight32", weight32)]}
     check_arrays(op, states + [("weight32", weight32)], like=weight, codes=f32)
@@ -281,7 +289,7 @@ def mp_lamb_update_phase1(weight, grad, mean, var, weight32, beta1=0.9, beta2=0.
     """
     op = "mp_lamb_update_phase1"
     required(op, t=t, wd=wd)
-    check_float(op, weight, (FLOAT16, FLOAT32))
+    check_float(op, weight, (FLOAT16, FLOAT32, FLOAT64))
     check_arrays(op, [("weight", weight), ("grad", grad)])
     f32 = {"mean": FLOAT32, "var": FLOAT32, "weight32": FLOAT32}
     check_arrays(op, [("mean", mean), ("var", var), ("weight32", weight32)], like=weight,
@@ -309,7 +317,7 @@ def mp_lamb_update_phase2(weight, g, r1, r2, weight32, lr=None, lower_bound=-1.0
     """
     op = "mp_lamb_update_phase2"
     required(op, lr=lr)
-    check_float(op, weight, (FLOAT16, FLOAT32))
+    check_float(op, weight, (FLOAT16, FLOAT32, FLOAT64))
     check_arrays(op, [("g", g), ("weight32", weight32)], like=weight,
                  codes={"g": FLOAT32, "weight32": FLOAT32})
     _check_norms(op, weight, r1, r2, FLOAT32)

@@ -13,8 +13,7 @@ from mxgrad._ndarray import NDArrayBase
 from mxgrad._codegen import TYPES
 from mxgrad.base import DTYPES, MXNetError
 from mxgrad.ndarray._kernels import _build, _check_dtype
-from mxgrad.ndarray._optimizer_launch import (FLOAT16, FLOAT32, check_arrays, check_float,
-                                              writable)
+from mxgrad.ndarray._optimizer_launch import FLOAT16, FLOAT32, check_arrays, check_float, writable
 from mxgrad._dispatch import Kernel
 from mxgrad._programs import kernel_source
 
@@ -126,7 +125,7 @@ def _multi(op, kind, data, lrs, wds, momentum, rescale_grad, clip_gradient, num_
                                  f"expected {num_weights}, got {len(tuple(v))}")
     weights = [grp[0] for grp in groups]
     for w in weights:
-        check_float(op, w, (FLOAT16, FLOAT32) if mp else (0, 1, 2))
+        check_float(op, w)
     code = weights[0]._dtype_code
     ctx = weights[0].context
     f32 = {s: FLOAT32 for s in states} if mp else {}
