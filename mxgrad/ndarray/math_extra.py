@@ -105,11 +105,9 @@ def softmin(data, axis=-1, temperature=None, dtype=None, use_length=False, out=N
             name=None, **kwargs):
     """softmax of ``-data / temperature`` along ``axis``: the smallest values weigh most.
 
-    >>> mx.nd.softmin(mx.nd.array([[1, 2], [3, 5]]), axis=1)
-    <BLANKLINE>
-    [[0.7310586  0.26894143]
-     [0.880797   0.11920292]]
-    <NDArray 2x2 @cpu(0)>
+    >>> np.round(mx.nd.softmin(mx.nd.array([[1, 2], [3, 5]]), axis=1).asnumpy(), 4)
+    array([[0.7311, 0.2689],
+           [0.8808, 0.1192]], dtype=float32)
     """
     from mxgrad.ndarray.nn import softmax
     _check_float("softmin", data)

@@ -139,7 +139,7 @@ def ftrl_update(weight, grad, z, n, lr=None, lamda1=0.01, beta=1.0, wd=0.0, resc
     >>> w = mx.nd.ftrl_update(mx.nd.array([1.0, 0.0]), mx.nd.array([2.0, 0.001]), z, n,
     ...                       lr=0.1)
     >>> np.round(w.asnumpy(), 4)
-    array([2.4124, 0.    ], dtype=float32)
+    array([0.4431, 0.    ], dtype=float32)
     """
     return _update("ftrl_update", weight, grad, [("z", z), ("n", n)], out,
                    [lr, wd, rescale_grad, clip_gradient, lamda1, beta], lr=lr)
