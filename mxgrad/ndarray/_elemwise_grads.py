@@ -8,7 +8,6 @@ import math
 
 from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad._tape import wants_grad
-from mxgrad.base import MXNetError
 from mxgrad.gradients import elementwise
 from mxgrad.ndarray._elemwise_table import OPS
 
@@ -54,17 +53,6 @@ tanh_grad.vjp = _binary(lambda g, y, _, h: tanh_grad(h, y), lambda g, y, _, h: h
 sigmoid_grad.vjp = _binary(lambda g, y, _, h: sigmoid_grad(h, y),
                            lambda g, y, _, h: h * g * (1 - 2 * y))
 relu_grad.vjp = _binary(lambda g, x, _, h: relu_grad(h, x), lambda g, x, _, h: None)
-
-# gamma's and gammaln's gradients; trigamma, the last order written, refuses to go further.
-digamma = ElemwiseOp("_digamma", "TO_CT(mx_digamma((FT)x0))", 1)
-trigamma = ElemwiseOp("_trigamma", "TO_CT(mx_trigamma((FT)x0))", 1)
-digamma.vjp = _unary(lambda x, y, g: g * trigamma(x))
-trigamma.vjp = _unary(lambda x, y, g: _too_deep("gamma and gammaln"))
-
-
-def _too_deep(what):
-    raise MXNetError(f"{what} are differentiable twice, not three times")
-
 
 sqrt, cos, sin, cosh, sinh, sign, floor, rsqrt, square, absolute = (
     OPS["sqrt"], OPS["cos"], OPS["sin"], OPS["cosh"], OPS["sinh"], OPS["sign"], OPS["floor"],
@@ -113,9 +101,6 @@ RULES = {
     "rcbrt": _unary(lambda x, y, g: -g * y / (3 * x)),
     "degrees": _unary(lambda x, y, g: g * (180 / math.pi)),
     "radians": _unary(lambda x, y, g: g * (math.pi / 180)),
-    "gamma": _unary(lambda x, y, g: g * y * digamma(x)),
-    "gammaln": _unary(lambda x, y, g: g * digamma(x)),
-    "erfinv": _unary(lambda x, y, g: g * (math.sqrt(math.pi) / 2) * OPS["exp"](y * y)),
 }
 for _name in ("floor", "ceil", "round", "rint", "fix", "trunc", "sign", "equal", "not_equal",
               "greater", "greater_equal", "lesser", "lesser_equal", "logical_and",
@@ -132,7 +117,6 @@ NEEDS = {
     "negative": ("",), "identity": ("",), "exp": ("y",), "sqrt": ("y",), "cbrt": ("y",),
     "tan": ("y",), "tanh": ("y",), "sigmoid": ("y",), "reciprocal": ("y",), "expm1": ("y",),
     "rsqrt": ("xy",), "rcbrt": ("xy",), "degrees": ("",), "radians": ("",),
-    "gamma": ("xy",), "gammaln": ("x",), "erfinv": ("y",),
 }
 for _name in ("abs", "log", "log2", "log10", "square", "sin", "cos", "arcsin", "arccos",
               "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "relu", "softsign",
@@ -152,7 +136,6 @@ def needs_masks(spec, nin):
 tanh_grad.needs = needs_masks(("b", "ab"), 2)
 sigmoid_grad.needs = needs_masks(("b", "ab"), 2)
 relu_grad.needs = needs_masks(("b", ""), 2)
-digamma.needs = trigamma.needs = needs_masks(("x",), 1)
 
 
 def attach_rules():

@@ -1,7 +1,8 @@
 """The rest of MXNet's math under ``mx.nd``: add_n, softmin, hard_sigmoid, smooth_l1, the
 finiteness checks (all_finite, multi_all_finite, contrib.isnan/isinf/isfinite), multi_sum_sq,
-the AMP casts, reset_arrays and contrib.div_sqrt_dim. (gamma, gammaln and erfinv are rows of
-the elementwise table.)
+the AMP casts, reset_arrays, contrib.div_sqrt_dim, and the special functions gamma, gammaln and
+erfinv (elementwise ops, documented in the elementwise table; kernels_cl/elementwise.cl has
+their helpers).
 
 The elementwise ones are fusable snippets with gradient rules in NDArray ops; the others are
 compositions of differentiable ops. Arguments are checked before anything is enqueued.
@@ -14,10 +15,11 @@ from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad.base import DTYPES, MXNetError, dtype_code
 from mxgrad.gradients import elementwise
 from mxgrad.ndarray._deliver import check_out, deliver
-from mxgrad.ndarray._elemwise_table import OPS
+from mxgrad.ndarray._elemwise_grads import needs_masks
+from mxgrad.ndarray._elemwise_table import OPS, DocumentedOp
 from mxgrad.ndarray._select import select
 
-__all__ = ["add_n", "ElementWiseSum", "softmin", "hard_sigmoid", "smooth_l1", "all_finite",
+__all__ = ["gamma", "gammaln", "erfinv", "add_n", "ElementWiseSum", "softmin", "hard_sigmoid", "smooth_l1", "all_finite",
            "multi_all_finite", "multi_sum_sq", "amp_cast", "amp_multicast", "reset_arrays"]
 
 _FLOATS = (0, 1, 2)
@@ -98,6 +100,31 @@ def ElementWiseSum(*args, num_args=None, out=None, name=None, **kwargs):
     <NDArray 2 @cpu(0)>
     """
     return add_n(*args, num_args=num_args, out=out, name=name, **kwargs)
+
+
+# --- special functions: gamma, gammaln, erfinv (rows of the elementwise table's docs) ------------
+# trigamma, the last order written, refuses to go further.
+def _too_deep(*args):
+    raise MXNetError("gamma and gammaln are differentiable twice, not three times")
+
+
+_trigamma = elementwise(ElemwiseOp("_trigamma", "TO_CT(mx_trigamma((FT)x0))", 1, _too_deep))
+_digamma = elementwise(ElemwiseOp(
+    "_digamma", "TO_CT(mx_digamma((FT)x0))", 1,
+    lambda saved, inputs, outputs, g: (g[0] * _trigamma(inputs[0]),)))
+gamma = elementwise(DocumentedOp(
+    "gamma", "TO_CT(tgamma((FT)x0))", 1,
+    lambda saved, inputs, outputs, g: (g[0] * outputs[0] * _digamma(inputs[0]),)))
+gammaln = elementwise(DocumentedOp(
+    "gammaln", "TO_CT(lgamma((FT)x0))", 1,
+    lambda saved, inputs, outputs, g: (g[0] * _digamma(inputs[0]),)))
+erfinv = elementwise(DocumentedOp(
+    "erfinv", "TO_CT(mx_erfinv((FT)x0))", 1,
+    lambda saved, inputs, outputs, g: (
+        g[0] * (math.sqrt(math.pi) / 2) * OPS["exp"](outputs[0] * outputs[0]),)))
+_trigamma.needs = _digamma.needs = gammaln.needs = needs_masks(("x",), 1)
+gamma.needs = needs_masks(("xy",), 1)
+erfinv.needs = needs_masks(("y",), 1)
 
 
 # --- activations ------------------------------------------------------------------------------
