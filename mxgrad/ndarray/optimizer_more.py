@@ -329,9 +329,10 @@ def mp_lamb_update_phase2(weight, g, r1, r2, weight32, lr=None, lower_bound=-1.0
 
 def multi_lars(lrs, weights_sum_sq, grads_sum_sq, wds, eta=None, eps=None, rescale_grad=1.0,
                out=None, name=None, **kwargs):
-    """LARS: each learning rate times eta * |w| / (|g| + wd * |w| + eps), from the squared
-    norms of each layer's weight and gradient (|g| = sqrt(grads_sum_sq) * rescale_grad);
-    unchanged where either norm is 0. All four are float32 vectors of one length.
+    """LARS: each learning rate times ``eta * wn / (gn + wd * wn + eps)``, from the squared
+    norms of each layer's weight and gradient (``wn = sqrt(weights_sum_sq)``,
+    ``gn = sqrt(grads_sum_sq) * rescale_grad``); unchanged where either norm is 0. All four
+    are float32 vectors of one length.
 
     >>> mx.nd.multi_lars(mx.nd.array([0.1, 0.2]), mx.nd.array([4.0, 0.0]),
     ...                  mx.nd.array([1.0, 1.0]), mx.nd.array([0.0, 0.0]), eta=0.5, eps=0.0)
