@@ -81,14 +81,16 @@ inline CT mx_min(CT a, CT b)
 }
 
 /* The special functions behind gamma's, gammaln's and erfinv's gradients and erfinv itself
- * (mxgrad/ndarray/_elemwise_grads.py), in FT. digamma and trigamma: recurrence up to x >= 10,
- * then their asymptotic series (error below 1e-14 there); reflection for x <= 0. */
+ * (mxgrad/ndarray/math_extra.py), in FT. digamma and trigamma: recurrence up to x >= 10, then
+ * their asymptotic series (error below 1e-14 there); reflection for x <= 0. */
+#define MX_PI ((FT)3.14159265358979323846)
+
 inline FT mx_digamma(FT x)
 {
     FT acc = 0;
     if (x <= 0) {
         if (x == floor(x)) return NAN;              /* a pole */
-        acc = -(FT)3.14159265358979323846 / tanpi(x);                 /* psi(x) = psi(1 - x) - pi / tan(pi x) */
+        acc = -MX_PI / tanpi(x);                    /* psi(x) = psi(1 - x) - pi / tan(pi x) */
         x = 1 - x;
     }
     while (x < 10) {
@@ -96,9 +98,11 @@ inline FT mx_digamma(FT x)
         x += 1;
     }
     const FT r = 1 / (x * x);
-    return acc + log(x) - (FT)0.5 / x
-        - r * ((FT)0.0833333333333333333 - r * ((FT)0.00833333333333333333 - r * ((FT)0.00396825396825396825
-        - r * ((FT)0.00416666666666666667 - r * (FT)0.00757575757575757576))));
+    /* 1/12 r - 1/120 r^2 + 1/252 r^3 - 1/240 r^4 + 1/132 r^5 */
+    const FT series = r * ((FT)0.0833333333333333333 - r * ((FT)0.00833333333333333333
+        - r * ((FT)0.00396825396825396825 - r * ((FT)0.00416666666666666667
+        - r * (FT)0.00757575757575757576))));
+    return acc + log(x) - (FT)0.5 / x - series;
 }
 
 inline FT mx_trigamma(FT x)
@@ -106,8 +110,8 @@ inline FT mx_trigamma(FT x)
     FT acc = 0, sign = 1;
     if (x <= 0) {
         if (x == floor(x)) return NAN;
-        const FT s = sinpi(x);                      /* psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x) */
-        acc = (FT)9.86960440108935861883 / (s * s);
+        const FT s = sinpi(x);                 /* psi1(x) = pi^2 / sin^2(pi x) - psi1(1 - x) */
+        acc = MX_PI * MX_PI / (s * s);
         sign = -1;
         x = 1 - x;
     }
@@ -117,8 +121,10 @@ inline FT mx_trigamma(FT x)
         x += 1;
     }
     const FT r = 1 / (x * x);
-    sum += 1 / x + r / 2 + r / x * ((FT)0.166666666666666667 - r * ((FT)0.0333333333333333333 - r * ((FT)0.0238095238095238095
-        - r * ((FT)0.0333333333333333333 - r * (FT)0.0757575757575757576))));
+    /* 1/x + r/2 + (1/6 - 1/30 r + 1/42 r^2 - 1/30 r^3 + 5/66 r^4) r / x */
+    sum += 1 / x + r / 2 + r / x * ((FT)0.166666666666666667 - r * ((FT)0.0333333333333333333
+        - r * ((FT)0.0238095238095238095 - r * ((FT)0.0333333333333333333
+        - r * (FT)0.0757575757575757576))));
     return acc + sign * sum;
 }
 

@@ -19,8 +19,9 @@ from mxgrad.ndarray._elemwise_grads import needs_masks
 from mxgrad.ndarray._elemwise_table import OPS, DocumentedOp
 from mxgrad.ndarray._select import select
 
-__all__ = ["gamma", "gammaln", "erfinv", "add_n", "ElementWiseSum", "softmin", "hard_sigmoid", "smooth_l1", "all_finite",
-           "multi_all_finite", "multi_sum_sq", "amp_cast", "amp_multicast", "reset_arrays"]
+__all__ = ["gamma", "gammaln", "erfinv", "add_n", "ElementWiseSum", "softmin", "hard_sigmoid",
+           "smooth_l1", "all_finite", "multi_all_finite", "multi_sum_sq", "amp_cast",
+           "amp_multicast", "reset_arrays"]
 
 _FLOATS = (0, 1, 2)
 _MAX_OPERANDS = 8          # operands of one elementwise op
