@@ -285,3 +285,36 @@ def test_div_sqrt_dim(ctx):
     np.testing.assert_array_equal(got.asnumpy(), [[0.5, 1, 1.5, 2]])
     i = mx.nd.contrib.div_sqrt_dim(mx.nd.array([1, 2], ctx=ctx, dtype="int32"))
     assert i.dtype == np.int32 and i.asnumpy().tolist() == [1, 2]
+
+
+def test_multi_sum_sq_many_arrays_few_launches(ctx):
+    rng = np.random.RandomState(2)
+    values = [rng.uniform(-2, 2, int(rng.randint(0, 200))).astype(np.float32)
+              for _ in range(20)]
+    arrays = [mx.nd.array(v, ctx=ctx) for v in values]
+    mx.nd.waitall()
+    got, launches = traced(ctx, lambda: mx.nd.multi_sum_sq(*arrays, num_arrays=20))
+    assert launches == ["multi_sum_sq"] * 2, launches           # 16 arrays a launch
+    np.testing.assert_allclose(got.asnumpy(), [float((v.astype(np.float64) ** 2).sum())
+                                               for v in values], rtol=1e-5)
+    out = mx.nd.zeros(20, ctx=ctx)
+    assert mx.nd.multi_sum_sq(*arrays, num_arrays=20, out=out) is out
+    np.testing.assert_allclose(out.asnumpy(), got.asnumpy())
+
+
+def test_multi_sum_sq_gradient(ctx):
+    # MXNet 1.9.1 has no gradient here; mxgrad records the sums when an input needs one.
+    # d/dx sum(x**2) * w = 2 x w; its derivative along v is 2 v w (float32 output).
+    x, y = mx.nd.array([1.0, -2.0, 0.5], ctx=ctx), mx.nd.array([[3.0], [0.25]], ctx=ctx)
+    w, v = mx.nd.array([1.5, 0.5], ctx=ctx), mx.nd.array([0.2, -1.0, 4.0], ctx=ctx)
+    x.attach_grad()
+    y.attach_grad()
+    with mx.autograd.record():
+        sums = mx.nd.multi_sum_sq(x, y, num_arrays=2)
+        gx, gy = mx.autograd.grad(sums, [x, y], head_grads=[w], create_graph=True)
+        dot = (gx * v).sum()
+    np.testing.assert_allclose(sums.asnumpy(), [5.25, 9.0625])
+    np.testing.assert_allclose(gx.asnumpy(), 2 * x.asnumpy() * 1.5)
+    np.testing.assert_allclose(gy.asnumpy(), 2 * y.asnumpy() * 0.5)
+    dot.backward()
+    np.testing.assert_allclose(x.grad.asnumpy(), 2 * v.asnumpy() * 1.5)

@@ -13,7 +13,9 @@ import numpy as np
 
 from mxgrad._ndarray import ElemwiseOp, NDArrayBase
 from mxgrad.base import DTYPES, MXNetError, dtype_code
+from mxgrad._tape import is_recording, wants_grad
 from mxgrad.gradients import elementwise
+from mxgrad.ndarray import _sum_sq
 from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._elemwise_grads import needs_masks
 from mxgrad.ndarray._elemwise_table import OPS, DocumentedOp
@@ -316,28 +318,36 @@ def multi_all_finite(*data, num_arrays=1, init_output=True, out=None, name=None,
 
 def multi_sum_sq(*data, num_arrays=1, out=None, name=None, **kwargs):
     """The sum of squares of each array, as a float32 vector of ``num_arrays`` values
-    (float16 inputs are summed in float32).
+    (float16 inputs are summed in float32), up to 16 arrays a kernel launch.
 
     >>> mx.nd.multi_sum_sq(mx.nd.array([1, 2]), mx.nd.array([3]), num_arrays=2)
     <BLANKLINE>
     [5. 9.]
     <NDArray 2 @cpu(0)>
     """
-    from mxgrad.ndarray.join import concat
-    from mxgrad.ndarray.reduce import sum as reduce_sum
     op = "multi_sum_sq"
     _check_count(op, data, num_arrays)
     for i, a in enumerate(data):
         _check_float(op, a, f"input {i}")
     _check_uniform(op, data, shapes=False)
     if out is not None:
-        check_out(op, out, shape=(len(data),), code=0, ctx=data[0].context)
+        check_out(op, out, data, (len(data),), 0, data[0].context)
+    if is_recording() and any(wants_grad(a) for a in data):
+        return deliver(op, _differentiable_sum_sq(data), out)
+    res = out if out is not None else _sum_sq.empty_sums(data[0].context, len(data))
+    return _sum_sq.sum_squares(list(data), res)
+
+
+def _differentiable_sum_sq(data):
+    """multi_sum_sq from recorded ops, for arrays that need a gradient (MXNet has none)."""
+    from mxgrad.ndarray.join import concat
+    from mxgrad.ndarray.reduce import sum as reduce_sum
     sums = []
     for a in data:
         a = a.astype("float32") if a._dtype_code == 2 else a
         s = reduce_sum(OPS["square"](a)).reshape((1,))
         sums.append(s if s._dtype_code == 0 else s.astype("float32"))
-    return deliver(op, sums[0] if len(sums) == 1 else concat(*sums, dim=0), out)
+    return sums[0] if len(sums) == 1 else concat(*sums, dim=0)
 
 
 # --- AMP casts: only float16 and float32 arrays change type ------------------------------
