@@ -166,7 +166,9 @@ def test_add_n(ctx):
                 lambda: mx.nd.add_n(a, a.astype("float16")),
                 lambda: mx.nd.add_n(),
                 lambda: mx.nd.add_n(a, 1),
-                lambda: mx.nd.add_n(a, b, num_args=3)):
+                lambda: mx.nd.add_n(a, b, num_args=3),
+                lambda: mx.nd.add_n(a, b, foo=1),                   # MXNet: Cannot find argument
+                lambda: mx.nd.hard_sigmoid(a, gamma=1)):
         with pytest.raises(MXNetError):
             bad()
 

@@ -45,7 +45,7 @@ def _run_steps(ctx, dtype, op, ref, nstates, kwargs, positive, steps=3, in_place
             assert getattr(mx.nd, op)(weight, grad, *arrays, out=weight, **kwargs) is weight
         else:
             before = weight.asnumpy()
-            new = getattr(mx.nd, op)(weight, grad, *arrays, lazy_update=True, **kwargs)
+            new = getattr(mx.nd, op)(weight, grad, *arrays, **kwargs)
             np.testing.assert_array_equal(weight.asnumpy(), before)   # weight untouched
             weight = new
         res = ref(rw, g.astype(np.float64), *rs, **kwargs)
@@ -165,8 +165,9 @@ def test_mp_updates(ctx):
         rw, rs = w.astype(np.float64), [np.zeros(6)] * nmom
         for _ in range(3):
             g = _rand(rng, scale=3).astype(np.float16)
+            lazy = {"lazy_update": True} if op != "mp_nag_mom_update" else {}   # MXNet's
             r = getattr(mx.nd, op)(weight, mx.nd.array(g, ctx=ctx, dtype="float16"), *moms,
-                                   weight32, out=weight, **kw)
+                                   weight32, out=weight, **kw, **lazy)
             assert r is weight and weight.dtype == np.float16
             res = ref(rw, g.astype(np.float64), *rs, **kw)
             rw, rs = res[0], list(res[1:])
@@ -198,10 +199,9 @@ def test_mp_lamb(ctx):
 
 def test_multi_lars(ctx):
     # MXNet 1.9.1: [0.01706818 0.2 0.3 0.16656852]
-    got = mx.nd.multi_lars(mx.nd.array([0.1, 0.2, 0.3, 0.4], ctx=ctx),
-                           mx.nd.array([1, 0, 4, 2], ctx=ctx), mx.nd.array([2, 3, 0, 0.5], ctx=ctx),
-                           mx.nd.array([0.1, 0.1, 0, 0.2], ctx=ctx), eta=0.5, eps=1e-3,
-                           rescale_grad=2)
+    lrs, wss, gss, wds = (mx.nd.array(v, ctx=ctx) for v in (
+        [0.1, 0.2, 0.3, 0.4], [1, 0, 4, 2], [2, 3, 0, 0.5], [0.1, 0.1, 0, 0.2]))
+    got = mx.nd.multi_lars(lrs, wss, gss, wds, eta=0.5, eps=1e-3, rescale_grad=2)
     np.testing.assert_allclose(got.asnumpy(), [0.01706818, 0.2, 0.3, 0.16656852], rtol=1e-6)
 
 
@@ -312,6 +312,8 @@ def test_errors(ctx):
         lambda: mx.nd.preloaded_multi_sgd_update(w, g, mx.nd.array([0.1, 0.2], ctx=ctx),
                                                  mx.nd.zeros(1, ctx=ctx)),
         lambda: mx.nd.multi_lars(m, m, m, m.astype("float16"), eta=1, eps=0),
+        lambda: mx.nd.nag_mom_update(w, g, m, lr=0.1, lazy_update=True),   # not nag's
+        lambda: mx.nd.multi_sgd_update(w, g, lrs=(0.1,), wds=(0,), foo=1),
     ]
     for k, bad in enumerate(bad_calls):
         with pytest.raises(MXNetError):

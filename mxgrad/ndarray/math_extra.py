@@ -19,6 +19,7 @@ from mxgrad.ndarray import _sum_sq
 from mxgrad.ndarray._deliver import check_out, deliver
 from mxgrad.ndarray._elemwise_grads import needs_masks
 from mxgrad.ndarray._elemwise_table import OPS, DocumentedOp
+from mxgrad.ndarray._kwargs import reject_unknown
 from mxgrad.ndarray._select import select
 
 __all__ = ["gamma", "gammaln", "erfinv", "add_n", "ElementWiseSum", "softmin", "hard_sigmoid",
@@ -79,6 +80,7 @@ def add_n(*args, num_args=None, out=None, name=None, **kwargs):
     [ 9. 12.]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("add_n", kwargs)
     _check_count("add_n", args, num_args, "num_args")
     _check_uniform("add_n", args)
     if out is not None:
@@ -102,6 +104,7 @@ def ElementWiseSum(*args, num_args=None, out=None, name=None, **kwargs):
     [4. 6.]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("ElementWiseSum", kwargs)
     return add_n(*args, num_args=num_args, out=out, name=name, **kwargs)
 
 
@@ -139,6 +142,7 @@ def softmin(data, axis=-1, temperature=None, dtype=None, use_length=False, out=N
     array([[0.7311, 0.2689],
            [0.8808, 0.1192]], dtype=float32)
     """
+    reject_unknown("softmin", kwargs)
     from mxgrad.ndarray.nn import softmax
     _check_float("softmin", data)
     if use_length:
@@ -174,6 +178,7 @@ def hard_sigmoid(data, alpha=0.2, beta=0.5, out=None, name=None, **kwargs):
     [0.  0.5 0.7 1. ]
     <NDArray 4 @cpu(0)>
     """
+    reject_unknown("hard_sigmoid", kwargs)
     _check_float("hard_sigmoid", data)
     # float32 parameters in MXNet, in every dtype
     return _hard_sigmoid(data, float(np.float32(alpha)), float(np.float32(beta)), out=out)
@@ -201,6 +206,7 @@ def smooth_l1(data, scalar=1.0, out=None, name=None, **kwargs):
     [1.875 0.375 0.    1.875]
     <NDArray 4 @cpu(0)>
     """
+    reject_unknown("smooth_l1", kwargs)
     if not isinstance(data, NDArrayBase):
         raise MXNetError(f"smooth_l1: data must be an NDArray, got {type(data).__name__}")
     return _smooth_l1(data, float(np.float32(scalar)), out=out)
@@ -226,6 +232,7 @@ def isfinite(data, out=None, name=None, **kwargs):
     [1. 0. 0.]
     <NDArray 3 @cpu(0)>
     """
+    reject_unknown("isfinite", kwargs)
     return _isfinite(_array("isfinite", data), out=out)
 
 
@@ -237,6 +244,7 @@ def isinf(data, out=None, name=None, **kwargs):
     [0. 0. 1.]
     <NDArray 3 @cpu(0)>
     """
+    reject_unknown("isinf", kwargs)
     return _isinf(_array("isinf", data), out=out)
 
 
@@ -248,6 +256,7 @@ def isnan(data, out=None, name=None, **kwargs):
     [0. 1. 0.]
     <NDArray 3 @cpu(0)>
     """
+    reject_unknown("isnan", kwargs)
     return _isnan(_array("isnan", data), out=out)
 
 
@@ -289,6 +298,7 @@ def all_finite(data, init_output=True, out=None, name=None, **kwargs):
     [0.]
     <NDArray 1 @cpu(0)>
     """
+    reject_unknown("all_finite", kwargs)
     _check_float("all_finite", data)
     if out is not None:
         check_out("all_finite", out, shape=(1,), code=0, ctx=data.context)
@@ -303,6 +313,7 @@ def multi_all_finite(*data, num_arrays=1, init_output=True, out=None, name=None,
     [0.]
     <NDArray 1 @cpu(0)>
     """
+    reject_unknown("multi_all_finite", kwargs)
     op = "multi_all_finite"
     _check_count(op, data, num_arrays)
     for i, a in enumerate(data):
@@ -325,6 +336,7 @@ def multi_sum_sq(*data, num_arrays=1, out=None, name=None, **kwargs):
     [5. 9.]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("multi_sum_sq", kwargs)
     op = "multi_sum_sq"
     _check_count(op, data, num_arrays)
     for i, a in enumerate(data):
@@ -363,6 +375,7 @@ def amp_cast(data, dtype=None, out=None, name=None, **kwargs):
     >>> mx.nd.amp_cast(mx.nd.array([1, 2], dtype='float64'), dtype='float16').dtype
     <class 'numpy.float64'>
     """
+    reject_unknown("amp_cast", kwargs)
     if dtype is None:
         raise MXNetError("Required parameter dtype is not presented, in operator amp_cast")
     _array("amp_cast", data)
@@ -385,6 +398,7 @@ def amp_multicast(*data, num_outputs=None, cast_narrow=False, out=None, name=Non
     >>> [x.dtype.__name__ for x in mx.nd.amp_multicast(a, b, num_outputs=2, cast_narrow=True)]
     ['float16', 'float16']
     """
+    reject_unknown("amp_multicast", kwargs)
     op = "amp_multicast"
     if num_outputs is None:
         raise MXNetError(f"Required parameter num_outputs is not presented, in operator {op}")
@@ -419,6 +433,7 @@ def reset_arrays(*data, num_arrays=None, out=None, name=None, **kwargs):
     [0. 0.]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("reset_arrays", kwargs)
     from mxgrad._ndarray import check_inplace
     if num_arrays is None:
         raise MXNetError("Required parameter num_arrays is not presented, in operator "
@@ -442,6 +457,7 @@ def div_sqrt_dim(data, out=None, name=None, **kwargs):
     [[0.5 1.  1.5 2. ]]
     <NDArray 1x4 @cpu(0)>
     """
+    reject_unknown("div_sqrt_dim", kwargs)
     _array("div_sqrt_dim", data)
     if data.ndim == 0:
         raise MXNetError("div_sqrt_dim: data must have at least one axis")

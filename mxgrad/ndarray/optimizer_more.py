@@ -9,6 +9,7 @@ import numpy as np
 
 from mxgrad._ndarray import NDArrayBase
 from mxgrad.base import DTYPES, MXNetError
+from mxgrad.ndarray._kwargs import reject_unknown
 from mxgrad.ndarray._optimizer_launch import (FLOAT16, FLOAT32, FLOAT64, check_arrays, check_float,
                                               launch, out_array, required, writable)
 
@@ -39,6 +40,7 @@ def nag_mom_update(weight, grad, mom, lr=None, momentum=0.0, wd=0.0, rescale_gra
     >>> np.round(mom.asnumpy(), 4), np.round(weight.asnumpy(), 4)
     (array([0.25], dtype=float32), array([1.025], dtype=float32))
     """
+    reject_unknown("nag_mom_update", kwargs)
     return _update("nag_mom_update", weight, grad, [("mom", mom)], out,
                    [lr, wd, rescale_grad, clip_gradient, momentum], lr=lr)
 
@@ -60,6 +62,7 @@ def rmsprop_update(weight, grad, n, lr=None, gamma1=0.95, epsilon=1e-8, wd=0.0,
     [2.25]
     <NDArray 1 @cpu(0)>
     """
+    reject_unknown("rmsprop_update", kwargs)
     return _update("rmsprop_update", weight, grad, [("n", n)], out,
                    [lr, wd, rescale_grad, clip_gradient, gamma1, epsilon, clip_weights], lr=lr)
 
@@ -77,6 +80,7 @@ def rmspropalex_update(weight, grad, n, g, delta, lr=None, gamma1=0.95, gamma2=0
     >>> np.round(w.asnumpy(), 4), np.round(delta.asnumpy(), 4)
     (array([0.8539], dtype=float32), array([-0.1461], dtype=float32))
     """
+    reject_unknown("rmspropalex_update", kwargs)
     return _update("rmspropalex_update", weight, grad, [("n", n), ("g", g), ("delta", delta)],
                    out, [lr, wd, rescale_grad, clip_gradient, gamma1, gamma2, epsilon,
                          clip_weights], lr=lr)
@@ -91,6 +95,7 @@ def signsgd_update(weight, grad, lr=None, wd=0.0, rescale_grad=1.0, clip_gradien
     [0.9 2.1]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("signsgd_update", kwargs)
     return _update("signsgd_update", weight, grad, [], out,
                    [lr, wd, rescale_grad, clip_gradient], lr=lr)
 
@@ -107,6 +112,7 @@ def signum_update(weight, grad, mom, lr=None, momentum=0.0, wd=0.0, rescale_grad
     [1.1 2.1]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("signum_update", kwargs)
     return _update("signum_update", weight, grad, [("mom", mom)], out,
                    [lr, wd, rescale_grad, clip_gradient, momentum, wd_lh], lr=lr)
 
@@ -122,6 +128,7 @@ def ftml_update(weight, grad, d, v, z, lr=None, beta1=0.6, beta2=0.999, epsilon=
     >>> np.round(w.asnumpy(), 4), np.round(d.asnumpy(), 4)
     (array([0.8731], dtype=float32), array([10.247], dtype=float32))
     """
+    reject_unknown("ftml_update", kwargs)
     required("ftml_update", lr=lr, t=t)
     t = int(t)
     beta1, beta2 = _f32(beta1), _f32(beta2)
@@ -141,6 +148,7 @@ def ftrl_update(weight, grad, z, n, lr=None, lamda1=0.01, beta=1.0, wd=0.0, resc
     >>> np.round(w.asnumpy(), 4)
     array([0.4431, 0.    ], dtype=float32)
     """
+    reject_unknown("ftrl_update", kwargs)
     return _update("ftrl_update", weight, grad, [("z", z), ("n", n)], out,
                    [lr, wd, rescale_grad, clip_gradient, lamda1, beta], lr=lr)
 
@@ -167,6 +175,7 @@ def lamb_update_phase1(weight, grad, mean, var, beta1=0.9, beta2=0.999, epsilon=
     >>> np.round(g.asnumpy(), 4), np.round(mean.asnumpy(), 4)
     (array([1.1], dtype=float32), array([0.2], dtype=float32))
     """
+    reject_unknown("lamb_update_phase1", kwargs)
     required("lamb_update_phase1", t=t, wd=wd)
     c1, c2 = _bias_factors(beta1, beta2, int(t), bias_correction)
     return _update("lamb_update_phase1", weight, grad, [("mean", mean), ("var", var)], out,
@@ -185,6 +194,7 @@ def lamb_update_phase2(weight, g, r1, r2, lr=None, lower_bound=-1.0, upper_bound
     [2.5 4. ]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("lamb_update_phase2", kwargs)
     op = "lamb_update_phase2"
     required(op, lr=lr)
     check_float(op, weight)
@@ -235,6 +245,7 @@ def mp_sgd_update(weight, grad, weight32, lr=None, wd=0.0, rescale_grad=1.0,
     >>> weight.dtype
     <class 'numpy.float16'>
     """
+    reject_unknown("mp_sgd_update", kwargs)
     return _mp_update("mp_sgd_update", weight, grad, [], weight32, out,
                       [lr, wd, rescale_grad, clip_gradient], lr=lr)
 
@@ -255,6 +266,7 @@ def mp_sgd_mom_update(weight, grad, mom, weight32, lr=None, momentum=0.0, wd=0.0
     [0.9]
     <NDArray 1 @cpu(0)>)
     """
+    reject_unknown("mp_sgd_mom_update", kwargs)
     return _mp_update("mp_sgd_mom_update", weight, grad, [("mom", mom)], weight32, out,
                       [lr, wd, rescale_grad, clip_gradient, momentum], lr=lr)
 
@@ -270,6 +282,7 @@ def mp_nag_mom_update(weight, grad, mom, weight32, lr=None, momentum=0.0, wd=0.0
     >>> np.round(weight32.asnumpy(), 4), w.dtype
     (array([1.025], dtype=float32), <class 'numpy.float16'>)
     """
+    reject_unknown("mp_nag_mom_update", kwargs)
     return _mp_update("mp_nag_mom_update", weight, grad, [("mom", mom)], weight32, out,
                       [lr, wd, rescale_grad, clip_gradient, momentum], lr=lr)
 
@@ -287,6 +300,7 @@ def mp_lamb_update_phase1(weight, grad, mean, var, weight32, beta1=0.9, beta2=0.
     >>> np.round(g.asnumpy(), 4)
     array([1.1], dtype=float32)
     """
+    reject_unknown("mp_lamb_update_phase1", kwargs)
     op = "mp_lamb_update_phase1"
     required(op, t=t, wd=wd)
     check_float(op, weight, (FLOAT16, FLOAT32, FLOAT64))
@@ -315,6 +329,7 @@ def mp_lamb_update_phase2(weight, g, r1, r2, weight32, lr=None, lower_bound=-1.0
     [2.5 4. ]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("mp_lamb_update_phase2", kwargs)
     op = "mp_lamb_update_phase2"
     required(op, lr=lr)
     check_float(op, weight, (FLOAT16, FLOAT32, FLOAT64))
@@ -340,6 +355,7 @@ def multi_lars(lrs, weights_sum_sq, grads_sum_sq, wds, eta=None, eps=None, resca
     [0.1 0.2]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("multi_lars", kwargs)
     op = "multi_lars"
     required(op, eta=eta, eps=eps)
     arrays = [("lrs", lrs), ("weights_sum_sq", weights_sum_sq), ("grads_sum_sq", grads_sum_sq),

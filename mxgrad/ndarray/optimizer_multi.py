@@ -13,7 +13,9 @@ from mxgrad._ndarray import NDArrayBase
 from mxgrad._codegen import TYPES
 from mxgrad.base import DTYPES, MXNetError
 from mxgrad.ndarray._kernels import _build, _check_dtype
-from mxgrad.ndarray._optimizer_launch import FLOAT16, FLOAT32, check_arrays, check_float, writable
+from mxgrad.ndarray._kwargs import reject_unknown
+from mxgrad.ndarray._optimizer_launch import (FLOAT16, FLOAT32, check_arrays, check_float,
+                                              writable)
 from mxgrad._dispatch import Kernel
 from mxgrad._programs import kernel_source
 
@@ -207,6 +209,7 @@ def multi_sgd_update(*data, lrs=None, wds=None, rescale_grad=1.0, clip_gradient=
     [2.54]
     <NDArray 1 @cpu(0)>)
     """
+    reject_unknown("multi_sgd_update", kwargs)
     return _multi("multi_sgd_update", "sgd", data, lrs, wds, 0.0, rescale_grad,
                   clip_gradient, num_weights, out, False)
 
@@ -226,6 +229,7 @@ def multi_sgd_mom_update(*data, lrs=None, wds=None, momentum=0.0, rescale_grad=1
     [-0.1]
     <NDArray 1 @cpu(0)>)
     """
+    reject_unknown("multi_sgd_mom_update", kwargs)
     return _multi("multi_sgd_mom_update", "sgd_mom", data, lrs, wds, momentum, rescale_grad,
                   clip_gradient, num_weights, out, False)
 
@@ -244,6 +248,7 @@ def multi_mp_sgd_update(*data, lrs=None, wds=None, rescale_grad=1.0, clip_gradie
     [0.5 1.5]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("multi_mp_sgd_update", kwargs)
     return _multi("multi_mp_sgd_update", "mp_sgd", data, lrs, wds, 0.0, rescale_grad,
                   clip_gradient, num_weights, out, False)
 
@@ -262,6 +267,7 @@ def multi_mp_sgd_mom_update(*data, lrs=None, wds=None, momentum=0.0, rescale_gra
     [0.5]
     <NDArray 1 @cpu(0)>
     """
+    reject_unknown("multi_mp_sgd_mom_update", kwargs)
     return _multi("multi_mp_sgd_mom_update", "mp_sgd_mom", data, lrs, wds, momentum,
                   rescale_grad, clip_gradient, num_weights, out, False)
 
@@ -278,6 +284,7 @@ def preloaded_multi_sgd_update(*data, rescale_grad=1.0, clip_gradient=-1.0, num_
     [0.5 1.5]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("preloaded_multi_sgd_update", kwargs)
     return _multi("preloaded_multi_sgd_update", "sgd", data, None, None, 0.0, rescale_grad,
                   clip_gradient, num_weights, out, True)
 
@@ -294,6 +301,7 @@ def preloaded_multi_sgd_mom_update(*data, momentum=0.0, rescale_grad=1.0, clip_g
     [0.5]
     <NDArray 1 @cpu(0)>
     """
+    reject_unknown("preloaded_multi_sgd_mom_update", kwargs)
     return _multi("preloaded_multi_sgd_mom_update", "sgd_mom", data, None, None, momentum,
                   rescale_grad, clip_gradient, num_weights, out, True)
 
@@ -311,6 +319,7 @@ def preloaded_multi_mp_sgd_update(*data, rescale_grad=1.0, clip_gradient=-1.0, n
     [0.5 1.5]
     <NDArray 2 @cpu(0)>
     """
+    reject_unknown("preloaded_multi_mp_sgd_update", kwargs)
     return _multi("preloaded_multi_mp_sgd_update", "mp_sgd", data, None, None, 0.0,
                   rescale_grad, clip_gradient, num_weights, out, True)
 
@@ -329,5 +338,6 @@ def preloaded_multi_mp_sgd_mom_update(*data, momentum=0.0, rescale_grad=1.0,
     [0.5]
     <NDArray 1 @cpu(0)>
     """
+    reject_unknown("preloaded_multi_mp_sgd_mom_update", kwargs)
     return _multi("preloaded_multi_mp_sgd_mom_update", "mp_sgd_mom", data, None, None,
                   momentum, rescale_grad, clip_gradient, num_weights, out, True)
