@@ -38,6 +38,9 @@ from mxgrad.ndarray.index_ops import *  # noqa: F401,F403
 from mxgrad.ndarray.histogram import *  # noqa: F401,F403
 from mxgrad.ndarray.sampling import *  # noqa: F401,F403
 from mxgrad.ndarray.random_pdf import *  # noqa: F401,F403
+from mxgrad.ndarray.optimizer_more import *  # noqa: F401,F403
+from mxgrad.ndarray.optimizer_multi import *  # noqa: F401,F403
+from mxgrad.ndarray.math_extra import *  # noqa: F401,F403
 from mxgrad.ndarray.serialization import save, load, load_frombuffer  # noqa: F401
 from mxgrad.ndarray import random  # noqa: F401
 from mxgrad.ndarray import contrib  # noqa: F401

@@ -139,6 +139,12 @@ UNARY_EXAMPLES = {
     "sign": ("-1, 0 or 1 by the sign of ``x``", "[-3, 0, 2]", "[-1.  0.  1.]"),
     "logical_not": ("1 where ``x`` is 0, else 0", "[0, 1, 2]", "[1. 0. 0.]"),
     "identity": ("A copy of ``x``", "[1, 2]", "[1. 2.]"),
+    # made in mxgrad/ndarray/math_extra.py
+    "gamma": ("The gamma function", "[1, 4, 0.5]", "[1.        6.        1.7724539]"),
+    "gammaln": ("The log of the absolute value of the gamma function", "[1, 4, -0.5]",
+                "[0.        1.7917595 1.2655121]"),
+    "erfinv": ("The inverse of erf (``inf`` at 1, NaN beyond)", "[0, 0.5, 1]",
+               "[0.         0.47693628        inf]"),
     # made in mxgrad/ndarray/nn.py (documented once it builds them as DocumentedOp)
     "erf": ("The Gauss error function", "[0, 1, -1]", "[ 0.         0.8427008 -0.8427008]"),
     "softrelu": ("``log(1 + exp(x))`` (softplus)", "[0, 1, -1]",

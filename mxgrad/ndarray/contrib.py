@@ -9,3 +9,4 @@ from mxgrad.ndarray.norm_extra import SyncBatchNorm  # noqa: F401
 from mxgrad.ndarray.ctc import CTCLoss, ctc_loss  # noqa: F401
 from mxgrad.ndarray.gather_nd import boolean_mask, index_copy  # noqa: F401
 from mxgrad.ndarray.index_ops import index_array, arange_like  # noqa: F401
+from mxgrad.ndarray.math_extra import isnan, isinf, isfinite, div_sqrt_dim  # noqa: F401
