@@ -29,6 +29,7 @@ FLUENT.update({  # shape1
     "size_array": ("mx.nd.zeros((2, 3))", ""),
     "depth_to_space": ("mx.nd.arange(8).reshape((1, 4, 1, 2))", "2"),
     "space_to_depth": ("mx.nd.arange(8).reshape((1, 1, 2, 4))", "2"),
+})
 FLUENT.update({  # mathopt
     "softmin": ("mx.nd.array([[1, 2], [3, 5]])", "axis=1"),
 })
