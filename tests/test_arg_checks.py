@@ -4,20 +4,7 @@ import numpy as np
 import pytest
 
 import mxgrad as mx
-from mxgrad.base import MXNetError
-
-
-def refused_before_launch(ctx, fn, match):
-    """fn() raises MXNetError matching ``match`` without enqueuing a kernel."""
-    state = ctx.state
-    mx.nd.waitall()
-    state.trace = []
-    try:
-        with pytest.raises(MXNetError, match=match):
-            fn()
-        assert state.trace == [], f"enqueued before refusing: {state.trace}"
-    finally:
-        state.trace = None
+from launches import refused_before_launch
 
 
 def _x(ctx):

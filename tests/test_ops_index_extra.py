@@ -8,6 +8,7 @@ import pytest
 import mxgrad as mx
 from mxgrad.base import MXNetError
 from gradcheck import check_gradients
+from launches import refused_before_launch
 
 C = mx.nd.contrib
 
@@ -409,18 +410,6 @@ def test_index_results_are_constants(ctx):
     np.testing.assert_array_equal(x.grad.asnumpy(), np.arange(6).reshape((2, 3)))
 
 
-def _refused_before_launch(ctx, fn, error, match):
-    state = ctx.state
-    mx.nd.waitall()
-    state.trace = []
-    try:
-        with pytest.raises(error, match=match):
-            fn()
-        assert state.trace == [], f"enqueued before refusing: {state.trace}"
-    finally:
-        state.trace = None
-
-
 def test_refused_before_anything_is_enqueued(ctx):
     x = mx.nd.arange(12, ctx=ctx).reshape((3, 4))
     bad = mx.nd.array([[0, 1], [2, 4]], ctx=ctx)
@@ -444,7 +433,7 @@ def test_refused_before_anything_is_enqueued(ctx):
         (lambda: mx.nd.histogram(x, bins=2, range=(3, 1)), MXNetError, "must not exceed"),
     ]
     for fn, error, match in cases:
-        _refused_before_launch(ctx, fn, error, match)
+        refused_before_launch(ctx, fn, match, error)
 
 
 def test_batch_take_float16_wide_rows(ctx):

@@ -12,6 +12,7 @@ import pytest
 import mxgrad as mx
 from mxgrad.base import MXNetError
 from gradcheck import check_gradients
+from launches import refused_before_launch
 
 nd = mx.nd
 N = 3000           # draws per statistical check: means within 5 standard errors
@@ -221,18 +222,6 @@ def test_out_arguments(ctx):
     np.testing.assert_allclose(o2.asnumpy(), np.log(0.5), rtol=1e-6)
 
 
-def _refused(ctx, fn, match):
-    state = ctx.state
-    nd.waitall()
-    state.trace = []
-    try:
-        with pytest.raises(MXNetError, match=match):
-            fn()
-        assert state.trace == [], f"enqueued before refusing: {state.trace}"
-    finally:
-        state.trace = None
-
-
 @pytest.mark.parametrize("call,match", [
     (lambda c: partial(nd.random_gamma, -1, 1, ctx=c), "alpha must be positive"),
     (lambda c: partial(nd.random_gamma, 1, 0, ctx=c), "beta must be positive"),
@@ -279,7 +268,7 @@ def _refused(ctx, fn, match):
      "last axis"),
 ])
 def test_misuse_refused_before_launch(ctx, call, match):
-    _refused(ctx, call(ctx), match)        # the arguments are made before the trace starts
+    refused_before_launch(ctx, call(ctx), match)    # arguments made before the trace starts
 
 
 def test_invalid_parameter_entries_give_nan_without_hanging():
