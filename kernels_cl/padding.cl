@@ -11,7 +11,9 @@ inline long pad_source(long p, const long L, const long before, const int reflec
     p -= before;
     if (!reflect)
         return p < 0 ? 0 : (p >= L ? L - 1 : p);
-    if (p < 0) p = -p;
+    /* reflect pads are shorter than L, so -p <= L - 1. (Not "p = -p" and one test: clang
+     * turns that into llvm.abs, which Oclgrind cannot run.) */
+    if (p < 0) return -p;
     return p > L - 1 ? 2 * (L - 1) - p : p;
 }
 

@@ -199,7 +199,7 @@ def test_lstm_state_clip_limits_the_cell(ctx):
         outs.append(h)
     np.testing.assert_allclose(out.asnumpy(), np.stack(outs), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(cN.asnumpy()[0], c, rtol=1e-5, atol=1e-6)
-    assert cN.asnumpy().max() <= 0.3 and cN.asnumpy().min() >= -0.2
+    assert cN.asnumpy().max() <= np.float32(0.3) and cN.asnumpy().min() >= np.float32(-0.2)
     # a NaN cell state propagates, or with lstm_state_clip_nan becomes the lower bound
     x[0, 0, 0] = np.nan
     for clip_nan in (False, True):
