@@ -2,7 +2,8 @@
  * element (sgd_update is an elementwise snippet: mxgrad/ndarray/optimizer_ops.py).
  * Options: -D T/CT (storage, compute type), IS_HALF, HAS_FP64.
  * The gradient is rescaled, clipped to [-clip, clip] when clip >= 0, and weight decay is
- * added to it, as MXNet's update ops do.
+ * added to it, as MXNet's update ops do; adam_update adds the weight decay before clipping,
+ * as MXNet's adam_update does.
  */
 
 inline CT prepared_grad(CT g, CT w, CT rescale, CT clip, CT wd)
@@ -36,7 +37,7 @@ __kernel void adam_update(__global T* out, const long out_off, __global const T*
     const long i = get_global_id(0);
     if (i >= n) return;
     const CT w = LOAD(weight, w_off + i);
-    const CT g = prepared_grad(LOAD(grad, g_off + i), w, rescale, clip, wd);
+    const CT g = prepared_grad(LOAD(grad, g_off + i) * rescale + wd * w, w, 1, clip, 0);
     const CT m = beta1 * LOAD(mean, mean_off + i) + (1 - beta1) * g;
     const CT v = beta2 * LOAD(var, var_off + i) + (1 - beta2) * g * g;
     STORE(mean, mean_off + i, m);

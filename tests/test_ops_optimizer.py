@@ -77,3 +77,13 @@ def test_training_loop_converges(ctx):
         loss.backward()
         mx.nd.sgd_update(w, w.grad, lr=0.01, out=w)
     np.testing.assert_allclose(w.asnumpy(), true_w, atol=1e-3)
+
+
+def test_adam_update_decays_before_clipping_as_mxnet(ctx):
+    # MXNet 1.9.1: adam_update clips rescale * grad + wd * weight (sgd_mom_update clips first)
+    w, g = mx.nd.array([0.5], ctx=ctx), mx.nd.array([3.0], ctx=ctx)
+    mean, var = mx.nd.zeros((1,), ctx=ctx), mx.nd.zeros((1,), ctx=ctx)
+    mx.nd.adam_update(w, g, mean, var, lr=0.1, wd=0.5, rescale_grad=0.5, clip_gradient=0.8,
+                      out=w)
+    np.testing.assert_allclose(mean.asnumpy(), [0.08], rtol=1e-6)       # MXNet's values
+    np.testing.assert_allclose(w.asnumpy(), [0.18377024], rtol=1e-6)
