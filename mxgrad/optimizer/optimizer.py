@@ -377,7 +377,9 @@ class Updater:
                 self.states[idx] = self.sync_state_context(self.states[idx],
                                                            weights[i].context)
                 self.states_synced[idx] = True
-        if not self.aggregate_updates:
+        # (MXNet loops forever once set_states swapped in an optimizer that does not
+        # aggregate; the optimizer in use decides here)
+        if not (self.aggregate_updates and self.optimizer.aggregate_num > 0):
             for idx, w, g in zip(indices, weights, grads):
                 self.optimizer.update_multi_precision(idx, w, g, self.states[idx])
             return
@@ -424,6 +426,7 @@ class Updater:
         states = pickle.loads(states)
         if isinstance(states, tuple) and len(states) == 2:
             self.states, self.optimizer = states
+            self.aggregate_updates = self.optimizer.aggregate_num > 0
         else:
             self.states = states
         self.states_synced = dict.fromkeys(self.states.keys(), False)
