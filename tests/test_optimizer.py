@@ -191,8 +191,8 @@ def test_create_and_register():
     assert mx.optimizer.create("adam", learning_rate=0.1).learning_rate == 0.1
     assert mx.optimizer.Optimizer.create_optimizer is mx.optimizer.create
     for name in ("sgd", "nag", "adam", "rmsprop", "adagrad", "adadelta", "adamax", "nadam",
-                 "ftrl", "ftml", "signum", "lamb", "lars", "dcasgd", "sgld", "ccsgd", "test",
-                 "groupadagrad"):
+                 "ftrl", "ftml", "signum", "lamb", "lars", "lbsgd", "dcasgd", "sgld", "ccsgd",
+                 "test", "groupadagrad"):
         assert name in mx.optimizer.Optimizer.opt_registry
     with pytest.raises(ValueError, match="Cannot find optimizer nosuch"):
         mx.optimizer.create("nosuch")
@@ -395,8 +395,8 @@ def test_adadelta_leaves_the_gradient_alone(ctx):
 
 
 def test_docstring_examples():
-    from mxgrad.optimizer import adaptive, contrib, optimizer, sgd
-    for module in (mx.optimizer, optimizer, sgd, adaptive, contrib):
+    from mxgrad.optimizer import adaptive, contrib, lbsgd, optimizer, sgd
+    for module in (mx.optimizer, optimizer, sgd, adaptive, lbsgd, contrib):
         with mx.cpu(0):
             result = doctest.testmod(module, extraglobs={"mx": mx, "np": np},
                                      optionflags=doctest.NORMALIZE_WHITESPACE)

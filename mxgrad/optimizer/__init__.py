@@ -18,7 +18,8 @@ from mxgrad.optimizer.optimizer import (Optimizer, Updater, create, get_updater,
 from mxgrad.optimizer.sgd import SGD, ccSGD, NAG, Signum, LARS, DCASGD, SGLD  # noqa: F401
 from mxgrad.optimizer.adaptive import (Adam, AdaGrad, RMSProp, AdaDelta, Adamax,  # noqa: F401
                                        Nadam, Ftrl, FTML, LAMB, Test)
+from mxgrad.optimizer.lbsgd import LBSGD  # noqa: F401
 
-__all__ = ["AdaDelta", "AdaGrad", "Adam", "Adamax", "DCASGD", "FTML", "Ftrl", "LARS", "NAG",
-           "NDabs", "Nadam", "Optimizer", "RMSProp", "SGD", "SGLD", "Signum", "LAMB", "Test",
+__all__ = ["AdaDelta", "AdaGrad", "Adam", "Adamax", "DCASGD", "FTML", "Ftrl", "LARS", "LBSGD",
+           "NAG", "NDabs", "Nadam", "Optimizer", "RMSProp", "SGD", "SGLD", "Signum", "LAMB", "Test",
            "Updater", "ccSGD", "create", "get_updater", "register", "contrib"]

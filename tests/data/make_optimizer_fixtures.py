@@ -85,6 +85,18 @@ CASES = [
                              **HP), "float16", "updater", {}),
     # DCASGD with momentum fails in MXNet 1.9.1 (the truth value of its momentum array)
     ("dcasgd", "dcasgd", dict(learning_rate=0.1, **HP), "float32", "updater", {}),
+    ("lbsgd", "lbsgd", dict(learning_rate=0.1, momentum=0.9, batch_scale=2, warmup_epochs=2,
+                            updates_per_epoch=3, **HP), "float32", "updater", {}),
+    ("lbsgd_power2", "lbsgd", dict(learning_rate=0.1, batch_scale=3, warmup_epochs=2,
+                                   updates_per_epoch=4, warmup_strategy="power2", **HP),
+     "float32", "updater", {}),
+    ("lbsgd_sqrt", "lbsgd", dict(learning_rate=0.1, momentum=0.5, batch_scale=2,
+                                 warmup_epochs=3, updates_per_epoch=2, begin_epoch=1,
+                                 warmup_strategy="sqrt"), "float32", "updater", {}),
+    ("lbsgd_lars", "lbsgd", dict(learning_rate=0.1, momentum=0.9, batch_scale=2,
+                                 warmup_strategy="lars", **HP), "float32", "updater", {}),
+    ("lbsgd_mp", "lbsgd", dict(learning_rate=0.1, momentum=0.9, batch_scale=2,
+                               multi_precision=True, **HP), "float16", "updater", {}),
     ("ccsgd", "ccsgd", dict(learning_rate=0.1, momentum=0.9), "float32", "updater", {}),
     ("test", "test", dict(rescale_grad=0.5), "float32", "updater", {}),
 ]
