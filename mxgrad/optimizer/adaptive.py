@@ -55,16 +55,10 @@ class Adam(Optimizer):
         t = self._index_update_count[index]
         lr *= (1. - self.beta2 ** t) ** 0.5 / (1. - self.beta1 ** t)
         mean, var = state
-        rescale, clip = self.rescale_grad, self._clip_kwargs()
-        if clip and wd:
-            # MXNet's adam_update clips rescale_grad * grad + wd * weight; mx.nd's clips
-            # before adding the weight decay, so the decayed gradient is made here
-            grad = nd.clip(grad * rescale + wd * weight, -self.clip_gradient,
-                           self.clip_gradient)
-            rescale, wd, clip = 1.0, 0.0, {}
         nd.adam_update(weight, grad, mean, var, out=weight, lazy_update=self.lazy_update,
                        lr=lr, wd=wd, beta1=self.beta1, beta2=self.beta2,
-                       epsilon=self.epsilon, rescale_grad=rescale, **clip)
+                       epsilon=self.epsilon, rescale_grad=self.rescale_grad,
+                       **self._clip_kwargs())
 
 
 @register
