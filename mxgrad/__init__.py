@@ -21,6 +21,6 @@ from mxgrad import gradients
 from mxgrad import random
 from mxgrad import interop
 from mxgrad import operator
-from mxgrad import metric, test_utils
+from mxgrad import metric, test_utils, gluon  # gluon: gmetric adds only gluon.utils
 
 __version__ = "0.1.0"
