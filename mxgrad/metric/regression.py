@@ -137,7 +137,7 @@ class NegativeLogLikelihood(_LabelLogProb):
 @alias("pearsonr")
 class PearsonCorrelation(EvalMetric):
     """Pearson correlation of predictions and labels: 'macro' averages it per batch,
-    'micro' computes it over everything seen (Welford's running moments).
+    'micro' computes it over all samples seen (running moments, local and global).
 
     >>> m = mx.metric.PearsonCorrelation()
     >>> m.update([mx.nd.array([[1, 0], [0, 1], [0, 0], [1, 0]])],
@@ -148,27 +148,22 @@ class PearsonCorrelation(EvalMetric):
 
     def __init__(self, name="pearsonr", output_names=None, label_names=None, average="macro"):
         self.average = average
+        self._moments = {"local": _Moments(), "global": _Moments()}
         super().__init__(name, output_names=output_names, label_names=label_names,
                          has_global_stats=True)
 
     def reset_micro(self):
         """Clear the running moments of ``average='micro'``."""
-        self._sse_p = self._mean_p = self._sse_l = self._mean_l = 0
-        self._pred_nums = self._label_nums = 0
-        self._conv = 0
+        for scope in self._moments:
+            self._moments[scope] = _Moments()
 
     def reset(self):
         super().reset()
-        if self.average == "micro":
-            self.reset_micro()
+        self.reset_micro()
 
-    @staticmethod
-    def _welford(values, count, mean, m_2):
-        count += len(values)
-        delta = values - mean
-        mean += numpy.sum(delta / count)
-        m_2 += numpy.sum(delta * (values - mean))
-        return count, mean, m_2
+    def reset_local(self):
+        super().reset_local()
+        self._moments["local"] = _Moments()
 
     def update(self, labels, preds):
         labels, preds = check_label_shapes(labels, preds, True)
@@ -182,21 +177,46 @@ class PearsonCorrelation(EvalMetric):
                 continue
             self.num_inst += 1
             self.global_num_inst += 1
-            self._label_nums, self._mean_l, self._sse_l = self._welford(
-                label, self._label_nums, self._mean_l, self._sse_l)
-            # the co-moment uses the label mean updated with this batch and the old pred mean
-            self._conv = self._conv + numpy.sum((label - self._mean_l) * (pred - self._mean_p))
-            self._pred_nums, self._mean_p, self._sse_p = self._welford(
-                pred, self._pred_nums, self._mean_p, self._sse_p)
+            for moments in self._moments.values():
+                moments.add(label, pred)
 
-    def get(self):
-        if self.num_inst == 0:
+    def _value(self, scope, num_inst, sum_metric):
+        if num_inst == 0:
             return (self.name, float("nan"))
         if self.average == "macro":
-            return (self.name, self.sum_metric / self.num_inst)
-        n = self._label_nums
-        return (self.name, float(self._conv / ((n - 1) * numpy.sqrt(self._sse_p / (n - 1))
-                                               * numpy.sqrt(self._sse_l / (n - 1)))))
+            return (self.name, sum_metric / num_inst)
+        return (self.name, self._moments[scope].correlation())
+
+    def get(self):
+        return self._value("local", self.num_inst, self.sum_metric)
+
+    def get_global(self):
+        return self._value("global", self.global_num_inst, self.global_sum_metric)
+
+
+class _Moments:
+    """Running means, squared deviations and co-moment of labels and predictions
+    (Welford's updates, in float64)."""
+
+    def __init__(self):
+        self.count = 0
+        self.mean_l = self.mean_p = self.sse_l = self.sse_p = self.co = 0.0
+
+    def add(self, label, pred):
+        self.count += len(label)
+        delta_l = label - self.mean_l
+        self.mean_l += numpy.sum(delta_l / self.count)
+        self.sse_l += numpy.sum(delta_l * (label - self.mean_l))
+        # the co-moment pairs the updated label mean with the previous prediction mean
+        self.co += numpy.sum((label - self.mean_l) * (pred - self.mean_p))
+        delta_p = pred - self.mean_p
+        self.mean_p += numpy.sum(delta_p / self.count)
+        self.sse_p += numpy.sum(delta_p * (pred - self.mean_p))
+
+    def correlation(self):
+        n = self.count
+        return float(self.co / ((n - 1) * numpy.sqrt(self.sse_p / (n - 1))
+                                * numpy.sqrt(self.sse_l / (n - 1))))
 
 
 # --- losses and user functions --------------------------------------------------------------
