@@ -201,3 +201,26 @@ def test_sums_accumulate_in_float64():
     for _ in range(1000):
         m.update([np.float32([0.0])], [np.float32([0.1])])
     assert abs(m.get()[1] - float(np.float32(0.1))) < 1e-12
+
+
+def run_doctests(module):
+    """Run a module's docstring examples the way tests/test_docstrings.py does; every name
+    in its ``__all__`` must show one."""
+    import doctest
+    import inspect
+    missing = [n for n in module.__all__ if callable(getattr(module, n))
+               and ">>>" not in (inspect.getdoc(getattr(module, n)) or "")]
+    assert missing == []
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    with mx.cpu(0):
+        for test in finder.find(module, globs={"mx": mx, "np": np}):
+            runner.run(test)
+    assert runner.failures == 0
+
+
+@pytest.mark.parametrize("module", ["base", "classification", "regression"])
+def test_docstring_examples(module):
+    import importlib
+    run_doctests(mx.metric)
+    run_doctests(importlib.import_module(f"mxgrad.metric.{module}"))

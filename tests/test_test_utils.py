@@ -187,3 +187,8 @@ def test_get_mnist_without_files_says_where_to_put_them(tmp_path, monkeypatch):
     (tmp_path / "data" / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x09\x01junk")
     with pytest.raises(MXNetError, match="not an MNIST idx file"):
         tu.get_mnist()
+
+
+def test_docstring_examples():
+    from test_metric import run_doctests
+    run_doctests(tu)
