@@ -224,3 +224,31 @@ def test_docstring_examples(module):
     import importlib
     run_doctests(mx.metric)
     run_doctests(importlib.import_module(f"mxgrad.metric.{module}"))
+
+
+def test_perplexity_on_sequences(ctx):
+    # (batch, time, classes) predictions with (batch, time) labels: MXNet 1.9.1 fails here
+    # ("Shape inconsistent"); mxgrad picks each label's probability along axis -1.
+    rng = np.random.RandomState(3)
+    p = rng.rand(2, 3, 4).astype(np.float32) + 0.1
+    p /= p.sum(-1, keepdims=True)
+    label = rng.randint(0, 4, (2, 3))
+    m = mx.metric.Perplexity(ignore_label=None)
+    m.update([mx.nd.array(label, ctx=ctx)], [mx.nd.array(p, ctx=ctx)])
+    picked = np.take_along_axis(p, label[..., None], axis=-1)
+    np.testing.assert_allclose(m.get()[1], np.exp(-np.log(picked).mean()), rtol=1e-5)
+    # classes on axis 1 instead
+    m = mx.metric.Perplexity(ignore_label=None, axis=1)
+    m.update([mx.nd.array(label, ctx=ctx)], [mx.nd.array(p.transpose(0, 2, 1), ctx=ctx)])
+    np.testing.assert_allclose(m.get()[1], np.exp(-np.log(picked).mean()), rtol=1e-5)
+    with pytest.raises(MXNetError, match="shape mismatch"):
+        m.update([mx.nd.zeros(5, ctx=ctx)], [mx.nd.array(p, ctx=ctx)])
+
+
+def test_top_k_with_class_predictions_counts_globally():
+    # 1-d predictions (class ids): MXNet 1.9.1 gives ('top_k_accuracy_2', 1.0) from get()
+    # but leaves them out of get_global(); mxgrad counts them in both.
+    m = mx.metric.TopKAccuracy(top_k=2)
+    m.update([mx.nd.array([1, 2, 0])], [mx.nd.array([1, 0, 0])])
+    assert m.get() == ("top_k_accuracy_2", 1.0)
+    assert m.get_global() == ("top_k_accuracy_2", 1.0)
