@@ -11,7 +11,6 @@ import os
 import struct
 
 import numpy as np
-import numpy.testing as npt
 
 from mxgrad import autograd, context, ndarray
 from mxgrad.base import MXNetError
@@ -164,10 +163,15 @@ def same(a, b):
     return np.array_equal(_numpy(a), _numpy(b))
 
 
+def _err_msg(arrays, message, names=("ACTUAL", "DESIRED")):
+    import numpy.testing as npt        # on failure only: it imports unittest (~10 ms)
+    return npt.build_err_msg(arrays, err_msg=message, names=names)
+
+
 def _check_shapes(a, b):
     if a.shape != b.shape:
-        raise AssertionError(npt.build_err_msg(
-            [a, b], err_msg=f"a.shape = {a.shape} and b.shape = {b.shape} are not equal"))
+        raise AssertionError(_err_msg(
+            [a, b], f"a.shape = {a.shape} and b.shape = {b.shape} are not equal"))
 
 
 def almost_equal(a, b, rtol=None, atol=None, equal_nan=False, use_broadcast=True):
@@ -219,7 +223,8 @@ def assert_almost_equal(a, b, rtol=None, atol=None, names=("a", "b"), equal_nan=
     if not use_broadcast:
         _check_shapes(a, b)
     if a.dtype == np.bool_ and b.dtype == np.bool_:
-        np.testing.assert_equal(a, b)
+        if not np.array_equal(a, b):
+            raise AssertionError(_err_msg([a, b], "boolean arrays differ", names))
         return
     if almost_equal(a, b, rtol, atol, equal_nan=equal_nan):
         return
@@ -239,7 +244,7 @@ def assert_almost_equal(a, b, rtol=None, atol=None, names=("a", "b"), equal_nan=
     else:
         msg = f"Error {rel:f} exceeds tolerance rtol={rtol:e}, atol={atol:e}.\n"
     with np.printoptions(threshold=4, suppress=True):
-        raise AssertionError(npt.build_err_msg([a, b], err_msg=msg, names=names))
+        raise AssertionError(_err_msg([a, b], msg, names))
 
 
 def assert_allclose(a, b, rtol=1e-07, atol=0, equal_nan=True):

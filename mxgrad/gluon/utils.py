@@ -9,7 +9,6 @@ import hashlib
 import os
 import shutil
 import urllib.parse
-import urllib.request
 import uuid
 import warnings
 
@@ -154,7 +153,7 @@ def download(url, path=None, overwrite=False, sha1_hash=None, retries=5, verify_
     if parsed.scheme != "file":
         raise MXNetError(f"download: mxgrad does not download ({url}). Put the file at "
                          f"{os.path.abspath(fname)} (or pass a file:// URL).")
-    source = urllib.request.url2pathname(parsed.path)
+    source = urllib.parse.unquote(parsed.path)
     if not os.path.isfile(source):
         raise MXNetError(f"download: {source} (from {url}) is not a file")
     folder = os.path.dirname(os.path.abspath(fname))

@@ -1,5 +1,4 @@
 """The metric base class, CompositeEvalMetric, the name registry and ``create``."""
-import json
 import warnings
 from collections import OrderedDict
 
@@ -106,6 +105,7 @@ def _create_registered(metric, *args, **kwargs):
     if metric.startswith("[") or metric.startswith("{"):      # a get_config() as JSON
         if args or kwargs:
             raise MXNetError("a JSON metric description takes no additional arguments")
+        import json                     # rare: keep it off mxgrad's import time
         loaded = json.loads(metric)
         if isinstance(loaded, dict):
             return _create_registered(**loaded)
