@@ -377,7 +377,7 @@ def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=None, rto
 
     ``sym`` is a Symbol (``mx.autograd.get_symbol``) or a function of NDArrays; ``location``
     the input values (a list, or a dict by argument name). The scalar compared is
-    ``sum(out * r)`` for a random ``r``, in ``dtype``; ``grad_nodes`` limits which inputs
+    ``sum(out * r)`` for a random ``r`` in [0.1, 1.1), in ``dtype``; ``grad_nodes`` limits which inputs
     are checked.
 
     >>> mx.test_utils.check_numeric_gradient(lambda x: mx.nd.sin(x) * x,
@@ -391,7 +391,7 @@ def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=None, rto
     eps = default_numeric_eps()[dtype] if numeric_eps is None else numeric_eps
     names, arrays, f = _as_call(sym, location)
     values = [np.asarray(_numpy(a), dtype=dtype) for a in arrays]
-    checked = names if grad_nodes is None else list(grad_nodes)
+    checked = names if grad_nodes is None else list(grad_nodes)    # a list, or dict keys
     unknown = [n for n in checked if n not in names]
     if unknown:
         raise MXNetError(f"check_numeric_gradient: grad_nodes {unknown} are not among {names}")
@@ -401,7 +401,8 @@ def check_numeric_gradient(sym, location, aux_states=None, numeric_eps=None, rto
             return f(*[ndarray.array(v, ctx=ctx, dtype=dtype) for v in vals])
 
     out = forward(values)
-    proj = np.random.normal(0, 1, size=out.shape).astype(dtype)
+    # weights away from 0, as MXNet's: small ones would lose precision in the differences
+    proj = (np.random.rand(*out.shape) + 0.1).astype(dtype)
     inputs = [ndarray.array(v, ctx=ctx, dtype=dtype) for v in values]
     for x in inputs:
         x.attach_grad()
