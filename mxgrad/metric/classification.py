@@ -251,17 +251,9 @@ class PCC(EvalMetric):
     def sum_metric(self):
         return float(self._calc_mcc(self.lcm) * self.num_inst)
 
-    @sum_metric.setter
-    def sum_metric(self, value):      # the base class's reset() assigns it; derived here
-        pass
-
     @property
     def global_sum_metric(self):
         return float(self._calc_mcc(self.gcm) * self.global_num_inst)
-
-    @global_sum_metric.setter
-    def global_sum_metric(self, value):
-        pass
 
     def reset(self):
         self.global_num_inst = 0.
