@@ -135,8 +135,7 @@ def create(metric, *args, **kwargs):
     if callable(metric) and not isinstance(metric, EvalMetric):
         if isinstance(metric, type) and issubclass(metric, EvalMetric):
             return metric(*args, **kwargs)
-        from mxgrad.metric.regression import CustomMetric
-        return CustomMetric(metric, *args, **kwargs)
+        return _REGISTRY["custommetric"](metric, *args, **kwargs)   # CustomMetric
     if isinstance(metric, list):
         composite = CompositeEvalMetric()
         for child in metric:
