@@ -22,5 +22,7 @@ from mxgrad import random
 from mxgrad import interop
 from mxgrad import operator
 from mxgrad import optimizer, lr_scheduler
+from mxgrad import metric, test_utils
+from mxgrad import gluon
 
 __version__ = "0.1.0"

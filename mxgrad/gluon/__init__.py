@@ -1,0 +1,2 @@
+"""mx.gluon (this branch: only ``mx.gluon.utils``)."""
+from mxgrad.gluon import utils
