@@ -12,7 +12,7 @@ import os
 
 import numpy
 from Cython.Build import cythonize
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 CYTHON_MODULES = ["_opencl", "_dispatch", "_ndarray", "_tape", "_gemm", "_lapack"]
 
@@ -34,9 +34,10 @@ extensions = [
 ]
 
 setup(
-    packages=["mxgrad", "mxgrad.ndarray", "mxgrad.kernels_cl", "mxgrad.examples",
-              "mxgrad.optimizer", "mxgrad.metric", "mxgrad.gluon", "mxgrad.gluon.data",
-              "mxgrad.gluon.data.vision", "mxgrad.gluon.nn"],
+    # every package under mxgrad/ (gluon, optimizer, metric, ...), and the kernels and
+    # examples folders mapped into it
+    packages=find_packages(include=["mxgrad", "mxgrad.*"]) + ["mxgrad.kernels_cl",
+                                                               "mxgrad.examples"],
     package_dir={"mxgrad.kernels_cl": "kernels_cl", "mxgrad.examples": "examples"},
     # The Cython sources ship too: tracebacks through the extensions then show their lines.
     package_data={"mxgrad.kernels_cl": ["*.cl"], "mxgrad": ["*.pyi", "*.pxd", "*.pyx", "*.pxi"]},
