@@ -21,5 +21,6 @@ from mxgrad import gradients
 from mxgrad import random
 from mxgrad import interop
 from mxgrad import operator
+from mxgrad import gluon
 
 __version__ = "0.1.0"

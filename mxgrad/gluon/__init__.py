@@ -1,0 +1,2 @@
+"""``mx.gluon``."""
+from mxgrad.gluon import data  # noqa: F401
