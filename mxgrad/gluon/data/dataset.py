@@ -183,7 +183,7 @@ class ArrayDataset(Dataset):
         for i, data in enumerate(args):
             assert len(data) == self._length, (
                 f"All arrays must have the same length; array[0] has length {self._length} "
-                f"while array[{i + 1}] has {len(data)}.")
+                f"while array[{i}] has {len(data)}.")
             if isinstance(data, NDArray) and data.ndim == 1:
                 data = data.asnumpy()
             self._data.append(data)
