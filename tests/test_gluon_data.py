@@ -17,6 +17,7 @@ import pytest
 
 import mxgrad as mx
 from mxgrad.gluon import data as gdata
+from conftest import CONTEXTS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "data"))
@@ -87,6 +88,22 @@ def test_dataset_views_match_mxnet():
     eager = ds.transform(lambda x: -x, lazy=False)
     assert isinstance(eager, gdata.SimpleDataset)
     assert list(eager) == want["transform_eager"]
+
+
+def test_dataset_iterates_by_length():
+    # MXNet's Dataset iterates until __getitem__ raises IndexError: this one never does
+    class Squares(gdata.Dataset):
+        def __getitem__(self, idx):
+            assert idx < 5, "read past the end"
+            return idx * idx
+
+        def __len__(self):
+            return 5
+
+    ds = Squares()
+    assert list(ds) == [0, 1, 4, 9, 16]
+    assert list(ds.filter(lambda x: x % 2 == 0)) == [0, 4, 16]
+    assert list(gdata.FilterSampler(lambda x: x > 3, ds)) == [3, 4]
 
 
 def test_transform_laziness():
@@ -378,3 +395,40 @@ def test_dataloader_worker_processes(tmp_path):
                           timeout=240, env=env, cwd=str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "WORKERS OK" in done.stdout
+
+
+def _public_callables():
+    """Every public class, function and method of mx.gluon.data, once."""
+    modules = [gdata.sampler, gdata.dataset, gdata.dataloader, gdata.vision.datasets,
+               gdata.vision.transforms]
+    seen = {}
+    for module in modules:
+        for name in module.__all__:
+            obj = getattr(module, name)
+            seen[f"{module.__name__}.{name}"] = obj
+            if isinstance(obj, type):
+                for attr, member in vars(obj).items():
+                    if not attr.startswith("_") and callable(member):
+                        seen[f"{module.__name__}.{name}.{attr}"] = member
+    seen["mxgrad.gluon.data.dataloader.default_batchify_fn"] = \
+        gdata.dataloader.default_batchify_fn
+    return sorted(seen.items())
+
+
+PUBLIC = _public_callables()
+
+
+@pytest.mark.parametrize("name, obj", PUBLIC, ids=[n for n, _ in PUBLIC])
+def test_docstring_examples(name, obj):
+    import doctest
+    import inspect
+    text = inspect.getdoc(obj) or ""
+    assert ">>>" in text, f"{name} has no example"
+    if "cpu(0)" not in [str(c) for c in CONTEXTS]:
+        pytest.skip("the examples show cpu(0) output")
+    test = doctest.DocTestParser().get_doctest(text, {"mx": mx, "np": np}, name, None, None)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    report = []
+    with mx.cpu(0):
+        runner.run(test, out=report.append)
+    assert runner.failures == 0, "".join(report)

@@ -33,6 +33,12 @@ class Dataset:
     def __len__(self):
         raise NotImplementedError
 
+    def __iter__(self):
+        # by length: Python's fallback would call __getitem__ until an IndexError, which a
+        # dataset like the one above never raises
+        for idx in range(len(self)):
+            yield self[idx]
+
     def filter(self, fn):
         """A view of the samples for which ``fn(sample)`` is true (the dataset is scanned now).
 

@@ -51,7 +51,7 @@ class SequentialSampler(Sampler):
 class RandomSampler(Sampler):
     """The indices ``0 .. length - 1`` in a fresh random order each pass (``np.random``).
 
-    >>> sorted(mx.gluon.data.RandomSampler(5))
+    >>> sorted(int(i) for i in mx.gluon.data.RandomSampler(5))
     [0, 1, 2, 3, 4]
     """
 

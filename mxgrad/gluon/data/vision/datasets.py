@@ -75,8 +75,8 @@ class MNIST(_LocalDataset):
     >>> try:
     ...     mx.gluon.data.vision.MNIST(root='/nonexistent')
     ... except mx.MXNetError as e:
-    ...     print(str(e)[:60])
-    MNIST: cannot find train-images-idx3-ubyte.gz, train-labels
+    ...     print(str(e).split(' in /')[0])
+    MNIST: cannot find train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz
     """
     _name = "MNIST"
     _where = "download them from http://yann.lecun.com/exdb/mnist/"
@@ -114,8 +114,8 @@ class FashionMNIST(MNIST):
     >>> try:
     ...     mx.gluon.data.vision.FashionMNIST(root='/nonexistent', train=False)
     ... except mx.MXNetError as e:
-    ...     print(str(e)[:60])
-    FashionMNIST: cannot find t10k-images-idx3-ubyte.gz, t10k-lab
+    ...     print(str(e).split(' in /')[0])
+    FashionMNIST: cannot find t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz
     """
     _name = "FashionMNIST"
     _where = "download them from https://github.com/zalandoresearch/fashion-mnist"
@@ -138,8 +138,8 @@ class CIFAR10(_LocalDataset):
     >>> try:
     ...     mx.gluon.data.vision.CIFAR10(root='/nonexistent', train=False)
     ... except mx.MXNetError as e:
-    ...     print(str(e)[:50])
-    CIFAR10: cannot find test_batch.bin in /nonexistent
+    ...     print(str(e).split(' in /')[0])
+    CIFAR10: cannot find test_batch.bin
     """
     _name = "CIFAR10"
     _archive = "cifar-10-binary.tar.gz"
@@ -223,8 +223,8 @@ class CIFAR100(CIFAR10):
     >>> try:
     ...     mx.gluon.data.vision.CIFAR100(root='/nonexistent')
     ... except mx.MXNetError as e:
-    ...     print(str(e)[:45])
-    CIFAR100: cannot find train.bin in /nonexistent
+    ...     print(str(e).split(' in /')[0])
+    CIFAR100: cannot find train.bin
     """
     _name = "CIFAR100"
     _archive = "cifar-100-binary.tar.gz"
