@@ -103,7 +103,7 @@ def test_dataset_iterates_by_length():
     ds = Squares()
     assert list(ds) == [0, 1, 4, 9, 16]
     assert list(ds.filter(lambda x: x % 2 == 0)) == [0, 4, 16]
-    assert list(gdata.FilterSampler(lambda x: x > 3, ds)) == [3, 4]
+    assert list(gdata.FilterSampler(lambda x: x > 3, ds)) == [2, 3, 4]
 
 
 def test_transform_laziness():
