@@ -147,14 +147,16 @@ def test_misuse_errors_match_mxnet(name):
         "batch_sampler_and_size": lambda: gdata.DataLoader(
             ds, 2, batch_sampler=gdata.BatchSampler(gdata.SequentialSampler(7), 2)),
         "shard_out_of_range": lambda: ds.shard(2, 2),
+        "normalize_4_channels": lambda: gdata.vision.transforms.Normalize(0.5)(
+            mx.nd.ones((4, 2, 2))),
     }[name]
     with pytest.raises(Exception) as info:
         fn()
     assert type(info.value).__name__ == want_type
-    if name != "arraydataset_lengths":       # MXNet names the wrong array there
-        assert str(info.value) == want_text
-    else:
+    if name == "arraydataset_lengths":       # MXNet names the wrong array there
         assert "array[1] has 3" in str(info.value)
+    elif want_type != "MXNetError":          # MXNet's own errors carry a C++ traceback
+        assert str(info.value) == want_text
 
 
 def test_samplers():
@@ -252,12 +254,12 @@ def test_transform_printed_forms_and_errors():
         "Compose(\n  (0): Cast(\n  \n  )\n  (1): ToTensor(\n  \n  )\n)")
     with pytest.raises(mx.MXNetError, match="3-d or 4-d"):
         t.ToTensor()(mx.nd.ones((2, 2), dtype="uint8"))
-    with pytest.raises(mx.MXNetError, match="uint8 or float32"):
-        t.ToTensor()(mx.nd.ones((2, 2, 3), dtype="int32"))
+    with pytest.raises(mx.MXNetError, match="1 or 3 channels"):
+        t.Normalize(0.5)(mx.nd.ones((2, 4, 2, 2)))
     with pytest.raises(mx.MXNetError, match="2 values for an input of 3 channels"):
         t.Normalize((0.1, 0.2), 1.0)(mx.nd.ones((3, 2, 2)))
-    with pytest.raises(mx.MXNetError, match="floating-point"):
-        t.Normalize()(mx.nd.ones((3, 2, 2), dtype="uint8"))
+    with pytest.raises(mx.MXNetError, match="NDArray or a NumPy array"):
+        t.ToTensor()([[[1, 2, 3]]])
 
 
 def test_record_file_dataset_matches_mxnet(tmp_path):

@@ -24,9 +24,9 @@ class Compose(_Transform):
     """Applies ``transforms`` one after another.
 
     >>> t = mx.gluon.data.vision.transforms
-    >>> image = mx.nd.array([[[0, 255]]], dtype='uint8')
-    >>> t.Compose([t.ToTensor(), t.Normalize(0.5, 0.5)])(image).asnumpy().tolist()
-    [[[-1.0]], [[1.0]]]
+    >>> image = mx.nd.array([[[0, 255, 255]]], dtype='uint8')
+    >>> t.Compose([t.ToTensor(), t.Normalize(0.5, 0.5)])(image).asnumpy().ravel().tolist()
+    [-1.0, 1.0, 1.0]
     """
 
     def __init__(self, transforms):
@@ -76,21 +76,22 @@ class ToTensor(_Transform):
 
     def __call__(self, x):
         _check_image(x, "ToTensor")
-        if x.dtype not in (np.uint8, np.float32):
-            raise MXNetError(f"ToTensor takes uint8 or float32 images, got {np.dtype(x.dtype)}")
         axes = (2, 0, 1) if x.ndim == 3 else (0, 3, 1, 2)
+        # any dtype, as MXNet: values are divided by 255, not clipped
         return x.astype(np.float32).transpose(axes) / np.float32(255)
 
 
 class Normalize(_Transform):
     """``(x[c] - mean[c]) / std[c]`` for each channel ``c`` of a CHW (or NCHW) tensor.
 
-    A scalar ``mean`` or ``std`` applies to every channel.
+    The input has 1 or 3 channels; a scalar ``mean`` or ``std`` applies to every channel.
+    An integer or float16 input is computed in float32 and cast back (integers truncate),
+    as in MXNet.
 
-    >>> x = mx.nd.ones((2, 1, 2))
-    >>> out = mx.gluon.data.vision.transforms.Normalize((0.5, 2.0), (0.5, 4.0))(x)
+    >>> x = mx.nd.ones((3, 1, 2))
+    >>> out = mx.gluon.data.vision.transforms.Normalize((0.5, 2.0, 1.0), (0.5, 4.0, 2.0))(x)
     >>> out.asnumpy().tolist()
-    [[[1.0, 1.0]], [[-0.25, -0.25]]]
+    [[[1.0, 1.0]], [[-0.25, -0.25]], [[0.0, 0.0]]]
     """
 
     def __init__(self, mean=0.0, std=1.0):
@@ -107,14 +108,24 @@ class Normalize(_Transform):
 
     def __call__(self, x):
         _check_image(x, "Normalize")
-        if not np.issubdtype(np.dtype(x.dtype), np.floating):
-            raise MXNetError(f"Normalize takes a floating-point tensor, got {np.dtype(x.dtype)}"
-                             " (apply ToTensor or Cast first)")
         channels = x.shape[0] if x.ndim == 3 else x.shape[1]
-        mean = self._per_channel(self._mean, "mean", channels, x.ndim).astype(x.dtype)
-        std = self._per_channel(self._std, "std", channels, x.ndim).astype(x.dtype)
+        if channels not in (1, 3):
+            raise MXNetError(f"Normalize takes an input with 1 or 3 channels (axis "
+                             f"{x.ndim - 3}), got shape {tuple(x.shape)}")
+        dtype = np.dtype(x.dtype)
+        # float16 and integer inputs are computed in float32 and cast back, as MXNet does
+        work = dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
+        mean = self._per_channel(self._mean, "mean", channels, x.ndim).astype(work)
+        std = self._per_channel(self._std, "std", channels, x.ndim).astype(work)
         if isinstance(x, NDArray):
             mean = nd.array(mean, ctx=x.context, dtype=mean.dtype)
             std = nd.array(std, ctx=x.context, dtype=std.dtype)
-            return nd.broadcast_div(nd.broadcast_sub(x, mean), std)
-        return (x - mean) / std
+            sub, div = nd.broadcast_sub, nd.broadcast_div
+        else:
+            sub, div = np.subtract, np.divide
+        centred = sub(x.astype(work), mean)
+        if dtype == np.float16:
+            # MXNet rounds to float16 after each of its two steps
+            centred = centred.astype(dtype).astype(work)
+        out = div(centred, std)
+        return out if work == dtype else out.astype(dtype)
