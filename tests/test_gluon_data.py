@@ -325,6 +325,14 @@ def test_vision_transform_and_missing_files(tmp_path):
         gdata.vision.CIFAR100(root=str(tmp_path / "bad"), train=False)
 
 
+def test_dataloader_workers_need_a_picklable_dataset():
+    ds = gdata.SimpleDataset([1, 2, 3]).transform(lambda x: x + 1)
+    with pytest.raises(mx.MXNetError, match="must pickle"):
+        gdata.DataLoader(ds, batch_size=2, num_workers=2)
+    # the check comes before any worker starts
+    assert not multiprocessing.active_children()
+
+
 _WORKER_SCRIPT = textwrap.dedent("""
     import sys, time, multiprocessing
     import numpy as np

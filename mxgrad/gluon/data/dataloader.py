@@ -15,6 +15,7 @@ import signal
 import numpy as np
 
 from mxgrad import ndarray as nd
+from mxgrad.base import MXNetError
 from mxgrad.ndarray import NDArray
 from mxgrad.gluon.data import sampler as _sampler
 
@@ -79,7 +80,14 @@ def _identity(x):
 
 def _dumps_for_workers(obj):
     buf = io.BytesIO()
-    _NumpyPickler(buf, pickle.HIGHEST_PROTOCOL).dump(obj)
+    try:
+        _NumpyPickler(buf, pickle.HIGHEST_PROTOCOL).dump(obj)
+    except (pickle.PicklingError, AttributeError, TypeError) as e:
+        raise MXNetError(
+            "DataLoader(num_workers > 0) sends the dataset to spawned worker processes, so "
+            f"it must pickle, and it does not: {e}. A lambda or a function defined inside "
+            "another cannot; use a module-level function or class, or num_workers=0, or "
+            "thread_pool=True.") from e
     return buf.getvalue()
 
 
