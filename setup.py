@@ -34,7 +34,8 @@ extensions = [
 ]
 
 setup(
-    packages=["mxgrad", "mxgrad.ndarray", "mxgrad.kernels_cl", "mxgrad.examples"],
+    packages=["mxgrad", "mxgrad.ndarray", "mxgrad.kernels_cl", "mxgrad.examples",
+              "mxgrad.gluon", "mxgrad.gluon.data", "mxgrad.gluon.data.vision"],
     package_dir={"mxgrad.kernels_cl": "kernels_cl", "mxgrad.examples": "examples"},
     # The Cython sources ship too: tracebacks through the extensions then show their lines.
     package_data={"mxgrad.kernels_cl": ["*.cl"], "mxgrad": ["*.pyi", "*.pxd", "*.pyx", "*.pxi"]},
