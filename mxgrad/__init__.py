@@ -21,5 +21,7 @@ from mxgrad import gradients
 from mxgrad import random
 from mxgrad import interop
 from mxgrad import operator
+from mxgrad import gluon, initializer
+init = initializer
 
 __version__ = "0.1.0"
