@@ -184,7 +184,7 @@ def _bilinear_kernel(shape):
 
 def _register_as(klass, name):
     if not (isinstance(klass, type) and issubclass(klass, Initializer)):
-        raise TypeError(f"Can only register subclass of Initializer, got {klass!r}")
+        raise AssertionError(f"Can only register subclass of Initializer, got {klass!r}")
     name = name.lower()
     if name in _REGISTRY and _REGISTRY[name] is not klass:
         warnings.warn(f"New initializer {klass.__module__}.{klass.__name__} registered with "
@@ -239,13 +239,13 @@ def create(*args, **kwargs):
         name = kwargs.pop("initializer")
     if isinstance(name, Initializer):
         if args or kwargs:
-            raise ValueError("initializer is already an instance. Additional arguments are "
+            raise AssertionError("initializer is already an instance. Additional arguments are "
                              "invalid")
         return name
     if isinstance(name, dict):
         return create(**name)
     if not isinstance(name, str):
-        raise TypeError(f"initializer must be of string type, got {type(name).__name__}")
+        raise AssertionError(f"initializer must be of string type, got {type(name).__name__}")
     if name.startswith("["):
         name, kwargs = json.loads(name)
         return create(name, **kwargs)
@@ -253,7 +253,7 @@ def create(*args, **kwargs):
         return create(**json.loads(name))
     klass = _REGISTRY.get(name.lower())
     if klass is None:
-        raise ValueError(f"{name.lower()} is not registered. Please register with "
+        raise AssertionError(f"{name.lower()} is not registered. Please register with "
                          "initializer.register first")
     return klass(*args, **kwargs)
 
@@ -273,7 +273,7 @@ class Load:
         if isinstance(param, str):
             param = ndarray.load(param)
         if not isinstance(param, dict):
-            raise TypeError("Load needs a dict of name -> NDArray or a file that holds one")
+            raise AssertionError("Load needs a dict of name -> NDArray or a file that holds one")
         self.param = {(k[4:] if k.startswith(("arg:", "aux:")) else k): v
                       for k, v in param.items()}
         self.default_init = default_init
@@ -283,14 +283,14 @@ class Load:
         if name in self.param:
             src = self.param[name]
             if arr.shape != src.shape:
-                raise ValueError(f"Parameter {name} cannot be initialized from loading. Shape "
+                raise AssertionError(f"Parameter {name} cannot be initialized from loading. Shape "
                                  f"mismatch, target {arr.shape} vs loaded {src.shape}")
             arr[:] = src
             if self.verbose:
                 logging.info("Initialized %s by loading", name)
             return
         if self.default_init is None:
-            raise ValueError(f"Cannot Initialize {name}. Not found in loaded param and no "
+            raise AssertionError(f"Cannot Initialize {name}. Not found in loaded param and no "
                              "default Initializer is provided.")
         self.default_init(name, arr)
         if self.verbose:
@@ -309,7 +309,7 @@ class Mixed:
 
     def __init__(self, patterns, initializers):
         if len(patterns) != len(initializers):
-            raise ValueError(f"Mixed: {len(patterns)} patterns but {len(initializers)} "
+            raise AssertionError(f"Mixed: {len(patterns)} patterns but {len(initializers)} "
                              "initializers")
         self.map = [(re.compile(p), init) for p, init in zip(patterns, initializers)]
 
