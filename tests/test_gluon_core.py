@@ -25,7 +25,7 @@ sys.path.insert(0, DATA)
 from make_gluon_fixtures import build_nets  # noqa: E402
 
 nn = mx.gluon.nn
-NETS = ["mlp", "emb", "seq"]
+NETS = ["mlp", "emb", "seq", "ext"]
 MXNET_PYTHON = "/tmp/mxref/bin/python"
 
 with open(os.path.join(DATA, "gluon_strings.json")) as f:
@@ -401,6 +401,11 @@ def test_sequential_indexing_and_layers():
     with mx.autograd.record():
         y = drop(x).asnumpy()
     assert set(np.unique(y)) <= {0.0, 2.0} and 0.3 < (y == 0).mean() < 0.7
+    x = mx.nd.array([-1.5, 0.5])
+    for block, act in ((nn.SELU(), "selu"), (nn.GELU(), "gelu"), (nn.ELU(0.5), "elu")):
+        expected = mx.nd.LeakyReLU(x, act_type=act, slope=0.5 if act == "elu" else 0.25)
+        _close(block(x).asnumpy(), expected.asnumpy())
+    _close(nn.Swish(2.0)(x).asnumpy(), (x * mx.nd.sigmoid(2 * x)).asnumpy())
     emb = nn.Embedding(4, 3)
     emb.initialize(mx.init.Constant(mx.nd.arange(12).reshape((4, 3))))
     _close(emb(mx.nd.array([3, 0])).asnumpy(), [[9, 10, 11], [0, 1, 2]])

@@ -39,7 +39,13 @@ def build_nets(mx):
             inner.add(nn.BatchNorm(axis=1, center=False, in_channels=4))
             inner.add(nn.Dense(2))
         seq.add(inner)
-    return {"mlp": mlp, "emb": emb, "seq": seq}
+    # no SELU: its gradient below 0 is wrong in MXNet 1.9.1 (docs/migration.md)
+    ext = nn.HybridSequential(prefix="ext_")
+    with ext.name_scope():
+        ext.add(nn.PReLU(in_channels=3), nn.ELU(0.5), nn.InstanceNorm(scale=True),
+                nn.LayerNorm(), nn.GELU(), nn.GroupNorm(num_groups=3),
+                nn.Swish(2.0), nn.Dense(2, flatten=False))
+    return {"mlp": mlp, "emb": emb, "seq": seq, "ext": ext}
 
 
 def inputs(mx):
@@ -47,7 +53,8 @@ def inputs(mx):
     rng = np.random.RandomState(7)
     return {"mlp": mx.nd.array(rng.uniform(-1, 1, (4, 2, 3))),
             "emb": mx.nd.array(rng.randint(0, 10, (4, 3))),
-            "seq": mx.nd.array(rng.uniform(-1, 1, (5, 3)))}
+            "seq": mx.nd.array(rng.uniform(-1, 1, (5, 3))),
+            "ext": mx.nd.array(rng.uniform(-2, 2, (2, 3, 4)))}
 
 
 def main():

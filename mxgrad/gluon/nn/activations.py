@@ -1,7 +1,9 @@
-"""Activation layers: ``Activation`` and ``LeakyReLU`` (MXNet 1.9.1's gluon.nn names)."""
+"""Activation layers (MXNet 1.9.1's gluon.nn names), over ``mx.nd.Activation`` and
+``mx.nd.LeakyReLU``."""
+from mxgrad import initializer
 from mxgrad.gluon.block import HybridBlock
 
-__all__ = ["Activation", "LeakyReLU"]
+__all__ = ["Activation", "LeakyReLU", "PReLU", "ELU", "SELU", "Swish", "GELU"]
 
 
 class Activation(HybridBlock):
@@ -46,3 +48,78 @@ class LeakyReLU(HybridBlock):
 
     def __repr__(self):
         return f"{type(self).__name__}({self._alpha})"
+
+
+class PReLU(HybridBlock):
+    """Leaky ReLU with a learned slope ``alpha`` (one per channel with ``in_channels``).
+
+    >>> p = mx.gluon.nn.PReLU(); p.initialize()
+    >>> p(mx.nd.array([-2, 2])).asnumpy(), p.alpha.shape
+    (array([-0.5,  2. ], dtype=float32), (1,))
+    """
+
+    def __init__(self, alpha_initializer=initializer.Constant(0.25), in_channels=1, **kwargs):
+        super().__init__(**kwargs)
+        with self.name_scope():
+            self.alpha = self.params.get("alpha", shape=(in_channels,), init=alpha_initializer)
+
+    def hybrid_forward(self, F, x, alpha):
+        return F.LeakyReLU(x, gamma=alpha, act_type="prelu", name="fwd")
+
+
+class ELU(HybridBlock):
+    """``x`` where positive, ``alpha * (exp(x) - 1)`` elsewhere.
+
+    >>> mx.gluon.nn.ELU()(mx.nd.array([0, 2])).asnumpy()
+    array([0., 2.], dtype=float32)
+    """
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self._alpha = alpha
+
+    def hybrid_forward(self, F, x):
+        return F.LeakyReLU(x, act_type="elu", slope=self._alpha)
+
+
+class SELU(HybridBlock):
+    """Scaled ELU with the self-normalizing constants.
+
+    >>> mx.gluon.nn.SELU()(mx.nd.array([0])).asnumpy()
+    array([0.], dtype=float32)
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    def hybrid_forward(self, F, x):
+        return F.LeakyReLU(x, act_type="selu", name="fwd")
+
+
+class GELU(HybridBlock):
+    """Gaussian error linear unit, ``x * Phi(x)``.
+
+    >>> mx.gluon.nn.GELU()(mx.nd.array([0])).asnumpy()
+    array([0.], dtype=float32)
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
+    def hybrid_forward(self, F, x):
+        return F.LeakyReLU(x, act_type="gelu", name="fwd")
+
+
+class Swish(HybridBlock):
+    """``x * sigmoid(beta * x)``.
+
+    >>> mx.gluon.nn.Swish()(mx.nd.array([0])).asnumpy()
+    array([0.], dtype=float32)
+    """
+
+    def __init__(self, beta=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self._beta = beta
+
+    def hybrid_forward(self, F, x):
+        return x * F.sigmoid(self._beta * x, name="fwd")

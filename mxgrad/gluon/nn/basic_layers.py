@@ -10,7 +10,7 @@ from mxgrad.gluon.parameter import _indent
 from mxgrad.gluon.nn.activations import Activation
 
 __all__ = ["Sequential", "HybridSequential", "Dense", "Dropout", "Embedding", "BatchNorm",
-           "Flatten", "Lambda", "HybridLambda"]
+           "InstanceNorm", "LayerNorm", "GroupNorm", "Flatten", "Lambda", "HybridLambda"]
 
 
 class _Stack:
@@ -217,6 +217,102 @@ class BatchNorm(HybridBlock):
         content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
         in_channels = self.gamma.shape[0]
         return f"{type(self).__name__}({content}, in_channels={in_channels or None})"
+
+
+class _Norm(HybridBlock):
+    """What InstanceNorm, LayerNorm and GroupNorm share: gamma/beta and the repr."""
+
+    def _gamma_beta(self, shape, center, scale, beta_initializer, gamma_initializer):
+        self.gamma = self.params.get("gamma", grad_req="write" if scale else "null",
+                                     shape=shape, init=gamma_initializer,
+                                     allow_deferred_init=True)
+        self.beta = self.params.get("beta", grad_req="write" if center else "null",
+                                    shape=shape, init=beta_initializer, allow_deferred_init=True)
+
+    def infer_shape(self, x, *args):
+        channels = x.shape[self._kwargs["axis"]]
+        self.gamma.shape = (channels,)
+        self.beta.shape = (channels,)
+
+    def __repr__(self):
+        content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
+        return f"{type(self).__name__}({content}, in_channels={self.gamma.shape[0]})"
+
+
+class InstanceNorm(_Norm):
+    """Normalize each sample and channel over the remaining axes (``axis`` is the channel
+    axis); ``scale`` is off by default, as in MXNet.
+
+    >>> n = mx.gluon.nn.InstanceNorm(); n.initialize()
+    >>> n
+    InstanceNorm(eps=1e-05, axis=1, center=True, scale=False, in_channels=0)
+    >>> n(mx.nd.array([[[1, 3]]])).asnumpy().round(3)
+    array([[[-1.,  1.]]], dtype=float32)
+    """
+
+    def __init__(self, axis=1, epsilon=1e-5, center=True, scale=False,
+                 beta_initializer="zeros", gamma_initializer="ones", in_channels=0, **kwargs):
+        super().__init__(**kwargs)
+        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
+        self._axis = axis
+        self._epsilon = epsilon
+        self._gamma_beta((in_channels,), center, scale, beta_initializer, gamma_initializer)
+
+    def hybrid_forward(self, F, x, gamma, beta):
+        if self._axis == 1:
+            return F.InstanceNorm(x, gamma, beta, name="fwd", eps=self._epsilon)
+        x = x.swapaxes(1, self._axis)
+        return F.InstanceNorm(x, gamma, beta, name="fwd",
+                              eps=self._epsilon).swapaxes(1, self._axis)
+
+
+class LayerNorm(_Norm):
+    """Normalize over ``axis`` (the last by default), then scale and shift.
+
+    >>> n = mx.gluon.nn.LayerNorm(); n.initialize()
+    >>> n(mx.nd.array([[1, 3]])).asnumpy().round(3)
+    array([[-1.,  1.]], dtype=float32)
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-5, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", in_channels=0,
+                 prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+        self._kwargs = {"eps": epsilon, "axis": axis, "center": center, "scale": scale}
+        self._axis = axis
+        self._epsilon = epsilon
+        self._gamma_beta((in_channels,), center, scale, beta_initializer, gamma_initializer)
+
+    def hybrid_forward(self, F, data, gamma, beta):
+        return F.LayerNorm(data, gamma=gamma, beta=beta, axis=self._axis, eps=self._epsilon)
+
+
+class GroupNorm(_Norm):
+    """Normalize each of ``num_groups`` channel groups of each sample (channels on axis 1).
+
+    >>> n = mx.gluon.nn.GroupNorm(); n.initialize()
+    >>> n
+    GroupNorm(eps=1e-05, num_groups=1, center=True, scale=True)
+    >>> n(mx.nd.array([[[1, 3]]])).asnumpy().round(3)
+    array([[[-1.,  1.]]], dtype=float32)
+    """
+
+    def __init__(self, num_groups=1, epsilon=1e-5, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", prefix=None, params=None):
+        super().__init__(prefix=prefix, params=params)
+        self._kwargs = {"eps": epsilon, "num_groups": num_groups, "center": center,
+                        "scale": scale}
+        self._num_groups = num_groups
+        self._epsilon = epsilon
+        self._gamma_beta((num_groups,), center, scale, beta_initializer, gamma_initializer)
+
+    def hybrid_forward(self, F, data, gamma, beta):
+        return F.GroupNorm(data, gamma=gamma, beta=beta, num_groups=self._num_groups,
+                           eps=self._epsilon)
+
+    def __repr__(self):
+        content = ", ".join(f"{k}={v!r}" for k, v in self._kwargs.items())
+        return f"{type(self).__name__}({content})"
 
 
 class Embedding(HybridBlock):
