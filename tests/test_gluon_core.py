@@ -22,10 +22,10 @@ from mxgrad.base import MXNetError
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 sys.path.insert(0, DATA)
-from make_gluon_fixtures import build_nets  # noqa: E402
+from make_gluon_fixtures import build_nets, conv_layers  # noqa: E402
 
 nn = mx.gluon.nn
-NETS = ["mlp", "emb", "seq", "ext"]
+NETS = ["mlp", "emb", "seq", "ext", "cnn"]
 MXNET_PYTHON = "/tmp/mxref/bin/python"
 
 with open(os.path.join(DATA, "gluon_strings.json")) as f:
@@ -129,6 +129,43 @@ def test_layer_and_parameter_reprs_match_mxnet():
     params = [mx.gluon.Parameter("w"), mx.gluon.Parameter("w", shape=(2, 0), dtype="float16"),
               mx.gluon.Constant("c", [[1, 2]])]
     assert [repr(p) for p in params] == STRINGS["param_repr"]
+
+
+def test_conv_and_pool_layers_match_mxnet():
+    got = [[repr(b), [list(p.shape) for p in b.collect_params().values()]]
+           for b in conv_layers(mx)]
+    assert got == STRINGS["conv_layers"]
+    with pytest.raises(AssertionError, match="layout"):
+        nn.Conv1D(2, 3, layout="NWC")
+    with pytest.raises(AssertionError, match="kernel_size must be"):
+        nn.Conv2D(2, (3, 3, 3))
+    with pytest.raises(AssertionError, match="layouts are valid"):
+        nn.MaxPool2D(layout="NCW")
+
+
+def test_conv_1d_3d_forward_backward(ctx):
+    for layer, shape in ((nn.Conv1D(3, 2, strides=2, activation="tanh"), (2, 2, 7)),
+                         (nn.Conv3D(2, 2, padding=1), (1, 2, 3, 3, 3)),
+                         (nn.Conv1DTranspose(2, 3, strides=2, output_padding=1), (1, 2, 4)),
+                         (nn.Conv3DTranspose(2, 2), (1, 1, 2, 2, 2))):
+        layer.initialize(mx.init.Normal(0.5), ctx=ctx)
+        x = mx.nd.array(np.random.RandomState(1).uniform(-1, 1, shape), ctx=ctx)
+        x.attach_grad()
+        with mx.autograd.record():
+            y = layer(x)
+        y.backward()
+        op = mx.nd.Deconvolution if "Transpose" in type(layer).__name__ else mx.nd.Convolution
+        expected = op(x, layer.weight.data(ctx), layer.bias.data(ctx), **layer._kwargs)
+        if layer.act is not None:
+            expected = mx.nd.tanh(expected)
+        _close(y.asnumpy(), expected.asnumpy())
+        assert layer.weight.grad(ctx).shape == layer.weight.shape
+        assert np.abs(x.grad.asnumpy()).sum() > 0
+    pools = ((nn.MaxPool1D(3, 1, 1), (1, 2, 5)), (nn.AvgPool3D(), (1, 1, 4, 4, 4)),
+             (nn.GlobalMaxPool3D(), (1, 2, 2, 2, 2)), (nn.AvgPool1D(ceil_mode=True), (1, 1, 5)))
+    for layer, shape in pools:
+        x = mx.nd.array(np.random.RandomState(2).uniform(-1, 1, shape), ctx=ctx)
+        _close(layer(x).asnumpy(), mx.nd.Pooling(x, **layer._kwargs).asnumpy())
 
 
 @pytest.mark.skipif(not os.path.exists(MXNET_PYTHON), reason="MXNet 1.9.1 not installed")

@@ -45,7 +45,31 @@ def build_nets(mx):
         ext.add(nn.PReLU(in_channels=3), nn.ELU(0.5), nn.InstanceNorm(scale=True),
                 nn.LayerNorm(), nn.GELU(), nn.GroupNorm(num_groups=3),
                 nn.Swish(2.0), nn.Dense(2, flatten=False))
-    return {"mlp": mlp, "emb": emb, "seq": seq, "ext": ext}
+    cnn = nn.HybridSequential(prefix="cnn_")
+    with cnn.name_scope():
+        cnn.add(nn.Conv2D(4, 3, padding=1, activation="relu"), nn.MaxPool2D(),
+                nn.Conv2DTranspose(3, 2, strides=2, groups=1), nn.BatchNorm(),
+                nn.AvgPool2D(3, 2, 1, count_include_pad=False),
+                nn.Conv2D(2, (2, 1), dilation=(1, 2), use_bias=False, layout="NCHW"),
+                nn.GlobalAvgPool2D(), nn.Flatten(), nn.Dense(3))
+    return {"mlp": mlp, "emb": emb, "seq": seq, "ext": ext, "cnn": cnn}
+
+
+def conv_layers(mx):
+    """Convolution and pooling layers whose reprs and Parameter shapes are compared."""
+    nn = mx.gluon.nn
+    return [nn.Conv2D(8, 3),
+            nn.Conv2D(8, (3, 2), strides=2, padding=1, dilation=2, groups=2, in_channels=4,
+                      use_bias=False, activation="relu"),
+            nn.Conv2D(6, 3, layout="NHWC", in_channels=3), nn.Conv2DTranspose(8, 3),
+            nn.Conv2DTranspose(8, 3, strides=2, output_padding=1, in_channels=4, groups=2),
+            nn.Conv1D(4, 3, in_channels=2), nn.Conv3D(2, 2, in_channels=1),
+            nn.Conv1DTranspose(3, 2, in_channels=2), nn.Conv3DTranspose(2, 2, in_channels=2),
+            nn.MaxPool2D(), nn.MaxPool1D(3, 1, 1, ceil_mode=True),
+            nn.AvgPool2D(3, 2, 1, count_include_pad=False), nn.AvgPool3D(),
+            nn.GlobalAvgPool2D(), nn.GlobalMaxPool1D(), nn.MaxPool2D(layout="NHWC"),
+            nn.GlobalMaxPool3D(), nn.AvgPool1D(), nn.GlobalAvgPool3D(), nn.MaxPool3D(),
+            nn.GlobalMaxPool2D(), nn.GlobalAvgPool1D()]
 
 
 def inputs(mx):
@@ -54,7 +78,8 @@ def inputs(mx):
     return {"mlp": mx.nd.array(rng.uniform(-1, 1, (4, 2, 3))),
             "emb": mx.nd.array(rng.randint(0, 10, (4, 3))),
             "seq": mx.nd.array(rng.uniform(-1, 1, (5, 3))),
-            "ext": mx.nd.array(rng.uniform(-2, 2, (2, 3, 4)))}
+            "ext": mx.nd.array(rng.uniform(-2, 2, (2, 3, 4))),
+            "cnn": mx.nd.array(rng.uniform(-1, 1, (2, 2, 6, 6)))}
 
 
 def main():
@@ -117,6 +142,8 @@ def main():
         mx.gluon.nn.Embedding(5, 2, dtype="float64"), mx.gluon.nn.Flatten(),
         mx.gluon.nn.Activation("relu"), mx.gluon.nn.LeakyReLU(0.25),
         mx.gluon.nn.Lambda("tanh"), mx.gluon.nn.HybridLambda("relu"))]
+    strings["conv_layers"] = [(repr(b), [p.shape for p in b.collect_params().values()])
+                              for b in conv_layers(mx)]
     w = mx.nd.zeros((2, 3, 4, 5))
     mx.init.Bilinear()(mx.init.InitDesc("up_weight"), w)
     records["bilinear"] = w
