@@ -161,6 +161,10 @@ def test_conv_1d_3d_forward_backward(ctx):
         _close(y.asnumpy(), expected.asnumpy())
         assert layer.weight.grad(ctx).shape == layer.weight.shape
         assert np.abs(x.grad.asnumpy()).sum() > 0
+    x = mx.nd.arange(8, ctx=ctx).reshape((1, 1, 2, 4))
+    # MXNet 1.9.1: ReflectionPad2D(1) of arange(8).reshape(1, 1, 2, 4), first and last rows
+    padded = nn.ReflectionPad2D(1)(x).asnumpy()[0, 0]
+    assert padded[0].tolist() == [5, 4, 5, 6, 7, 6] and padded[3].tolist() == [1, 0, 1, 2, 3, 2]
     pools = ((nn.MaxPool1D(3, 1, 1), (1, 2, 5)), (nn.AvgPool3D(), (1, 1, 4, 4, 4)),
              (nn.GlobalMaxPool3D(), (1, 2, 2, 2, 2)), (nn.AvgPool1D(ceil_mode=True), (1, 1, 5)))
     for layer, shape in pools:

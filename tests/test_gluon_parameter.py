@@ -10,6 +10,7 @@ import mxgrad as mx
 import mxgrad.gluon.block
 import mxgrad.gluon.nn.activations
 import mxgrad.gluon.nn.basic_layers
+import mxgrad.gluon.nn.conv_layers
 import mxgrad.gluon.parameter
 
 gluon = mx.gluon
@@ -201,7 +202,8 @@ def test_parameter_dict_bulk_operations(tmp_path):
 
 
 MODULES = [mx.initializer, mx.gluon, mxgrad.gluon.parameter, mxgrad.gluon.block,
-           mxgrad.gluon.nn.basic_layers, mxgrad.gluon.nn.activations]
+           mxgrad.gluon.nn.basic_layers, mxgrad.gluon.nn.activations,
+           mxgrad.gluon.nn.conv_layers]
 
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.__name__ for m in MODULES])

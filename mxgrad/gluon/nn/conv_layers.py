@@ -8,7 +8,7 @@ from mxgrad.gluon.nn.activations import Activation
 __all__ = ["Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
            "Conv3DTranspose", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D",
            "AvgPool3D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D",
-           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D"]
+           "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "ReflectionPad2D"]
 
 _LAYOUTS = {1: ("NCW",), 2: ("NCHW", "NHWC"), 3: ("NCDHW", "NDHWC")}
 _POOL_LAYOUTS = {1: ("NCW", "NWC"), 2: ("NCHW", "NHWC"), 3: ("NCDHW", "NDHWC")}
@@ -253,3 +253,23 @@ GlobalMaxPool3D = _global_pool_class("GlobalMaxPool3D", 3, "max")
 GlobalAvgPool1D = _global_pool_class("GlobalAvgPool1D", 1, "avg")
 GlobalAvgPool2D = _global_pool_class("GlobalAvgPool2D", 2, "avg")
 GlobalAvgPool3D = _global_pool_class("GlobalAvgPool3D", 3, "avg")
+
+
+class ReflectionPad2D(HybridBlock):
+    """Pad the two spatial axes of NCHW input by reflection (``padding`` on every side,
+    or MXNet's 8-tuple ``pad_width``).
+
+    >>> mx.gluon.nn.ReflectionPad2D(1)(mx.nd.ones((1, 1, 2, 2))).shape
+    (1, 1, 4, 4)
+    """
+
+    def __init__(self, padding=0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(padding, numbers.Integral):
+            padding = (0, 0, 0, 0, padding, padding, padding, padding)
+        if len(padding) != 8:
+            raise AssertionError("ReflectionPad2D: padding must be a number or 8 ints")
+        self._padding = padding
+
+    def hybrid_forward(self, F, x):
+        return F.pad(x, mode="reflect", pad_width=self._padding)
