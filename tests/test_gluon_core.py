@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 
 import mxgrad as mx
-from mxgrad.base import MXNetError
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 sys.path.insert(0, DATA)
