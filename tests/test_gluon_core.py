@@ -313,6 +313,30 @@ def test_save_params_full_names_load_back(tmp_path):
         other.collect_params().save(full, strip_prefix="zz_")
 
 
+def test_shared_parameters_and_deduplicate(tmp_path):
+    first = nn.Dense(2, in_units=2, prefix="a_")
+    second = nn.Dense(2, in_units=2, params=first.params, prefix="b_")
+    assert second.weight is first.weight and list(second.params.keys()) == ["a_weight",
+                                                                           "a_bias"]
+    net = nn.Sequential(prefix="s_")
+    net.add(first, second, nn.Dense(2, in_units=2, params=first.collect_params()))
+    assert list(net.collect_params().keys()) == ["a_weight", "a_bias"]
+    net.initialize()
+    path = str(tmp_path / "shared.params")
+    net.save_parameters(path)
+    assert sorted(mx.nd.load(path)) == ["0.bias", "0.weight", "1.bias", "1.weight",
+                                        "2.bias", "2.weight"]
+    net.save_parameters(path, deduplicate=True)
+    assert list(mx.nd.load(path)) == ["2.weight", "2.bias"]      # MXNet 1.9.1: the last name
+    other = nn.Sequential(prefix="t_")
+    with other.name_scope():
+        a = nn.Dense(2, in_units=2)
+        other.add(a, nn.Dense(2, in_units=2, params=a.params),
+                  nn.Dense(2, in_units=2, params=a.params))
+    other.load_parameters(path)                                   # any of the names will do
+    _close(a.weight.data().asnumpy(), first.weight.data().asnumpy())
+
+
 def test_hooks_apply_cast_zero_grad_and_hybridize():
     net = nn.HybridSequential(prefix="h_")
     with net.name_scope():

@@ -232,7 +232,8 @@ class Block:
 
     def save_parameters(self, filename, deduplicate=False):
         """Save the Parameters with mx.nd.save under their structural names
-        (``0.weight``), as MXNet's save_parameters; ``deduplicate`` saves a shared one once.
+        (``0.weight``), as MXNet's save_parameters; ``deduplicate`` saves a shared one once
+        (under its last name).
 
         >>> import os, tempfile
         >>> net = mx.gluon.nn.Dense(2, in_units=2); net.initialize()
@@ -242,10 +243,12 @@ class Block:
         """
         params = self._collect_params_with_prefix()
         if deduplicate:
-            first = {}
+            # as MXNet: a shared Parameter is saved once, under the last of its names, in
+            # the order of its first appearance
+            names = {}
             for key, value in params.items():
-                first.setdefault(id(value), key)
-            params = {key: value for key, value in params.items() if first[id(value)] == key}
+                names[id(value)] = (key, value)
+            params = dict(names.values())
         ndarray.save(filename, {key: value._reduce() for key, value in params.items()})
 
     def save_params(self, filename):
