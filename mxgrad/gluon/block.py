@@ -130,6 +130,8 @@ class Block:
     (1, 2)
     """
 
+    _is_stack = False          # Sequential and HybridSequential set it (summary skips them)
+
     def __init__(self, prefix=None, params=None):
         self._empty_prefix = prefix == ""
         self._prefix, self._params = _BlockScope.create(prefix, params, self._alias())
@@ -427,8 +429,7 @@ class Block:
             rows[key] = row
 
         def register(block):
-            from mxgrad.gluon.nn.basic_layers import HybridSequential, Sequential
-            if not isinstance(block, (Sequential, HybridSequential)):
+            if not block._is_stack:             # Sequential containers get no row
                 handles.append(block.register_forward_hook(hook))
 
         rows["Input"] = {"output_shape": shape_str(list(inputs) if len(inputs) > 1

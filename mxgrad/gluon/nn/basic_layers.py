@@ -16,6 +16,8 @@ __all__ = ["Sequential", "HybridSequential", "Dense", "Dropout", "Embedding", "B
 class _Stack:
     """What Sequential and HybridSequential share: add, indexing, len and the repr."""
 
+    _is_stack = True
+
     def add(self, *blocks):
         """Append blocks, run in order by forward."""
         for block in blocks:
