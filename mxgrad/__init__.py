@@ -23,6 +23,7 @@ from mxgrad import interop
 from mxgrad import operator
 from mxgrad import optimizer, lr_scheduler
 from mxgrad import metric, test_utils
-from mxgrad import gluon
+from mxgrad import gluon, initializer
+init = initializer
 
 __version__ = "0.1.0"
