@@ -1,6 +1,6 @@
 /* Neural-network kernels: softmax along an axis, pick and its adjoint, one_hot.
  * Options: -D T/CT/FT (storage, compute, float type), IS_HALF, HAS_FP64; LOG_SOFTMAX (0/1)
- * for softmax, IDX_T (index storage type) for one_hot.
+ * for softmax, IDX_T (index storage type) for pick, pick_spread and one_hot.
  * An axis of length L splits the array into (outer, L, inner); element (o, l, i) sits at
  * (o * L + l) * inner + i.
  */
@@ -35,28 +35,28 @@ __kernel void softmax(__global T* out, const long out_off, __global const T* x, 
 #endif
 }
 
-/* out[o, i] = x[o, index[o, i], i]; index is float like MXNet's, clipped or wrapped. */
+/* out[o, i] = x[o, index[o, i], i]; index (stored as IDX_T) clipped or wrapped. */
 __kernel void pick(__global T* out, const long out_off, __global const T* x, const long x_off,
-                   __global const T* index, const long idx_off, const long n, const long L,
+                   __global const IDX_T* index, const long idx_off, const long n, const long L,
                    const long inner, const int wrap)
 {
     const long r = get_global_id(0);
     if (r >= n) return;
-    const long k = fix_index((long)LOAD(index, idx_off + r), L, wrap);
+    const long k = fix_index((long)index[idx_off + r], L, wrap);
     STORE(out, out_off + r, LOAD(x, x_off + ((r / inner) * L + k) * inner + (r % inner)));
 }
 
 /* The adjoint of pick: dx (outer, L, inner) is g[o, i] where l is the picked index of
  * (o, i), 0 elsewhere; one work-item per element of dx. */
 __kernel void pick_spread(__global T* dx, const long dx_off, __global const T* g,
-                          const long g_off, __global const T* index, const long idx_off,
+                          const long g_off, __global const IDX_T* index, const long idx_off,
                           const long n, const long L, const long inner, const int wrap)
 {
     const long k = get_global_id(0);
     if (k >= n) return;
     const long i = k % inner, rest = k / inner, l = rest % L, o = rest / L;
     const long r = o * inner + i;
-    const long j = fix_index((long)LOAD(index, idx_off + r), L, wrap);
+    const long j = fix_index((long)index[idx_off + r], L, wrap);
     STORE(dx, dx_off + k, j == l ? LOAD(g, g_off + r) : (CT)0);
 }
 

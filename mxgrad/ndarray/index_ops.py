@@ -20,7 +20,7 @@ from mxgrad.ndarray._kernels import family_kernel
 __all__ = ["batch_take", "choose_element_0index", "fill_element_0index", "onehot_encode",
            "ravel_multi_index", "unravel_index"]
 
-_FLOAT16, _INT32, _INT64 = 2, 4, 6
+_INT32, _INT64 = 4, 6
 _SCALAR_CODE = {2: 0, 3: 4, 5: 4}     # the compute type's code of half and 8-bit storage
 
 
@@ -64,13 +64,7 @@ def batch_take(a=None, indices=None, out=None, name=None):
     if rows == 0:     # (reshapes would read a 0 as MXNet's "keep this size")
         return deliver("batch_take", _ndarray.empty_array(a.context, indices.shape,
                                                           a._dtype_code), out)
-    rows_of_a = a.reshape((rows, a.shape[-1]))
-    if a._dtype_code == _FLOAT16 and a.shape[-1] > 2048:
-        # pick reads its indices in the data's type: float16 holds integers up to 2048 only
-        rows_of_a = rows_of_a.astype("float32")
-    res = pick(rows_of_a, indices.reshape((rows,)), axis=-1, mode="clip")
-    if res.dtype != a.dtype:
-        res = res.astype(a.dtype)
+    res = pick(a.reshape((rows, a.shape[-1])), indices.reshape((rows,)), axis=-1, mode="clip")
     return deliver("batch_take", res.reshape(indices.shape), out)
 
 
@@ -87,7 +81,7 @@ def choose_element_0index(data=None, index=None, axis=-1, keepdims=False, mode="
     from mxgrad.ndarray.nn import pick
     if (isinstance(data, NDArrayBase) and isinstance(axis, numbers.Integral)
             and -data.ndim <= axis < data.ndim and data.shape[axis] == 0):
-        # pick itself would clip every index to -1 there
+        # refused here to name this function (pick refuses it too)
         raise MXNetError(f"choose_element_0index: cannot choose from an axis of length 0 "
                          f"(shape {data.shape})")
     return pick(data, index, axis=axis, keepdims=keepdims, mode=mode, out=out)

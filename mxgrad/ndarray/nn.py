@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from mxgrad import _ndarray
+from mxgrad._codegen import TYPES
 from mxgrad._ndarray import NDArrayBase, ElemwiseOp
 from mxgrad._tape import is_recording, record_op
 from mxgrad.base import MXNetError, dtype_code
@@ -27,7 +28,6 @@ __all__ = ["softmax", "log_softmax", "Activation", "LeakyReLU", "pick", "one_hot
 _SQRT1_2 = 1 / math.sqrt(2.0)
 _SQRT2_PI = math.sqrt(2.0 / math.pi)
 _FLOAT16 = dtype_code("float16")
-_HALF_EXACT = 2048       # float16 holds every integer up to this one
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_LAMBDA = 1.0507009873554804934193349852946
 
@@ -360,15 +360,10 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None)
     if L == 0 and math.prod(out_shape):
         raise MXNetError(f"pick: cannot pick along axis {axis} of length 0 (data shape "
                          f"{data.shape})")
-    if data._dtype_code == _FLOAT16 and L > _HALF_EXACT:
-        # the kernel reads the indices in the data's dtype: half holds integers exactly only
-        # up to 2048, so pick longer rows in float32
-        res = pick(data.astype("float32"), index, axis, keepdims, mode).astype("float16")
-        return deliver("pick", res, out)
-    idx = index if index._dtype_code == data._dtype_code else index.astype(data.dtype)
+    idx = _index_storage(index)
     res = _ndarray.empty_array(data.context, out_shape, data._dtype_code)
     if res.size:
-        k = family_kernel(data.context, "nn", "pick", data._dtype_code)
+        k = family_kernel(data.context, "nn", "pick", data._dtype_code, _idx_option(idx))
         k.set_args(0, res._buffer, res._offset, data._buffer, data._offset, idx._buffer,
                    idx._offset, res.size, L, inner)
         k.set_arg_int(9, int(mode == "wrap"))
@@ -380,6 +375,17 @@ def pick(data, index, axis=-1, keepdims=False, mode="clip", out=None, name=None)
                   replay=lambda d, i: pick(d, i, axis=axis, keepdims=keepdims, mode=mode),
                   attrs={"axis": axis, "keepdims": keepdims, "mode": mode})
     return deliver("pick", res, out)
+
+
+def _index_storage(index):
+    """The index array as the kernels read it: in its own dtype (no conversion to the data's,
+    which for float16 data lost indices past 2048), half indices as float32 (a plain pointer
+    cannot read half)."""
+    return index if index._dtype_code != _FLOAT16 else index.astype("float32")
+
+
+def _idx_option(idx):
+    return f"-D IDX_T={TYPES[idx._dtype_code][0]}"
 
 
 @functools.lru_cache(maxsize=None)       # layouts recur every step: compute them once
@@ -404,10 +410,10 @@ def _pick_spread(g, index, shape, ax, mode):
     """The adjoint of pick, one kernel: zeros of ``shape`` holding each element of ``g`` at
     its picked position along ``ax``. Recorded: its gradient is pick again."""
     outer, L, inner = _split(shape, ax)
-    idx = index if index._dtype_code == g._dtype_code else index.astype(g.dtype)
+    idx = _index_storage(index)
     dx = _ndarray.empty_array(g.context, shape, g._dtype_code)
     if dx.size:
-        k = family_kernel(g.context, "nn", "pick_spread", g._dtype_code)
+        k = family_kernel(g.context, "nn", "pick_spread", g._dtype_code, _idx_option(idx))
         k.set_args(0, dx._buffer, dx._offset, g._buffer, g._offset, idx._buffer, idx._offset,
                    dx.size, L, inner)
         k.set_arg_int(9, int(mode == "wrap"))
@@ -444,12 +450,10 @@ def one_hot(indices, depth, on_value=1.0, off_value=0.0, dtype="float32", out=No
     depth = int(depth)
     if depth < 0:
         raise MXNetError(f"one_hot: depth must be non-negative, got {depth}")
-    idx = indices if indices._dtype_code != 2 else indices.astype("float32")
+    idx = _index_storage(indices)
     res = _ndarray.empty_array(indices.context, indices.shape + (depth,), code)
     if res.size:
-        from mxgrad._codegen import TYPES
-        k = family_kernel(indices.context, "nn", "one_hot", code,
-                          f"-D IDX_T={TYPES[idx._dtype_code][0]}")
+        k = family_kernel(indices.context, "nn", "one_hot", code, _idx_option(idx))
         k.set_args(0, res._buffer, res._offset, idx._buffer, idx._offset, res.size, depth)
         ct = {2: 0, 3: 4, 5: 4}.get(code, code)
         k.set_arg_scalar(6, ct, on_value if ct in (0, 1) else int(on_value))
