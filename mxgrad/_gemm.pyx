@@ -106,6 +106,16 @@ cdef int warm_up() except -1:
     return 0
 
 
+def library_path():
+    """The shared library of scipy-openblas32 (BLAS and LAPACK), or None without it."""
+    try:
+        import scipy_openblas32
+    except ImportError:
+        return None
+    return os.path.join(scipy_openblas32.get_lib_dir(),
+                        f"lib{scipy_openblas32.get_library()}.so")
+
+
 cdef int load_blas() except -1:
     global blas_state, blas_sgemm, blas_dgemm
     if blas_state != 0:
@@ -113,12 +123,9 @@ cdef int load_blas() except -1:
     blas_state = -1
     if os.environ.get("MXGRAD_NATIVE_BLAS", "1") == "0":
         return False
-    try:
-        import scipy_openblas32
-    except ImportError:
+    path = library_path()
+    if path is None:
         return False
-    path = os.path.join(scipy_openblas32.get_lib_dir(),
-                        f"lib{scipy_openblas32.get_library()}.so")
     cdef void* lib = dlopen(path.encode(), RTLD_NOW | RTLD_LOCAL)
     if lib == NULL:
         return False

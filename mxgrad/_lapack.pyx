@@ -17,8 +17,6 @@ from mxgrad._opencl cimport CLApi, cl_api, check, native_fn
 from mxgrad._dispatch cimport Buffer, DeviceState
 from mxgrad._dtypes cimport dtype_size, FLOAT32, FLOAT64
 
-import os
-
 from mxgrad import _gemm       # loads the library: single-threaded, its workspace mapped
 
 cdef CLApi* cl = cl_api()
@@ -232,12 +230,9 @@ cdef int load_lapack() except -1:
     if lapack_state != 0:
         return lapack_state == 1
     lapack_state = -1
-    try:
-        import scipy_openblas32
-    except ImportError:
+    path = _gemm.library_path()
+    if path is None:
         return False
-    path = os.path.join(scipy_openblas32.get_lib_dir(),
-                        f"lib{scipy_openblas32.get_library()}.so")
     cdef void* lib = dlopen(path.encode(), RTLD_NOW | RTLD_LOCAL)
     if lib == NULL:
         return False
