@@ -88,12 +88,30 @@ cdef class DeviceState:
     cdef public list group_trace   # when a list: (name, work-group shape or None: the
                                    # runtime's choice) of each kernel enqueued
     cdef public list side_queues   # pyopencl queues running parts of a split host GEMM
+    # Bounded run-ahead (see DeviceState.mark): commands ever enqueued on the queue, the
+    # count at which the next marker event goes in, the count known to have completed, the
+    # bound (0: none), marker spacing, and the markers in flight as (event, count before it).
+    cdef readonly Py_ssize_t commands
+    cdef Py_ssize_t next_mark
+    cdef Py_ssize_t settled
+    cdef Py_ssize_t inflight_limit
+    cdef Py_ssize_t mark_spacing
+    cdef list marks
+    cdef int mark(self) except -1
+    cdef int all_settled(self, Py_ssize_t upto) noexcept
     cdef int flush(self) except -1
     cdef Lane other_lane(self, long ident)
     cdef void set_pending(self, Lane lane, object group) noexcept
     cdef int wait_lock(self, long me) except -1
 
     # Hot paths, inline in every module (no virtual call).
+    cdef inline int counted(self, Py_ssize_t n) except -1:
+        """Note ``n`` commands just enqueued; every ``mark_spacing`` of them, a marker."""
+        self.commands += n
+        if self.commands >= self.next_mark:
+            return self.mark()
+        return 0
+
     cdef inline Lane lane(self):
         """The calling thread's lane (the creating thread's without a lookup)."""
         return self.lane_of(thread_ident())

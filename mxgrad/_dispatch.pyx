@@ -31,7 +31,8 @@ cimport numpy as cnp
 from mxgrad._opencl cimport (CLApi, cl_api, check, cl_int, cl_mem, cl_uint, cl_ulong, cl_program,
                              CL_SUCCESS, CL_MEM_READ_WRITE, CL_MEM_USE_HOST_PTR,
                              CL_MEM_OBJECT_ALLOCATION_FAILURE, CL_OUT_OF_RESOURCES,
-                             CL_INVALID_WORK_GROUP_SIZE)
+                             CL_INVALID_WORK_GROUP_SIZE, cl_event, CL_COMPLETE,
+                             CL_EVENT_COMMAND_EXECUTION_STATUS)
 from mxgrad._opencl import status_name
 from mxgrad._dtypes cimport (FLOAT32, FLOAT64, FLOAT16, UINT8, INT32, INT8, INT64)
 
@@ -61,6 +62,21 @@ cdef enum:
 # it: once large arrays fail, small ones still work (what the BLAS and builds need then is
 # mostly set up, and builds check for room themselves).
 HOST_HEADROOM = int(os.environ.get("MXGRAD_HOST_HEADROOM_MB", "384")) << 20
+
+
+def _inflight_limit_from_env():
+    """MXGRAD_MAX_INFLIGHT: most commands a context's queue may hold before the host waits
+    (0: no bound). 256 keeps a device busy (the host resumes with 192 still queued) while a
+    loop that never reads stays a few steps ahead instead of minutes."""
+    text = os.environ.get("MXGRAD_MAX_INFLIGHT", "256").strip()
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise MXNetError(f"MXGRAD_MAX_INFLIGHT must be a whole number >= 0 (0: no bound), "
+                         f"got {text!r}")
+    return value
 
 
 def host_has_room(size_t nbytes):
@@ -405,6 +421,89 @@ cdef class DeviceState:
         self.home = Lane.__new__(Lane)
         self.home_ident = thread_ident()
         self.lanes = {}
+        self.marks = []
+        self.max_inflight = _inflight_limit_from_env()
+
+    def __dealloc__(self):
+        cdef cl_event ev
+        if self.marks:
+            for handle, _ in self.marks:
+                ev = <cl_event><intptr_t>handle
+                cl.clReleaseEvent(ev)
+
+    @property
+    def max_inflight(self):
+        """Most commands (kernels, copies, fills, writes, host GEMMs) the queue holds before
+        the enqueuing thread waits for the oldest to finish; 0: no bound
+        (MXGRAD_MAX_INFLIGHT, read when the context is first used)."""
+        return self.inflight_limit
+
+    @max_inflight.setter
+    def max_inflight(self, Py_ssize_t limit):
+        if limit < 0:
+            raise MXNetError(f"max_inflight must be >= 0 (0: no bound), got {limit}")
+        self.inflight_limit = limit
+        # markers also go in without a bound: they measure what is in flight
+        self.mark_spacing = max(1, limit // 4) if limit else 64
+        self.next_mark = self.commands + self.mark_spacing
+
+    cdef int mark(self) except -1:
+        """Enqueue a marker event after every command so far, then, if the queue is bounded,
+        wait until at most ``max_inflight - mark_spacing`` commands are unfinished, so that
+        the queue never holds more than ``max_inflight`` (a marker is popped before the
+        wait: another thread may enqueue, and mark, meanwhile)."""
+        cdef cl_event ev = NULL
+        cdef cl_int st
+        check(cl.clEnqueueMarkerWithWaitList(self.queue, 0, NULL, &ev), "clEnqueueMarker")
+        self.marks.append((<intptr_t>ev, self.commands))
+        self.next_mark = self.commands + self.mark_spacing
+        if not self.inflight_limit:
+            if len(self.marks) > 64:        # no bound: forget old markers without waiting
+                handle, _ = self.marks.pop(0)
+                cl.clReleaseEvent(<cl_event><intptr_t>handle)
+            return 0
+        flushed = False
+        while self.marks and (self.commands - self.settled
+                              > self.inflight_limit - self.mark_spacing):
+            handle, count = self.marks.pop(0)
+            ev = <cl_event><intptr_t>handle
+            if not flushed:
+                check(cl.clFlush(self.queue), "clFlush")
+                flushed = True
+            with nogil:
+                st = cl.clWaitForEvents(1, &ev)
+            cl.clReleaseEvent(ev)
+            check(st, "clWaitForEvents")
+            if count > self.settled:
+                self.settled = count
+        return 0
+
+    cdef int all_settled(self, Py_ssize_t upto) noexcept:
+        """Every command up to ``upto`` has completed (after a blocking read or clFinish):
+        release the markers they cover."""
+        cdef Py_ssize_t k = 0
+        if upto > self.settled:
+            self.settled = upto
+        while k < len(self.marks) and self.marks[k][1] <= upto:
+            cl.clReleaseEvent(<cl_event><intptr_t>self.marks[k][0])
+            k += 1
+        if k:
+            del self.marks[:k]
+        return 0
+
+    def commands_in_flight(self):
+        """At most how many enqueued commands have not completed: those after the newest
+        marker the runtime reports complete (asked without waiting)."""
+        cdef cl_int status
+        cdef Py_ssize_t done = self.settled
+        for handle, count in reversed(self.marks):
+            status = -1
+            cl.clGetEventInfo(<cl_event><intptr_t>handle, CL_EVENT_COMMAND_EXECUTION_STATUS,
+                              sizeof(cl_int), &status, NULL)
+            if status <= CL_COMPLETE:           # complete, or ended with an error
+                done = max(done, count)
+                break
+        return self.commands - done
 
     @property
     def pending(self):
@@ -556,7 +655,7 @@ cdef class DeviceState:
             if st != CL_INVALID_WORK_GROUP_SIZE:
                 if st != CL_SUCCESS:
                     check(st, f"clEnqueueNDRangeKernel({k.name})")
-                return 0
+                return self.counted(1)
         if self.group_trace is not None:
             self.group_trace.append((k.name, None if lsize == NULL
                                      else tuple([lsize[d] for d in range(dims)])))
@@ -565,7 +664,7 @@ cdef class DeviceState:
         st = cl.clEnqueueNDRangeKernel(self.queue, kk, dims, NULL, gsize, lsize, 0, NULL, NULL)
         if st != CL_SUCCESS:
             check(st, f"clEnqueueNDRangeKernel({k.name})")
-        return 0
+        return self.counted(1)
 
     cdef bint exceeds_grid(self, int dims, size_t* gsize, size_t* lsize):
         cdef int d
@@ -598,6 +697,7 @@ cdef class DeviceState:
                                                NULL, NULL)
                 if st != CL_SUCCESS:
                     check(st, f"clEnqueueNDRangeKernel({k.name})")
+                self.counted(1)
                 o1 += step[1]
             o2 += step[2]
         return 0
@@ -616,7 +716,8 @@ cdef class DeviceState:
         self.write_seq += 1
         if len(self.host_refs) > MAX_HOST_REFS:
             self.finish()
-        return 0
+            return 0
+        return self.counted(1)
 
     cdef int read(self, Buffer b, size_t offset, size_t nbytes, void* dst) except -1:
         """Blocking read: waits for every kernel queued before it."""
@@ -624,12 +725,14 @@ cdef class DeviceState:
             self.flush()
         cdef cl_int st
         cdef Py_ssize_t writes = self.write_seq
+        cdef Py_ssize_t commands = self.commands
         if nbytes == 0:
             return 0
         with nogil:
             st = cl.clEnqueueReadBuffer(self.queue, b.mem, 1, offset, nbytes, dst, 0, NULL, NULL)
         check(st, "clEnqueueReadBuffer")
         self.drop_host_refs(writes)   # every write queued before the read has run
+        self.all_settled(commands)
         return 0
 
     cdef int copy(self, Buffer src, size_t src_off, Buffer dst, size_t dst_off, size_t nbytes) except -1:
@@ -639,7 +742,7 @@ cdef class DeviceState:
             return 0
         check(cl.clEnqueueCopyBuffer(self.queue, src.mem, dst.mem, src_off, dst_off, nbytes,
                                      0, NULL, NULL), "clEnqueueCopyBuffer")
-        return 0
+        return self.counted(1)
 
     cdef int fill_bytes(self, Buffer b, size_t offset, size_t nbytes, const void* pattern,
                         size_t psize) except -1:
@@ -649,7 +752,7 @@ cdef class DeviceState:
             return 0
         check(cl.clEnqueueFillBuffer(self.queue, b.mem, pattern, psize, offset, nbytes,
                                      0, NULL, NULL), "clEnqueueFillBuffer")
-        return 0
+        return self.counted(1)
 
     def finish(self):
         """Enqueue this thread's pending fused ops (and those left by threads that ended),
@@ -659,10 +762,12 @@ cdef class DeviceState:
         if self.lanes:
             self.drop_ended_lanes()
         cdef Py_ssize_t writes = self.write_seq
+        cdef Py_ssize_t commands = self.commands
         with nogil:
             st = cl.clFinish(self.queue)
         check(st, "clFinish")
         self.drop_host_refs(writes)
+        self.all_settled(commands)
 
     def submit(self):
         """Enqueue pending work and hand the queue to the device (clFlush), without waiting."""

@@ -242,7 +242,8 @@ cdef int enqueue_blas(DeviceState dev, GemmCall* call, int isz) except -1:
             cl.clReleaseEvent(marker)
         for i in range(ndone):
             cl.clReleaseEvent(done[i])
-    return check(barrier, "clEnqueueBarrier")
+    check(barrier, "clEnqueueBarrier")
+    return dev.counted(1)           # the product as one command of the bounded queue
 
 
 def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,

@@ -298,6 +298,7 @@ def enqueue(ctx, int op, int dtype, int n, int m, int k, bint lower, bint transp
         dev.trace.append("lapack")
     check(cl.clEnqueueNativeKernel(dev.queue, <native_fn>run_lapack, &call, sizeof(call), 0,
                                    NULL, NULL, 0, NULL, NULL), "clEnqueueNativeKernel(lapack)")
+    dev.counted(1)
 
 
 POTRF, TRSM, INVERSE, DET, GELQF = OP_POTRF, OP_TRSM, OP_INVERSE, OP_DET, OP_GELQF

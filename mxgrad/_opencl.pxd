@@ -23,6 +23,10 @@ cdef enum:
     CL_INVALID_WORK_GROUP_SIZE = -54
 
 cdef enum:
+    CL_EVENT_COMMAND_EXECUTION_STATUS = 0x11D3
+    CL_COMPLETE = 0
+
+cdef enum:
     CL_MEM_READ_WRITE = 1
     CL_MEM_USE_HOST_PTR = 8
 
@@ -57,6 +61,8 @@ ctypedef struct CLApi:
     cl_int (*clEnqueueBarrierWithWaitList)(cl_command_queue, cl_uint, const cl_event*,
                                            cl_event*) noexcept nogil
     cl_int (*clReleaseEvent)(cl_event) noexcept nogil
+    cl_int (*clWaitForEvents)(cl_uint, const cl_event*) noexcept nogil
+    cl_int (*clGetEventInfo)(cl_event, cl_uint, size_t, void*, size_t*) noexcept nogil
 
 cdef CLApi* cl_api() except NULL
 cdef int check(cl_int status, str what) except -1

@@ -83,6 +83,8 @@ cdef int _load() except -1:
     _api.clEnqueueMarkerWithWaitList = <cl_int (*)(cl_command_queue, cl_uint, const cl_event*, cl_event*) noexcept nogil>_sym(lib, b"clEnqueueMarkerWithWaitList")
     _api.clEnqueueBarrierWithWaitList = <cl_int (*)(cl_command_queue, cl_uint, const cl_event*, cl_event*) noexcept nogil>_sym(lib, b"clEnqueueBarrierWithWaitList")
     _api.clReleaseEvent = <cl_int (*)(cl_event) noexcept nogil>_sym(lib, b"clReleaseEvent")
+    _api.clWaitForEvents = <cl_int (*)(cl_uint, const cl_event*) noexcept nogil>_sym(lib, b"clWaitForEvents")
+    _api.clGetEventInfo = <cl_int (*)(cl_event, cl_uint, size_t, void*, size_t*) noexcept nogil>_sym(lib, b"clGetEventInfo")
     _loaded = True
     return 0
 
