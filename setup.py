@@ -40,7 +40,8 @@ setup(
                                                                "mxgrad.examples"],
     package_dir={"mxgrad.kernels_cl": "kernels_cl", "mxgrad.examples": "examples"},
     # The Cython sources ship too: tracebacks through the extensions then show their lines.
-    package_data={"mxgrad.kernels_cl": ["*.cl"], "mxgrad": ["*.pyi", "*.pxd", "*.pyx", "*.pxi"]},
+    package_data={"mxgrad.kernels_cl": ["*.cl"], "mxgrad.examples": ["data/*.txt"],
+                  "mxgrad": ["*.pyi", "*.pxd", "*.pyx", "*.pxi"]},
     exclude_package_data={"mxgrad": ["*.c"]},
     ext_modules=cythonize(
         extensions,

@@ -13,7 +13,8 @@ import numpy as np
 # mxgrad is benchmarked from the checkout holding this folder (built in place), installed or not.
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-ALL_COMPUTE = {"tape-overhead", "small-mlp-step", "mid-mlp-step", "lstm-step", "elementwise",
+ALL_COMPUTE = {"tape-overhead", "small-mlp-step", "mid-mlp-step", "lstm-step", "cnn-step-32",
+               "cnn-step-128", "cnn-gluon-step-32", "elementwise",
                "elementwise-fwd-bwd", "matmul", "sum", "start-warm", "start-cold"}
 
 
@@ -124,6 +125,64 @@ class MXNetAPI:
                 at += p.size
 
         return step, lambda: float(last["loss"].asscalar()), lambda: list(current())
+
+    def cnn(self, params, x, labels, lr):
+        """The CNN step with ``nd.Convolution``/``Pooling``/``FullyConnected`` and SGD."""
+        mx, nd = self.mx, self.mx.nd
+        weights = [self.array(p) for p in params]
+        for w in weights:
+            w.attach_grad()
+        w1, b1, w2, b2, w3, b3 = weights
+        data, label = self.array(x), self.array(labels.astype(np.float32))
+        last = {}
+
+        def step():
+            with mx.autograd.record():
+                h = nd.Convolution(data, w1, b1, kernel=(3, 3), pad=(1, 1), num_filter=w1.shape[0])
+                h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+                h = nd.Convolution(h, w2, b2, kernel=(3, 3), pad=(1, 1), num_filter=w2.shape[0])
+                h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+                h = nd.FullyConnected(h, w3, b3, num_hidden=w3.shape[0])
+                loss = -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
+            loss.backward()
+            for w in weights:
+                nd.sgd_update(w, w.grad, lr=lr, out=w)
+            last["loss"] = loss
+
+        return (step, lambda: float(last["loss"].asscalar()),
+                lambda: [w.asnumpy() for w in weights])
+
+    def cnn_gluon(self, params, x, labels, lr):
+        """The same step as Gluon code: layers, ``SoftmaxCrossEntropyLoss``, a Trainer."""
+        mx = self.mx
+        nn = mx.gluon.nn
+        net = nn.HybridSequential()
+        net.add(nn.Conv2D(params[0].shape[0], 3, padding=1, activation="relu"),
+                nn.MaxPool2D(2, 2),
+                nn.Conv2D(params[2].shape[0], 3, padding=1, activation="relu"),
+                nn.MaxPool2D(2, 2),
+                nn.Dense(params[4].shape[0]))
+        data, label = self.array(x), self.array(labels.astype(np.float32))
+        net.initialize(ctx=self.ctx)
+        net(data)                                       # shapes are inferred on first call
+        net_params = list(net.collect_params().values())
+        for p, value in zip(net_params, params):
+            p.set_data(self.array(value))
+        net.hybridize()
+        loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+        trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr})
+        batch = len(x)
+        last = {}
+
+        def step():
+            with mx.autograd.record():
+                loss = loss_fn(net(data), label)
+            loss.backward()
+            trainer.step(batch)
+            last["loss"] = loss
+
+        return (step, lambda: float(last["loss"].mean().asscalar()),
+                lambda: [p.data().asnumpy() for p in net_params])
 
     def elementwise(self, x):
         xd = self.array(x)
@@ -260,6 +319,56 @@ class Torch:
                 for w in weights:
                     w.sub_(w.grad, alpha=lr)
                     w.grad = None
+            last["loss"] = loss
+
+        return (step, lambda: float(last["loss"].item()),
+                lambda: [w.detach().cpu().numpy().copy() for w in weights])
+
+    def cnn(self, params, x, labels, lr):
+        torch = self.torch
+        F = torch.nn.functional
+        weights = [self.tensor(p, requires_grad=True) for p in params]
+        w1, b1, w2, b2, w3, b3 = weights
+        data, label = self.tensor(x), self.tensor(labels)
+        last = {}
+
+        def step():
+            h = F.max_pool2d(F.relu(F.conv2d(data, w1, b1, padding=1)), 2)
+            h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2, padding=1)), 2)
+            loss = F.cross_entropy(F.linear(h.flatten(1), w3, b3), label)
+            loss.backward()
+            with torch.no_grad():
+                for w in weights:
+                    w.sub_(w.grad, alpha=lr)
+                    w.grad = None
+            last["loss"] = loss
+
+        return (step, lambda: float(last["loss"].item()),
+                lambda: [w.detach().cpu().numpy().copy() for w in weights])
+
+    def cnn_gluon(self, params, x, labels, lr):
+        """PyTorch's own module API for the Gluon row: nn.Sequential and optim.SGD."""
+        torch = self.torch
+        nn = torch.nn
+        net = nn.Sequential(nn.Conv2d(params[0].shape[1], params[0].shape[0], 3, padding=1),
+                            nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Conv2d(params[2].shape[1], params[2].shape[0], 3, padding=1),
+                            nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                            nn.Linear(params[4].shape[1], params[4].shape[0])).to(self.device)
+        weights = list(net.parameters())
+        with torch.no_grad():
+            for w, p in zip(weights, params):
+                w.copy_(self.tensor(p))
+        data, label = self.tensor(x), self.tensor(labels)
+        loss_fn = nn.CrossEntropyLoss()
+        opt = torch.optim.SGD(weights, lr=lr)
+        last = {}
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(net(data), label)
+            loss.backward()
+            opt.step()
             last["loss"] = loss
 
         return (step, lambda: float(last["loss"].item()),

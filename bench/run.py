@@ -38,7 +38,8 @@ PEER_ABOUT = {
 }
 RATIO_PEERS = ("mxnet", "torch", "torch-cuda", "numpy")
 # Copy limit first: the rows measured as a fraction of it run right after it.
-ORDER = ("tape-overhead", "small-mlp-step", "mid-mlp-step", "lstm-step", "copy-limit", "elementwise",
+ORDER = ("tape-overhead", "small-mlp-step", "mid-mlp-step", "lstm-step", "cnn-step-32",
+         "cnn-step-128", "cnn-gluon-step-32", "copy-limit", "elementwise",
          "elementwise-fwd-bwd", "sum", "matmul", "start-warm", "start-cold")
 LIMITED = ("elementwise", "elementwise-fwd-bwd", "sum")      # reported against copy-limit
 RESULTS = os.path.join(HERE, "RESULTS.md")
@@ -260,6 +261,17 @@ def limit_line(summary, found):
     return ""
 
 
+def gluon_line(summary):
+    """mxgrad's CNN step written with Gluon against the same step written with mx.nd."""
+    medians = {row["workload"]: row["peers"].get("mxgrad", {}).get("median") for row in summary}
+    nd, gluon = medians.get("cnn-step-32"), medians.get("cnn-gluon-step-32")
+    if not (nd and gluon):
+        return ""
+    return (f"Gluon's cost on mxgrad: the CNN step at batch 32 written with gluon.nn, gluon.loss "
+            f"and a Trainer ({fmt(gluon)} steps/s) takes {100 * (nd / gluon - 1):+.1f} % time per "
+            f"step against mx.nd ops and sgd_update ({fmt(nd)} steps/s), this run")
+
+
 def problems(summary, missing):
     """Peers skipped, measurements that failed, and results that did not match the reference."""
     notes = [f"{p} skipped: {why}" for p, why in missing.items()]
@@ -363,6 +375,8 @@ Peers:
 
 {limit_line(summary, found)}
 
+{gluon_line(summary)}
+
 Problems seen in this run:
 {chr(10).join('* ' + n for n in notes) or '* none'}
 
@@ -396,6 +410,7 @@ def main(argv=None):
         print("Ratios: above 1 means mxgrad is better (rates mxgrad/peer, times peer/mxgrad).\n")
         print(table(summary, found))
         print("\n" + limit_line(summary, found) if limit_line(summary, found) else "")
+        print("\n" + gluon_line(summary) if gluon_line(summary) else "")
         for n in notes:
             print("* " + n)
     if args.write:

@@ -37,6 +37,10 @@ MLP_SHAPES = {"small-mlp-step": ((64, 128, 128, 10), 32),
               "mid-mlp-step": ((784, 512, 512, 10), 128)}
 LR = 0.01
 LSTM_SHAPE = (35, 32, 128, 256)                  # steps, batch, input size, hidden size
+# conv3x3(3->64)+relu+maxpool, conv3x3(64->128)+relu+maxpool, dense(8192->10) on 32x32 images
+CNN_BATCH = {"cnn-step-32": 32, "cnn-step-128": 128, "cnn-gluon-step-32": 32}
+CNN_CHANNELS = (3, 64, 128)
+CNN_SIDE, CNN_CLASSES = 32, 10
 
 
 class Workload:
@@ -70,6 +74,14 @@ WORKLOADS = {w.name: w for w in [
     Workload("lstm-step", "steps/s", "higher", lambda s: 1.0 / s,
              "LSTM 128->256, 35 steps, batch 32 (mx.nd.RNN / torch.nn.LSTM), "
              "sum(out*head)/(T*N), backward, SGD"),
+    Workload("cnn-step-32", "steps/s", "higher", lambda s: 1.0 / s,
+             "CNN conv3x3(3->64)+relu+maxpool, conv3x3(64->128)+relu+maxpool, dense, 32x32 "
+             "images, batch 32, log_softmax+pick+mean, backward, SGD"),
+    Workload("cnn-step-128", "steps/s", "higher", lambda s: 1.0 / s,
+             "the same CNN step at batch 128"),
+    Workload("cnn-gluon-step-32", "steps/s", "higher", lambda s: 1.0 / s,
+             "the CNN step at batch 32 written with gluon.nn layers, gluon.loss and a "
+             "gluon.Trainer (torch: nn.Sequential and torch.optim.SGD)"),
     Workload("start-warm", "s", "lower", lambda s: s,
              "new interpreter: import, first op, first backward; kernel caches warm"),
     Workload("start-cold", "s", "lower", lambda s: s,
@@ -197,6 +209,90 @@ def lstm_reference(params, x, head):
     return loss / (T * N), grads + [grads[2]]
 
 
+def cnn_inputs(batch, seed=4):
+    """He-initialised (conv1 w, b, conv2 w, b, dense w, b), images and integer labels; the
+    dense weight is (classes, features) as MXNet's FullyConnected and torch's linear hold it."""
+    rng = np.random.default_rng(seed)
+    c0, c1, c2 = CNN_CHANNELS
+    features = c2 * (CNN_SIDE // 4) ** 2
+    params = []
+    for shape in ((c1, c0, 3, 3), (c2, c1, 3, 3), (CNN_CLASSES, features)):
+        fan_in = int(np.prod(shape[1:]))
+        params.append((rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)).astype(np.float32))
+        params.append((rng.standard_normal(shape[0]) * 0.1).astype(np.float32))
+    x = rng.standard_normal((batch, c0, CNN_SIDE, CNN_SIDE)).astype(np.float32)
+    labels = rng.integers(0, CNN_CLASSES, size=batch)
+    return params, x, labels
+
+
+def _conv3x3(x, w, b):
+    """Same-padded 3x3 convolution by im2col; returns the output and the columns."""
+    n, c, h, wd = x.shape
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))
+    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * h * wd, c * 9)
+    out = cols @ w.reshape(w.shape[0], -1).T + b
+    return out.reshape(n, h, wd, -1).transpose(0, 3, 1, 2), cols
+
+
+def _conv3x3_backward(dout, x_shape, w, cols):
+    """Gradients of ``_conv3x3`` for its input, weight and bias."""
+    n, c, h, wd = x_shape
+    d = dout.transpose(0, 2, 3, 1).reshape(n * h * wd, -1)
+    dw = (d.T @ cols).reshape(w.shape)
+    dcols = (d @ w.reshape(w.shape[0], -1)).reshape(n, h, wd, c, 3, 3)
+    dpad = np.zeros((n, c, h + 2, wd + 2))
+    for i in range(3):
+        for j in range(3):
+            dpad[:, :, i:i + h, j:j + wd] += dcols[..., i, j].transpose(0, 3, 1, 2)
+    return dpad[:, :, 1:-1, 1:-1], dw, d.sum(axis=0)
+
+
+def _maxpool2(x):
+    """2x2/2 max-pooling and the one-hot mask of each window's (first) maximum."""
+    n, c, h, w = x.shape
+    win = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(
+        n, c, h // 2, w // 2, 4)
+    first = win.argmax(axis=-1)
+    mask = np.zeros_like(win)
+    np.put_along_axis(mask, first[..., None], 1.0, axis=-1)
+    return np.take_along_axis(win, first[..., None], axis=-1)[..., 0], mask
+
+
+def _maxpool2_backward(dout, mask):
+    n, c, h2, w2, _ = mask.shape
+    dwin = mask * dout[..., None]
+    return dwin.reshape(n, c, h2, w2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(
+        n, c, 2 * h2, 2 * w2)
+
+
+def cnn_reference(params, x, labels):
+    """Loss and parameter gradients of one CNN step, float64, by hand (ties in max-pooling
+    only occur at relu's zeros, where every framework's gradient is zero anyway)."""
+    w1, b1, w2, b2, w3, b3 = (a.astype(np.float64) for a in params)
+    x = x.astype(np.float64)
+    a1, cols1 = _conv3x3(x, w1, b1)
+    p1, mask1 = _maxpool2(np.maximum(a1, 0))
+    a2, cols2 = _conv3x3(p1, w2, b2)
+    p2, mask2 = _maxpool2(np.maximum(a2, 0))
+    flat = p2.reshape(len(x), -1)
+    z = flat @ w3.T + b3
+    z = z - z.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    rows = np.arange(len(labels))
+    loss = -logp[rows, labels].mean()
+    dz = np.exp(logp)
+    dz[rows, labels] -= 1
+    dz /= len(labels)
+    dw3, db3 = dz.T @ flat, dz.sum(axis=0)
+    dp2 = (dz @ w3).reshape(p2.shape)
+    da2 = _maxpool2_backward(dp2, mask2) * (a2 > 0)
+    dp1, dw2, db2 = _conv3x3_backward(da2, p1.shape, w2, cols2)
+    da1 = _maxpool2_backward(dp1, mask1) * (a1 > 0)
+    _, dw1, db1 = _conv3x3_backward(da1, x.shape, w1, cols1)
+    return loss, [dw1, db1, dw2, db2, dw3, db3]
+
+
 def big_vector(seed=1):
     return np.random.default_rng(seed).random(BIG_N, dtype=np.float32)
 
@@ -283,6 +379,20 @@ def run_lstm(adapter, opts):
     return time_calls(step, adapter.sync, opts) + (ok,)
 
 
+def run_cnn(adapter, opts, workload):
+    params, x, labels = cnn_inputs(CNN_BATCH[workload])
+    ref_loss, ref_grads = cnn_reference(params, x, labels)
+    build = adapter.cnn_gluon if "gluon" in workload else adapter.cnn
+    step, loss_of_last_step, current_params = build(params, x, labels, LR)
+    step()
+    adapter.sync()
+    grad_err = max(max_rel_err((p0 - p1) / LR, g)
+                   for p0, p1, g in zip(params, current_params(), ref_grads))
+    loss_err = abs(loss_of_last_step() - ref_loss) / ref_loss
+    ok = check("max(loss, grad) rel. err.", max(grad_err, loss_err), 1e-3)
+    return time_calls(step, adapter.sync, opts) + (ok,)
+
+
 def run_elementwise(adapter, opts):
     x = big_vector()
     f = adapter.elementwise(x)
@@ -358,6 +468,9 @@ RUNNERS = {
     "small-mlp-step": lambda a, o: run_mlp(a, o, "small-mlp-step"),
     "mid-mlp-step": lambda a, o: run_mlp(a, o, "mid-mlp-step"),
     "lstm-step": run_lstm,
+    "cnn-step-32": lambda a, o: run_cnn(a, o, "cnn-step-32"),
+    "cnn-step-128": lambda a, o: run_cnn(a, o, "cnn-step-128"),
+    "cnn-gluon-step-32": lambda a, o: run_cnn(a, o, "cnn-gluon-step-32"),
     "elementwise": run_elementwise,
     "elementwise-fwd-bwd": run_elementwise_fwd_bwd,
     "matmul": run_matmul,

@@ -3,9 +3,13 @@
     python examples/train_digits.py                 # both models, default device
     python examples/train_digits.py --ctx "gpu(0)" --model cnn --epochs 20
 
-The data set (1,797 8x8 images) ships inside scikit-learn: nothing is downloaded. Training
-uses ``autograd.record()``, ``backward()`` and the ``sgd_mom_update`` optimizer op on a
-held-out split; a progress bar shows loss and accuracy, and the loss/accuracy curves are
+    python examples/train_digits.py --api gluon     # the same networks written with mx.gluon
+
+The data set (1,797 8x8 images) ships inside scikit-learn: nothing is downloaded. With
+``--api nd`` training uses ``autograd.record()``, ``backward()`` and the ``sgd_mom_update``
+optimizer op; with ``--api gluon`` the networks are ``gluon.nn`` layers trained with
+``gluon.loss.SoftmaxCrossEntropyLoss`` and a ``gluon.Trainer`` (the same SGD with momentum).
+Both train on a held-out split; a progress bar shows loss and accuracy, and the loss/accuracy curves are
 written to a PNG whose path is printed. The same ``--seed`` gives the same run.
 """
 import argparse
@@ -17,19 +21,10 @@ import time
 import numpy as np
 
 import mxgrad as mx
-from mxgrad import nd
+from mxgrad import gluon, nd
 
-
-def load_digits_split(seed, test_fraction=0.2):
-    """(x_train, y_train, x_test, y_test): images scaled to [0, 1], NCHW, float32."""
-    from sklearn.datasets import load_digits
-    digits = load_digits()
-    x = (digits.images / 16.0).astype(np.float32)[:, None, :, :]
-    y = digits.target.astype(np.float32)
-    order = np.random.RandomState(seed).permutation(len(x))
-    n_test = int(len(x) * test_fraction)
-    test, train = order[:n_test], order[n_test:]
-    return x[train], y[train], x[test], y[test]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from examples_common import load_digits_split  # noqa: E402
 
 
 class Model:
@@ -48,7 +43,12 @@ class Model:
             self.params[name] = p
         self.momentum = {n: nd.zeros(p.shape, ctx=ctx) for n, p in self.params.items()}
 
-    def update(self, lr, momentum=0.9, wd=1e-4):
+    def loss(self, logits, labels):
+        """Mean cross-entropy of the batch."""
+        return -nd.mean(nd.pick(nd.log_softmax(logits, axis=-1), labels, axis=-1))
+
+    def step(self, batch_size, lr, momentum=0.9, wd=1e-4):
+        """SGD with momentum on the gradients of the mean loss."""
         for name, p in self.params.items():
             nd.sgd_mom_update(p, p.grad, self.momentum[name], lr=lr, momentum=momentum, wd=wd,
                               out=p)
@@ -84,6 +84,53 @@ class CNN(Model):
         return nd.FullyConnected(h, p["fc2_weight"], p["fc2_bias"], num_hidden=10)
 
 
+class GluonModel:
+    """The same two networks written with ``mx.gluon``: layers, the Gluon loss, a Trainer.
+
+    He-normal weights and zero biases as above; the per-example losses are backpropagated
+    as a sum and ``Trainer.step`` divides by the batch size, so each step is the same SGD
+    with momentum on the mean loss."""
+
+    def __init__(self, model_name, ctx, lr, hidden=128):
+        nn = gluon.nn
+        net = nn.HybridSequential(prefix=f"{model_name}_")
+        with net.name_scope():
+            if model_name == "cnn":
+                net.add(nn.Conv2D(16, kernel_size=3, padding=1, activation="relu"),
+                        nn.MaxPool2D(pool_size=2, strides=2),
+                        nn.Conv2D(32, kernel_size=3, padding=1, activation="relu"),
+                        nn.MaxPool2D(pool_size=2, strides=2),
+                        nn.Dense(64, activation="relu"))
+            else:
+                net.add(nn.Dense(hidden, activation="relu"))
+            net.add(nn.Dense(10))
+        net.initialize(mx.init.Xavier(rnd_type="gaussian", factor_type="in", magnitude=2),
+                       ctx=ctx)
+        net.hybridize()
+        self.net = net
+        self.trainer = gluon.Trainer(net.collect_params(), "sgd",
+                                     {"learning_rate": lr, "momentum": 0.9, "wd": 1e-4})
+        self.loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+
+    def forward(self, x):
+        return self.net(x)
+
+    def loss(self, logits, labels):
+        """Per-example cross-entropy (backward sums it)."""
+        return self.loss_fn(logits, labels)
+
+    def step(self, batch_size, lr):
+        self.trainer.set_learning_rate(lr)
+        self.trainer.step(batch_size)
+
+
+def make_model(model_name, api, ctx, rng, lr):
+    """The network ``model_name`` ("mlp" or "cnn") written with ``api`` ("nd" or "gluon")."""
+    if api == "gluon":
+        return GluonModel(model_name, ctx, lr)
+    return MLP(ctx, rng) if model_name == "mlp" else CNN(ctx, rng)
+
+
 def accuracy(model, x, y, ctx, batch=256):
     """Fraction of correct predictions, computed in predict mode."""
     correct = 0
@@ -97,12 +144,13 @@ def train(model_name, args, ctx, data, log):
     """Train one model; returns its history (per-epoch loss/accuracy) and test accuracy."""
     x_train, y_train, x_test, y_test = data
     rng = np.random.RandomState(args.seed)
-    model = MLP(ctx, rng) if model_name == "mlp" else CNN(ctx, rng)
+    model = make_model(model_name, args.api, ctx, rng, args.lr)
     history = {"loss": [], "train_acc": [], "test_acc": [], "epoch_s": []}
     steps_per_epoch = (len(x_train) + args.batch_size - 1) // args.batch_size
     if args.max_steps:
         steps_per_epoch = min(steps_per_epoch, args.max_steps)
-    bar = _progress(total=args.epochs * steps_per_epoch, desc=model_name, disable=args.quiet)
+    bar = _progress(total=args.epochs * steps_per_epoch, desc=f"{model_name} ({args.api})",
+                    disable=args.quiet)
     for epoch in range(args.epochs):
         order = rng.permutation(len(x_train))
         started = time.perf_counter()
@@ -112,11 +160,10 @@ def train(model_name, args, ctx, data, log):
             xb = nd.array(x_train[idx], ctx=ctx)
             yb = nd.array(y_train[idx], ctx=ctx)
             with mx.autograd.record():
-                logits = model.forward(xb)
-                loss = -nd.mean(nd.pick(nd.log_softmax(logits, axis=-1), yb, axis=-1))
+                loss = model.loss(model.forward(xb), yb)
             loss.backward()
-            model.update(args.lr)
-            losses.append(loss)
+            model.step(len(idx), args.lr)
+            losses.append(loss.mean())
             bar.update(1)
         mean_loss = float(np.mean([l.asscalar() for l in losses]))
         history["epoch_s"].append(time.perf_counter() - started)
@@ -216,6 +263,8 @@ def build_parser(prog=None):
     ap = _Parser(prog=prog, description=__doc__.splitlines()[0], formatter_class=_Help)
     ap.add_argument("--model", choices=["mlp", "cnn", "both"], default="both",
                     help="which network to train")
+    ap.add_argument("--api", choices=["nd", "gluon"], default="nd",
+                    help="write the networks with mx.nd ops or with mx.gluon layers")
     ap.add_argument("--epochs", type=_count(1), default=20, help="passes over the training set")
     ap.add_argument("--batch-size", type=_count(1), default=64, help="images per step")
     ap.add_argument("--lr", type=float, default=0.05, help="learning rate of SGD with momentum")
