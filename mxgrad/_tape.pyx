@@ -110,13 +110,15 @@ cdef object add_into = None        # (dst, src) -> dst += src without recording
 cdef object alias_of = None        # (array, entry) -> same data, given history
 cdef object backward_running = None  # (bool) -> tells the fusion that a traversal runs
 cdef object constant_rule = None     # the rule of a gradient that is constant in the variables
+cdef object mark_fresh = None        # (grad) -> notes that backward wrote it (x._fresh_grad)
 
 
 def _init(array_base, zeros_fn, ones_like_fn, add_fn, copy_into_fn, add_into_fn,
-          alias_fn, backward_running_fn, constant_rule_fn):
+          alias_fn, backward_running_fn, constant_rule_fn, mark_fresh_fn):
     """Called once by mxgrad.autograd with the array helpers the traversal needs."""
     global NDArrayBase, zeros_for, ones_like, add, copy_into, add_into, alias_of
-    global backward_running, constant_rule
+    global backward_running, constant_rule, mark_fresh
+    mark_fresh = mark_fresh_fn
     alias_of = alias_fn
     constant_rule = constant_rule_fn
     backward_running = backward_running_fn
@@ -529,8 +531,11 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
             add_into(x._grad, g)
         else:
             copy_into(x._grad, g)
-    # A variable reached only through zero-gradient paths (floor, comparisons) gets 0.
+    # A variable reached only through zero-gradient paths (floor, comparisons) gets 0, and
+    # its gradient counts as written (MXNet marks it fresh too, for Gluon's Trainer).
     for key, x in reached_vars.items():
-        if key not in totals and x._grad_req == "write":
-            x._grad._fill(0)
+        if key not in totals and x._grad_req in ("write", "add"):
+            if x._grad_req == "write":
+                x._grad._fill(0)
+            mark_fresh(x._grad)
     return None

@@ -63,8 +63,9 @@ def _writable(self):
 
 
 def _get_fresh_grad(self):
-    """Whether backward wrote this array's gradient since ``_fresh_grad`` was last set to
-    False (Gluon's Trainer uses it to find stale gradients).
+    """1 if backward wrote this array's gradient since ``_fresh_grad`` was last set to
+    False, else 0 (an int, as MXNet returns it; Gluon's Trainer uses it to find stale
+    gradients). Every variable backward reaches counts, zero gradients included.
 
     >>> x = mx.nd.ones((2,))
     >>> x.attach_grad()
@@ -72,9 +73,9 @@ def _get_fresh_grad(self):
     ...     y = x * 2
     >>> y.backward()
     >>> x._fresh_grad
-    True
+    1
     """
-    return grad_is_fresh(self._grad)
+    return int(grad_is_fresh(self._grad))
 
 
 def _set_fresh_grad(self, fresh):
