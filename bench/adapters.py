@@ -72,24 +72,17 @@ class MXNetAPI:
             return x.grad.asnumpy()
         return step
 
-    def mlp(self, params, x, labels, lr):
+    def _sgd_training(self, weights, lr, loss_of_step):
+        """(step, loss of the last step, current weights) for a step recording
+        ``loss_of_step()``, its backward and ``nd.sgd_update`` of each of ``weights``."""
         mx, nd = self.mx, self.mx.nd
-        weights = [self.array(p) for p in params]
         for w in weights:
             w.attach_grad()
-        data = self.array(x)
-        label = self.array(labels.astype(np.float32))     # MXNet's pick takes float indices
-        layers = len(weights) // 2
         last = {}
 
         def step():
             with mx.autograd.record():
-                h = data
-                for i in range(layers):
-                    h = nd.dot(h, weights[2 * i]) + weights[2 * i + 1]
-                    if i < layers - 1:
-                        h = nd.relu(h)
-                loss = -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
+                loss = loss_of_step()
             loss.backward()
             for w in weights:
                 nd.sgd_update(w, w.grad, lr=lr, out=w)
@@ -97,6 +90,23 @@ class MXNetAPI:
 
         return (step, lambda: float(last["loss"].asscalar()),
                 lambda: [w.asnumpy() for w in weights])
+
+    def mlp(self, params, x, labels, lr):
+        nd = self.mx.nd
+        weights = [self.array(p) for p in params]
+        data = self.array(x)
+        label = self.array(labels.astype(np.float32))     # MXNet's pick takes float indices
+        layers = len(weights) // 2
+
+        def loss():
+            h = data
+            for i in range(layers):
+                h = nd.dot(h, weights[2 * i]) + weights[2 * i + 1]
+                if i < layers - 1:
+                    h = nd.relu(h)
+            return -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
+
+        return self._sgd_training(weights, lr, loss)
 
     def lstm(self, params, x, head, lr):
         """One LSTM training step through the fused ``nd.RNN``: the four parameter arrays
@@ -128,29 +138,20 @@ class MXNetAPI:
 
     def cnn(self, params, x, labels, lr):
         """The CNN step with ``nd.Convolution``/``Pooling``/``FullyConnected`` and SGD."""
-        mx, nd = self.mx, self.mx.nd
+        nd = self.mx.nd
         weights = [self.array(p) for p in params]
-        for w in weights:
-            w.attach_grad()
         w1, b1, w2, b2, w3, b3 = weights
         data, label = self.array(x), self.array(labels.astype(np.float32))
-        last = {}
 
-        def step():
-            with mx.autograd.record():
-                h = nd.Convolution(data, w1, b1, kernel=(3, 3), pad=(1, 1), num_filter=w1.shape[0])
-                h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
-                h = nd.Convolution(h, w2, b2, kernel=(3, 3), pad=(1, 1), num_filter=w2.shape[0])
-                h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
-                h = nd.FullyConnected(h, w3, b3, num_hidden=w3.shape[0])
-                loss = -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
-            loss.backward()
-            for w in weights:
-                nd.sgd_update(w, w.grad, lr=lr, out=w)
-            last["loss"] = loss
+        def loss():
+            h = nd.Convolution(data, w1, b1, kernel=(3, 3), pad=(1, 1), num_filter=w1.shape[0])
+            h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+            h = nd.Convolution(h, w2, b2, kernel=(3, 3), pad=(1, 1), num_filter=w2.shape[0])
+            h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+            h = nd.FullyConnected(h, w3, b3, num_hidden=w3.shape[0])
+            return -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
 
-        return (step, lambda: float(last["loss"].asscalar()),
-                lambda: [w.asnumpy() for w in weights])
+        return self._sgd_training(weights, lr, loss)
 
     def cnn_gluon(self, params, x, labels, lr):
         """The same step as Gluon code: layers, ``SoftmaxCrossEntropyLoss``, a Trainer."""
@@ -276,20 +277,14 @@ class Torch:
             return grad
         return step
 
-    def mlp(self, params, x, labels, lr):
+    def _sgd_training(self, weights, lr, loss_of_step):
+        """(step, loss of the last step, current weights) for a step computing
+        ``loss_of_step()``, its backward and plain SGD on ``weights``."""
         torch = self.torch
-        weights = [self.tensor(p, requires_grad=True) for p in params]
-        data, label = self.tensor(x), self.tensor(labels)
-        layers = len(weights) // 2
         last = {}
 
         def step():
-            h = data
-            for i in range(layers):
-                h = h @ weights[2 * i] + weights[2 * i + 1]
-                if i < layers - 1:
-                    h = torch.relu(h)
-            loss = torch.nn.functional.cross_entropy(h, label)
+            loss = loss_of_step()
             loss.backward()
             with torch.no_grad():
                 for w in weights:
@@ -299,6 +294,22 @@ class Torch:
 
         return (step, lambda: float(last["loss"].item()),
                 lambda: [w.detach().cpu().numpy().copy() for w in weights])
+
+    def mlp(self, params, x, labels, lr):
+        torch = self.torch
+        weights = [self.tensor(p, requires_grad=True) for p in params]
+        data, label = self.tensor(x), self.tensor(labels)
+        layers = len(weights) // 2
+
+        def loss():
+            h = data
+            for i in range(layers):
+                h = h @ weights[2 * i] + weights[2 * i + 1]
+                if i < layers - 1:
+                    h = torch.relu(h)
+            return torch.nn.functional.cross_entropy(h, label)
+
+        return self._sgd_training(weights, lr, loss)
 
     def lstm(self, params, x, head, lr):
         torch = self.torch
@@ -309,42 +320,21 @@ class Torch:
             for w, p in zip(weights, params):
                 w.copy_(self.tensor(p))
         data, heads = self.tensor(x), self.tensor(head)
-        last = {}
-
-        def step():
-            out, _ = layer(data)
-            loss = (out * heads).sum() / (T * N)
-            loss.backward()
-            with torch.no_grad():
-                for w in weights:
-                    w.sub_(w.grad, alpha=lr)
-                    w.grad = None
-            last["loss"] = loss
-
-        return (step, lambda: float(last["loss"].item()),
-                lambda: [w.detach().cpu().numpy().copy() for w in weights])
+        return self._sgd_training(weights, lr,
+                                  lambda: (layer(data)[0] * heads).sum() / (T * N))
 
     def cnn(self, params, x, labels, lr):
-        torch = self.torch
-        F = torch.nn.functional
+        F = self.torch.nn.functional
         weights = [self.tensor(p, requires_grad=True) for p in params]
         w1, b1, w2, b2, w3, b3 = weights
         data, label = self.tensor(x), self.tensor(labels)
-        last = {}
 
-        def step():
+        def loss():
             h = F.max_pool2d(F.relu(F.conv2d(data, w1, b1, padding=1)), 2)
             h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2, padding=1)), 2)
-            loss = F.cross_entropy(F.linear(h.flatten(1), w3, b3), label)
-            loss.backward()
-            with torch.no_grad():
-                for w in weights:
-                    w.sub_(w.grad, alpha=lr)
-                    w.grad = None
-            last["loss"] = loss
+            return F.cross_entropy(F.linear(h.flatten(1), w3, b3), label)
 
-        return (step, lambda: float(last["loss"].item()),
-                lambda: [w.detach().cpu().numpy().copy() for w in weights])
+        return self._sgd_training(weights, lr, loss)
 
     def cnn_gluon(self, params, x, labels, lr):
         """PyTorch's own module API for the Gluon row: nn.Sequential and optim.SGD."""

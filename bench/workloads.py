@@ -351,25 +351,10 @@ def run_tape(adapter, opts):
     return time_calls(step, adapter.sync, opts) + (ok,)
 
 
-def run_mlp(adapter, opts, workload):
-    sizes, batch = MLP_SHAPES[workload]
-    params, x, labels = mlp_inputs(sizes, batch)
-    ref_loss, ref_grads = mlp_reference(params, x, labels)
-    step, loss_of_last_step, current_params = adapter.mlp(params, x, labels, LR)
-    step()
-    adapter.sync()
-    # The first SGD step moved each parameter by -LR * grad: recover the gradients from it.
-    grad_err = max(max_rel_err((p0 - p1) / LR, g)
-                   for p0, p1, g in zip(params, current_params(), ref_grads))
-    loss_err = abs(loss_of_last_step() - ref_loss) / ref_loss
-    ok = check("max(loss, grad) rel. err.", max(grad_err, loss_err), 1e-3)
-    return time_calls(step, adapter.sync, opts) + (ok,)
-
-
-def run_lstm(adapter, opts):
-    params, x, head = lstm_inputs()
-    ref_loss, ref_grads = lstm_reference(params, x, head)
-    step, loss_of_last_step, current_params = adapter.lstm(params, x, head, LR)
+def check_and_time_step(adapter, opts, built, params, ref_loss, ref_grads):
+    """Check one training step against the float64 reference, then time it. The first SGD
+    step moved each parameter by -LR * grad: the gradients are recovered from it."""
+    step, loss_of_last_step, current_params = built
     step()
     adapter.sync()
     grad_err = max(max_rel_err((p0 - p1) / LR, g)
@@ -379,18 +364,24 @@ def run_lstm(adapter, opts):
     return time_calls(step, adapter.sync, opts) + (ok,)
 
 
+def run_mlp(adapter, opts, workload):
+    sizes, batch = MLP_SHAPES[workload]
+    params, x, labels = mlp_inputs(sizes, batch)
+    return check_and_time_step(adapter, opts, adapter.mlp(params, x, labels, LR), params,
+                               *mlp_reference(params, x, labels))
+
+
+def run_lstm(adapter, opts):
+    params, x, head = lstm_inputs()
+    return check_and_time_step(adapter, opts, adapter.lstm(params, x, head, LR), params,
+                               *lstm_reference(params, x, head))
+
+
 def run_cnn(adapter, opts, workload):
     params, x, labels = cnn_inputs(CNN_BATCH[workload])
-    ref_loss, ref_grads = cnn_reference(params, x, labels)
     build = adapter.cnn_gluon if "gluon" in workload else adapter.cnn
-    step, loss_of_last_step, current_params = build(params, x, labels, LR)
-    step()
-    adapter.sync()
-    grad_err = max(max_rel_err((p0 - p1) / LR, g)
-                   for p0, p1, g in zip(params, current_params(), ref_grads))
-    loss_err = abs(loss_of_last_step() - ref_loss) / ref_loss
-    ok = check("max(loss, grad) rel. err.", max(grad_err, loss_err), 1e-3)
-    return time_calls(step, adapter.sync, opts) + (ok,)
+    return check_and_time_step(adapter, opts, build(params, x, labels, LR), params,
+                               *cnn_reference(params, x, labels))
 
 
 def run_elementwise(adapter, opts):
