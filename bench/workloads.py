@@ -134,6 +134,16 @@ def mlp_inputs(sizes, batch, seed=0):
     return params, x, labels
 
 
+def cross_entropy_and_grad(logits, labels):
+    """Mean of -log_softmax(logits)[label] over the rows, and its gradient for logits."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    rows = np.arange(len(labels))
+    dz = np.exp(logp)
+    dz[rows, labels] -= 1
+    return -logp[rows, labels].mean(), dz / len(labels)
+
+
 def mlp_reference(params, x, labels):
     """Loss and parameter gradients of one step, float64, by hand."""
     p = [a.astype(np.float64) for a in params]
@@ -145,13 +155,7 @@ def mlp_reference(params, x, labels):
         if i < layers - 1:
             h = np.maximum(h, 0)
         acts.append(h)
-    z = h - h.max(axis=1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    rows = np.arange(len(labels))
-    loss = -logp[rows, labels].mean()
-    dz = np.exp(logp)
-    dz[rows, labels] -= 1
-    dz /= len(labels)
+    loss, dz = cross_entropy_and_grad(h, labels)
     grads = [None] * len(p)
     for i in reversed(range(layers)):
         grads[2 * i] = acts[i].T @ dz
@@ -276,14 +280,7 @@ def cnn_reference(params, x, labels):
     a2, cols2 = _conv3x3(p1, w2, b2)
     p2, mask2 = _maxpool2(np.maximum(a2, 0))
     flat = p2.reshape(len(x), -1)
-    z = flat @ w3.T + b3
-    z = z - z.max(axis=1, keepdims=True)
-    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    rows = np.arange(len(labels))
-    loss = -logp[rows, labels].mean()
-    dz = np.exp(logp)
-    dz[rows, labels] -= 1
-    dz /= len(labels)
+    loss, dz = cross_entropy_and_grad(flat @ w3.T + b3, labels)
     dw3, db3 = dz.T @ flat, dz.sum(axis=0)
     dp2 = (dz @ w3).reshape(p2.shape)
     da2 = _maxpool2_backward(dp2, mask2) * (a2 > 0)
