@@ -113,7 +113,7 @@ class LSTMCell(_WeightedCell):
     >>> cell.initialize(mx.init.Constant(0.1))
     >>> out, [h, c] = cell(mx.nd.ones((1, 3)), cell.begin_state(batch_size=1))
     >>> out.asnumpy().round(4), c.asnumpy().round(4)
-    (array([[0.1657, 0.1657]], dtype=float32), array([[0.2882, 0.2882]], dtype=float32))
+    (array([[0.0952, 0.0952]], dtype=float32), array([[0.1673, 0.1673]], dtype=float32))
     """
 
     _gates = 4
@@ -161,7 +161,7 @@ class GRUCell(_WeightedCell):
     >>> cell.initialize(mx.init.Constant(0.1))
     >>> out, [h] = cell(mx.nd.ones((1, 3)), [mx.nd.ones((1, 2))])
     >>> out.asnumpy().round(4)
-    array([[0.6935, 0.6935]], dtype=float32)
+    array([[0.7737, 0.7737]], dtype=float32)
     """
 
     _gates = 3

@@ -155,7 +155,8 @@ class RecurrentCell(Block):
         self._init_counter = -1
         self._counter = -1
         for cell in self._children.values():
-            cell.reset()
+            if isinstance(cell, RecurrentCell):     # not an activation Block (LeakyReLU)
+                cell.reset()
 
     def state_info(self, batch_size=0):
         """A list with a dict per state: its ``shape`` and ``__layout__``.

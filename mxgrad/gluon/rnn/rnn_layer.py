@@ -247,7 +247,8 @@ class LSTM(_RNNLayer):
     ``use_sequence_length=True`` makes the layer take ``sequence_length`` (N,): outputs past
     each sequence's length are zero and the states those of its last step.
 
-    >>> layer = mx.gluon.rnn.LSTM(4, bidirectional=True, layout='NTC', input_size=3)
+    >>> layer = mx.gluon.rnn.LSTM(4, bidirectional=True, layout='NTC', input_size=3,
+    ...                           prefix='lstm_')
     >>> layer
     LSTM(3 -> 4, NTC, bidirectional)
     >>> layer.initialize()
@@ -255,7 +256,7 @@ class LSTM(_RNNLayer):
     >>> out.shape, h.shape, c.shape
     ((2, 5, 8), (2, 2, 4), (2, 2, 4))
     >>> sorted(layer.collect_params().keys())[:2]
-    ['lstm0_l0_h2h_bias', 'lstm0_l0_h2h_weight']
+    ['lstm_l0_h2h_bias', 'lstm_l0_h2h_weight']
     """
 
     def __init__(self, hidden_size, num_layers=1, layout="TNC", dropout=0, bidirectional=False,
