@@ -308,9 +308,13 @@ def test_modifier_rules():
     with pytest.raises(AssertionError, match="unroll"):
         stack(mx.nd.ones((1, 2)), [])
     plain = rnn.SequentialRNNCell()
-    plain.add(rnn.GRUCell(2))
-    assert repr(rnn.ZoneoutCell(plain)).startswith("ZoneoutCell(p_out=0.0, p_state=0.0, "
-                                                   "SequentialRNNCell(")
+    plain.add(rnn.GRUCell(2, input_size=2))
+    zoned = rnn.ZoneoutCell(plain, 0.5, 0.5)
+    assert repr(zoned).startswith("ZoneoutCell(p_out=0.5, p_state=0.5, SequentialRNNCell(")
+    zoned.initialize()
+    with mx.autograd.record():
+        outs, states = zoned.unroll(3, mx.nd.ones((2, 3, 2)), merge_outputs=True)
+    assert outs.shape == (2, 3, 2) and [s.shape for s in states] == [(2, 2)]
     with pytest.raises(AssertionError, match="rate must be a number"):
         rnn.DropoutCell("0.5")
     with pytest.raises(AssertionError, match="Invalid layout"):
