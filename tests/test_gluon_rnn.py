@@ -250,7 +250,7 @@ def test_cell_unroll_finite_differences(kind, ctx, fp64):
 
     xs = [rng.uniform(-1, 1, (2, 2, 1))] + [rng.uniform(-1, 1, (2, 2))
                                              for _ in range(n_states)]
-    check_gradients(fn, xs, ctx, order=2 if kind != "lstm" else 1)
+    check_gradients(fn, xs, ctx, order=2)
 
 
 def test_layer_finite_differences(ctx, fp64):
@@ -263,7 +263,8 @@ def test_layer_finite_differences(ctx, fp64):
         out, (h_new,) = layer(x, h)
         return mx.nd.concat(out.reshape((-1,)), h_new.reshape((-1,)), dim=0)
 
-    check_gradients(fn, [rng.uniform(-1, 1, (1, 3, 2)), rng.uniform(-1, 1, (2, 1, 2))], ctx)
+    check_gradients(fn, [rng.uniform(-1, 1, (1, 3, 2)), rng.uniform(-1, 1, (2, 1, 2))], ctx,
+                    order=2)
 
 
 # ------------------------------------------------------------------- API and misuse
@@ -286,6 +287,12 @@ def test_begin_state_and_state_info(ctx):
                                                                            (4, 3)]
     with pytest.raises(TypeError):
         stack.begin_state(4)                       # keyword arguments only, as MXNet
+    # zero begin states in the inputs' dtype (MXNet makes float32 ones and fails)
+    gru = rnn.GRUCell(2, input_size=2)
+    gru.initialize(ctx=ctx)
+    gru.cast("float64")
+    outs, (h,) = gru.unroll(3, mx.nd.ones((1, 3, 2), ctx=ctx, dtype="float64"))
+    assert h.dtype == np.float64 and outs[0].dtype == np.float64
 
 
 def test_modifier_rules():

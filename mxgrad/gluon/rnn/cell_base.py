@@ -7,6 +7,8 @@ sequence given as one array (layout 'NTC' or 'TNC') or as a list of steps, optio
 stopping each sequence at its ``valid_length`` (padded outputs are zero and the returned
 states are those of each sequence's last valid step).
 """
+import numpy as np
+
 from mxgrad import ndarray
 from mxgrad.base import MXNetError
 from mxgrad.ndarray import NDArray
@@ -49,8 +51,11 @@ def _get_begin_state(cell, begin_state, inputs, batch_size):
     if begin_state is not None:
         return begin_state
     first = inputs if isinstance(inputs, NDArray) else inputs[0]
+    # float32 states are begin_state's default: ask for another dtype only when needed, so
+    # cells whose begin_state takes no dtype keep working as in MXNet
+    kwargs = {} if first.dtype == np.float32 else {"dtype": first.dtype}
     with first.context:
-        return cell.begin_state(func=ndarray.zeros, batch_size=batch_size, dtype=first.dtype)
+        return cell.begin_state(func=ndarray.zeros, batch_size=batch_size, **kwargs)
 
 
 def _format_sequence(length, inputs, layout, merge, in_layout=None):

@@ -136,10 +136,10 @@ class _RNNLayer(HybridBlock):
 
     def _check_call(self, inputs, states):
         if not isinstance(inputs, NDArray) or inputs.ndim != 3:
+            dims = {"T": "sequence length", "N": "batch size", "C": "input size"}
             raise RNNInputError(
                 f"{type(self).__name__}: input data should be a rank-3 tensor of dim "
-                f"{'[sequence length, batch size, input size]' if self._layout == 'TNC' else '[batch size, sequence length, input size]'} "
-                f"(layout {self._layout}), got "
+                f"[{', '.join(dims[a] for a in self._layout)}] (layout {self._layout}), got "
                 f"{getattr(inputs, 'shape', type(inputs).__name__)}")
         infos = self.state_info(inputs.shape[self._layout.find("N")])
         if not all(isinstance(s, NDArray) for s in states) or len(states) != len(infos):
