@@ -253,18 +253,25 @@ def test_cell_unroll_finite_differences(kind, ctx, fp64):
     check_gradients(fn, xs, ctx, order=2)
 
 
-def test_layer_finite_differences(ctx, fp64):
-    """The fused layer (a bidirectional GRU, NTC) in float64 w.r.t. inputs and state."""
-    layer = rnn.GRU(2, bidirectional=True, layout="NTC", input_size=2, dtype="float64")
+@pytest.mark.parametrize("kind", ["gru_bi_ntc", "lstm_proj_2"])
+def test_layer_finite_differences(kind, ctx, fp64):
+    """The fused layers in float64 w.r.t. inputs and states, first and second order: a
+    bidirectional GRU (NTC) and a 2-layer LSTM with a projection (which MXNet's CPU cannot
+    differentiate)."""
+    if kind == "gru_bi_ntc":
+        layer = rnn.GRU(2, bidirectional=True, layout="NTC", input_size=2, dtype="float64")
+    else:
+        layer = rnn.LSTM(3, num_layers=2, projection_size=2, input_size=2, dtype="float64")
     layer.initialize(mx.init.Uniform(0.8), ctx=ctx)
     rng = np.random.RandomState(6)
+    x_shape = (1, 3, 2) if kind == "gru_bi_ntc" else (3, 1, 2)
+    shapes = [x_shape] + [i["shape"] for i in layer.state_info(1)]
 
-    def fn(x, h):
-        out, (h_new,) = layer(x, h)
-        return mx.nd.concat(out.reshape((-1,)), h_new.reshape((-1,)), dim=0)
+    def fn(x, *states):
+        out, new = layer(x, list(states))
+        return mx.nd.concat(out.reshape((-1,)), *[s.reshape((-1,)) for s in new], dim=0)
 
-    check_gradients(fn, [rng.uniform(-1, 1, (1, 3, 2)), rng.uniform(-1, 1, (2, 1, 2))], ctx,
-                    order=2)
+    check_gradients(fn, [rng.uniform(-1, 1, s) for s in shapes], ctx, order=2)
 
 
 # ------------------------------------------------------------------- API and misuse
