@@ -419,3 +419,21 @@ def test_docstring_examples(module):
 def test_every_public_class_has_an_example():
     for name in MXNET_NAMES:
         assert ">>>" in (getattr(rnn, name).__doc__ or ""), name
+
+
+def test_initializers_reach_their_parameters(ctx):
+    init = {"i2h_weight_initializer": mx.init.Constant(0.5), "h2h_weight_initializer": "ones",
+            "i2h_bias_initializer": "ones", "h2h_bias_initializer": mx.init.Constant(2)}
+    expected = {"i2h_weight": 0.5, "h2h_weight": 1, "i2h_bias": 1, "h2h_bias": 2}
+    layer = rnn.LSTM(2, bidirectional=True, projection_size=1,
+                     h2r_weight_initializer=mx.init.Constant(3), **init)
+    layer.initialize(mx.init.Zero(), ctx=ctx)          # the default for the others only
+    layer(mx.nd.ones((1, 1, 3), ctx=ctx))              # deferred: the input size comes now
+    for d in "lr":
+        for name, value in dict(expected, h2r_weight=3).items():
+            assert np.all(getattr(layer, f"{d}0_{name}").data(ctx).asnumpy() == value), name
+    cell = rnn.GRUCell(2, **init)
+    cell.initialize(mx.init.Zero(), ctx=ctx)
+    cell(mx.nd.ones((1, 3), ctx=ctx), cell.begin_state(1, ctx=ctx))
+    for name, value in expected.items():
+        assert np.all(getattr(cell, name).data(ctx).asnumpy() == value), name
