@@ -10,6 +10,7 @@ against its own definition instead.
 import doctest
 import json
 import os
+import subprocess
 import sys
 import warnings
 
@@ -117,6 +118,43 @@ def test_saved_layer_files_round_trip(case, ctx, tmp_path):
     layer.save_parameters(path)
     with open(path, "rb") as a, open(mxnet_file, "rb") as b:
         assert a.read() == b.read()
+
+
+MXNET_PYTHON = "/tmp/mxref/bin/python"
+BOTH_WAYS = ("lstm_layer_bi2", "lstm_layer_proj", "seq_valid", "bi_ntc_valid")
+
+
+@pytest.mark.skipif(not os.path.exists(MXNET_PYTHON), reason="MXNet 1.9.1 not installed")
+def test_mxnet_loads_mxgrad_saved_parameters(tmp_path):
+    """Blocks initialized and saved by mxgrad give MXNet 1.9.1 the same outputs."""
+    expected = {}
+    for case in BOTH_WAYS:
+        block = build(mx, case)
+        block.initialize(mx.init.Uniform(0.5))
+        arrays = {k: v.asnumpy() for k, v in _fixture(case, "in").items()}
+        spec = dict(CASES[case], grads=False)
+        expected[case] = run_case(mx, block, spec, arrays, np.random.RandomState(0))
+        block.save_parameters(str(tmp_path / f"{case}.params"))
+    script = (f"import sys; sys.path.insert(0, {DATA!r}); import numpy as np, mxnet as mx\n"
+              "from make_gluon_rnn import CASES, build, run_case\n"
+              f"fixtures = mx.nd.load({os.path.join(DATA, 'gluon_rnn.nd')!r})\n"
+              f"for case in {BOTH_WAYS!r}:\n"
+              "    block = build(mx, case)\n"
+              f"    block.load_parameters({str(tmp_path)!r} + f'/{{case}}.params')\n"
+              "    head = case + '/in/'\n"
+              "    arrays = {k[len(head):]: v.asnumpy() for k, v in fixtures.items()\n"
+              "              if k.startswith(head)}\n"
+              "    res = run_case(mx, block, dict(CASES[case], grads=False), arrays,\n"
+              "                   np.random.RandomState(0))\n"
+              f"    np.savez({str(tmp_path)!r} + f'/{{case}}.npz', **res)\n")
+    done = subprocess.run([MXNET_PYTHON, "-c", script], timeout=120, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    for case in BOTH_WAYS:
+        got = np.load(str(tmp_path / f"{case}.npz"))
+        assert sorted(got.files) == sorted(expected[case])
+        for name, value in expected[case].items():
+            np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=2e-6, err_msg=name)
 
 
 # ------------------------------------------- where MXNet 1.9.1 cannot give the reference
