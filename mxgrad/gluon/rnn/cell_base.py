@@ -13,6 +13,7 @@ from mxgrad import ndarray
 from mxgrad.base import MXNetError
 from mxgrad.ndarray import NDArray
 from mxgrad.gluon.block import Block, HybridBlock
+from mxgrad.gluon.nn.activations import LeakyReLU
 
 __all__ = ["RecurrentCell", "HybridRecurrentCell"]
 
@@ -237,7 +238,6 @@ class RecurrentCell(Block):
             return func(inputs)
         if isinstance(activation, str):
             return F.Activation(inputs, act_type=activation)
-        from mxgrad.gluon.nn import LeakyReLU
         if isinstance(activation, LeakyReLU):
             return F.LeakyReLU(inputs, act_type="leaky", slope=activation._alpha)
         return activation(inputs)
