@@ -195,8 +195,8 @@ def main():
             saved[f"{case}/res/{name}"] = mx.nd.array(value)
     mx.nd.save(os.path.join(HERE, "gluon_rnn.nd"), saved)
     with open(os.path.join(HERE, "gluon_rnn_strings.json"), "w") as f:
-        json.dump(strings, f, sort_keys=True)
-        f.write("\n")
+        f.write("{\n" + ",\n".join(f"{json.dumps(case)}: {json.dumps(s, sort_keys=True)}"
+                                   for case, s in sorted(strings.items())) + "\n}\n")
 
 
 if __name__ == "__main__":
