@@ -18,3 +18,4 @@ from mxgrad.gluon import nn  # noqa: F401
 from mxgrad.gluon import data  # noqa: F401,E402
 from mxgrad.gluon import utils  # noqa: F401,E402
 from mxgrad.gluon import loss  # noqa: F401,E402
+from mxgrad.gluon import rnn  # noqa: F401,E402
