@@ -17,3 +17,4 @@ from mxgrad.gluon import nn  # noqa: F401
 # further subpackages (data, utils, ...) are imported below this line
 from mxgrad.gluon import data  # noqa: F401,E402
 from mxgrad.gluon import utils  # noqa: F401,E402
+from mxgrad.gluon.trainer import Trainer  # noqa: F401,E402
