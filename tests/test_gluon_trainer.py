@@ -13,6 +13,7 @@ import pytest
 import mxgrad as mx
 import mxgrad.gluon.trainer
 import mxgrad.gluon.trainer_states
+from conftest import CONTEXTS
 from launches import traced
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "data"))
@@ -44,7 +45,8 @@ def _quiet_train(*args, **kwargs):
 @pytest.mark.parametrize("name", list(CASES))
 def test_twenty_steps_match_mxnet(ctx, name, capsys):
     _, optimizer, opt_params, extras = CASES[name]
-    got, trainer, net = _quiet_train(name, optimizer, opt_params, extras, ctx=ctx)
+    got, trainer, net = _quiet_train(name, optimizer, opt_params, extras,
+                                     ctxs=_case_contexts(ctx, extras))
     _check(got, name)
     assert trainer.optimizer.num_update == ref.STEPS
 
@@ -52,7 +54,7 @@ def test_twenty_steps_match_mxnet(ctx, name, capsys):
 def _param(ctx, value=(1.0, 2.0), name="w", **kwargs):
     p = mx.gluon.Parameter(name, shape=(len(value),), **kwargs)
     p.initialize(ctx=ctx)
-    p.set_data(mx.nd.array(value))
+    p.set_data(mx.nd.array(value, ctx=ctx[0] if isinstance(ctx, list) else ctx))
     return p
 
 
@@ -123,7 +125,17 @@ def test_launches_per_step_are_aggregated(ctx):
 
 
 def _two_contexts(ctx):
-    return [ctx, mx.Context(ctx.device_type, ctx.device_id + 1)]
+    """ctx and another context: cpu(i + 1) (the same OpenCL device), else another device."""
+    if ctx.device_type == "cpu":
+        return [ctx, mx.cpu(ctx.device_id + 1)]
+    others = [c for c in CONTEXTS if c != ctx]
+    if not others:
+        pytest.skip("one OpenCL device and no second context on it")
+    return [ctx, others[0]]
+
+
+def _case_contexts(ctx, extras):
+    return _two_contexts(ctx) if extras.get("contexts") == 2 else [ctx]
 
 
 @pytest.mark.parametrize("on_store", [None, False])
@@ -147,14 +159,26 @@ def test_two_contexts_sum_gradients(ctx, on_store):
         for call in (trainer.allreduce_grads, lambda: trainer.update(1)):
             with pytest.raises(AssertionError, match="update_on_kvstore"):
                 call()
+    with pytest.raises(UserWarning, match="has not been updated"):
+        trainer.step(1)                       # the flags were cleared in both modes
+
+
+def test_update_on_kvstore_from_the_environment(ctx, monkeypatch):
+    monkeypatch.setenv("MXNET_UPDATE_ON_KVSTORE", "0")
+    p = _param(_two_contexts(ctx))
+    assert mx.gluon.Trainer([p], "sgd")._update_on_kvstore is False
+    assert mx.gluon.Trainer([p], "sgd", update_on_kvstore=True)._update_on_kvstore is True
+    monkeypatch.setenv("MXNET_UPDATE_ON_KVSTORE", "1")
+    assert mx.gluon.Trainer([p], "sgd")._update_on_kvstore is True
+    assert mx.gluon.Trainer([_param(ctx)], "sgd")._update_on_kvstore is None   # no store
 
 
 def test_states_round_trip_continues_the_run(ctx, tmp_path):
     extras = {"no_set_lr": True}
     ctxs = [ctx]
-    whole, _, _ = _quiet_train("r", "adam", dict(learning_rate=0.01), extras, ctx=ctx)
+    whole, _, _ = _quiet_train("r", "adam", dict(learning_rate=0.01), extras, ctxs=[ctx])
     _, trainer, net = _quiet_train("r", "adam", dict(learning_rate=0.01), extras,
-                                   steps=ref.STEPS // 2, ctx=ctx)
+                                   steps=ref.STEPS // 2, ctxs=[ctx])
     fname = str(tmp_path / "t.states")
     trainer.save_states(fname)
     params = str(tmp_path / "t.params")
@@ -175,7 +199,7 @@ def test_loads_the_states_mxnet_saved(ctx):
     net = ref.build_net(mx)
     net.initialize(ctx=ctx)
     for key, p in net.collect_params().items():
-        p.set_data(RECORDS[f"adam_states_mid/{key}/0"])
+        p.set_data(RECORDS[f"adam_states_mid/{key}/0"].as_in_context(ctx))
     trainer = ref.make_trainer(mx, net, "sgd", {}, extras)
     trainer.load_states(ref.STATES)
     ref.train_steps(mx, net, trainer, extras, ref.STEPS // 2, ref.STEPS, [ctx])
@@ -199,7 +223,7 @@ def test_saved_states_name_mxnet_classes(ctx, tmp_path):
     its Trainer.load_states reads it and continues the run)."""
     _, trainer, _ = _quiet_train("s", "sgd", dict(learning_rate=0.1, momentum=0.9),
                                  {"scheduler": ("FactorScheduler", dict(step=5))}, steps=2,
-                                 ctx=ctx)
+                                 ctxs=[ctx])
     fname = str(tmp_path / "s.states")
     trainer.save_states(fname)
     with open(fname, "rb") as f:

@@ -80,11 +80,9 @@ def make_trainer(mx, net, optimizer, opt_params, extras):
                             **extras.get("trainer", {}))
 
 
-def contexts(mx, extras, first=None):
-    """The contexts of a case: ``first`` (cpu(0)) and, for two, the next device id."""
-    first = first or mx.cpu(0)
-    return [mx.Context(first.device_type, first.device_id + i)
-            for i in range(extras.get("contexts", 1))]
+def contexts(mx, extras):
+    """The contexts of a case: cpu(0), and cpu(1) for two."""
+    return [mx.cpu(i) for i in range(extras.get("contexts", 1))]
 
 
 def train_steps(mx, net, trainer, extras, first, last, ctxs):
@@ -110,11 +108,11 @@ def train_steps(mx, net, trainer, extras, first, last, ctxs):
             net.collect_params().zero_grad()
 
 
-def train(mx, name, optimizer, opt_params, extras, steps=STEPS, ctx=None):
-    """Train a fresh net from gluon_trainer.params (on ``ctx``, default cpu(0), and the next
-    device id for two contexts); the parameters by record name, the Trainer and the net."""
+def train(mx, name, optimizer, opt_params, extras, steps=STEPS, ctxs=None):
+    """Train a fresh net from gluon_trainer.params on ``ctxs`` (default: ``contexts``); the
+    parameters by record name, the Trainer and the net."""
     net = build_net(mx)
-    ctxs = contexts(mx, extras, ctx)
+    ctxs = ctxs or contexts(mx, extras)
     net.load_parameters(PARAMS, ctx=ctxs)
     if "grad_req" in extras:
         net.collect_params().setattr("grad_req", extras["grad_req"])
