@@ -322,3 +322,34 @@ def test_docstring_examples(module):
         for test in tests:
             runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_parameters_moved_after_the_trainer_was_made(ctx):
+    p = _param(ctx)
+    trainer = mx.gluon.Trainer([p], "sgd")
+    p.reset_ctx(_two_contexts(ctx))
+    for call in (lambda: trainer.step(1, ignore_stale_grad=True), trainer.allreduce_grads,
+                 lambda: trainer.update(1)):
+        with pytest.raises(mx.MXNetError, match="make a new Trainer"):
+            call()
+
+
+def test_float16_parameters_with_multi_precision(ctx):
+    """The Trainer updates float16 weights through the optimizer's float32 master copies,
+    as the Updater alone does."""
+    p = mx.gluon.Parameter("h", shape=(3,), dtype="float16")
+    p.initialize(ctx=ctx)
+    p.set_data(mx.nd.array([0.5, -1.0, 2.0], ctx=ctx, dtype="float16"))
+    kwargs = dict(learning_rate=0.1, momentum=0.9, multi_precision=True)
+    trainer = mx.gluon.Trainer([p], "sgd", kwargs)
+    updater = mx.optimizer.get_updater(mx.optimizer.SGD(rescale_grad=0.5, **kwargs))
+    w = mx.nd.array([0.5, -1.0, 2.0], ctx=ctx, dtype="float16")
+    for _ in range(5):
+        with mx.autograd.record():
+            loss = (p.data() * p.data()).sum()
+        loss.backward()
+        updater(0, p.grad().copy(), w)
+        trainer.step(2)
+    assert p.data().dtype == np.float16
+    np.testing.assert_array_equal(p.data().asnumpy(), w.asnumpy())
+    assert trainer._updaters[0].states[0][0].dtype == np.float32    # the master copy

@@ -192,15 +192,21 @@ class Trainer:
                 first.copyto(copy)
         self._params_to_init = waiting
 
-    def _check_stale(self, ignore_stale_grad):
-        if ignore_stale_grad:
-            return
+    def _check_params(self, stale_too):
+        """Refuse, before any change, Parameters moved to other contexts since the Trainer
+        was made (its updaters are per context) and, when ``stale_too``, stale gradients."""
         for param in self._params:
             if param.grad_req == "null":
                 continue
-            for data in param.list_data():
-                if not data._fresh_grad:
-                    raise _stale_error(param, data)
+            data = param.list_data()
+            if param.list_ctx() != self._contexts:
+                raise MXNetError(f"Parameter '{param.name}' is on {param.list_ctx()} but the "
+                                 f"Trainer was made for {self._contexts}; make a new Trainer "
+                                 "after moving Parameters (reset_ctx)")
+            if stale_too:
+                for arr in data:
+                    if not arr._fresh_grad:
+                        raise _stale_error(param, arr)
 
     def step(self, batch_size, ignore_stale_grad=False):
         """One update of every Parameter from its gradient (call it after ``backward``,
@@ -225,7 +231,7 @@ class Trainer:
         UserWarning: Gradient of Parameter `w` on context cpu(0) has not been updated ...
         """
         self._optimizer.rescale_grad = self._scale / batch_size
-        self._check_stale(ignore_stale_grad)
+        self._check_params(not ignore_stale_grad)
         if self._params_to_init:
             self._broadcast_initial()
         if self._update_on_kvstore:
@@ -254,6 +260,7 @@ class Trainer:
         <NDArray 2 @cpu(1)>
         """
         self._refuse_on_store("allreduce_grads")
+        self._check_params(False)
         if self._params_to_init:
             self._broadcast_initial()
         self._allreduce_grads()
@@ -292,7 +299,7 @@ class Trainer:
         """
         self._refuse_on_store("update")
         self._optimizer.rescale_grad = self._scale / batch_size
-        self._check_stale(ignore_stale_grad)
+        self._check_params(not ignore_stale_grad)
         if self._params_to_init:
             self._broadcast_initial()
         self._update(ignore_stale_grad)
