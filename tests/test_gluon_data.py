@@ -250,8 +250,10 @@ class _NumpyInputs:
 def test_transform_printed_forms_and_errors():
     t = gdata.vision.transforms
     assert repr(t.ToTensor()) == "ToTensor(\n\n)"
+    # MXNet 1.9.1's form: consecutive HybridBlocks grouped in a HybridSequential
     assert repr(t.Compose([t.Cast(), t.ToTensor()])) == (
-        "Compose(\n  (0): Cast(\n  \n  )\n  (1): ToTensor(\n  \n  )\n)")
+        "Compose(\n  (0): HybridSequential(\n    (0): Cast(\n    \n    )\n"
+        "    (1): ToTensor(\n    \n    )\n  )\n)")
     with pytest.raises(mx.MXNetError, match="3-d or 4-d"):
         t.ToTensor()(mx.nd.ones((2, 2), dtype="uint8"))
     with pytest.raises(mx.MXNetError, match="1 or 3 channels"):

@@ -19,3 +19,4 @@ from mxgrad.gluon import data  # noqa: F401,E402
 from mxgrad.gluon import utils  # noqa: F401,E402
 from mxgrad.gluon import loss  # noqa: F401,E402
 from mxgrad.gluon import rnn  # noqa: F401,E402
+from mxgrad.gluon.trainer import Trainer  # noqa: F401,E402
