@@ -24,8 +24,8 @@ def test_linear_regression_recovers_the_true_weights():
     np.testing.assert_allclose(result["bias"], [4.2], atol=5e-3)
 
 
-@pytest.mark.parametrize("name,accuracy", [("gluon_softmax_regression", 0.8),
-                                           ("gluon_mlp", 0.8), ("gluon_cnn", 0.8)])
+@pytest.mark.parametrize("name,accuracy", [("gluon_softmax_regression", 0.7),
+                                           ("gluon_mlp", 0.7), ("gluon_cnn", 0.7)])
 def test_digit_classifiers_learn(name, accuracy):
     history = _load_example(name).main(["--epochs", "4"], log=_quiet)
     assert history["loss"][-1] < history["loss"][0]
