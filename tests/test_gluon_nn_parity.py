@@ -127,6 +127,19 @@ def _walk(block):
         yield from _walk(child)
 
 
+def test_grouped_transposed_conv_infers_in_channels(ctx):
+    """MXNet 1.9.1's deferred initialization fails here (docs/migration.md)."""
+    layer = nn.Conv1DTranspose(4, 3, strides=2, output_padding=1, groups=2)
+    layer.initialize(mx.init.Uniform(), ctx=ctx)
+    x = mx.nd.array(np.random.RandomState(5).uniform(-1, 1, (1, 2, 4)), ctx=ctx)
+    y = layer(x)
+    assert layer.weight.shape == (2, 2, 3)
+    expected = mx.nd.Deconvolution(x, layer.weight.data(ctx), layer.bias.data(ctx),
+                                   kernel=(3,), stride=(2,), adj=(1,), num_filter=4,
+                                   num_group=2, no_bias=False)
+    np.testing.assert_allclose(y.asnumpy(), expected.asnumpy(), rtol=1e-6)
+
+
 # ---------------------------------------------------------------- Dropout in training
 
 def test_dropout_training_statistics(ctx):

@@ -127,6 +127,9 @@ CONFIGS = {
                        (1, 2, 6, 5), "train", "uniform"),
     "conv2d_nhwc": ("conv", lambda nn: nn.Conv2D(3, 2, layout="NHWC"), (2, 4, 4, 2), "train",
                     "uniform"),
+    "conv3d_ndhwc": ("conv", lambda nn: nn.Conv3D(4, (2, 1, 2), padding=(0, 1, 0), groups=2,
+                                                  layout="NDHWC", activation="relu"),
+                     (1, 3, 2, 3, 2), "train", "uniform"),
     "conv3d": ("conv", lambda nn: nn.Conv3D(2, 2), (1, 2, 3, 3, 3), "train", "uniform"),
     "conv3d_options": ("conv", lambda nn: nn.Conv3D(4, (2, 1, 2), strides=2, padding=1,
                                                     groups=2, use_bias=False),
@@ -139,6 +142,9 @@ CONFIGS = {
     "conv2d_transpose": ("conv", lambda nn: nn.Conv2DTranspose(
         2, (2, 3), strides=(2, 1), padding=(0, 1), output_padding=(1, 0)), (1, 3, 3, 3),
         "train", "uniform"),
+    "conv2d_transpose_nhwc": ("conv", lambda nn: nn.Conv2DTranspose(
+        3, (2, 3), strides=2, output_padding=1, layout="NHWC"), (1, 3, 2, 2), "train",
+        "uniform"),
     "conv2d_transpose_groups": ("conv", lambda nn: nn.Conv2DTranspose(
         4, 2, strides=2, groups=2, use_bias=False, activation="tanh",
         in_channels=4),
@@ -147,7 +153,8 @@ CONFIGS = {
                                                                output_padding=1),
                          (1, 2, 2, 2, 2), "train", "uniform"),
     "conv3d_transpose_groups": ("conv", lambda nn: nn.Conv3DTranspose(
-        4, (1, 2, 2), padding=(0, 1, 0), groups=2, in_channels=2), (1, 2, 2, 3, 3), "train", "uniform"),
+        4, (1, 2, 2), padding=(0, 1, 0), groups=2, in_channels=2), (1, 2, 2, 3, 3), "train",
+        "uniform"),
     # ---- pooling and padding
     "maxpool1d": ("pool", lambda nn: nn.MaxPool1D(), (2, 2, 6), "train", "uniform"),
     "maxpool1d_ceil": ("pool", lambda nn: nn.MaxPool1D(3, 2, 1, ceil_mode=True), (1, 2, 8),
@@ -173,6 +180,13 @@ CONFIGS = {
                               "uniform"),
     "avgpool2d_ceil_exclude_pad": ("pool", lambda nn: nn.AvgPool2D(
         3, 2, 1, ceil_mode=True, count_include_pad=False), (1, 2, 6, 6), "train", "uniform"),
+    "avgpool1d_nwc": ("pool", lambda nn: nn.AvgPool1D(3, 2, 1, layout="NWC",
+                                                      count_include_pad=False),
+                      (2, 7, 3), "train", "uniform"),
+    "avgpool3d_ndhwc": ("pool", lambda nn: nn.AvgPool3D(2, 1, ceil_mode=True, layout="NDHWC"),
+                        (1, 3, 3, 2, 2), "train", "uniform"),
+    "global_maxpool2d_nhwc": ("pool", lambda nn: nn.GlobalMaxPool2D(layout="NHWC"),
+                              (2, 3, 3, 2), "train", "uniform"),
     "avgpool3d": ("pool", lambda nn: nn.AvgPool3D(2, 1, 1, count_include_pad=False),
                   (1, 1, 3, 3, 3), "train", "uniform"),
     "avgpool3d_ceil": ("pool", lambda nn: nn.AvgPool3D(2, ceil_mode=True), (1, 1, 3, 3, 3),
@@ -271,9 +285,9 @@ def load_layer(mx, name, ctx=None):
 
 
 def _channels_last_pass(mx, layer, name):
-    """run_pass for a channels-last Convolution or Pooling layer, computed by MXNet in the
-    channels-first layout between transposes (MXNet 1.9.1's CPU Convolution returns
-    uninitialized memory for NHWC)."""
+    """run_pass for a channels-last convolution layer, computed by MXNet in the
+    channels-first layout between transposes: MXNet 1.9.1's CPU (De)Convolution returns
+    uninitialized memory for NHWC or refuses it. (Its channels-last Pooling is right.)"""
     x = mx.nd.array(make_input(name))
     x.attach_grad()
     n = x.ndim
@@ -284,10 +298,9 @@ def _channels_last_pass(mx, layer, name):
             args = [x.transpose(first), layer.weight.data().transpose(first)]
             if layer.bias is not None:
                 args.append(layer.bias.data())
-            out = mx.nd.Convolution(*args, **kwargs)
+            transposed = "Transpose" in type(layer).__name__
+            out = (mx.nd.Deconvolution if transposed else mx.nd.Convolution)(*args, **kwargs)
             out = layer.act(out) if layer.act is not None else out
-        else:
-            out = mx.nd.Pooling(x.transpose(first), **kwargs)
         out = out.transpose(last)
         loss = (out * mx.nd.array(make_head(name, out.shape))).sum()
     loss.backward()
@@ -297,7 +310,7 @@ def _channels_last_pass(mx, layer, name):
 def record_config(mx, name):
     """The output, gradients and statistics after-pass of one config."""
     layer = load_layer(mx, name)
-    if getattr(layer, "_kwargs", {}).get("layout", "NC")[1] != "C":
+    if getattr(layer, "_kwargs", {}).get("layout", "NCHW")[1] != "C" and hasattr(layer, "weight"):
         x, out = _channels_last_pass(mx, layer, name)
     else:
         x, out = run_pass(mx, layer, name)
