@@ -159,6 +159,16 @@ def test_dropout_training_statistics(ctx):
         np.testing.assert_array_equal(drop(x).asnumpy(), xs)
 
 
+def test_dropout_rate_1_is_the_identity_in_predict_mode(ctx):
+    """As MXNet 1.9.1 in predict mode; training refuses p=1 (MXNet: NaN, docs/migration.md)."""
+    x = mx.nd.array([[1.5, -2.0]], ctx=ctx)
+    drop = nn.Dropout(1.0)
+    np.testing.assert_array_equal(drop(x).asnumpy(), x.asnumpy())
+    with mx.autograd.record():
+        with pytest.raises(mx.base.MXNetError, match="p must be in"):
+            drop(x)
+
+
 def test_dropout_axes_share_the_mask(ctx):
     x = mx.nd.ones((6, 5, 4), ctx=ctx)
     with mx.autograd.record():

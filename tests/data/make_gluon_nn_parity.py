@@ -8,6 +8,8 @@ initialization) every Parameter gets seeded random values and the holder is save
 ``(out * head).sum()`` under ``autograd.record`` (train or predict mode), and the output,
 input gradient, Parameter gradients and, for grad_req 'null' Parameters (BatchNorm's
 running statistics), their values afterwards go into gluon_nn_parity.nd (mx.nd.save).
+Each config runs in a fresh MXNet process on its plain CPU kernels (see ``main``), and the
+channels-last convolutions between transposes (see ``_channels_last_pass``).
 
 Inputs and heads are not saved: ``make_input`` and ``make_head`` regenerate them from
 NumPy's seeded RandomState (a stream NumPy keeps stable), on both sides. The test imports
@@ -293,14 +295,13 @@ def _channels_last_pass(mx, layer, name):
     n = x.ndim
     first, last = (0, n - 1) + tuple(range(1, n - 1)), (0,) + tuple(range(2, n)) + (1,)
     kwargs = dict(layer._kwargs, layout=None)
+    op = mx.nd.Deconvolution if "Transpose" in type(layer).__name__ else mx.nd.Convolution
     with mx.autograd.record():
-        if hasattr(layer, "weight"):
-            args = [x.transpose(first), layer.weight.data().transpose(first)]
-            if layer.bias is not None:
-                args.append(layer.bias.data())
-            transposed = "Transpose" in type(layer).__name__
-            out = (mx.nd.Deconvolution if transposed else mx.nd.Convolution)(*args, **kwargs)
-            out = layer.act(out) if layer.act is not None else out
+        args = [x.transpose(first), layer.weight.data().transpose(first)]
+        if layer.bias is not None:
+            args.append(layer.bias.data())
+        out = op(*args, **kwargs)
+        out = layer.act(out) if layer.act is not None else out
         out = out.transpose(last)
         loss = (out * mx.nd.array(make_head(name, out.shape))).sum()
     loss.backward()
@@ -310,7 +311,8 @@ def _channels_last_pass(mx, layer, name):
 def record_config(mx, name):
     """The output, gradients and statistics after-pass of one config."""
     layer = load_layer(mx, name)
-    if getattr(layer, "_kwargs", {}).get("layout", "NCHW")[1] != "C" and hasattr(layer, "weight"):
+    layout = getattr(layer, "_kwargs", {}).get("layout", "NCHW")
+    if hasattr(layer, "weight") and layout[1] != "C":
         x, out = _channels_last_pass(mx, layer, name)
     else:
         x, out = run_pass(mx, layer, name)
