@@ -6,6 +6,7 @@ and records the output, the input and Parameter gradients of ``(out * head).sum(
 BatchNorm running statistics after the pass (gluon_nn_parity.nd). Here mxgrad builds the
 same layer from the same module, loads MXNet's file and must give the same numbers.
 """
+import json
 import os
 import sys
 
@@ -23,6 +24,8 @@ from make_gluon_nn_parity import (CONFIGS, GROUPS, build_holder, load_layer,  # 
 nn = mx.gluon.nn
 RECORDS = {k: v.asnumpy() for k, v in
            mx.nd.load(os.path.join(DATA, "gluon_nn_parity.nd")).items()}
+with open(os.path.join(DATA, "gluon_nn_reprs.json")) as f:
+    REPRS = json.load(f)
 
 # The training pass of a normalization subtracts the mean: float32 cancellation leaves a few
 # 1e-6 of noise after it, as in tests/test_gluon_core.py.
@@ -72,6 +75,7 @@ def _expected(name, key, layer, ctx):
 def test_layer_matches_mxnet(name, ctx):
     group = CONFIGS[name][0]
     layer = load_layer(mx, name, ctx)
+    assert repr(layer) == REPRS[name]
     x, out = run_pass(mx, layer, name, ctx)
     atol = ATOL.get(group, 1e-5)
 

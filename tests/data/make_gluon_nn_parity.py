@@ -7,7 +7,8 @@ initialization) every Parameter gets seeded random values and the holder is save
 ``save_parameters`` (gluon_nn_<group>.params). Then forward and backward of
 ``(out * head).sum()`` under ``autograd.record`` (train or predict mode), and the output,
 input gradient, Parameter gradients and, for grad_req 'null' Parameters (BatchNorm's
-running statistics), their values afterwards go into gluon_nn_parity.nd (mx.nd.save).
+running statistics), their values afterwards go into gluon_nn_parity.nd (mx.nd.save);
+each loaded layer's repr goes into gluon_nn_reprs.json.
 Each config runs in a fresh MXNet process on its plain CPU kernels (see ``main``), and the
 channels-last convolutions between transposes (see ``_channels_last_pass``).
 
@@ -15,6 +16,7 @@ Inputs and heads are not saved: ``make_input`` and ``make_head`` regenerate them
 NumPy's seeded RandomState (a stream NumPy keeps stable), on both sides. The test imports
 this module, so both libraries build the very same layers.
 """
+import json
 import os
 import zlib
 
@@ -338,6 +340,9 @@ def main():
     os.environ["MXNET_MKLDNN_ENABLED"] = "0"
     import mxnet as mx
     write_parameters(mx)
+    reprs = {name: repr(load_layer(mx, name)) for name in CONFIGS}
+    with open(os.path.join(HERE, "gluon_nn_reprs.json"), "w") as f:
+        json.dump(reprs, f, indent=1)
     # Each config runs in a fresh process on MXNet's plain CPU kernels: in one long process
     # (and on its default oneDNN path) MXNet 1.9.1 returns views that read as zeros or as
     # uninitialized memory for some layers (Conv1D, Conv3DTranspose, Conv1D under BatchNorm).
