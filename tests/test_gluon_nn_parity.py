@@ -124,6 +124,13 @@ def test_every_layer_class_is_covered():
     assert public - built == {"Block", "HybridBlock", "SymbolBlock"}
 
 
+def test_embedding_config_repeats_rows():
+    """So its weight gradient checks rows that sum several heads."""
+    rows = make_input("embedding").ravel()
+    assert len(np.unique(rows)) < rows.size
+    assert (RECORDS["embedding:grad:weight"] != 0).any(axis=1).sum() == len(np.unique(rows))
+
+
 def _walk(block):
     yield block
     for child in block._children.values():
