@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from mxgrad import ndarray
+from mxgrad import autograd, ndarray
 from mxgrad.gluon.block import Block, HybridBlock
 from mxgrad.gluon.parameter import _indent
 from mxgrad.gluon.nn.activations import Activation
@@ -154,7 +154,9 @@ class Dropout(HybridBlock):
         self._axes = axes
 
     def hybrid_forward(self, F, x):
-        if self._rate > 0:
+        # predict mode is the identity for any rate, as in MXNet (mx.nd.Dropout refuses
+        # p=1, which MXNet turns into NaN in training)
+        if self._rate > 0 and autograd.is_training():
             return F.Dropout(x, p=self._rate, axes=self._axes, name="fwd", cudnn_off=False)
         return F.identity(x)
 

@@ -24,13 +24,23 @@ def _tuple(value, n, what):
 
 
 def _weight_shape(op_name, layout, channels, in_channels, groups, kernel):
-    """The weight shape the operator expects (0 where in_channels is not known yet)."""
-    per_group_in = in_channels // groups
-    if op_name == "Deconvolution":
-        return (in_channels, channels // groups) + kernel
+    """The weight shape the operator expects (0 where in_channels is not known yet); in a
+    channels-last layout the channel axis of the weight comes last too, as in MXNet."""
+    first, second = ((in_channels, channels // groups) if op_name == "Deconvolution"
+                     else (channels, in_channels // groups))
     if layout.find("C") == 1:
-        return (channels, per_group_in) + kernel
-    return (channels,) + kernel + (per_group_in,)        # channels-last layouts
+        return (first, second) + kernel
+    return (first,) + kernel + (second,)
+
+
+def _channels_first(x):
+    """``x`` (or a weight) with its last axis moved to axis 1."""
+    return x.transpose((0, x.ndim - 1) + tuple(range(1, x.ndim - 1)))
+
+
+def _channels_last(x):
+    """The inverse of _channels_first."""
+    return x.transpose((0,) + tuple(range(2, x.ndim)) + (1,))
 
 
 class _Conv(HybridBlock):
@@ -72,10 +82,19 @@ class _Conv(HybridBlock):
 
     def hybrid_forward(self, F, x, weight, bias=None):
         op = getattr(F, self._op_name)
+        kwargs = self._kwargs
+        # the mx.nd operators are channels-first: a channels-last layout (NHWC, NDHWC)
+        # runs between transposes, which carry the gradients back
+        channels_last = kwargs["layout"].find("C") != 1
+        if channels_last:
+            x, weight = _channels_first(x), _channels_first(weight)
+            kwargs = dict(kwargs, layout=None)
         if bias is None:
-            out = op(x, weight, name="fwd", **self._kwargs)
+            out = op(x, weight, name="fwd", **kwargs)
         else:
-            out = op(x, weight, bias, name="fwd", **self._kwargs)
+            out = op(x, weight, bias, name="fwd", **kwargs)
+        if channels_last:
+            out = _channels_last(out)
         return self.act(out) if self.act is not None else out
 
     def _alias(self):
@@ -174,7 +193,11 @@ class _Pooling(HybridBlock):
         return "pool"
 
     def hybrid_forward(self, F, x):
-        return F.Pooling(x, name="fwd", **self._kwargs)
+        if self._kwargs["layout"].find("C") == 1:
+            return F.Pooling(x, name="fwd", **self._kwargs)
+        # channels-last (NWC, NHWC, NDHWC): pooled channels-first between transposes
+        out = F.Pooling(_channels_first(x), name="fwd", **dict(self._kwargs, layout=None))
+        return _channels_last(out)
 
     def __repr__(self):
         k = self._kwargs
