@@ -178,6 +178,12 @@ def test_dropout_rate_1_is_the_identity_in_predict_mode(ctx):
     with mx.autograd.record():
         with pytest.raises(mx.base.MXNetError, match="p must be in"):
             drop(x)
+    # the op itself as MXNet 1.9.1's: p=1 outside training is the identity
+    np.testing.assert_array_equal(mx.nd.Dropout(x, p=1.0).asnumpy(), x.asnumpy())
+    with pytest.raises(mx.base.MXNetError, match="p must be in"):
+        mx.nd.Dropout(x, p=1.0, mode="always")
+    with pytest.raises(mx.base.MXNetError, match="p must be in"):
+        mx.nd.Dropout(x, p=1.5)
 
 
 def test_dropout_axes_share_the_mask(ctx):

@@ -205,11 +205,15 @@ def Dropout(data, p=0.5, mode="training", axes=(), cudnn_off=False, name=None):
     _check("Dropout", data)
     if mode not in ("training", "always"):
         raise MXNetError(f"Dropout: mode must be 'training' or 'always', got {mode!r}")
-    if not 0 <= p < 1:
+    if not 0 <= p <= 1:
         raise MXNetError(f"Dropout: p must be in [0, 1), got {p}")
     shared = _dropout_axes(axes, data.ndim)
     if p == 0 or (mode == "training" and not is_training()):
         return OPS["identity"](data)     # a new array (recorded: gradient ones), as MXNet
+    if p == 1:
+        # MXNet scales the (all dropped) elements by 1 / 0: NaN everywhere
+        raise MXNetError("Dropout: p must be in [0, 1), got 1 while dropping (training or "
+                         "mode='always'); in predict mode p=1 is the identity")
     mask_shape = tuple(1 if i in shared else d for i, d in enumerate(data.shape))
     from mxgrad.ndarray import random
     keep = random.uniform(0, 1, shape=mask_shape, ctx=data.context, dtype=data.dtype) >= p

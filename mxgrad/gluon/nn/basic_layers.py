@@ -154,8 +154,8 @@ class Dropout(HybridBlock):
         self._axes = axes
 
     def hybrid_forward(self, F, x):
-        # predict mode is the identity for any rate, as in MXNet (mx.nd.Dropout refuses
-        # p=1, which MXNet turns into NaN in training)
+        # predict mode is the identity for any rate, as in MXNet (in training mx.nd.Dropout
+        # refuses p=1, which MXNet turns into NaN)
         if self._rate > 0 and autograd.is_training():
             return F.Dropout(x, p=self._rate, axes=self._axes, name="fwd", cudnn_off=False)
         return F.identity(x)
