@@ -1,15 +1,53 @@
 """The losses of ``mx.gluon.loss`` beyond the elementwise ones: Triplet, PoissonNLL,
-CosineEmbedding, CTC and SDML (MXNet 1.9.1's formulas over ``mx.nd``).
+CosineEmbedding, CTC and SDML, and KLDiv, which SDML builds on (MXNet 1.9.1's formulas over
+``mx.nd``).
 
 Import them from ``mx.gluon.loss``; they subclass its ``Loss``.
 """
 import numpy as np
 
 from mxgrad.base import MXNetError
-from mxgrad.gluon.loss import (Loss, KLDivLoss, _apply_weighting, _check_batch_axis,
-                               _check_weighting, _label_like, _need_array)
+from mxgrad.gluon.loss_base import (Loss, _apply_weighting, _check_batch_axis,
+                                    _check_weighting, _label_like, _need_array)
 
-__all__ = ["TripletLoss", "PoissonNLLLoss", "CosineEmbeddingLoss", "CTCLoss", "SDMLLoss"]
+__all__ = ["KLDivLoss", "TripletLoss", "PoissonNLLLoss", "CosineEmbeddingLoss", "CTCLoss",
+           "SDMLLoss"]
+
+
+
+class KLDivLoss(Loss):
+    """Kullback-Leibler divergence ``label * (log(label) - pred)`` with ``pred`` a
+    log-probability (``from_logits=True``, the default) or logits turned into one by
+    ``log_softmax`` along ``axis``; summed (not averaged) over all axes but batch_axis, as
+    MXNet 1.9.1 does.
+
+    >>> loss = mx.gluon.loss.KLDivLoss(from_logits=False)
+    >>> np.round(loss(mx.nd.array([[1., 1.]]), mx.nd.array([[0.5, 0.5]])).asnumpy(), 4)
+    array([0.], dtype=float32)
+    >>> np.round(loss(mx.nd.array([[0., 2.]]), mx.nd.array([[0.5, 0.5]])).asnumpy(), 4)
+    array([0.4338], dtype=float32)
+    """
+
+    def __init__(self, from_logits=True, axis=-1, weight=None, batch_axis=0, **kwargs):
+        super().__init__(weight, batch_axis, **kwargs)
+        self._from_logits = from_logits
+        self._axis = axis
+
+    def hybrid_forward(self, F, pred, label, sample_weight=None):
+        _need_array(self, "pred", pred)
+        _need_array(self, "label", label)
+        try:
+            shape = np.broadcast_shapes(pred.shape, label.shape)
+        except ValueError:
+            raise MXNetError(f"{type(self).__name__}: label of shape {label.shape} does not "
+                             f"broadcast to pred's shape {pred.shape}") from None
+        _check_batch_axis(self, max(len(shape), 1))
+        _check_weighting(self, shape, sample_weight)
+        if not self._from_logits:
+            pred = F.log_softmax(pred, axis=self._axis)
+        loss = label * (F.log(label + 1e-12) - pred)
+        loss = _apply_weighting(loss, self._weight, sample_weight)
+        return F.sum(loss, axis=self._batch_axis, exclude=True)
 
 
 class TripletLoss(Loss):
