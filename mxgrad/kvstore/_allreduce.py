@@ -6,8 +6,8 @@ reads (``clEnqueueReadBuffer``), all enqueued at once; as soon as a bucket's rea
 its ``Iallreduce`` starts, while the device goes on reading the next buckets and the
 reduced buckets are written back (non-blocking writes, ordered before any later op on the
 arrays by the context's in-order queue). On a CPU device, where device memory is host
-memory, an array that fills at least half a bucket is not copied at all: it is mapped and
-reduced in place as a bucket of its own.
+memory, an array alone in its bucket (one that fills at least half a bucket) is not copied
+at all: it is mapped and reduced in place.
 
 MPI requests are polled, never waited on blindly: if the other ranks do not answer within
 ``MXGRAD_KVSTORE_TIMEOUT`` seconds (a rank died, hangs, or took another code path), the
@@ -57,6 +57,34 @@ def timeout_from_env():
 
 
 _EVENT_COMPLETE = 0          # CL_COMPLETE
+
+
+def plan_buckets(arrays, bucket_bytes):
+    """Group ``arrays`` (in order) into buckets of one dtype and at most ``bucket_bytes``;
+    an array of at least half a bucket gets a bucket of its own (on a CPU device it is then
+    reduced in place, mapped, without a copy).
+
+    >>> from mxgrad.kvstore._allreduce import plan_buckets
+    >>> arrays = [mx.nd.zeros(100), mx.nd.zeros(100), mx.nd.zeros(300), mx.nd.zeros(5)]
+    >>> [[a.size for a in b] for b in plan_buckets(arrays, bucket_bytes=1000)]
+    [[100, 100], [300], [5]]
+    """
+    buckets, current, size, dtype = [], [], 0, None
+    for a in arrays:
+        nbytes = a.size * np.dtype(a.dtype).itemsize
+        alone = nbytes * 2 >= bucket_bytes
+        if current and (alone or a.dtype != dtype or size + nbytes > bucket_bytes):
+            buckets.append(current)
+            current, size = [], 0
+        if alone:
+            buckets.append([a])
+            continue
+        current.append(a)
+        size += nbytes
+        dtype = a.dtype
+    if current:
+        buckets.append(current)
+    return buckets
 
 
 class _Part:
@@ -156,26 +184,6 @@ class Allreducer:
         self.wait(self.comm.Ibarrier(), started, what)
 
     # --- the bucketed collectives -------------------------------------------------------
-    def _plan(self, arrays):
-        """Buckets: [[array, ...], ...] in order, one dtype each, at most ``bucket_bytes``
-        (an array larger than that is a bucket of its own)."""
-        buckets, current, size, dtype = [], [], 0, None
-        for a in arrays:
-            nbytes = a.size * np.dtype(a.dtype).itemsize
-            alone = nbytes * 2 >= self.bucket_bytes
-            if current and (alone or a.dtype != dtype or size + nbytes > self.bucket_bytes):
-                buckets.append(current)
-                current, size = [], 0
-            if alone:
-                buckets.append([a])
-                continue
-            current.append(a)
-            size += nbytes
-            dtype = a.dtype
-        if current:
-            buckets.append(current)
-        return buckets
-
     def _stage(self, arrays):
         """Enqueue the non-blocking reads (or the map) that bring one bucket to the host."""
         import pyopencl as cl
@@ -218,7 +226,7 @@ class Allreducer:
             return
         t0 = time.perf_counter()
         MPI = self.MPI
-        buckets = [self._stage(group) for group in self._plan(arrays)]
+        buckets = [self._stage(group) for group in plan_buckets(arrays, self.bucket_bytes)]
         queues = {id(p.array.context.queue): p.array.context.queue
                   for b in buckets for p in b.parts}
         for q in queues.values():

@@ -246,11 +246,9 @@ class KVStore(KVStoreBase):
 
     def _push_pairs(self, pairs, op):
         """Sum each key's values locally, then across workers, then store or update."""
-        merged = []
-        for k, values in pairs:
-            stored = self._stored(k, op)
-            self._check_shapes(k, stored, values, op, "value")
-            merged.append((k, self._local_sum(values, stored)))
+        for k, values in pairs:                  # every check before any work
+            self._check_shapes(k, self._stored(k, op), values, op, "value")
+        merged = [(k, self._local_sum(values, self._store[k])) for k, values in pairs]
         self._reduce_across([m for _, m in merged], [k for k, _ in merged], op)
         for k, m in merged:
             stored = self._store[k]
