@@ -314,7 +314,7 @@ def test_bucket_plan_and_env_settings(monkeypatch):
     assert _allreduce.timeout_from_env() == 2.5
     monkeypatch.delenv("MXGRAD_KVSTORE_BUCKET_MB")
     monkeypatch.delenv("MXGRAD_KVSTORE_TIMEOUT")
-    assert _allreduce.bucket_bytes_from_env() == 4 * 2**20
+    assert _allreduce.bucket_bytes_from_env() == 2**20
     assert _allreduce.timeout_from_env() == 60.0
     for bad in ("0", "-1", "lots"):
         monkeypatch.setenv("MXGRAD_KVSTORE_TIMEOUT", bad)

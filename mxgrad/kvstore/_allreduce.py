@@ -29,12 +29,11 @@ import numpy as np
 from mxgrad import interop
 from mxgrad.base import MXNetError
 
-DEFAULT_BUCKET_MB = 4.0
+DEFAULT_BUCKET_MB = 1.0
 DEFAULT_TIMEOUT_S = 60.0
 
 
-def _positive_env(name, default):
-    text = os.environ.get(name)
+def _positive(name, text, default):
     if text is None or text.strip() == "":
         return default
     try:
@@ -47,13 +46,16 @@ def _positive_env(name, default):
 
 
 def bucket_bytes_from_env():
-    """Bucket size in bytes from ``MXGRAD_KVSTORE_BUCKET_MB`` (MiB, default 4)."""
-    return max(1, int(_positive_env("MXGRAD_KVSTORE_BUCKET_MB", DEFAULT_BUCKET_MB) * 2**20))
+    """Bucket size in bytes from ``MXGRAD_KVSTORE_BUCKET_MB`` (MiB, default 1)."""
+    mb = _positive("MXGRAD_KVSTORE_BUCKET_MB", os.environ.get("MXGRAD_KVSTORE_BUCKET_MB"),
+                   DEFAULT_BUCKET_MB)
+    return max(1, int(mb * 2**20))
 
 
 def timeout_from_env():
     """Seconds to wait for the other ranks, from ``MXGRAD_KVSTORE_TIMEOUT`` (default 60)."""
-    return _positive_env("MXGRAD_KVSTORE_TIMEOUT", DEFAULT_TIMEOUT_S)
+    return _positive("MXGRAD_KVSTORE_TIMEOUT", os.environ.get("MXGRAD_KVSTORE_TIMEOUT"),
+                     DEFAULT_TIMEOUT_S)
 
 
 _EVENT_COMPLETE = 0          # CL_COMPLETE
@@ -138,16 +140,25 @@ class Allreducer:
         if self.broken:
             raise MXNetError(self.broken)
 
+    def _pause(self, polls, started, what):
+        """Between two polls: check the deadline now and then; yield the core to whatever
+        else is runnable (MPI moves data only while some rank polls, so a sleep here would
+        slow every message down); after a second of waiting, sleep a little instead."""
+        if polls & 255 == 0:
+            waited = time.perf_counter() - started
+            if waited > self.timeout:
+                self._fail(what, waited)
+            if waited > 1.0:
+                time.sleep(5e-4)
+                return
+        os.sched_yield()
+
     def wait(self, request, started, what):
         """Poll ``request`` until it completes or the deadline passes."""
         polls = 0
         while not request.Test():
             polls += 1
-            if polls > 64:
-                waited = time.perf_counter() - started
-                if waited > self.timeout:
-                    self._fail(what, waited)
-                time.sleep(min(1e-3, 2e-5 * (polls - 64)))
+            self._pause(polls, started, what)
 
     def _wait_event(self, event, pending, what):
         """Wait for an OpenCL event, making progress on (and checking the deadlines of) the
@@ -162,11 +173,7 @@ class Allreducer:
             oldest = pending[0]
             oldest.request.Test()
             polls += 1
-            if polls > 64:
-                waited = time.perf_counter() - oldest.started
-                if waited > self.timeout:
-                    self._fail(what, waited)
-                time.sleep(min(1e-3, 2e-5 * (polls - 64)))
+            self._pause(polls, oldest.started, what)
 
     # --- small collectives ------------------------------------------------------------
     def allgather_int(self, value, what):
