@@ -93,6 +93,14 @@ def test_pushpull_in_place_and_into_out(ctx):
     kv.pushpull("g", grads)
     for g in grads:
         np.testing.assert_allclose(g.asnumpy(), a + b + c, rtol=1e-6)
+    stored = mx.nd.zeros(5, ctx=other)
+    kv.pull("g", out=stored)                              # the store has the sum too
+    np.testing.assert_allclose(stored.asnumpy(), a + b + c, rtol=1e-6)
+    single = mx.nd.array(c, ctx=other)
+    kv.pushpull("g", single)                              # one value: summed where it is
+    np.testing.assert_array_equal(single.asnumpy(), c)
+    kv.pull("g", out=stored)
+    np.testing.assert_array_equal(stored.asnumpy(), c)
     out = mx.nd.zeros(5, ctx=other)
     value = mx.nd.array(a, ctx=ctx)
     kv.pushpull("g", value, out=out)

@@ -317,10 +317,33 @@ class KVStore(KVStoreBase):
             out_pairs = self._pairs(key, out, "pushpull", what="out")
         for k, outs in out_pairs:
             self._check_shapes(k, self._stored(k, "pushpull"), outs, "pushpull", "out")
+        if out is None and self._updater is None:
+            self._allreduce_in_place(pairs)
+            return
         self._push_pairs(pairs, "pushpull")
         for k, outs in out_pairs:
             for o in outs:
                 self._store[k].copyto(o)
+
+    def _allreduce_in_place(self, pairs):
+        """pushpull into the pushed arrays without an optimizer (a Trainer's gradients): a
+        key's single value is summed across workers where it is, without the copies into
+        and out of a separate sum; the store keeps a copy for later pulls."""
+        for k, values in pairs:
+            self._check_shapes(k, self._stored(k, "pushpull"), values, "pushpull", "value")
+        sums = []
+        for k, values in pairs:
+            stored = self._store[k]
+            if len(values) == 1 and values[0].dtype == stored.dtype:
+                sums.append(values[0])
+            else:
+                sums.append(self._local_sum(values, stored))
+        self._reduce_across(sums, [k for k, _ in pairs], "pushpull")
+        for (k, values), total in zip(pairs, sums):
+            total.copyto(self._store[k])
+            for v in values:
+                if v is not total:
+                    total.copyto(v)
 
     def broadcast(self, key, value, out, priority=0):
         """Initialize ``key`` with ``value`` (rank 0's, across workers) and copy it into
