@@ -71,8 +71,8 @@ def worker_env(n, env=None, cores=None):
 
 
 def worker_command(n, program, mpiexec, python=None):
-    """The command line that starts ``n`` ranks of ``program`` (a script and its arguments,
-    or ``-m module ...``).
+    """The command line that starts ``n`` ranks of ``program`` (a script and its
+    arguments).
 
     >>> from mxgrad.launch import worker_command
     >>> worker_command(2, ['train.py', '--kvstore', 'dist_sync'], 'mpiexec', 'python')
@@ -90,7 +90,7 @@ def _parser():
                     help="how many worker processes (ranks)")
     ap.add_argument("--mpiexec", default=None, help="the mpiexec to use (default: found)")
     ap.add_argument("program", nargs=argparse.REMAINDER,
-                    help="the script and its arguments (or -m module ...)")
+                    help="the script and its arguments")
     return ap
 
 

@@ -21,7 +21,7 @@ __all__ = ["create", "KVStore", "KVStoreBase"]
 
 _LOCAL_TYPES = ("local", "device", "local_allreduce_cpu", "local_allreduce_device",
                 "local_update_cpu")
-_DIST_TYPES = ("dist_sync", "dist_sync_device", "dist_device_sync", "dist")
+_DIST_TYPES = ("dist_sync", "dist_sync_device", "dist_device_sync")
 _REFUSED = {
     "dist_async": "asynchronous training is not supported; use 'dist_sync'",
     "dist_async_device": "asynchronous training is not supported; use 'dist_sync'",

@@ -65,10 +65,12 @@ class DistKVStore(KVStore):
 
     @property
     def rank(self):
+        """This process's rank in the store's communicator."""
         return self._comm.Get_rank()
 
     @property
     def num_workers(self):
+        """The number of processes (ranks) of the store's communicator."""
         return self._comm.Get_size()
 
     @property
