@@ -4,6 +4,7 @@
     python examples/train_digits.py --ctx "gpu(0)" --model cnn --epochs 20
 
     python examples/train_digits.py --api gluon     # the same networks written with mx.gluon
+    python -m mxgrad.launch -n 2 examples/train_digits.py --kvstore dist_sync   # 2 processes
 
 The data set (1,797 8x8 images) ships inside scikit-learn: nothing is downloaded. With
 ``--api nd`` training uses ``autograd.record()``, ``backward()`` and the ``sgd_mom_update``
@@ -11,6 +12,11 @@ optimizer op; with ``--api gluon`` the networks are ``gluon.nn`` layers trained 
 ``gluon.loss.SoftmaxCrossEntropyLoss`` and a ``gluon.Trainer`` (the same SGD with momentum).
 Both train on a held-out split; a progress bar shows loss and accuracy, and the loss/accuracy curves are
 written to a PNG whose path is printed. The same ``--seed`` gives the same run.
+
+With ``--kvstore dist_sync`` (started by mpiexec or ``python -m mxgrad.launch``) each worker
+takes its share of every global batch of ``--batch-size`` images, the gradients are summed
+across the workers by ``mx.kv`` (``pushpull``), and every worker takes the same step: the
+run follows the one-process run with the same global batch. Rank 0 prints and plots.
 """
 import argparse
 import os
@@ -91,7 +97,7 @@ class GluonModel:
     as a sum and ``Trainer.step`` divides by the batch size, so each step is the same SGD
     with momentum on the mean loss."""
 
-    def __init__(self, model_name, ctx, lr, hidden=128):
+    def __init__(self, model_name, ctx, lr, hidden=128, kvstore=None):
         nn = gluon.nn
         net = nn.HybridSequential(prefix=f"{model_name}_")
         with net.name_scope():
@@ -108,8 +114,9 @@ class GluonModel:
                        ctx=ctx)
         net.hybridize()
         self.net = net
+        extra = {"kvstore": kvstore} if kvstore else {}    # else Trainer's default
         self.trainer = gluon.Trainer(net.collect_params(), "sgd",
-                                     {"learning_rate": lr, "momentum": 0.9, "wd": 1e-4})
+                                     {"learning_rate": lr, "momentum": 0.9, "wd": 1e-4}, **extra)
         self.loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
 
     def forward(self, x):
@@ -124,11 +131,35 @@ class GluonModel:
         self.trainer.step(batch_size)
 
 
-def make_model(model_name, api, ctx, rng, lr):
+def make_model(model_name, api, ctx, rng, lr, kvstore=None):
     """The network ``model_name`` ("mlp" or "cnn") written with ``api`` ("nd" or "gluon")."""
     if api == "gluon":
-        return GluonModel(model_name, ctx, lr)
+        return GluonModel(model_name, ctx, lr, kvstore=kvstore)
     return MLP(ctx, rng) if model_name == "mlp" else CNN(ctx, rng)
+
+
+class Workers:
+    """Data parallelism of the nd networks through a KVStore: the same parameters on every
+    worker at the start, each worker's share of a global batch, gradients summed."""
+
+    def __init__(self, kv, model, prefix):
+        self.kv, self.model = kv, model
+        self.names = list(model.params)
+        self.keys = [f"{prefix}_{n}" for n in self.names] + [f"{prefix}_loss"]
+        params = [model.params[n] for n in self.names]
+        kv.broadcast(self.keys[:-1], params, out=params)      # rank 0's initial weights
+        kv.init(self.keys[-1], nd.zeros((1,), ctx=params[0].context))
+
+    def loss(self, logits, labels, global_size):
+        """This worker's part of the mean cross-entropy of the global batch."""
+        return -nd.sum(nd.pick(nd.log_softmax(logits, axis=-1), labels, axis=-1)) / global_size
+
+    def reduce(self, loss):
+        """Sum the gradients (and the loss) over the workers: the global batch's."""
+        grads = [self.model.params[n].grad for n in self.names]
+        loss = loss.reshape((1,))
+        self.kv.pushpull(self.keys, grads + [loss])
+        return loss
 
 
 def accuracy(model, x, y, ctx, batch=256):
@@ -144,7 +175,9 @@ def train(model_name, args, ctx, data, log):
     """Train one model; returns its history (per-epoch loss/accuracy) and test accuracy."""
     x_train, y_train, x_test, y_test = data
     rng = np.random.RandomState(args.seed)
-    model = make_model(model_name, args.api, ctx, rng, args.lr)
+    model = make_model(model_name, args.api, ctx, rng, args.lr, args.kvstore)
+    kv = args.kv
+    workers = Workers(kv, model, model_name) if kv is not None and args.api == "nd" else None
     history = {"loss": [], "train_acc": [], "test_acc": [], "epoch_s": []}
     steps_per_epoch = (len(x_train) + args.batch_size - 1) // args.batch_size
     if args.max_steps:
@@ -157,11 +190,17 @@ def train(model_name, args, ctx, data, log):
         losses = []
         for step in range(steps_per_epoch):
             idx = order[step * args.batch_size:(step + 1) * args.batch_size]
-            xb = nd.array(x_train[idx], ctx=ctx)
-            yb = nd.array(y_train[idx], ctx=ctx)
+            mine = idx if kv is None else np.array_split(idx, kv.num_workers)[kv.rank]
+            xb = nd.array(x_train[mine], ctx=ctx)
+            yb = nd.array(y_train[mine], ctx=ctx)
             with mx.autograd.record():
-                loss = model.loss(model.forward(xb), yb)
+                if workers is None:
+                    loss = model.loss(model.forward(xb), yb)
+                else:
+                    loss = workers.loss(model.forward(xb), yb, len(idx))
             loss.backward()
+            if workers is not None:
+                loss = workers.reduce(loss)
             model.step(len(idx), args.lr)
             losses.append(loss.mean())
             bar.update(1)
@@ -277,6 +316,11 @@ def build_parser(prog=None):
     ap.add_argument("--plot", type=_png_path, default="digits_training.png",
                     help="where to write the PNG of the curves")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
+    ap.add_argument("--kvstore", choices=["local", "device", "dist_sync", "dist_sync_device"],
+                    default=None,
+                    help="sum the gradients through mx.kv.create(KVSTORE); dist_sync: over the "
+                         "processes started by mpiexec, each taking its share of every batch "
+                         "(default: none, one process without a kvstore)")
     return ap
 
 
@@ -294,18 +338,27 @@ def parse_args(argv=None, prog=None):
     return args
 
 
+def _silent(*args, **kwargs):
+    """The log of the workers other than rank 0."""
+
+
 def main(argv=None, prog=None):
     """Train the chosen models; returns their histories by name."""
     args = parse_args(argv, prog)
     ctx = args.ctx
+    args.kv = mx.kv.create(args.kvstore) if args.kvstore else None
+    lead = args.kv is None or args.kv.rank == 0     # one report and one progress bar: rank 0's
+    log = print if lead else _silent
+    args.quiet = args.quiet or not lead
     mx.random.seed(args.seed)
     data = load_digits_split(args.seed)
-    print(f"digits: {len(data[0])} training and {len(data[2])} test images on {ctx} "
+    log(f"digits: {len(data[0])} training and {len(data[2])} test images on {ctx} "
           f"({ctx.device_info.name})")
     names = ["mlp", "cnn"] if args.model == "both" else [args.model]
-    histories = {name: train(name, args, ctx, data, print) for name in names}
-    path = os.path.abspath(plot(histories, args.plot))
-    print(f"curves written to {path}")
+    histories = {name: train(name, args, ctx, data, log) for name in names}
+    if lead:
+        path = os.path.abspath(plot(histories, args.plot))
+        log(f"curves written to {path}")
     return histories
 
 

@@ -25,5 +25,7 @@ from mxgrad import optimizer, lr_scheduler
 from mxgrad import metric, test_utils
 from mxgrad import gluon, initializer
 init = initializer
+from mxgrad import kvstore
+kv = kvstore
 
 __version__ = "0.1.0"

@@ -21,13 +21,14 @@ from conftest import CONTEXTS
 NAMESPACES = {"mx": mx, "mx.nd": mx.nd, "mx.nd.random": mx.nd.random,
               "mx.autograd": mx.autograd, "mx.random": mx.random, "mx.interop": mx.interop,
               "mx.gradients": mx.gradients, "mx.nd.contrib": mx.nd.contrib,
-              "mx.operator": mx.operator}
+              "mx.operator": mx.operator, "mx.kvstore": mx.kvstore}
 CLASSES = {"mx.nd.NDArray": mx.nd.NDArray, "mx.Context": mx.Context,
-           "mxgrad.symbol.Symbol": Symbol}
+           "mxgrad.symbol.Symbol": Symbol, "mx.kvstore.KVStore": mx.kvstore.KVStore}
 
 # Class attributes that are data, not callables: the class docstring's example shows them.
 DATA_ATTRIBUTES = {"mx.Context.device_type", "mx.Context.device_id", "mx.Context.devtype2str",
-                   "mx.Context.devstr2type"}
+                   "mx.Context.devstr2type", "mx.kvstore.KVStore.OPTIMIZER",
+                   "mx.kvstore.KVStore.kv_registry"}
 
 
 
