@@ -183,11 +183,60 @@ def check(kv):
     print(f"OK rank {rank} of {n}", flush=True)
 
 
+def gluon_net(seed):
+    """A small Gluon net initialized from ``seed`` (different per rank: the Trainer must
+    broadcast rank 0's values)."""
+    mx.random.seed(seed)
+    net = mx.gluon.nn.HybridSequential(prefix="net_")
+    with net.name_scope():
+        net.add(mx.gluon.nn.Dense(6, activation="relu", in_units=5),
+                mx.gluon.nn.Dense(3, in_units=6))
+    net.initialize(mx.init.Xavier())
+    return net
+
+
+def trainer(kv):
+    """gluon.Trainer(kvstore='dist_sync'): each rank's shard, the same parameters on every
+    rank after each step, equal to one process's Trainer on the whole batch."""
+    rank, n = kv.rank, kv.num_workers
+    loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+    for on_store in (None, False):
+        net, ref = gluon_net(seed=rank), gluon_net(seed=0)
+        opts = {"learning_rate": 0.5, "momentum": 0.9, "wd": 0.01}
+        dist = mx.gluon.Trainer(net.collect_params(), "sgd", opts, kvstore="dist_sync",
+                                update_on_kvstore=on_store)
+        one = mx.gluon.Trainer(ref.collect_params(), "sgd", opts, kvstore=None)
+        assert dist._distributed and dist._update_on_kvstore is (on_store is None)
+        for step in range(3):
+            x, y = batch(step)
+            mine = np.array_split(np.arange(len(x)), n)[rank]
+            with mx.autograd.record():
+                loss = loss_fn(net(nd.array(x[mine])), nd.array(y[mine]))
+            loss.backward()
+            if on_store is False:
+                dist.allreduce_grads()
+                dist.update(len(x))
+            else:
+                dist.step(len(x))
+            with mx.autograd.record():
+                loss = loss_fn(ref(nd.array(x)), nd.array(y))
+            loss.backward()
+            one.step(len(x))
+            weights = [p.data() for p in net.collect_params().values()]
+            same_on_every_rank(kv, weights, f"Trainer weights after step {step}")
+            for w, r in zip(weights, [p.data() for p in ref.collect_params().values()]):
+                np.testing.assert_allclose(w.asnumpy(), r.asnumpy(), rtol=1e-4, atol=1e-5)
+    print(f"OK rank {rank} of {n}", flush=True)
+
+
 def main():
     scenario = sys.argv[1]
     kv = mx.kv.create("dist_sync")
     if scenario == "check":
         check(kv)
+        return
+    if scenario == "trainer":
+        trainer(kv)
         return
     kv.init(0, nd.zeros(100))
     if kv.rank == 1:

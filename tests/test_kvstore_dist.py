@@ -47,6 +47,14 @@ def test_ranks_agree_and_match_one_process(n):
         [(str(r), str(n)) for r in range(n)], out.stdout + out.stderr
 
 
+@pytest.mark.parametrize("n", [2, 3])
+def test_gluon_trainer_over_dist_sync_matches_one_process(n):
+    out, _ = _mpiexec(n, [WORKER, "trainer"], timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert sorted(re.findall(r"OK rank (\d) of (\d)", out.stdout)) == \
+        [(str(r), str(n)) for r in range(n)], out.stdout + out.stderr
+
+
 @pytest.mark.parametrize("how", ["exit", "hang"])
 def test_a_missing_rank_fails_the_others_within_the_timeout(how):
     out, took = _mpiexec(2, [WORKER, how], timeout=90, MXGRAD_KVSTORE_TIMEOUT="3")

@@ -1,15 +1,18 @@
 """``gluon.Trainer``: applies an optimizer to a set of Parameters after ``backward``, as
 MXNet 1.9.1's does.
 
-The updates go through :class:`mxgrad.optimizer.Updater`, which aggregates them (SGD: one
-multi-tensor launch per four parameters of a dtype). Parameters on several contexts have
-their gradients summed across the contexts first, in this process, as MXNet's ``'device'``
-and ``'local'`` KVStores do; then every copy gets the same update. There is no distributed
-KVStore yet: ``kvstore='dist_*'`` raises ``MXNetError``.
+The updates go through :class:`mxgrad.optimizer.Updater`, which aggregates them (many
+parameters per launch). Parameters on several contexts have their gradients summed across
+the contexts first, in this process, as MXNet's ``'device'`` and ``'local'`` KVStores do;
+then every copy gets the same update. With a distributed store (``kvstore='dist_sync'`` or
+a ``mx.kv`` store of that type) the gradients are also summed across the processes, in one
+``pushpull`` of every key per step, and every process applies the same update: the
+parameters stay identical everywhere (rank 0's initial values are broadcast first).
 """
 import os
 import pickle
 
+from mxgrad import kvstore as kvs
 from mxgrad import optimizer as opt
 from mxgrad import ndarray
 from mxgrad.base import MXNetError
@@ -87,11 +90,14 @@ class Trainer:
         self._reduce, self._update_on_kvstore = self._plan_reduction(kvstore, update_on_kvstore)
         self._init_optimizer(optimizer, optimizer_params if optimizer_params else {})
         self._scale = self._optimizer.rescale_grad
-        self._kvstore = None          # mxgrad has no KVStore objects: the sums happen here
-        self._distributed = False
+        self._distributed = self._kvstore is not None
         # Parameters whose copies are made equal on the first step (MXNet's broadcast from
         # the first context when the store starts); deferred ones wait for their shapes
         self._params_to_init = list(self._params) if self._reduce else []
+        if self._distributed:
+            # now, not at the first step as MXNet: the first gradients are then computed
+            # from rank 0's values on every process (deferred Parameters: at the first step)
+            self._broadcast_initial()
 
     def _check_contexts(self):
         contexts = None
@@ -107,13 +113,22 @@ class Trainer:
 
     def _plan_reduction(self, kvstore, update_on_kvstore):
         """(whether gradients are summed across contexts, update_on_kvstore), as MXNet
-        decides them when it creates the KVStore."""
-        if kvstore is not None and not isinstance(kvstore, str):
+        decides them when it creates the KVStore; a distributed store is kept in
+        ``self._kvstore``."""
+        self._kvstore = None
+        if isinstance(kvstore, kvs.KVStore):
+            if "dist" not in kvstore.type:
+                kvstore = kvstore.type        # one process: the sums happen here
+        elif kvstore is not None and not isinstance(kvstore, str):
             raise TypeError("kvstore must be KVStore, str or None")
         if isinstance(kvstore, str) and ("dist" in kvstore or kvstore in ("horovod", "byteps")):
-            raise MXNetError(f"kvstore '{kvstore}': distributed training is not available in "
-                             "mxgrad yet; use kvstore='device', 'local' or None (the contexts "
-                             "of one process)")
+            kvstore = kvs.create(kvstore)     # refuses the types mxgrad does not have
+        if isinstance(kvstore, kvs.KVStore):
+            if self._compression_params:
+                kvstore.set_gradient_compression(self._compression_params)   # refuses
+            self._kvstore = kvstore
+            on_store = bool(int(os.environ.get("MXNET_UPDATE_ON_KVSTORE", "1")))
+            return True, on_store if update_on_kvstore is None else bool(update_on_kvstore)
         if kvstore is None or len(self._contexts) < 2:
             return False, None        # MXNet makes no KVStore for a single context
         if kvstore not in _LOCAL_KVSTORES:
@@ -182,14 +197,20 @@ class Trainer:
     def _broadcast_initial(self):
         """Make the copies of each Parameter equal to its first one, once (skipping those
         still waiting for deferred initialization)."""
-        waiting = []
+        waiting, ready = [], []
         for param in self._params_to_init:
             if param._deferred_init:
                 waiting.append(param)
                 continue
+            ready.append(param)
             first, *others = param.list_data()
             for copy in others:
                 first.copyto(copy)
+        if self._kvstore is not None and ready:
+            # the store takes rank 0's values and every process starts from them
+            keys = [self._param2idx[p.name] for p in ready]
+            self._kvstore.init(keys, [p.list_data()[0] for p in ready])
+            self._kvstore.pull(keys, out=[p.list_data() for p in ready])
         self._params_to_init = waiting
 
     def _check_params(self, stale_too):
@@ -273,6 +294,9 @@ class Trainer:
     def _allreduce_grads(self):
         if not self._reduce:
             return
+        if self._kvstore is not None:
+            self._reduce_across([p for p in self._params if p.grad_req != "null"])
+            return
         for param in self._params:
             if param.grad_req == "null":
                 continue
@@ -280,6 +304,14 @@ class Trainer:
             total = self._summed(grads)
             for grad in grads:
                 total.copyto(grad)
+
+    def _reduce_across(self, params):
+        """Every gradient of ``params`` becomes its sum over the contexts and the processes:
+        one pushpull of all their keys (the store checks that every process sends the same
+        keys and shapes)."""
+        if params:
+            self._kvstore.pushpull([self._param2idx[p.name] for p in params],
+                                   [p.list_grad() for p in params])
 
     def update(self, batch_size, ignore_stale_grad=False):
         """The update half of :meth:`step`, after :meth:`allreduce_grads` (not available
@@ -323,7 +355,7 @@ class Trainer:
     def _update_through_store(self, ignore_stale_grad):
         """update_on_kvstore: the summed gradient updates the first copy, which the other
         copies then take (the gradients stay as backward left them, as in MXNet)."""
-        indices, grads, weights, copies = [], [], [], []
+        indices, grads, weights, copies, params = [], [], [], [], []
         for i, param in enumerate(self._params):
             if param.grad_req == "null":
                 continue
@@ -331,11 +363,18 @@ class Trainer:
             if ignore_stale_grad and not any(d._fresh_grad for d in data):
                 continue
             indices.append(i)
-            grads.append(self._summed(param.list_grad()))
+            params.append(param)
             weights.append(data[0])
             copies.append(data)
         if not indices:
             return
+        if self._kvstore is not None:
+            # summed across contexts and processes in place; every process then applies
+            # the same update to the same weights, as a store holding the optimizer would
+            self._reduce_across(params)
+            grads = [p.list_grad()[0] for p in params]
+        else:
+            grads = [self._summed(p.list_grad()) for p in params]
         self._store_updater(indices, grads, weights)
         for data in copies:
             for copy in data[1:]:
