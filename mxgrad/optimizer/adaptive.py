@@ -5,6 +5,7 @@ here; the others are NDArray arithmetic in MXNet's order of operations, so the n
 import numpy as np
 
 from mxgrad import ndarray as nd
+from mxgrad.optimizer import _multi
 from mxgrad.optimizer.optimizer import Optimizer, aggregation_size, check_arrays, register
 
 __all__ = ["Adam", "AdaGrad", "RMSProp", "AdaDelta", "Adamax", "Nadam", "Ftrl", "FTML",
@@ -22,6 +23,16 @@ def _scaled_clipped(opt, grad):
     if opt.clip_gradient is not None:
         grad = nd.clip(grad, -opt.clip_gradient, opt.clip_gradient)
     return grad
+
+
+def _arithmetic_many(opt, kind, indices, weights, grads, states, step, inner, shared):
+    """update_many for the updates written in NDArray arithmetic; a negative clip_gradient
+    (which nd.clip refuses) takes the one-parameter path, to raise as it does."""
+    if opt.clip_gradient is not None and opt.clip_gradient < 0:
+        for args in zip(indices, weights, grads, states):
+            opt.update_multi_precision(*args)
+        return
+    _multi.update_many(opt, kind, indices, weights, grads, states, step, inner, shared)
 
 
 @register
@@ -48,17 +59,26 @@ class Adam(Optimizer):
     def create_state(self, index, weight):
         return (_zeros_like(weight, weight.dtype), _zeros_like(weight, weight.dtype))
 
-    def update(self, index, weight, grad, state):
-        check_arrays(weight, grad)
+    def _step(self, index):
         self._update_count(index)
         lr, wd = self._get_lr(index), self._get_wd(index)
         t = self._index_update_count[index]
         lr *= (1. - self.beta2 ** t) ** 0.5 / (1. - self.beta1 ** t)
+        return lr, wd
+
+    def update(self, index, weight, grad, state):
+        check_arrays(weight, grad)
+        lr, wd = self._step(index)
         mean, var = state
         nd.adam_update(weight, grad, mean, var, out=weight, lazy_update=self.lazy_update,
                        lr=lr, wd=wd, beta1=self.beta1, beta2=self.beta2,
                        epsilon=self.epsilon, rescale_grad=self.rescale_grad,
                        **self._clip_kwargs())
+
+    def _update_many(self, indices, weights, grads, states):
+        _multi.update_many(self, "adam", indices, weights, grads, states, self._step, tuple,
+                           (self.rescale_grad, _multi.clip_for_kernel(self), self.beta1,
+                            self.beta2, self.epsilon))
 
 
 @register
@@ -91,6 +111,15 @@ class AdaGrad(Optimizer):
         state[:] += nd.square(grad)
         div = grad / nd.sqrt(state + self.float_stable_eps)
         weight[:] += (div + weight * wd) * -lr
+
+    def _step(self, index):
+        self._update_count(index)
+        return -self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        _arithmetic_many(self, "adagrad", indices, weights, grads, states, self._step,
+                         lambda s: (s,), (self.rescale_grad, _multi.clip_for_arithmetic(self),
+                                          self.float_stable_eps))
 
 
 @register
@@ -133,6 +162,17 @@ class RMSProp(Optimizer):
         else:
             nd.rmsprop_update(weight, grad, state[0], **kwargs)
 
+    def _step(self, index):
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        gammas = (self.gamma1, self.gamma2) if self.centered else (self.gamma1,)
+        shared = (self.rescale_grad, _multi.clip_for_kernel(self), *gammas, self.epsilon,
+                  self.clip_weights if self.clip_weights else -1.0)
+        _multi.update_many(self, "rmspropalex" if self.centered else "rmsprop", indices,
+                           weights, grads, states, self._step, tuple, shared)
+
 
 @register
 class AdaDelta(Optimizer):
@@ -171,6 +211,16 @@ class AdaDelta(Optimizer):
         acc_delta[:] += (1. - self.rho) * delta * delta
         weight[:] -= delta + wd * weight
 
+    def _step(self, index):
+        wd = self._get_wd(index)
+        self._update_count(index)
+        return (wd,)
+
+    def _update_many(self, indices, weights, grads, states):
+        _arithmetic_many(self, "adadelta", indices, weights, grads, states, self._step, tuple,
+                         (self.rescale_grad, _multi.clip_for_arithmetic(self), self.rho,
+                          1. - self.rho, self.epsilon))
+
 
 @register
 class Adamax(Optimizer):
@@ -208,6 +258,17 @@ class Adamax(Optimizer):
         m[:] += (1. - self.beta1) * grad
         u[:] = nd.maximum(self.beta2 * u, nd.abs(grad))
         weight[:] -= lr * m / u
+
+    def _step(self, index):
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr /= (1. - self.beta1 ** self._index_update_count[index])
+        return lr, wd
+
+    def _update_many(self, indices, weights, grads, states):
+        _arithmetic_many(self, "adamax", indices, weights, grads, states, self._step, tuple,
+                         (self.rescale_grad, _multi.clip_for_arithmetic(self), self.beta1,
+                          1. - self.beta1, self.beta2))
 
 
 @register
@@ -261,6 +322,22 @@ class Nadam(Optimizer):
         m_bar = (1. - mom_t) * grad_prime + mom_next * m_prime
         weight[:] -= lr * m_bar / (nd.sqrt(v_prime) + self.epsilon)
 
+    def _step(self, index):
+        """update's scalars: lr, wd and the divisors and factors of its corrections."""
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        t = self._index_update_count[index]
+        mom_t, mom_next = self._momentum_at(t), self._momentum_at(t + 1)
+        self.m_schedule = self.m_schedule * mom_t
+        m_schedule_next = self.m_schedule * mom_next
+        return (lr, wd, 1. - self.m_schedule, 1. - m_schedule_next, 1. - pow(self.beta2, t),
+                1. - mom_t, mom_next)
+
+    def _update_many(self, indices, weights, grads, states):
+        _arithmetic_many(self, "nadam", indices, weights, grads, states, self._step, tuple,
+                         (self.rescale_grad, _multi.clip_for_arithmetic(self), self.beta1,
+                          1. - self.beta1, self.beta2, 1. - self.beta2, self.epsilon))
+
 
 @register
 class Ftrl(Optimizer):
@@ -291,6 +368,15 @@ class Ftrl(Optimizer):
         z, n = state
         nd.ftrl_update(weight, grad, z, n, out=weight, lr=lr, wd=wd, lamda1=self.lamda1,
                        beta=self.beta, rescale_grad=self.rescale_grad, **self._clip_kwargs())
+
+    def _step(self, index):
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        _multi.update_many(self, "ftrl", indices, weights, grads, states, self._step, tuple,
+                           (self.rescale_grad, _multi.clip_for_kernel(self), self.lamda1,
+                            self.beta))
 
 
 @register
@@ -323,6 +409,21 @@ class FTML(Optimizer):
                        beta2=self.beta2, epsilon=self.epsilon,
                        rescale_grad=self.rescale_grad, t=self._index_update_count[index],
                        **self._clip_kwargs("clip_grad"))
+
+    def _step(self, index):
+        """wd and ftml_update's factors c1 = (1 - beta1**t) / lr, c2 = 1 / (1 - beta2**t)
+        (its hyper-parameters as float32, as ftml_update holds them)."""
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        t = int(self._index_update_count[index])
+        beta1, beta2 = float(np.float32(self.beta1)), float(np.float32(self.beta2))
+        return wd, (1 - beta1 ** t) / float(np.float32(lr)), 1 / (1 - beta2 ** t)
+
+    def _update_many(self, indices, weights, grads, states):
+        _multi.update_many(self, "ftml", indices, weights, grads, states, self._step, tuple,
+                           (self.rescale_grad, _multi.clip_for_kernel(self),
+                            float(np.float32(self.beta1)), float(np.float32(self.beta2)),
+                            self.epsilon))
 
 
 @register

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from mxgrad import ndarray as nd
+from mxgrad.optimizer import _multi
 from mxgrad.optimizer.optimizer import (Optimizer, aggregation_size, check_arrays,
                                         fp16_warning, register)
 
@@ -159,6 +160,20 @@ class NAG(_MomentumMasterCopy):
         else:
             nd.mp_sgd_update(weight, grad, state[1], **kwargs)
 
+    def _step(self, index):
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        clip = _multi.clip_for_kernel(self)
+        if self.momentum == 0.0:
+            _multi.update_many(self, "sgd", indices, weights, grads, states, self._step,
+                               lambda s: (), (self.rescale_grad, clip), master_layout="last")
+        else:
+            _multi.update_many(self, "nag", indices, weights, grads, states, self._step,
+                               lambda s: (s,), (self.rescale_grad, clip, max(self.momentum, 0.)),
+                               master_layout="last")
+
 
 @register
 class Signum(Optimizer):
@@ -199,6 +214,20 @@ class Signum(Optimizer):
             nd.signum_update(weight, grad, state, **kwargs)
         else:
             nd.signsgd_update(weight, grad, **kwargs)
+
+    def _step(self, index):
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        clip = _multi.clip_for_kernel(self)
+        if self.momentum == 0.0:
+            _multi.update_many(self, "signsgd", indices, weights, grads, states, self._step,
+                               lambda s: (), (self.rescale_grad, clip))
+        else:
+            _multi.update_many(self, "signum", indices, weights, grads, states, self._step,
+                               lambda s: (s,), (self.rescale_grad, clip, max(self.momentum, 0.),
+                                                self.wd_lh if self.wd_lh else 0.))
 
 
 def _has_lars_exemption(name):
