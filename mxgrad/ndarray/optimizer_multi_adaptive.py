@@ -16,6 +16,7 @@ from collections import namedtuple
 
 from mxgrad._codegen import TYPES
 from mxgrad._dispatch import Kernel
+from mxgrad._ndarray import NDArrayBase
 from mxgrad._programs import kernel_source
 from mxgrad.base import DTYPES, MXNetError
 from mxgrad.ndarray._kernels import _build, _check_dtype
@@ -29,9 +30,12 @@ __all__ = []
 # copy) and gr (the raw gradient), reading states with SL(name), writing with SS(name, v) and
 # leaving the new weight in w1 (or, with ``direction``, the value for ``out``). ``fp16``: the
 # kind may run on float16 weights without a master copy (the one-tensor op is a kernel that
-# computes in float; NDArray arithmetic rounds every step to float16 instead).
-Kind = namedtuple("Kind", "states slot shared body fp16 direction")
-Kind.__new__.__defaults__ = (True, False)
+# computes in float; NDArray arithmetic rounds every step to float16 instead). ``direction``:
+# the result goes to the arrays ``outs`` (of the states' dtype), the weight is only read.
+# ``tables``: float32 vectors with one value per tensor, read with TB(name) (LAMB's norms);
+# ``grad32``: with master copies the gradient is float32 too.
+Kind = namedtuple("Kind", "states slot shared body fp16 direction tables grad32")
+Kind.__new__.__defaults__ = (True, False, (), False)
 
 _ELEMWISE_CLIP = "ST g = gr * rescale; if (clip >= 0) g = g < -clip ? -clip : (g > clip ? clip : g);"
 
@@ -124,6 +128,14 @@ KINDS = {
                   "const ST v = beta2 * SL(var) + (1 - beta2) * g * g;"
                   "SS(mean, m); SS(var, v);"
                   "const ST w1 = m * c1 / (sqrt(v * c2) + epsilon) + wd * w;", direction=True),
+    # lamb_update_phase2 with the norms r1 (weights) and r2 (directions) from tables; the
+    # gradient is phase 1's direction
+    "lamb2": Kind((), ("lr",), ("lower", "upper"),
+                  "ST r1 = TB(r1); const ST r2 = TB(r2);"
+                  "if (lower >= 0) r1 = fmax(r1, lower); if (upper >= 0) r1 = fmin(r1, upper);"
+                  "const ST ratio = (r1 == 0 || r2 == 0) ? (ST)1 : r1 / r2;"
+                  "const ST w1 = w - lr * ratio * gr;", fp16=False, tables=("r1", "r2"),
+                  grad32=True),
 }
 
 _BUFFER_BYTES = 16          # a pointer and its offset
@@ -137,13 +149,14 @@ def slots(kind, master_copy=False):
     k = KINDS[kind]
     buffers = 2 + len(k.states) + int(master_copy) + int(k.direction)
     per_slot = buffers * _BUFFER_BYTES + 8 + len(k.slot) * _SCALAR_BYTES
-    room = _PARAM_BYTES - len(k.shared) * _SCALAR_BYTES
+    room = _PARAM_BYTES - len(k.shared) * _SCALAR_BYTES - (len(k.tables) * 2 + 1) * 8
     return max(1, min(MAX_SLOTS, room // per_slot))
 
 
 def _source(kind, count, mp):
     k = KINDS[kind]
-    bufs = [("weight", "T"), ("grad", "const T")] + [(f"st_{s}", "S") for s in k.states]
+    grad_type = "const float" if mp and k.grad32 else "const T"
+    bufs = [("weight", "T"), ("grad", grad_type)] + [(f"st_{s}", "S") for s in k.states]
     if mp:
         bufs.append(("weight32", "float"))
     if k.direction:
@@ -155,13 +168,17 @@ def _source(kind, count, mp):
         params.append(f"const long end{n}")
         params += [f"const ST {s}{n}" for s in k.slot]
         sets = "".join(f"{name} = {name}{n} + {name}{n}_off; " for name, _ in bufs)
-        sets += "".join(f"{s} = {s}{n}; " for s in k.slot)
+        sets += "".join(f"{s} = {s}{n}; " for s in k.slot) + f"slot = {n}; "
         begin = f"end{n - 1}" if n else "0"
         picks.append(f"{'else ' if n else ''}if (i < end{n}) {{ j = i - {begin}; {sets}}}")
     params += [f"const ST {s}" for s in k.shared]
+    params += [f"__global const float* tb_{t}, const long tb_{t}_off" for t in k.tables]
+    params += ["const long first"] if k.tables else []
     decl = "".join(f"    __global {typ}* {name};\n" for name, typ in bufs)
     decl += "".join(f"    ST {s};\n" for s in k.slot)
+    decl += "    long slot;\n"
     load_w = "weight32[j]" if mp else "(ST)LOAD(weight, j)"
+    load_g = "grad[j]" if mp and k.grad32 else "(ST)LOAD(grad, j)"
     if k.direction:
         save = "SSTORE(out, j, w1);"
     else:
@@ -172,11 +189,12 @@ def _source(kind, count, mp):
     head += ("#define SL(s) SLOAD(st_##s, j)\n#define SS(s, v) SSTORE(st_##s, j, v)\n"
              "#define CLIPV(g, c) ((c) >= 0 ? ((g) > (c) ? (c) : ((g) < -(c) ? -(c) : (g))) "
              ": (g))\n#define SIGN(v) ((ST)(((v) > 0) - ((v) < 0)))\n"
+             "#define TB(t) ((ST)tb_##t[tb_##t##_off + first + slot])\n"
              "#define MAXN(a, b) (isnan(a) ? (a) : isnan(b) ? (b) : (a) > (b) ? (a) : (b))\n")
     return (head + "__kernel void multi_update(" + ",\n    ".join(params) + ")\n{\n"
             "    const long i = get_global_id(0);\n    long j;\n" + decl +
             "    " + "\n    ".join(picks) + "\n    else return;\n"
-            f"    const ST w = {load_w};\n    const ST gr = (ST)LOAD(grad, j);\n"
+            f"    const ST w = {load_w};\n    const ST gr = {load_g};\n"
             f"    {{ {k.body}\n    {save} }}\n}}\n")
 
 
@@ -195,7 +213,7 @@ def _kernel(ctx, kind, code, count, mp):
     return k
 
 
-def _check(op, kind, weights, grads, states, slot_scalars, shared, masters, outs):
+def _check(op, kind, weights, grads, states, slot_scalars, shared, masters, outs, tables):
     k = KINDS[kind]
     n = len(weights)
     if not n or any(len(x) != n for x in (grads, states, slot_scalars)):
@@ -220,6 +238,8 @@ def _check(op, kind, weights, grads, states, slot_scalars, shared, masters, outs
         arrays = [(f"weight {n_}", w), (f"grad {n_}", g)]
         arrays += [(f"{s} {n_}", a) for s, a in zip(k.states, st)]
         codes = {f"{s} {n_}": f32 for s in k.states}
+        if mp and k.grad32:
+            codes[f"grad {n_}"] = FLOAT32
         if mp:
             arrays.append((f"weight32 {n_}", masters[n_]))
             codes[f"weight32 {n_}"] = FLOAT32
@@ -227,23 +247,31 @@ def _check(op, kind, weights, grads, states, slot_scalars, shared, masters, outs
             arrays.append((f"out {n_}", outs[n_]))
             codes[f"out {n_}"] = f32
         check_arrays(op, arrays, codes=codes)
+    if len(tables or ()) != len(k.tables):
+        raise MXNetError(f"{op}: {len(k.tables)} tables expected")
+    for name, t in zip(k.tables, tables or ()):
+        if not isinstance(t, NDArrayBase) or t.shape != (n,) or t._dtype_code != FLOAT32 \
+                or t.context != ctx:
+            raise MXNetError(f"{op}: {name} must be a ({n},) float32 NDArray on {ctx}")
     return code, ctx
 
 
 def _multi_update(kind, weights, grads, states, slot_scalars, shared, masters=None,
-                  outs=None):
+                  outs=None, tables=None):
     """Updates ``weights`` in place with the kind's rule, up to ``slots(kind)`` per launch.
 
     ``states``: per weight, the tuple of its state arrays (KINDS[kind].states order);
     ``slot_scalars``: per weight, the tuple of its scalars (KINDS[kind].slot);
     ``shared``: the scalars of KINDS[kind].shared; ``masters``: the float32 master copies of
     float16 weights (multi-precision: states are float32 too, the update computes on the
-    masters); ``outs``: for direction kinds, the arrays taking the result. Every argument is
+    masters); ``outs``: for direction kinds, the arrays taking the result; ``tables``: the
+    kind's float32 vectors of one value per weight. Every argument is
     checked before anything is enqueued.
     """
     op = f"multi_{kind}_update"
     weights, grads, states = list(weights), list(grads), [tuple(s) for s in states]
-    code, ctx = _check(op, kind, weights, grads, states, slot_scalars, shared, masters, outs)
+    code, ctx = _check(op, kind, weights, grads, states, slot_scalars, shared, masters, outs,
+                       tables)
     k = KINDS[kind]
     mp = masters is not None
     written = ([] if k.direction else weights) + [a for st in states for a in st]
@@ -273,6 +301,12 @@ def _multi_update(kind, weights, grads, states, slot_scalars, shared, masters=No
         for v in shared:
             kern.set_arg_scalar(i, scalar_code, float(v))
             i += 1
+        for t in tables or ():
+            kern.set_arg_mem(i, t._buffer)
+            kern.set_arg_long(i + 1, t._offset)
+            i += 2
+        if k.tables:
+            kern.set_arg_long(i, first)
         if end:
             ctx.state.launch_1d(kern, end)
     return outs if k.direction else weights

@@ -5,6 +5,7 @@ here; the others are NDArray arithmetic in MXNet's order of operations, so the n
 import numpy as np
 
 from mxgrad import ndarray as nd
+from mxgrad.ndarray import optimizer_multi_adaptive as multi
 from mxgrad.optimizer import _multi
 from mxgrad.optimizer.optimizer import Optimizer, aggregation_size, check_arrays, register
 
@@ -481,6 +482,11 @@ class LAMB(Optimizer):
             check_arrays(w, g)
             self._update_count(i)
             steps.append((self._index_update_count[i], self._get_lr(i), self._get_wd(i)))
+        first = weight[0]
+        if all(w.dtype == first.dtype and w.context == first.context for w in weight) \
+                and (multi_precision or first.dtype == np.float32):
+            self._update_many_lamb(weight, grad, state, steps, multi_precision)
+            return
         bounds = {}
         if self.lower_bound:
             bounds["lower_bound"] = self.lower_bound
@@ -500,6 +506,31 @@ class LAMB(Optimizer):
                 direction = nd.lamb_update_phase1(w, g, mean, var, **phase1)
                 nd.lamb_update_phase2(w, direction, w.norm(), direction.norm(), lr=lr, out=w,
                                       **bounds)
+
+    def _bias_factors(self, t):
+        """lamb_update_phase1's bias corrections (its betas held as float32)."""
+        if not self.bias_correction:
+            return 1.0, 1.0
+        beta1, beta2 = float(np.float32(self.beta1)), float(np.float32(self.beta2))
+        return 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t)
+
+    def _update_many_lamb(self, weights, grads, states, steps, multi_precision):
+        """Both phases for all the parameters, a few launches in all: phase 1 into direction
+        arrays, the norms of weights and directions with multi_sum_sq (as MXNet's
+        multi_lamb_update computes them), phase 2."""
+        masters = [s[0] for s in states] if multi_precision else None
+        inner = [s[1] for s in states] if multi_precision else states
+        ctx, n = weights[0].context, len(weights)
+        outs = [nd.empty(w.shape, ctx=ctx, dtype="float32") for w in weights]
+        phase1 = [(wd, *self._bias_factors(int(t))) for t, _, wd in steps]
+        multi._multi_update("lamb1", weights, grads, inner, phase1,
+                            (self.rescale_grad, _multi.clip_for_kernel(self), self.beta1,
+                             self.beta2, self.epsilon), masters=masters, outs=outs)
+        r1 = nd.sqrt(nd.multi_sum_sq(*(masters or weights), num_arrays=n))
+        r2 = nd.sqrt(nd.multi_sum_sq(*outs, num_arrays=n))
+        multi._multi_update("lamb2", weights, outs, [()] * n, [(lr,) for _, lr, _ in steps],
+                            (self.lower_bound or -1.0, self.upper_bound or -1.0),
+                            masters=masters, tables=(r1, r2))
 
 
 @register
