@@ -128,13 +128,13 @@ KINDS = {
                   "const ST v = beta2 * SL(var) + (1 - beta2) * g * g;"
                   "SS(mean, m); SS(var, v);"
                   "const ST w1 = m * c1 / (sqrt(v * c2) + epsilon) + wd * w;", direction=True),
-    # lamb_update_phase2 with the norms r1 (weights) and r2 (directions) from tables; the
-    # gradient is phase 1's direction
+    # lamb_update_phase2 with the norms r1 (weights) and r2 (directions), the square roots
+    # of the sums of squares in tables wss and dss; the gradient is phase 1's direction
     "lamb2": Kind((), ("lr",), ("lower", "upper"),
-                  "ST r1 = TB(r1); const ST r2 = TB(r2);"
+                  "ST r1 = sqrt(TB(wss)); const ST r2 = sqrt(TB(dss));"
                   "if (lower >= 0) r1 = fmax(r1, lower); if (upper >= 0) r1 = fmin(r1, upper);"
                   "const ST ratio = (r1 == 0 || r2 == 0) ? (ST)1 : r1 / r2;"
-                  "const ST w1 = w - lr * ratio * gr;", fp16=False, tables=("r1", "r2"),
+                  "const ST w1 = w - lr * ratio * gr;", fp16=False, tables=("wss", "dss"),
                   grad32=True),
 }
 

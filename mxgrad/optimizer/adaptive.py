@@ -526,11 +526,10 @@ class LAMB(Optimizer):
         multi._multi_update("lamb1", weights, grads, inner, phase1,
                             (self.rescale_grad, _multi.clip_for_kernel(self), self.beta1,
                              self.beta2, self.epsilon), masters=masters, outs=outs)
-        r1 = nd.sqrt(nd.multi_sum_sq(*(masters or weights), num_arrays=n))
-        r2 = nd.sqrt(nd.multi_sum_sq(*outs, num_arrays=n))
+        sums = nd.multi_sum_sq(*(masters or weights), *outs, num_arrays=2 * n)
         multi._multi_update("lamb2", weights, outs, [()] * n, [(lr,) for _, lr, _ in steps],
                             (self.lower_bound or -1.0, self.upper_bound or -1.0),
-                            masters=masters, tables=(r1, r2))
+                            masters=masters, tables=(sums[:n], sums[n:]))
 
 
 @register
