@@ -1,7 +1,9 @@
 """MXNet 1.9.1's optimizers with per-element adaptive steps: Adam, AdaGrad, RMSProp,
 AdaDelta, Adamax, Nadam, Ftrl, FTML, LAMB, and the ``Test`` optimizer. Those MXNet runs as
 one fused op (adam_update, rmsprop_update, ftrl_update, ftml_update, the lamb phases) do so
-here; the others are NDArray arithmetic in MXNet's order of operations, so the numbers match."""
+here; the others are NDArray arithmetic in MXNet's order of operations, so the numbers match.
+Lists of parameters (from the Updater) go through multi-tensor kernels with the same numbers
+(mxgrad.optimizer._multi)."""
 import numpy as np
 
 from mxgrad import ndarray as nd
@@ -433,8 +435,9 @@ class LAMB(Optimizer):
     (bounded by ``lower_bound``/``upper_bound``), with ``lamb_update_phase1``/``phase2``
     (``mp_`` forms for float16 weights with ``multi_precision``).
 
-    MXNet runs a list of parameters through one ``multi_lamb_update``; mxgrad gives each its
-    two phases, which compute the same numbers. MXNet 1.9.1's ``mp_lamb_update_phase2``
+    Float32 weights (and float16 ones with ``multi_precision``) go through multi-tensor
+    kernels of the two phases, a list of parameters in a few launches, with the norms from
+    ``multi_sum_sq`` as in MXNet's ``multi_lamb_update``. MXNet 1.9.1's ``mp_lamb_update_phase2``
     leaves the float32 master copy unchanged, so its one-parameter float16 path never moves
     the master weights; mxgrad's updates them, as MXNet's multi-tensor path does.
 

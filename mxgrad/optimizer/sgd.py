@@ -1,6 +1,7 @@
 """The SGD family of MXNet 1.9.1's ``mx.optimizer``: SGD (and its alias ccSGD), NAG, Signum,
 LARS, DCASGD and SGLD. SGD and LARS update up to ``aggregate_num`` parameters per launch with
-the multi-tensor ops; the others take one fused op per parameter where MXNet has one."""
+the multi-tensor ops; NAG and Signum take one fused op per parameter where MXNet has one, and
+lists of parameters from the Updater in multi-tensor kernels with the same numbers."""
 import math
 
 import numpy as np
