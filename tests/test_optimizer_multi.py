@@ -88,14 +88,18 @@ def _flat_states(states):
 @pytest.mark.parametrize("name,kwargs,kind", CASES, ids=IDS)
 def test_lists_update_as_one_at_a_time(ctx, name, kwargs, kind, dtype):
     # The multi-tensor kernels repeat the one-parameter updates operation for operation, so
-    # the numbers are equal, not close (float16: with float32 master copies)
+    # the numbers are equal, not close (float16: with float32 master copies). Seen equal on
+    # PoCL; other compilers may fuse a multiply and an add differently in the one-parameter
+    # ops' kernels and these, so elsewhere they are compared to a few float32 ulps
     w1, s1, opt1 = _run(ctx, name, kwargs, dtype, as_list=False)
     w2, s2, opt2 = _run(ctx, name, kwargs, dtype, as_list=True)
-    for a, b in zip(w1, w2):
-        np.testing.assert_array_equal(a, b)
     assert len(s1) == len(s2)
-    for a, b in zip(s1, s2):
-        np.testing.assert_array_equal(a, b)
+    for a, b in zip(w1 + s1, w2 + s2):
+        if ctx.device_type == "cpu":
+            np.testing.assert_array_equal(a, b)
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-5 if a.dtype == np.float32 else 2e-3,
+                                       atol=1e-6 if a.dtype == np.float32 else 2e-3)
     assert opt1.num_update == opt2.num_update == 20
     assert opt1._index_update_count == opt2._index_update_count
     if name == "nadam":

@@ -5,7 +5,7 @@ The kernels are _multi_tensor.py's, generated for the number of tensors they ser
 tensor is a slot with its own buffers, the end of its range in the launch's index space and
 (unless preloaded, where they come from the arrays ``lrs`` and ``wds``) its learning rate and
 weight decay. As many tensors go in one launch as keep the kernel's argument list under
-OpenCL's minimum parameter size of 1 KiB (13 to 16); more take more launches.
+OpenCL's minimum parameter size of 1 KiB (9 to 16); more take more launches.
 """
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
