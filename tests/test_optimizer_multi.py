@@ -1,5 +1,5 @@
 """Optimizers MXNet updates one parameter at a time (Adam, NAG, RMSProp, AdaGrad, AdaDelta,
-Adamax, Nadam, Signum, FTML, Ftrl) and LAMB update many parameters per kernel launch when the
+Adamax, Nadam, Signum, FTML, Ftrl, DCASGD) and LAMB update many parameters per kernel launch when the
 Updater (Gluon's Trainer, KVStore) hands them a list: the same numbers as one at a time, a few
 launches per step instead of one or more per parameter."""
 import math
@@ -36,6 +36,8 @@ CASES = [
     ("signum", {"momentum": 0.0, "wd": 0.01}, "signsgd"),
     ("ftml", {"wd": 0.01, "clip_gradient": 0.5}, "ftml"),
     ("ftrl", {"wd": 0.01, "clip_gradient": 0.5}, "ftrl"),
+    ("dcasgd", {"wd": 0.01, "clip_gradient": 0.5, "rescale_grad": 0.7}, "dcasgd"),
+    ("dcasgd", {"momentum": 0.9, "wd": 0.01}, "dcasgd_mom"),
     ("lamb", {"wd": 0.01}, "lamb"),
     ("lamb", {"clip_gradient": 0.3, "lower_bound": 0.1, "upper_bound": 2.0,
               "bias_correction": False}, "lamb"),
@@ -195,7 +197,7 @@ def test_subclass_replacing_update_goes_one_at_a_time(ctx):
 def test_aggregate_num_stays_mxnets():
     # MXNet 1.9.1: 0 for these (their pickles must load there), 45 for LAMB
     for name in ("adam", "nag", "rmsprop", "adagrad", "adadelta", "adamax", "nadam", "signum",
-                 "ftml", "ftrl"):
+                 "ftml", "ftrl", "dcasgd"):
         opt = mx.optimizer.create(name)
         assert opt.aggregate_num == 0
         assert pickle.loads(pickle.dumps(opt)).aggregate_num == 0

@@ -39,6 +39,8 @@ _ELEMWISE_CLIP = ("ST g = gr * rescale;"
 _SGD_STEP = "ST g = rescale * gr; g = CLIPV(g, clip); g += wd * w;"
 _SGD_MOM = "const ST m = momentum * SL(mom) - lr * g; SS(mom, m); const ST w1 = w + m;"
 _PRELOADED = "const ST lr = TB(lrs), wd = TB(wds);"
+_DCASGD_STEP = ("ST wwd = wd * w; ST a = g + wwd; ST c = lamda * g; c = c * g;"
+                "ST diff = w - SL(prev); c = c * diff; a = a + c; const ST step = neg_lr * a;")
 
 KINDS = {
     # MXNet's multi_sgd_update, multi_sgd_mom_update and their preloaded forms (learning
@@ -130,6 +132,14 @@ KINDS = {
                   "const ST mbar = a + b; ST step = lr * mbar; ST den = sqrt(vp);"
                   "den = den + epsilon; step = step / den; const ST w1 = w - step;",
                   fp16=False),
+    # DCASGD: the step with the delay compensation lamda * g * g * (w - previous)
+    "dcasgd": Kind(("prev",), ("neg_lr", "wd"), ("rescale", "clip", "lamda"),
+                   _ELEMWISE_CLIP + _DCASGD_STEP + "SS(prev, w); const ST w1 = w + step;",
+                   fp16=False),
+    "dcasgd_mom": Kind(("mom", "prev"), ("neg_lr", "wd"), ("rescale", "clip", "lamda", "momentum"),
+                       _ELEMWISE_CLIP + _DCASGD_STEP + "ST m = SL(mom); m = m * momentum;"
+                       "m = m + step; SS(mom, m); SS(prev, w); const ST w1 = w + m;",
+                       fp16=False),
     # lamb_update_phase1: the direction goes to out (float32 with a master copy)
     "lamb1": Kind(("mean", "var"), ("wd", "c1", "c2"),
                   ("rescale", "clip", "beta1", "beta2", "epsilon"),

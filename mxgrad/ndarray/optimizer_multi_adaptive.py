@@ -1,5 +1,6 @@
 """Multi-tensor forms of the optimizer updates that have no MXNet multi-tensor op (Adam,
-RMSProp, NAG, Signum, FTML, Ftrl, AdaGrad, AdaDelta, Adamax, Nadam, LAMB's two phases):
+RMSProp, NAG, Signum, FTML, Ftrl, AdaGrad, AdaDelta, Adamax, Nadam, DCASGD, LAMB's two
+phases):
 many weights updated in place by one kernel launch, for mx.optimizer's Updater.
 
 Internal (``_multi_update``), not an mx.nd name; the kernels are _multi_tensor.py's.

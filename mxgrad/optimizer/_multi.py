@@ -1,5 +1,5 @@
 """Many parameters per kernel launch for the optimizers MXNet updates one at a time (Adam,
-RMSProp, NAG, Signum, FTML, Ftrl, AdaGrad, AdaDelta, Adamax, Nadam).
+RMSProp, NAG, Signum, FTML, Ftrl, AdaGrad, AdaDelta, Adamax, Nadam, DCASGD).
 
 The Updater hands a list of parameters to an optimizer's private ``_update_many``; the
 optimizer computes each index's scalars on the host in the order and with the arithmetic of

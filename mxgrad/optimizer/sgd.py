@@ -1,7 +1,8 @@
 """The SGD family of MXNet 1.9.1's ``mx.optimizer``: SGD (and its alias ccSGD), NAG, Signum,
 LARS, DCASGD and SGLD. SGD and LARS update up to ``aggregate_num`` parameters per launch with
 the multi-tensor ops; NAG and Signum take one fused op per parameter where MXNet has one, and
-lists of parameters from the Updater in multi-tensor kernels with the same numbers."""
+they and DCASGD take lists of parameters from the Updater in multi-tensor kernels with the
+same numbers."""
 import math
 
 import numpy as np
@@ -380,6 +381,23 @@ class DCASGD(Optimizer):
             mom = step
         previous[:] = weight
         weight[:] += mom
+
+    def _step(self, index):
+        self._update_count(index)
+        return -self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        if self.clip_gradient is not None and self.clip_gradient < 0:
+            for args in zip(indices, weights, grads, states):
+                self.update_multi_precision(*args)      # nd.clip refuses it, as there
+            return
+        clip = _multi.clip_for_arithmetic(self)
+        if self.momentum == 0.0:
+            _multi.update_many(self, "dcasgd", indices, weights, grads, states, self._step,
+                               lambda s: (s[1],), (self.rescale_grad, clip, self.lamda))
+        else:
+            _multi.update_many(self, "dcasgd_mom", indices, weights, grads, states, self._step,
+                               tuple, (self.rescale_grad, clip, self.lamda, self.momentum))
 
 
 @register
