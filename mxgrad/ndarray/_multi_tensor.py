@@ -53,9 +53,9 @@ KINDS = {
                           tables=("lrs", "wds")),
     "preloaded_sgd_mom": Kind(("mom",), (), ("rescale", "clip", "momentum"),
                               _PRELOADED + _SGD_STEP + _SGD_MOM, tables=("lrs", "wds")),
-    # nag_mom_update (kernels_cl/optimizer_more.cl)
     "sgd": Kind((), ("lr", "wd"), ("rescale", "clip"), _SGD_STEP + "const ST w1 = w - lr * g;",
                 fp16=False),     # sgd_update on float16 rounds its scalars to float16
+    # nag_mom_update (kernels_cl/optimizer_more.cl)
     "nag": Kind(("mom",), ("lr", "wd"), ("rescale", "clip", "momentum"),
                 "const ST g = CLIPV(rescale * gr, clip) + wd * w;"
                 "const ST m = momentum * SL(mom) - lr * g; SS(mom, m);"
