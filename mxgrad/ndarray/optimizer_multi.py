@@ -1,101 +1,32 @@
 """MXNet's multi-tensor SGD updates (multi_sgd_update, multi_sgd_mom_update, their mp_ and
 preloaded_ forms): many weights updated by one kernel launch.
 
-The kernel is generated for the number of tensors it serves: each tensor is a slot with its
-own buffers, the end of its range in the launch's index space and (unless preloaded, where
-they come from the arrays ``lrs`` and ``wds``) its learning rate and weight decay. A work-item
-finds its slot by comparing its index with those ends. At most ``SLOTS`` tensors go in one
-launch (the kernel's argument list stays under OpenCL's minimum parameter size of 1 KiB);
-more are updated in launches of ``SLOTS``.
+The kernels are _multi_tensor.py's, generated for the number of tensors they serve: each
+tensor is a slot with its own buffers, the end of its range in the launch's index space and
+(unless preloaded, where they come from the arrays ``lrs`` and ``wds``) its learning rate and
+weight decay. As many tensors go in one launch as keep the kernel's argument list under
+OpenCL's minimum parameter size of 1 KiB (9 to 16); more take more launches.
 """
 from mxgrad import _ndarray
 from mxgrad._ndarray import NDArrayBase
-from mxgrad._codegen import TYPES
 from mxgrad.base import DTYPES, MXNetError
-from mxgrad.ndarray._kernels import _build, _check_dtype
 from mxgrad.ndarray._kwargs import reject_unknown
-from mxgrad.ndarray._optimizer_launch import (FLOAT16, FLOAT32, check_arrays, check_float,
-                                              writable)
-from mxgrad._dispatch import Kernel
-from mxgrad._programs import kernel_source
+from mxgrad.ndarray._multi_tensor import launch
+from mxgrad.ndarray._optimizer_launch import FLOAT32, check_arrays, check_float, writable
 
 __all__ = ["multi_sgd_update", "multi_sgd_mom_update", "multi_mp_sgd_update",
            "multi_mp_sgd_mom_update", "preloaded_multi_sgd_update",
            "preloaded_multi_sgd_mom_update", "preloaded_multi_mp_sgd_update",
            "preloaded_multi_mp_sgd_mom_update"]
 
-SLOTS = 8
-
-# kind -> (the arrays of one weight after weight and grad, the update of one element). The
-# update sees w (the weight, or its float32 master copy), g (rescaled, clipped, plus wd * w),
-# lr, momentum and the slot's state pointers (mom, weight32; SLOAD/SSTORE at index j); it
-# leaves the new weight in ``w1``.
+# kind -> (the arrays of one weight after weight and grad, the kernel kind of
+# _multi_tensor.py); mp_ kinds keep float32 master copies (the last array) and moms
 _KINDS = {
-    "sgd": ((), "const ST w1 = w - lr * g;"),
-    "sgd_mom": (("mom",), "const ST m = momentum * SLOAD(mom, j) - lr * g; SSTORE(mom, j, m); "
-                          "const ST w1 = w + m;"),
-    "mp_sgd": (("weight32",), "const ST w1 = w - lr * g; SSTORE(weight32, j, w1);"),
-    "mp_sgd_mom": (("mom", "weight32"), "const ST m = momentum * SLOAD(mom, j) - lr * g; "
-                                        "SSTORE(mom, j, m); const ST w1 = w + m; "
-                                        "SSTORE(weight32, j, w1);"),
+    "sgd": ((), "sgd"),
+    "sgd_mom": (("mom",), "sgd_mom"),
+    "mp_sgd": (("weight32",), "sgd"),
+    "mp_sgd_mom": (("mom", "weight32"), "sgd_mom"),
 }
-
-
-def _source(kind, count, preloaded):
-    """The OpenCL source of the update of ``count`` tensors."""
-    states, step = _KINDS[kind]
-    mp = kind.startswith("mp_")
-    params, bodies = [], []
-    for k in range(count):
-        params.append(f"__global T* out{k}, const long out{k}_off, "
-                      f"__global const T* weight{k}, const long weight{k}_off, "
-                      f"__global const T* grad{k}, const long grad{k}_off")
-        for s in states:
-            params.append(f"__global S* {s}{k}, const long {s}{k}_off")
-        params.append(f"const long end{k}")
-        if not preloaded:
-            params.append(f"const ST lr{k}, const ST wd{k}")
-        begin = f"end{k - 1}" if k else "0"
-        lr, wd = (f"SLOAD(lrs, lrs_off + first + {k})", f"SLOAD(wds, wds_off + first + {k})") \
-            if preloaded else (f"lr{k}", f"wd{k}")
-        local = "".join(f"__global S* {s} = {s}{k} + {s}{k}_off; " for s in states)
-        load_w = "SLOAD(weight32, j)" if mp else f"(ST)LOAD(weight{k}, weight{k}_off + j)"
-        bodies.append(
-            f"{'else ' if k else ''}if (i < end{k}) {{\n"
-            f"        const long j = i - {begin}; {local}\n"
-            f"        const ST lr = {lr}, wd = {wd};\n"
-            f"        const ST w = {load_w};\n"
-            f"        ST g = rescale * (ST)LOAD(grad{k}, grad{k}_off + j);\n"
-            f"        if (clip >= 0) g = g > clip ? clip : (g < -clip ? -clip : g);\n"
-            f"        g += wd * w;\n"
-            f"        {step}\n"
-            f"        STORE(out{k}, out{k}_off + j, w1);\n"
-            f"    }}")
-    if preloaded:
-        params.append("__global const S* lrs, const long lrs_off, "
-                      "__global const S* wds, const long wds_off, const long first")
-    params.append("const ST rescale, const ST clip, const ST momentum")
-    # S: the states' storage type, ST: the type the update computes in
-    head = ("#define S float\n#define ST float\n#define SLOAD(p, k) ((p)[k])\n"
-            "#define SSTORE(p, k, v) ((p)[k] = (v))\n" if mp else
-            "#define S T\n#define ST CT\n#define SLOAD LOAD\n#define SSTORE STORE\n")
-    return (head + "__kernel void multi_update(" + ",\n    ".join(params) + ")\n{\n"
-            "    const long i = get_global_id(0);\n    " + "\n    ".join(bodies) + "\n}\n")
-
-
-def _kernel(ctx, kind, code, count, preloaded):
-    state = ctx.state
-    key = ("multi_update", kind, code, count, preloaded)
-    k = state.kernels.get(key)
-    if k is None:
-        _check_dtype(ctx, code)
-        storage, compute = TYPES[code]
-        opts = (f"-D T={storage} -D CT={compute} -D IS_HALF={int(code == FLOAT16)} "
-                f"-D HAS_FP64={int(state.has_fp64)}")
-        source = kernel_source("prelude") + _source(kind, count, preloaded)
-        prg = _build(ctx, source, opts, f"multi_{kind}_update ({count} tensors)")
-        k = state.kernels[key] = Kernel(prg, "multi_update")
-    return k
 
 
 def _groups(op, data, per, num_weights, preloaded):
@@ -146,37 +77,13 @@ def _multi(op, kind, data, lrs, wds, momentum, rescale_grad, clip_gradient, num_
                                  f"{DTYPES[table_code].name} NDArray on {ctx}, got {t!r}")
     outs = _outputs(op, out, weights)
     writable(outs + [a for grp in groups for a in grp[2:]])
-    lr_list = None if preloaded else [float(v) for v in lrs]
-    wd_list = None if preloaded else [float(v) for v in wds]
-    scalar_code = FLOAT32 if mp or code == FLOAT16 else code
-    for first in range(0, num_weights, SLOTS):
-        chunk = range(first, min(first + SLOTS, num_weights))
-        k = _kernel(ctx, kind, code, len(chunk), preloaded)
-        i, end = 0, 0
-        for n in chunk:
-            for a in (outs[n],) + groups[n]:
-                k.set_arg_mem(i, a._buffer)
-                k.set_arg_long(i + 1, a._offset)
-                i += 2
-            end += weights[n].size
-            k.set_arg_long(i, end)
-            i += 1
-            if not preloaded:
-                k.set_arg_scalar(i, scalar_code, lr_list[n])
-                k.set_arg_scalar(i + 1, scalar_code, wd_list[n])
-                i += 2
-        if preloaded:
-            for t in tables:
-                k.set_arg_mem(i, t._buffer)
-                k.set_arg_long(i + 1, t._offset)
-                i += 2
-            k.set_arg_long(i, first)
-            i += 1
-        for v in (rescale_grad, clip_gradient, momentum):
-            k.set_arg_scalar(i, scalar_code, float(v))
-            i += 1
-        if end:
-            ctx.state.launch_1d(k, end)
+    tensor_kind = ("preloaded_" if preloaded else "") + _KINDS[kind][1]
+    buffers = [list(grp) + [o] for grp, o in zip(groups, outs)]
+    slot_scalars = [()] * num_weights if preloaded else \
+        [(float(lr), float(wd)) for lr, wd in zip(lrs, wds)]
+    shared = (rescale_grad, clip_gradient) + ((momentum,) if "mom" in kind else ())
+    launch(tensor_kind, ctx, code, mp, True, buffers, slot_scalars, shared,
+           tuple(tables) if preloaded else ())
     return outs[0] if num_weights == 1 else outs
 
 

@@ -1,10 +1,14 @@
 """MXNet 1.9.1's optimizers with per-element adaptive steps: Adam, AdaGrad, RMSProp,
 AdaDelta, Adamax, Nadam, Ftrl, FTML, LAMB, and the ``Test`` optimizer. Those MXNet runs as
 one fused op (adam_update, rmsprop_update, ftrl_update, ftml_update, the lamb phases) do so
-here; the others are NDArray arithmetic in MXNet's order of operations, so the numbers match."""
+here; the others are NDArray arithmetic in MXNet's order of operations, so the numbers match.
+Lists of parameters (from the Updater) go through multi-tensor kernels with the same numbers
+(mxgrad.optimizer._multi)."""
 import numpy as np
 
 from mxgrad import ndarray as nd
+from mxgrad.ndarray import optimizer_multi_adaptive as multi
+from mxgrad.optimizer import _multi
 from mxgrad.optimizer.optimizer import Optimizer, aggregation_size, check_arrays, register
 
 __all__ = ["Adam", "AdaGrad", "RMSProp", "AdaDelta", "Adamax", "Nadam", "Ftrl", "FTML",
@@ -22,6 +26,16 @@ def _scaled_clipped(opt, grad):
     if opt.clip_gradient is not None:
         grad = nd.clip(grad, -opt.clip_gradient, opt.clip_gradient)
     return grad
+
+
+def _arithmetic_many(opt, kind, indices, weights, grads, states, step, inner, shared):
+    """update_many for the updates written in NDArray arithmetic; a negative clip_gradient
+    (which nd.clip refuses) takes the one-parameter path, to raise as it does."""
+    if opt.clip_gradient is not None and opt.clip_gradient < 0:
+        for args in zip(indices, weights, grads, states):
+            opt.update_multi_precision(*args)
+        return
+    _multi.update_many(opt, kind, indices, weights, grads, states, step, inner, shared)
 
 
 @register
@@ -48,17 +62,26 @@ class Adam(Optimizer):
     def create_state(self, index, weight):
         return (_zeros_like(weight, weight.dtype), _zeros_like(weight, weight.dtype))
 
-    def update(self, index, weight, grad, state):
-        check_arrays(weight, grad)
+    def _step(self, index):
         self._update_count(index)
         lr, wd = self._get_lr(index), self._get_wd(index)
         t = self._index_update_count[index]
         lr *= (1. - self.beta2 ** t) ** 0.5 / (1. - self.beta1 ** t)
+        return lr, wd
+
+    def update(self, index, weight, grad, state):
+        check_arrays(weight, grad)
+        lr, wd = self._step(index)
         mean, var = state
         nd.adam_update(weight, grad, mean, var, out=weight, lazy_update=self.lazy_update,
                        lr=lr, wd=wd, beta1=self.beta1, beta2=self.beta2,
                        epsilon=self.epsilon, rescale_grad=self.rescale_grad,
                        **self._clip_kwargs())
+
+    def _update_many(self, indices, weights, grads, states):
+        _multi.update_many(self, "adam", indices, weights, grads, states, self._step, tuple,
+                           (self.rescale_grad, _multi.clip_for_kernel(self), self.beta1,
+                            self.beta2, self.epsilon))
 
 
 @register
@@ -91,6 +114,15 @@ class AdaGrad(Optimizer):
         state[:] += nd.square(grad)
         div = grad / nd.sqrt(state + self.float_stable_eps)
         weight[:] += (div + weight * wd) * -lr
+
+    def _step(self, index):
+        self._update_count(index)
+        return -self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        _arithmetic_many(self, "adagrad", indices, weights, grads, states, self._step,
+                         lambda s: (s,), (self.rescale_grad, _multi.clip_for_arithmetic(self),
+                                          self.float_stable_eps))
 
 
 @register
@@ -133,6 +165,17 @@ class RMSProp(Optimizer):
         else:
             nd.rmsprop_update(weight, grad, state[0], **kwargs)
 
+    def _step(self, index):
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        gammas = (self.gamma1, self.gamma2) if self.centered else (self.gamma1,)
+        shared = (self.rescale_grad, _multi.clip_for_kernel(self), *gammas, self.epsilon,
+                  self.clip_weights if self.clip_weights else -1.0)
+        _multi.update_many(self, "rmspropalex" if self.centered else "rmsprop", indices,
+                           weights, grads, states, self._step, tuple, shared)
+
 
 @register
 class AdaDelta(Optimizer):
@@ -171,6 +214,16 @@ class AdaDelta(Optimizer):
         acc_delta[:] += (1. - self.rho) * delta * delta
         weight[:] -= delta + wd * weight
 
+    def _step(self, index):
+        wd = self._get_wd(index)
+        self._update_count(index)
+        return (wd,)
+
+    def _update_many(self, indices, weights, grads, states):
+        _arithmetic_many(self, "adadelta", indices, weights, grads, states, self._step, tuple,
+                         (self.rescale_grad, _multi.clip_for_arithmetic(self), self.rho,
+                          1. - self.rho, self.epsilon))
+
 
 @register
 class Adamax(Optimizer):
@@ -208,6 +261,17 @@ class Adamax(Optimizer):
         m[:] += (1. - self.beta1) * grad
         u[:] = nd.maximum(self.beta2 * u, nd.abs(grad))
         weight[:] -= lr * m / u
+
+    def _step(self, index):
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr /= (1. - self.beta1 ** self._index_update_count[index])
+        return lr, wd
+
+    def _update_many(self, indices, weights, grads, states):
+        _arithmetic_many(self, "adamax", indices, weights, grads, states, self._step, tuple,
+                         (self.rescale_grad, _multi.clip_for_arithmetic(self), self.beta1,
+                          1. - self.beta1, self.beta2))
 
 
 @register
@@ -261,6 +325,22 @@ class Nadam(Optimizer):
         m_bar = (1. - mom_t) * grad_prime + mom_next * m_prime
         weight[:] -= lr * m_bar / (nd.sqrt(v_prime) + self.epsilon)
 
+    def _step(self, index):
+        """update's scalars: lr, wd and the divisors and factors of its corrections."""
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        t = self._index_update_count[index]
+        mom_t, mom_next = self._momentum_at(t), self._momentum_at(t + 1)
+        self.m_schedule = self.m_schedule * mom_t
+        m_schedule_next = self.m_schedule * mom_next
+        return (lr, wd, 1. - self.m_schedule, 1. - m_schedule_next, 1. - pow(self.beta2, t),
+                1. - mom_t, mom_next)
+
+    def _update_many(self, indices, weights, grads, states):
+        _arithmetic_many(self, "nadam", indices, weights, grads, states, self._step, tuple,
+                         (self.rescale_grad, _multi.clip_for_arithmetic(self), self.beta1,
+                          1. - self.beta1, self.beta2, 1. - self.beta2, self.epsilon))
+
 
 @register
 class Ftrl(Optimizer):
@@ -291,6 +371,15 @@ class Ftrl(Optimizer):
         z, n = state
         nd.ftrl_update(weight, grad, z, n, out=weight, lr=lr, wd=wd, lamda1=self.lamda1,
                        beta=self.beta, rescale_grad=self.rescale_grad, **self._clip_kwargs())
+
+    def _step(self, index):
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        _multi.update_many(self, "ftrl", indices, weights, grads, states, self._step, tuple,
+                           (self.rescale_grad, _multi.clip_for_kernel(self), self.lamda1,
+                            self.beta))
 
 
 @register
@@ -324,6 +413,21 @@ class FTML(Optimizer):
                        rescale_grad=self.rescale_grad, t=self._index_update_count[index],
                        **self._clip_kwargs("clip_grad"))
 
+    def _step(self, index):
+        """wd and ftml_update's factors c1 = (1 - beta1**t) / lr, c2 = 1 / (1 - beta2**t)
+        (its hyper-parameters as float32, as ftml_update holds them)."""
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        t = int(self._index_update_count[index])
+        beta1, beta2 = float(np.float32(self.beta1)), float(np.float32(self.beta2))
+        return wd, (1 - beta1 ** t) / float(np.float32(lr)), 1 / (1 - beta2 ** t)
+
+    def _update_many(self, indices, weights, grads, states):
+        _multi.update_many(self, "ftml", indices, weights, grads, states, self._step, tuple,
+                           (self.rescale_grad, _multi.clip_for_kernel(self),
+                            float(np.float32(self.beta1)), float(np.float32(self.beta2)),
+                            self.epsilon))
+
 
 @register
 class LAMB(Optimizer):
@@ -331,8 +435,9 @@ class LAMB(Optimizer):
     (bounded by ``lower_bound``/``upper_bound``), with ``lamb_update_phase1``/``phase2``
     (``mp_`` forms for float16 weights with ``multi_precision``).
 
-    MXNet runs a list of parameters through one ``multi_lamb_update``; mxgrad gives each its
-    two phases, which compute the same numbers. MXNet 1.9.1's ``mp_lamb_update_phase2``
+    Float32 weights (and float16 ones with ``multi_precision``) go through multi-tensor
+    kernels of the two phases, a list of parameters in a few launches, with the norms from
+    ``multi_sum_sq`` as in MXNet's ``multi_lamb_update``. MXNet 1.9.1's ``mp_lamb_update_phase2``
     leaves the float32 master copy unchanged, so its one-parameter float16 path never moves
     the master weights; mxgrad's updates them, as MXNet's multi-tensor path does.
 
@@ -380,6 +485,11 @@ class LAMB(Optimizer):
             check_arrays(w, g)
             self._update_count(i)
             steps.append((self._index_update_count[i], self._get_lr(i), self._get_wd(i)))
+        first = weight[0]
+        if all(w.dtype == first.dtype and w.context == first.context for w in weight) \
+                and (multi_precision or first.dtype == np.float32):
+            self._update_many_lamb(weight, grad, state, steps, multi_precision)
+            return
         bounds = {}
         if self.lower_bound:
             bounds["lower_bound"] = self.lower_bound
@@ -399,6 +509,30 @@ class LAMB(Optimizer):
                 direction = nd.lamb_update_phase1(w, g, mean, var, **phase1)
                 nd.lamb_update_phase2(w, direction, w.norm(), direction.norm(), lr=lr, out=w,
                                       **bounds)
+
+    def _bias_factors(self, t):
+        """lamb_update_phase1's bias corrections (its betas held as float32)."""
+        if not self.bias_correction:
+            return 1.0, 1.0
+        beta1, beta2 = float(np.float32(self.beta1)), float(np.float32(self.beta2))
+        return 1 / (1 - beta1 ** t), 1 / (1 - beta2 ** t)
+
+    def _update_many_lamb(self, weights, grads, states, steps, multi_precision):
+        """Both phases for all the parameters, a few launches in all: phase 1 into direction
+        arrays, the norms of weights and directions with multi_sum_sq (as MXNet's
+        multi_lamb_update computes them), phase 2."""
+        masters = [s[0] for s in states] if multi_precision else None
+        inner = [s[1] for s in states] if multi_precision else states
+        ctx, n = weights[0].context, len(weights)
+        outs = [nd.empty(w.shape, ctx=ctx, dtype="float32") for w in weights]
+        phase1 = [(wd, *self._bias_factors(int(t))) for t, _, wd in steps]
+        multi._multi_update("lamb1", weights, grads, inner, phase1,
+                            (self.rescale_grad, _multi.clip_for_kernel(self), self.beta1,
+                             self.beta2, self.epsilon), masters=masters, outs=outs)
+        sums = nd.multi_sum_sq(*(masters or weights), *outs, num_arrays=2 * n)
+        multi._multi_update("lamb2", weights, outs, [()] * n, [(lr,) for _, lr, _ in steps],
+                            (self.lower_bound or -1.0, self.upper_bound or -1.0),
+                            masters=masters, tables=(sums[:n], sums[n:]))
 
 
 @register

@@ -333,6 +333,20 @@ class Optimizer:
 register = Optimizer.register
 create = Optimizer.create_optimizer
 
+_UPDATE_METHODS = ("update", "update_multi_precision", "create_state",
+                   "create_state_multi_precision")
+
+
+def _owns_multi_update(opt):
+    """Whether ``opt`` has a ``_update_many`` that computes what its ``update`` does: no
+    subclass below the class defining ``_update_many`` replaced the update or the states."""
+    mro = type(opt).__mro__
+    owner = next((c for c in mro if "_update_many" in c.__dict__), None)
+    if owner is None:
+        return False
+    return all(next(c for c in mro if name in c.__dict__) in owner.__mro__
+               for name in _UPDATE_METHODS)
+
 
 class Updater:
     """Applies an optimizer to (index, grad, weight) triples, creating and keeping each
@@ -380,6 +394,12 @@ class Updater:
         # (MXNet loops forever once set_states swapped in an optimizer that does not
         # aggregate; the optimizer in use decides here)
         if not (self.aggregate_updates and self.optimizer.aggregate_num > 0):
+            # optimizers MXNet updates one parameter at a time take many per launch here
+            # (a private path: aggregate_num stays MXNet's)
+            if len(indices) > 1 and _owns_multi_update(self.optimizer):
+                self.optimizer._update_many(indices, weights, grads,
+                                            [self.states[i] for i in indices])
+                return
             for idx, w, g in zip(indices, weights, grads):
                 self.optimizer.update_multi_precision(idx, w, g, self.states[idx])
             return

@@ -1,11 +1,14 @@
 """The SGD family of MXNet 1.9.1's ``mx.optimizer``: SGD (and its alias ccSGD), NAG, Signum,
 LARS, DCASGD and SGLD. SGD and LARS update up to ``aggregate_num`` parameters per launch with
-the multi-tensor ops; the others take one fused op per parameter where MXNet has one."""
+the multi-tensor ops; NAG and Signum take one fused op per parameter where MXNet has one, and
+they and DCASGD take lists of parameters from the Updater in multi-tensor kernels with the
+same numbers."""
 import math
 
 import numpy as np
 
 from mxgrad import ndarray as nd
+from mxgrad.optimizer import _multi
 from mxgrad.optimizer.optimizer import (Optimizer, aggregation_size, check_arrays,
                                         fp16_warning, register)
 
@@ -159,6 +162,20 @@ class NAG(_MomentumMasterCopy):
         else:
             nd.mp_sgd_update(weight, grad, state[1], **kwargs)
 
+    def _step(self, index):
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        clip = _multi.clip_for_kernel(self)
+        if self.momentum == 0.0:
+            _multi.update_many(self, "sgd", indices, weights, grads, states, self._step,
+                               lambda s: (), (self.rescale_grad, clip), master_layout="last")
+        else:
+            _multi.update_many(self, "nag", indices, weights, grads, states, self._step,
+                               lambda s: (s,), (self.rescale_grad, clip, max(self.momentum, 0.)),
+                               master_layout="last")
+
 
 @register
 class Signum(Optimizer):
@@ -199,6 +216,20 @@ class Signum(Optimizer):
             nd.signum_update(weight, grad, state, **kwargs)
         else:
             nd.signsgd_update(weight, grad, **kwargs)
+
+    def _step(self, index):
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        clip = _multi.clip_for_kernel(self)
+        if self.momentum == 0.0:
+            _multi.update_many(self, "signsgd", indices, weights, grads, states, self._step,
+                               lambda s: (), (self.rescale_grad, clip))
+        else:
+            _multi.update_many(self, "signum", indices, weights, grads, states, self._step,
+                               lambda s: (s,), (self.rescale_grad, clip, max(self.momentum, 0.),
+                                                self.wd_lh if self.wd_lh else 0.))
 
 
 def _has_lars_exemption(name):
@@ -350,6 +381,23 @@ class DCASGD(Optimizer):
             mom = step
         previous[:] = weight
         weight[:] += mom
+
+    def _step(self, index):
+        self._update_count(index)
+        return -self._get_lr(index), self._get_wd(index)
+
+    def _update_many(self, indices, weights, grads, states):
+        if self.clip_gradient is not None and self.clip_gradient < 0:
+            for args in zip(indices, weights, grads, states):
+                self.update_multi_precision(*args)      # nd.clip refuses it, as there
+            return
+        clip = _multi.clip_for_arithmetic(self)
+        if self.momentum == 0.0:
+            _multi.update_many(self, "dcasgd", indices, weights, grads, states, self._step,
+                               lambda s: (s[1],), (self.rescale_grad, clip, self.lamda))
+        else:
+            _multi.update_many(self, "dcasgd_mom", indices, weights, grads, states, self._step,
+                               tuple, (self.rescale_grad, clip, self.lamda, self.momentum))
 
 
 @register
