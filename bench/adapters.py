@@ -18,6 +18,28 @@ ALL_COMPUTE = {"tape-overhead", "small-mlp-step", "mid-mlp-step", "lstm-step", "
                "elementwise-fwd-bwd", "matmul", "sum", "start-warm", "start-cold"}
 
 
+def mlp_loss(nd, weights, data, label):
+    """The MLP workloads' loss in ``mx.nd`` (mxgrad's or MXNet's): dense layers with ReLU
+    between them, then the mean of -log_softmax picked at the labels."""
+    h = data
+    layers = len(weights) // 2
+    for i in range(layers):
+        h = nd.dot(h, weights[2 * i]) + weights[2 * i + 1]
+        if i < layers - 1:
+            h = nd.relu(h)
+    return -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
+
+
+def cnn_loss(nd, weights, data, label):
+    """The CNN workloads' loss in ``mx.nd``: two conv3x3+relu+maxpool blocks, a dense layer."""
+    w1, b1, w2, b2, w3, b3 = weights
+    h = nd.Convolution(data, w1, b1, kernel=(3, 3), pad=(1, 1), num_filter=w1.shape[0])
+    h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+    h = nd.Convolution(h, w2, b2, kernel=(3, 3), pad=(1, 1), num_filter=w2.shape[0])
+    h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
+    h = nd.FullyConnected(h, w3, b3, num_hidden=w3.shape[0])
+    return -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
+
 class MXNetAPI:
     """mxgrad or MXNet through ``mx.nd`` and ``mx.autograd`` only."""
 
@@ -96,17 +118,8 @@ class MXNetAPI:
         weights = [self.array(p) for p in params]
         data = self.array(x)
         label = self.array(labels.astype(np.float32))     # MXNet's pick takes float indices
-        layers = len(weights) // 2
 
-        def loss():
-            h = data
-            for i in range(layers):
-                h = nd.dot(h, weights[2 * i]) + weights[2 * i + 1]
-                if i < layers - 1:
-                    h = nd.relu(h)
-            return -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
-
-        return self._sgd_training(weights, lr, loss)
+        return self._sgd_training(weights, lr, lambda: mlp_loss(nd, weights, data, label))
 
     def lstm(self, params, x, head, lr):
         """One LSTM training step through the fused ``nd.RNN``: the four parameter arrays
@@ -140,18 +153,8 @@ class MXNetAPI:
         """The CNN step with ``nd.Convolution``/``Pooling``/``FullyConnected`` and SGD."""
         nd = self.mx.nd
         weights = [self.array(p) for p in params]
-        w1, b1, w2, b2, w3, b3 = weights
         data, label = self.array(x), self.array(labels.astype(np.float32))
-
-        def loss():
-            h = nd.Convolution(data, w1, b1, kernel=(3, 3), pad=(1, 1), num_filter=w1.shape[0])
-            h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
-            h = nd.Convolution(h, w2, b2, kernel=(3, 3), pad=(1, 1), num_filter=w2.shape[0])
-            h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
-            h = nd.FullyConnected(h, w3, b3, num_hidden=w3.shape[0])
-            return -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
-
-        return self._sgd_training(weights, lr, loss)
+        return self._sgd_training(weights, lr, lambda: cnn_loss(nd, weights, data, label))
 
     def cnn_gluon(self, params, x, labels, lr):
         """The same step as Gluon code: layers, ``SoftmaxCrossEntropyLoss``, a Trainer."""

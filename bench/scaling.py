@@ -41,6 +41,7 @@ THREADS = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "POCL_MAX_PTHREA
 # --- one rank ----------------------------------------------------------------------------
 def build_step(name, mx, rank):
     """(step(), weights) for workload ``name``; the data differs per rank."""
+    import adapters
     import workloads as wl
     nd = mx.nd
     if name == "mid-mlp-step":
@@ -56,21 +57,10 @@ def build_step(name, mx, rank):
         w.attach_grad()
     data, label = nd.array(x), nd.array(labels.astype(np.float32))
 
+    loss = adapters.mlp_loss if name == "mid-mlp-step" else adapters.cnn_loss
+
     def forward():
-        if name == "mid-mlp-step":
-            h = data
-            for i in range(len(weights) // 2):
-                h = nd.dot(h, weights[2 * i]) + weights[2 * i + 1]
-                if i < len(weights) // 2 - 1:
-                    h = nd.relu(h)
-        else:
-            w1, b1, w2, b2, w3, b3 = weights
-            h = nd.Convolution(data, w1, b1, kernel=(3, 3), pad=(1, 1), num_filter=w1.shape[0])
-            h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
-            h = nd.Convolution(h, w2, b2, kernel=(3, 3), pad=(1, 1), num_filter=w2.shape[0])
-            h = nd.Pooling(nd.relu(h), kernel=(2, 2), stride=(2, 2), pool_type="max")
-            h = nd.FullyConnected(h, w3, b3, num_hidden=w3.shape[0])
-        return -nd.mean(nd.pick(nd.log_softmax(h, axis=-1), label, axis=-1))
+        return loss(nd, weights, data, label)
 
     return forward, weights
 
