@@ -1,12 +1,11 @@
 """gluon.Parameter, Constant and ParameterDict, side by side with MXNet 1.9.1's behaviour
 (exception types as MXNet's; messages in the same spirit, checked by their key words)."""
-import doctest
-import warnings
 
 import numpy as np
 import pytest
 
 import mxgrad as mx
+from doctest_runner import run_module_doctests
 import mxgrad.gluon.block
 import mxgrad.gluon.nn.activations
 import mxgrad.gluon.nn.basic_layers
@@ -209,12 +208,4 @@ MODULES = [mx.initializer, mx.gluon, mxgrad.gluon.parameter, mxgrad.gluon.block,
 @pytest.mark.parametrize("module", MODULES, ids=[m.__name__ for m in MODULES])
 def test_docstring_examples(module):
     """The examples in the docstrings run and show what they say (on cpu(0))."""
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = finder.find(module, globs={"mx": mx, "np": np})
-    assert tests
-    with mx.cpu(0), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for test in tests:
-            runner.run(test)
-    assert runner.summarize(verbose=False).failed == 0
+    run_module_doctests(module)

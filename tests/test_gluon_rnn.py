@@ -7,17 +7,16 @@ outputs and the gradients w.r.t. inputs, states and every Parameter. Where MXNet
 wrong or cannot run a case (documented in docs/migration.md), the test checks mxgrad
 against its own definition instead.
 """
-import doctest
 import json
 import os
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
 
 import mxgrad as mx
+from doctest_runner import run_module_doctests
 from mxgrad.gluon.rnn import basic_cells, cell_base, cell_wrappers, rnn_cell, rnn_layer
 from gradcheck import check_gradients
 
@@ -444,15 +443,7 @@ MODULES = [rnn_layer, cell_base, basic_cells, cell_wrappers, rnn_cell, mx.gluon.
 @pytest.mark.parametrize("module", MODULES, ids=[m.__name__ for m in MODULES])
 def test_docstring_examples(module):
     """The examples in the docstrings run and show what they say (on cpu(0))."""
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = finder.find(module, globs={"mx": mx, "np": np})
-    assert tests
-    with mx.cpu(0), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for test in tests:
-            runner.run(test)
-    assert runner.summarize(verbose=False).failed == 0
+    run_module_doctests(module)
 
 
 def test_every_public_class_has_an_example():

@@ -1,7 +1,6 @@
 """gluon.Trainer, side by side with MXNet 1.9.1: the parameters after 20 steps of each
 optimizer (tests/data/make_gluon_trainer.py ran the same loops in MXNet), stale gradients,
 several contexts, the states files of both libraries, launches per step and misuse."""
-import doctest
 import os
 import pickletools
 import sys
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 
 import mxgrad as mx
+from doctest_runner import run_module_doctests
 import mxgrad.gluon.trainer
 import mxgrad.gluon.trainer_states
 from conftest import CONTEXTS
@@ -319,15 +319,7 @@ def test_empty_trainer_steps(tmp_path):
 
 @pytest.mark.parametrize("module", [mxgrad.gluon.trainer, mxgrad.gluon.trainer_states])
 def test_docstring_examples(module):
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    tests = finder.find(module, globs={"mx": mx, "np": np})
-    assert sum(len(t.examples) for t in tests) > 5
-    with mx.cpu(0), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for test in tests:
-            runner.run(test)
-    assert runner.summarize(verbose=False).failed == 0
+    run_module_doctests(module, min_examples=6)
 
 
 def test_parameters_moved_after_the_trainer_was_made(ctx):
