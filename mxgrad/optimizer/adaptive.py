@@ -165,10 +165,6 @@ class RMSProp(Optimizer):
         else:
             nd.rmsprop_update(weight, grad, state[0], **kwargs)
 
-    def _step(self, index):
-        self._update_count(index)
-        return self._get_lr(index), self._get_wd(index)
-
     def _update_many(self, indices, weights, grads, states):
         gammas = (self.gamma1, self.gamma2) if self.centered else (self.gamma1,)
         shared = (self.rescale_grad, _multi.clip_for_kernel(self), *gammas, self.epsilon,
@@ -371,10 +367,6 @@ class Ftrl(Optimizer):
         z, n = state
         nd.ftrl_update(weight, grad, z, n, out=weight, lr=lr, wd=wd, lamda1=self.lamda1,
                        beta=self.beta, rescale_grad=self.rescale_grad, **self._clip_kwargs())
-
-    def _step(self, index):
-        self._update_count(index)
-        return self._get_lr(index), self._get_wd(index)
 
     def _update_many(self, indices, weights, grads, states):
         _multi.update_many(self, "ftrl", indices, weights, grads, states, self._step, tuple,

@@ -315,6 +315,13 @@ class Optimizer:
     def _get_wd(self, index):
         return self._get_wds([index])[0]
 
+    def _step(self, index):
+        """One more update of ``index``: counts it, then its (lr, wd). The multi-tensor path
+        (``_update_many``) takes each index's scalars from here; optimizers whose kernels
+        need more (bias corrections, factors) override it."""
+        self._update_count(index)
+        return self._get_lr(index), self._get_wd(index)
+
     def _clip_kwargs(self, key="clip_gradient"):
         """The clip argument of a fused update op: MXNet passes it only when set and
         non-zero."""

@@ -162,10 +162,6 @@ class NAG(_MomentumMasterCopy):
         else:
             nd.mp_sgd_update(weight, grad, state[1], **kwargs)
 
-    def _step(self, index):
-        self._update_count(index)
-        return self._get_lr(index), self._get_wd(index)
-
     def _update_many(self, indices, weights, grads, states):
         clip = _multi.clip_for_kernel(self)
         if self.momentum == 0.0:
@@ -216,10 +212,6 @@ class Signum(Optimizer):
             nd.signum_update(weight, grad, state, **kwargs)
         else:
             nd.signsgd_update(weight, grad, **kwargs)
-
-    def _step(self, index):
-        self._update_count(index)
-        return self._get_lr(index), self._get_wd(index)
 
     def _update_many(self, indices, weights, grads, states):
         clip = _multi.clip_for_kernel(self)
