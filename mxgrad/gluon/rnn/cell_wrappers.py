@@ -23,7 +23,20 @@ _MODIFIED = ("After applying modifier cells (e.g. ZoneoutCell) the base cell can
              "directly. Call the modifier cell instead.")
 
 
-class _CellStack:
+class _ChildStates:
+    """The states of a cell made of child cells: theirs, in order."""
+
+    def state_info(self, batch_size=0):
+        return _cells_state_info(self._children.values(), batch_size)
+
+    def begin_state(self, **kwargs):
+        """The begin states of every child cell in turn (keyword arguments only, as MXNet)."""
+        if self._modified:
+            raise AssertionError(_MODIFIED)
+        return _cells_begin_state(self._children.values(), **kwargs)
+
+
+class _CellStack(_ChildStates):
     """What the two stacks share: add, stepping every cell in turn, unroll, the repr."""
 
     def __repr__(self):
@@ -33,15 +46,6 @@ class _CellStack:
     def add(self, cell):
         """Append ``cell`` to the stack."""
         self.register_child(cell)
-
-    def state_info(self, batch_size=0):
-        return _cells_state_info(self._children.values(), batch_size)
-
-    def begin_state(self, **kwargs):
-        """The begin states of every cell in turn (keyword arguments only, as MXNet)."""
-        if self._modified:
-            raise AssertionError(_MODIFIED)
-        return _cells_begin_state(self._children.values(), **kwargs)
 
     def __call__(self, inputs, states):
         self._counter += 1
@@ -318,7 +322,7 @@ class ResidualCell(ModifierCell):
         return [ndarray.elemwise_add(i, j) for i, j in zip(outputs, inputs)], states
 
 
-class BidirectionalCell(HybridRecurrentCell):
+class BidirectionalCell(_ChildStates, HybridRecurrentCell):
     """Two cells over a sequence, ``l_cell`` forwards and ``r_cell`` backwards (each
     sequence's valid steps reversed with ``valid_length``); the outputs are the two
     concatenated on the feature axis, the states ``l_cell``'s then ``r_cell``'s. It can
@@ -346,15 +350,6 @@ class BidirectionalCell(HybridRecurrentCell):
     def __repr__(self):
         return (f"{type(self).__name__}(forward={self._children['l_cell']}, "
                 f"backward={self._children['r_cell']})")
-
-    def state_info(self, batch_size=0):
-        return _cells_state_info(self._children.values(), batch_size)
-
-    def begin_state(self, **kwargs):
-        """Both cells' begin states (keyword arguments only, as MXNet)."""
-        if self._modified:
-            raise AssertionError(_MODIFIED)
-        return _cells_begin_state(self._children.values(), **kwargs)
 
     def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None,
                valid_length=None):
