@@ -1,6 +1,6 @@
 """Generates fused elementwise kernels from kernels_cl/fused.cl (see _fusion.pxi).
 
-A group is a list of nodes ``(snippet, tokens)``: each snippet is an OpenCL expression over
+A group is a list of nodes ``(snippet, *tokens)``: each snippet is an OpenCL expression over
 ``x0, x1, ...``, each token (an int) names where that operand comes from: ``j >= 0`` an
 earlier node, ``-1 - k`` the realized input array (leaf) k, ``SCALAR_TOKEN + k`` the
 scalar kernel argument k. Leaf layouts:
@@ -157,9 +157,9 @@ def _element_code(code, nodes, leaf_layouts, n_scalars, out_layouts, ndim, narro
         load = f"vload_half({idx}, {prefix}p{k})" if half else f"(CT){prefix}p{k}[{idx}]"
         loads.append(f"const CT l{k} = {load};")
     params.extend(f"const CT {prefix}s{k}" for k in range(n_scalars))
-    for j, (snippet, tokens) in enumerate(nodes):
-        names = [_operand_name(t, prefix) for t in tokens]
-        expr = _OPERAND.sub(lambda m: names[int(m.group(1))], snippet)
+    for j, node in enumerate(nodes):
+        names = [_operand_name(t, prefix) for t in node[1:]]
+        expr = _OPERAND.sub(lambda m: names[int(m.group(1))], node[0])
         body.append(f"const CT t{j} = (CT)({expr});")
     for j, has_offset in out_layouts:
         params.append(f"__global {storage}* {prefix}q{j}")

@@ -37,7 +37,7 @@ cdef class FusionGroup:
     cdef list leaves               # realized input arrays (held: their buffers stay put)
     cdef dict leaf_index           # id(array) -> position in leaves
     cdef list scalars              # Python scalars, passed as kernel arguments
-    cdef list nodes                # (snippet, argument tokens) per op, in order
+    cdef list nodes                # (snippet, *argument tokens) per op, in order
     cdef list outputs              # output Buffer per op
     cdef list out_offsets          # element offset of each output in its buffer
     cdef readonly bint flushed     # enqueued already: its arrays are plain arrays now
@@ -187,9 +187,10 @@ cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, i
             seal_into(prev, g)
         dev.set_pending(lane, g)
     g.closed = inplace
-    # Operand tokens (ints, cheap to hash): node j -> j, leaf k -> -1 - k,
-    # scalar k -> SCALAR_TOKEN + k.
-    cdef list tokens = []
+    # The node: its snippet, then its operand tokens (ints, cheap to hash): node j -> j,
+    # leaf k -> -1 - k, scalar k -> SCALAR_TOKEN + k. One tuple per op: it is both the
+    # node and its part of the cache key (fewer objects for the garbage collector).
+    cdef list tokens = [snippet]
     for x in args:
         if isinstance(x, NDArrayBase):
             k = g.node_for(x)
@@ -199,12 +200,11 @@ cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, i
             g.scalars.append(x)
             g.param_bytes += 8
     cdef Py_ssize_t idx = len(g.nodes)
-    cdef tuple toks = tuple(tokens)
-    g.nodes.append((snippet, toks))
+    cdef tuple node = tuple(tokens)
+    g.nodes.append(node)
     g.outputs.append(res.buf)
     g.out_offsets.append(res.offset)
-    g.key.append(snippet)
-    g.key.append(toks)
+    g.key.append(node)
     g.param_bytes += 16 if res.offset else 8
     res.lazy = g
     res.lazy_index = idx

@@ -563,7 +563,14 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
                         raise MXNetError(
                             f"{op.name}: operands could not be broadcast together with shapes "
                             + " ".join(str(y.shape) for y in args if isinstance(y, NDArrayBase)))
-    oshape_t = tuple([oshape[j] for j in range(nd)])
+    oshape_t = first.shape_          # the usual case: no broadcast, no new tuple to track
+    if len(oshape_t) != nd:
+        oshape_t = tuple([oshape[j] for j in range(nd)])
+    else:
+        for j in range(nd):
+            if oshape[j] != first.shape_[j]:
+                oshape_t = tuple([oshape[j] for j in range(nd)])
+                break
     cdef Py_ssize_t n = 1
     for j in range(nd):
         n *= oshape[j]

@@ -8,7 +8,8 @@ cdef class Node:
     cdef readonly str name       # op name (get_symbol, error messages)
     cdef object rule             # rule(saved, inputs, outputs, out_grads) -> grads per input
     cdef readonly tuple inputs   # op inputs (NDArrays and scalars); None once freed
-    cdef tuple out_refs          # weak references to the outputs
+    cdef object out_refs         # weak reference to the output, or a tuple of them (several)
+    cdef Py_ssize_t n_out        # number of outputs
     cdef tuple saved_outputs     # outputs the rule reads: aliases without history, or None
     cdef tuple out_meta          # (shape, dtype code, ctx) per output of a multi-output op
     cdef readonly object saved   # whatever the rule needs beyond inputs and outputs

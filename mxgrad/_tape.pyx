@@ -148,7 +148,7 @@ cdef class Node:
     @property
     def outputs(self):
         """The outputs still alive (None for one that was dropped)."""
-        return tuple(r() for r in self.out_refs)
+        return live_outputs(self)
 
     cdef void free(self):
         self.freed = True
@@ -159,6 +159,13 @@ cdef class Node:
         self.saved = None
         self.saved_outputs = None
         self.out_grads = None
+
+
+cdef tuple live_outputs(Node node):
+    """The node's outputs still alive (None for one that was dropped)."""
+    if node.n_out == 1:
+        return (node.out_refs(),)
+    return tuple([r() for r in node.out_refs])
 
 
 cdef bint needs_grad(object x):
@@ -202,7 +209,10 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     node.replay = replay
     node.attrs = attrs
     node.from_grad = mxgrad_in_create_graph
-    node.out_refs = tuple([weakref.ref(o) for o in outputs])
+    node.n_out = len(outputs)
+    # one output (most ops): the weak reference itself, one object fewer for the collector
+    node.out_refs = weakref.ref(outputs[0]) if node.n_out == 1 else \
+        tuple([weakref.ref(o) for o in outputs])
     if save_outputs:
         node.saved_outputs = tuple([alias_of(o, None) for o in outputs])
     if len(outputs) > 1:    # a single output only gets a gradient while it is alive
@@ -300,7 +310,7 @@ cdef object implicit_head_grad(h):
     takes a number (a sum or mean: the gradient then fuses with the forward pass that
     computed the head, see mxgrad.ndarray.reduce)."""
     cdef Node node = <Node>h._entry[0]
-    if h.size == 1 and len(node.out_refs) == 1 and getattr(node.rule, "scalar_head", False):
+    if h.size == 1 and node.n_out == 1 and getattr(node.rule, "scalar_head", False):
         return 1.0
     return ones_like(h)
 
@@ -418,7 +428,7 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
     totals = {}                       # id(variable) -> [variable, accumulated gradient]
     reached_vars = {}                 # backward(): id -> every variable the graph reaches
     for node in order:
-        node.out_grads = [None] * len(node.out_refs)
+        node.out_grads = [None] * node.n_out
         for x in node.inputs:
             if not isinstance(x, NDArrayBase) or x._entry is not None:
                 continue
@@ -469,7 +479,7 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
                 outputs = tuple([alias_of(o, (node, k))
                                  for k, o in enumerate(node.saved_outputs)])
             else:
-                outputs = tuple([r() for r in node.out_refs])
+                outputs = live_outputs(node)
             in_grads = node.rule(node.saved, node.inputs, outputs, tuple(grads))
             if len(in_grads) != len(node.inputs):
                 raise MXNetError(f"gradient rule of {node.name} returned {len(in_grads)} "
