@@ -279,6 +279,38 @@ def test_contiguous_rows_every_reducer(ctx, dtype):
     np.testing.assert_array_equal(nd.argmax(a, axis=1).asnumpy(), [np.argmax(x[0]), 40, 100])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
+def test_contiguous_rows_around_the_vector_step(ctx, dtype):
+    # A contiguous row is read 32 elements per step into four 8-wide accumulators, then a
+    # scalar tail: lengths around the step, extremes placed at the edges of the
+    # accumulators and in the tail, ties across accumulators (the first index must win).
+    if dtype == "float64" and not ctx.state.has_fp64:
+        pytest.skip(f"{ctx} has no float64")
+    own = np.random.RandomState(3)      # the module's rng feeds the tests below
+    edges = (0, 1, 7, 8, 15, 16, 24, 31, 32, 33, 40, 63, 64, 96)
+    for length in (1, 7, 8, 31, 32, 33, 63, 64, 65, 97):
+        spots = [p for p in edges if p < length] + [length - 1]
+        x = own.uniform(0.9, 1.1, size=(len(spots) + 2, length)).astype(dtype)
+        for row, p in enumerate(spots):
+            x[row, p] = 3
+            x[row, (p + 13) % length] = -3 if length > 1 else 3
+        if length >= 64:
+            x[-2, [40, 27, 59]] = 4             # steps 1, 0, 1; accumulators 1, 3, 3
+            x[-1, [length - 1, 37, 9]] = np.nan     # NaN wins max/min, the first argmax
+        a = nd.array(x, ctx=ctx, dtype=dtype)
+        ref = x.astype(np.float64)
+        tol = dict(rtol=2e-3 if dtype == "float16" else 1e-5)
+        for op, want in (("sum", ref.sum(1)), ("mean", ref.mean(1)), ("prod", ref.prod(1)),
+                         ("max", ref.max(1)), ("min", ref.min(1)),
+                         ("nansum", np.nansum(ref, 1))):
+            np.testing.assert_allclose(getattr(nd, op)(a, axis=1).asnumpy(), want, **tol,
+                                       err_msg=f"{op} length {length}")
+        np.testing.assert_allclose(nd.norm(a, axis=1).asnumpy(), np.sqrt((ref ** 2).sum(1)),
+                                   **tol)
+        np.testing.assert_array_equal(nd.argmax(a, axis=1).asnumpy(), np.argmax(x, 1))
+        np.testing.assert_array_equal(nd.argmin(a, axis=1).asnumpy(), np.argmin(x, 1))
+
+
 @pytest.mark.parametrize("interleaved", [False, True])
 def test_split_rows_keep_first_index(ctx, monkeypatch, interleaved):
     # GPUs split long rows into interleaved slots; force either layout on this device

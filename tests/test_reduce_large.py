@@ -1,0 +1,53 @@
+"""Whole-array sums and means of large arrays (the bench's ``sum`` workload path: rows
+split into chunks reduced in parallel, then merged), on every device. Kept out of the
+test_ops_* files, which also run on the slow Oclgrind simulator."""
+import numpy as np
+import pytest
+
+import mxgrad as mx
+
+nd = mx.nd
+rng = np.random.RandomState(5)
+
+
+@pytest.mark.parametrize("n", [1, 33, 4095, 4096 * 2 + 1, 10 ** 6 + 3, 10 ** 7])
+def test_float32_sum_and_mean_match_float64(ctx, n):
+    x = rng.uniform(0, 1, size=n).astype(np.float32)
+    a = nd.array(x, ctx=ctx)
+    ref = x.astype(np.float64)
+    s, m = nd.sum(a), nd.mean(a)
+    assert s.shape == m.shape == (1,) and s.dtype == m.dtype == np.float32
+    # 32 vector lanes per chunk keep each running sum short: far inside float32 rounding
+    # of a plain running sum (which drifts by ~1e-4 at 10^7 uniform values)
+    np.testing.assert_allclose(s.asscalar(), ref.sum(), rtol=1e-6)
+    np.testing.assert_allclose(m.asscalar(), ref.mean(), rtol=1e-6)
+
+
+def test_float64_whole_array(ctx, fp64):
+    d = rng.uniform(-1, 1, size=10 ** 6 + 3)
+    a = nd.array(d, ctx=ctx, dtype="float64")
+    np.testing.assert_allclose(nd.sum(a).asscalar(), d.sum(), rtol=1e-12)
+    np.testing.assert_allclose(nd.mean(a).asscalar(), d.mean(), rtol=1e-12)
+
+
+def test_int32_and_float16_whole_array(ctx):
+    n = 10 ** 6 + 3
+    i = rng.randint(-1000, 1000, size=n).astype(np.int32)
+    ai = nd.array(i, ctx=ctx, dtype="int32")
+    assert nd.sum(ai).asscalar() == i.astype(np.int64).sum()
+    assert nd.mean(ai).asscalar() == int(np.fix(i.astype(np.int64).sum() / n))
+    h = rng.uniform(0, 1, size=10 ** 5 + 3).astype(np.float16)   # a sum float16 can hold
+    np.testing.assert_allclose(float(nd.sum(nd.array(h, ctx=ctx, dtype="float16")).asscalar()),
+                               h.astype(np.float64).sum(), rtol=1e-3)
+
+
+def test_whole_array_extremes_and_argmax(ctx):
+    n = 10 ** 6 + 3
+    x = rng.uniform(-1, 1, size=n).astype(np.float32)
+    x[[n - 1, 12345, 700001]] = 2          # ties in different chunks: the first wins
+    x[999999] = -2
+    a = nd.array(x, ctx=ctx)
+    assert nd.max(a).asscalar() == 2 and nd.min(a).asscalar() == -2
+    assert nd.argmax(a).asscalar() == 12345 and nd.argmin(a).asscalar() == 999999
+    np.testing.assert_allclose(nd.norm(a).asscalar(), np.sqrt((x.astype(np.float64) ** 2).sum()),
+                               rtol=1e-6)
