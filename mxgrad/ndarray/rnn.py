@@ -28,6 +28,7 @@ from mxgrad.ndarray.join import concat, split, stack
 from mxgrad.ndarray.linalg import FullyConnected, dot
 from mxgrad.ndarray.nn import clip as clip_values
 from mxgrad.ndarray.rnn_cell import gru_cell, lstm_cell
+from mxgrad.ndarray.rnn_lstm import lstm_direction
 
 __all__ = ["RNN"]
 
@@ -219,6 +220,8 @@ def _direction(mode, x2, T, N, w, h, c, reverse, keeps, clip):
     outputs and the final (h, c)."""
     G_H = w["i2h"].shape[0]
     bias = w["b_i2h"] if mode == "gru" else w["b_i2h"] + w["b_h2h"]
+    if mode == "lstm" and clip is None and keeps is None and "h2r" not in w:
+        return lstm_direction(x2, w["i2h"], w["h2h"], bias, h, c, reverse)    # one op
     xp = FullyConnected(x2, w["i2h"], bias, num_hidden=G_H).reshape((T, N, G_H))
     steps = _per_slot(xp, T)
     outs = [None] * T
