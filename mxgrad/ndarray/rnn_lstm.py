@@ -19,7 +19,7 @@ from mxgrad import _ndarray
 from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._kernels import family_kernel
-from mxgrad.ndarray.creation import zeros
+from mxgrad.ndarray.creation import ones, zeros
 from mxgrad.ndarray.join import concat, split
 from mxgrad.ndarray.linalg import dot
 from mxgrad.ndarray.rnn_cell import _lstm_cell_vjp_ops, lstm_cell
@@ -73,6 +73,10 @@ def lstm_direction(x2, w_i2h, w_h2h, bias, h0, c0, reverse=False):
 
 def _zeros(shape, like):
     return zeros(shape, ctx=like.context, dtype=like.dtype)
+
+
+def _ones(shape, like):
+    return ones(shape, ctx=like.context, dtype=like.dtype)
 
 
 @gradient_rule("_rnn_lstm_direction")
@@ -137,7 +141,12 @@ def _lstm_direction_rule(saved, inputs, outputs, out_grads):
         dx2 = _ndarray.empty_array(ctx, (TN, I), code)
         _gemm.gemm(ctx, False, False, TN, I, G, 1.0, gb, db, G, 0, w_i2h._buffer,
                    w_i2h._offset, I, 0, 0.0, dx2._buffer, dx2._offset, I, 0, 1, code)
-    d_bias = dG.sum(axis=0) if wants_grad(bias) else None
+    d_bias = None
+    if wants_grad(bias):         # column sums as a product with ones: a reduce is ~5x slower
+        ones = _ones((TN,), dG)
+        d_bias = _ndarray.empty_array(ctx, (G,), code)
+        _gemm.gemm(ctx, False, False, 1, G, TN, 1.0, ones._buffer, ones._offset, TN, 0, gb, db,
+                   G, 0, 0.0, d_bias._buffer, d_bias._offset, G, 0, 1, code)
     return (dx2, d_wi2h, d_wh2h, d_bias, dh if want_h0 else None,
             dc if wants_grad(c0) else None)
 
