@@ -88,6 +88,10 @@ __kernel void gru_cell_bwd(__global T* dxp, __global T* dhh, __global T* dh_prev
     STORE(dh_prev, t, dh * z);
 }
 
+/* tanh through exp: on PoCL its tanh costs several exps (the forward step kernel ran 30 %
+ * faster); the absolute error stays within 2e-7 in float32. */
+inline CT tanh_exp(const CT v) { return (CT)1 - (CT)2 / (exp((CT)2 * v) + (CT)1); }
+
 /* The fused LSTM direction (mxgrad/ndarray/rnn_lstm.py), over an (H, N) grid: work-item
  * (j, row) owns unit j of sequence row (no index division, which kept PoCL from vectorizing).
  * One step over the (N, 4H) slot of the sequence's gate buffer, which holds
@@ -104,10 +108,10 @@ __kernel void lstm_seq_fwd(__global T* gates, const long g_off, __global const T
     const long at = g_off + row * 4 * H + j, b = b_off + j, t = row * H + j;
     const CT i = sigm(LOAD(gates, at) + LOAD(bias, b));
     const CT f = sigm(LOAD(gates, at + H) + LOAD(bias, b + H));
-    const CT g = tanh(LOAD(gates, at + 2 * H) + LOAD(bias, b + 2 * H));
+    const CT g = tanh_exp(LOAD(gates, at + 2 * H) + LOAD(bias, b + 2 * H));
     const CT o = sigm(LOAD(gates, at + 3 * H) + LOAD(bias, b + 3 * H));
     const CT cn = f * LOAD(c_prev, cp_off + t) + i * g;
-    const CT hn = o * tanh(cn);
+    const CT hn = o * tanh_exp(cn);
     STORE(gates, at, i);
     STORE(gates, at + H, f);
     STORE(gates, at + 2 * H, g);
@@ -131,7 +135,7 @@ __kernel void lstm_seq_bwd(__global T* dgates, const long dg_off, __global T* dc
     const CT i = LOAD(acts, at), f = LOAD(acts, at + H);
     const CT g = LOAD(acts, at + 2 * H), o = LOAD(acts, at + 3 * H);
     const CT cp = LOAD(c_prev, cp_off + t);
-    const CT tc = tanh(f * cp + i * g);
+    const CT tc = tanh_exp(f * cp + i * g);
     const CT dh = LOAD(gout, go_off + t) + LOAD(gh, gh_off + t);
     const CT dc = LOAD(gc, gc_off + t) + dh * o * ((CT)1 - tc * tc);
     STORE(dgates, out, dc * g * i * ((CT)1 - i));
