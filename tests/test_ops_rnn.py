@@ -64,13 +64,15 @@ def test_values_and_gradients_match_mxnet(ctx, case):
                                    err_msg=f"{case} d_{name}")
 
 
-def test_recorded_graph_replays(ctx):
+@pytest.mark.parametrize("mode", ["gru", "lstm"])
+def test_recorded_graph_replays(ctx, mode):
     """get_symbol(...).eval recomputes the layer from new inputs."""
-    c = FIXTURES["gru_bi1"]
-    args = [mx.nd.array(c[n], ctx=ctx) for n in ("data", "parameters", "state")]
+    c = FIXTURES[f"{mode}_bi1"]
+    names = ("data", "parameters", "state") + (("state_cell",) if mode == "lstm" else ())
+    args = [mx.nd.array(c[n], ctx=ctx) for n in names]
     for a in args:
         a.attach_grad()
-    kw = dict(state_size=4, num_layers=2, bidirectional=True, mode="gru")
+    kw = dict(state_size=4, num_layers=2, bidirectional=True, mode=mode)
     with mx.autograd.record():
         out = mx.nd.RNN(*args, **kw)
     sym = mx.autograd.get_symbol(out)
