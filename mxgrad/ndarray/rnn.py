@@ -1,11 +1,13 @@
 """MXNet's fused recurrent layer ``RNN``: rnn_relu, rnn_tanh, lstm and gru, stacked and
 bidirectional, with MXNet's flat parameter layout so weights trained in MXNet give its numbers.
 
-The layer is composed of differentiable ops, so gradients w.r.t. data, parameters and states
-come from autograd and differentiate again: per layer and direction, one GEMM projects the
-inputs of all time steps at once; each step then adds ``h @ W_h2h.T`` and runs the gate
-arithmetic: for an LSTM or a GRU one kernel each way (rnn_cell.py; an LSTM with state
-clipping and the plain RNNs use elementwise ops, which the fuser merges).
+An LSTM direction without state clipping, projection or sequence lengths runs as one op
+with one gradient rule (rnn_lstm.py). Otherwise the layer is composed of differentiable ops,
+so gradients w.r.t. data, parameters and states come from autograd and differentiate again:
+per layer and direction, one GEMM projects the inputs of all time steps at once; each step
+then adds ``h @ W_h2h.T`` and runs the gate arithmetic: for an LSTM or a GRU one kernel each
+way (rnn_cell.py; an LSTM with state clipping and the plain RNNs use elementwise ops, which
+the fuser merges).
 
 The flat ``parameters`` vector holds, as MXNet (and cuDNN) lay it out, first every weight:
 for each layer, for each direction, ``W_i2h`` (G*H, input), ``W_h2h`` (G*H, R) and, with a
