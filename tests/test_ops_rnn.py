@@ -64,13 +64,15 @@ def test_values_and_gradients_match_mxnet(ctx, case):
                                    err_msg=f"{case} d_{name}")
 
 
-def test_recorded_graph_replays(ctx):
+@pytest.mark.parametrize("mode", ["gru", "lstm"])
+def test_recorded_graph_replays(ctx, mode):
     """get_symbol(...).eval recomputes the layer from new inputs."""
-    c = FIXTURES["gru_bi1"]
-    args = [mx.nd.array(c[n], ctx=ctx) for n in ("data", "parameters", "state")]
+    c = FIXTURES[f"{mode}_bi1"]
+    names = ("data", "parameters", "state") + (("state_cell",) if mode == "lstm" else ())
+    args = [mx.nd.array(c[n], ctx=ctx) for n in names]
     for a in args:
         a.attach_grad()
-    kw = dict(state_size=4, num_layers=2, bidirectional=True, mode="gru")
+    kw = dict(state_size=4, num_layers=2, bidirectional=True, mode=mode)
     with mx.autograd.record():
         out = mx.nd.RNN(*args, **kw)
     sym = mx.autograd.get_symbol(out)
@@ -112,27 +114,35 @@ def test_gluon_trained_weights_give_mxnets_outputs(ctx, mode):
 
 
 # --- finite differences -------------------------------------------------------------------
-def _tiny(mode, bidirectional=False, T=2, N=1, I=1, H=2, **extra):
+def _tiny(mode, bidirectional=False, T=2, N=1, I=1, H=2, L=1, **extra):
     D = 2 if bidirectional else 1
     G = GATES[mode]
-    n = D * (G * H * I + G * H * H + 2 * G * H)
+    n = sum(D * (G * H * (I if layer == 0 else D * H) + G * H * H + 2 * G * H)
+            for layer in range(L))
     rng = np.random.RandomState(5)
     xs = [rng.uniform(-1, 1, (T, N, I)), rng.uniform(-0.6, 0.6, (n,)),
-          rng.uniform(-1, 1, (D, N, H))]
+          rng.uniform(-1, 1, (L * D, N, H))]
     if mode == "lstm":
-        xs.append(rng.uniform(-1, 1, (D, N, H)))
+        xs.append(rng.uniform(-1, 1, (L * D, N, H)))
 
     def fn(*a):
-        outs = mx.nd.RNN(*a, state_size=H, num_layers=1, bidirectional=bidirectional,
+        outs = mx.nd.RNN(*a, state_size=H, num_layers=L, bidirectional=bidirectional,
                          mode=mode, state_outputs=True, **extra)
         return mx.nd.concat(*[o.reshape((-1,)) for o in outs], dim=0)
     return fn, xs
 
 
-@pytest.mark.parametrize("mode", MODES + ("lstm-clip",))
+# the fused LSTM direction (rnn_lstm.py) forward and backward, stacked, both ways, one step
+LSTM_CASES = {"lstm-bi": dict(bidirectional=True), "lstm-2layer": dict(L=2, T=3),
+              "lstm-T1": dict(T=1, N=2)}
+
+
+@pytest.mark.parametrize("mode", MODES + ("lstm-clip",) + tuple(LSTM_CASES))
 def test_gradients_first_and_second_order(ctx, fp64, mode):
     if mode == "lstm-clip":        # the ops path of the cell: step 0 clipped, step 1 not
         fn, xs = _tiny("lstm", lstm_state_clip_min=-0.25, lstm_state_clip_max=0.3)
+    elif mode in LSTM_CASES:
+        fn, xs = _tiny("lstm", **LSTM_CASES[mode])
     else:
         fn, xs = _tiny(mode, bidirectional=(mode == "gru"))
     if mode == "rnn_relu":            # away from relu's kink: the differences straddle none
@@ -142,8 +152,8 @@ def test_gradients_first_and_second_order(ctx, fp64, mode):
 
 @pytest.mark.parametrize("mode", ["lstm", "gru"])
 def test_cell_kernel_and_op_gradients_agree(ctx, mode):
-    """The LSTM and GRU cells' backward kernels (plain backward) and their formulas in ops
-    (taken while create_graph records) give the same gradients."""
+    """The fused LSTM direction's and the GRU cell's backward kernels (plain backward) and
+    their formulas in ops (taken while create_graph records) give the same gradients."""
     c = FIXTURES[f"{mode}_bi1"]
     names = ("data", "parameters", "state") + (("state_cell",) if mode == "lstm" else ())
     args = [mx.nd.array(c[n], ctx=ctx) for n in names]
@@ -161,6 +171,76 @@ def test_cell_kernel_and_op_gradients_agree(ctx, mode):
         results.append([g.asnumpy() for g in grads])
     for plain, recorded in zip(*results):
         np.testing.assert_allclose(plain, recorded, rtol=1e-5, atol=1e-6)
+
+
+def _lstm_step_args(ctx, T=3, N=2, I=2, H=3, D=1):
+    rng = np.random.RandomState(11)
+    n = D * (4 * H * I + 4 * H * H + 8 * H)
+    shapes = [(T, N, I), (n,), (D, N, H), (D, N, H)]
+    return [mx.nd.array(rng.uniform(-1, 1, s), ctx=ctx) for s in shapes], H
+
+
+def _lstm_grads(args, want, **kw):
+    """Outputs of an LSTM layer (state_outputs) and the gradients of a weighted sum of
+    them w.r.t. the arguments named in ``want`` (indices)."""
+    args = [a.copy() for a in args]
+    for k in want:
+        args[k].attach_grad()
+    with mx.autograd.record():
+        outs = mx.nd.RNN(*args, num_layers=1, mode="lstm", state_outputs=True, **kw)
+        loss = sum((o * mx.nd.array(np.arange(o.size).reshape(o.shape) * 0.1 + k, ctx=o.context))
+                   .sum() for k, o in enumerate(outs))
+    loss.backward()
+    return [o.asnumpy() for o in outs], [args[k].grad.asnumpy() for k in want]
+
+
+def test_lstm_runs_as_one_op_per_direction(ctx):
+    """A plain LSTM layer takes the fused direction: per step one cell kernel each way, no
+    per-step copies (splits, stacks), no per-step cell op of the composed path."""
+    from launches import traced
+    T = 3
+    args, H = _lstm_step_args(ctx, T=T)
+    args[1].attach_grad()
+
+    def step():
+        with mx.autograd.record():
+            out = mx.nd.RNN(*args, state_size=H, num_layers=1, mode="lstm")
+            loss = out.sum()
+        forward = len(ctx.state.trace)
+        loss.backward()
+        return forward
+    forward, trace = traced(ctx, step)
+    assert trace.count("lstm_seq_fwd") == T and trace.count("lstm_seq_bwd") == T
+    assert "lstm_cell_fwd" not in trace and "lstm_cell_bwd" not in trace
+    assert "strided_copy" not in trace[:forward]
+
+
+@pytest.mark.parametrize("fallback", ["clip", "sequence_length", "projection"])
+def test_lstm_fallbacks_keep_the_composed_path(ctx, fallback):
+    """State clipping, sequence lengths and projections run the composed path; with a clip
+    that never bites and full lengths it gives the fused path's values and gradients,
+    also where only some inputs want a gradient."""
+    from launches import traced
+    args, H = _lstm_step_args(ctx)
+    T, N = args[0].shape[:2]
+    extra = {"clip": dict(lstm_state_clip_min=-1e6, lstm_state_clip_max=1e6),
+             "sequence_length": dict(sequence_length=mx.nd.array([T] * N, ctx=ctx),
+                                     use_sequence_length=True),
+             "projection": dict(projection_size=2)}[fallback]
+    if fallback == "projection":      # W_h2r (R, H) after the weights; h is (N, R)
+        args[1] = mx.nd.concat(args[1][:4 * H * 2 + 4 * H * 2], mx.nd.ones((2 * H,), ctx=ctx),
+                               args[1][-8 * H:], dim=0)
+        args[2] = args[2][:, :, :2]
+    _, trace = traced(ctx, lambda: mx.nd.RNN(*args, state_size=H, num_layers=1, mode="lstm",
+                                             **extra).wait_to_read())
+    assert "lstm_seq_fwd" not in trace
+    if fallback == "projection":
+        return                   # no fused counterpart; its values are checked against MXNet
+    for want in ((0, 1, 2, 3), (1,)):
+        fused = _lstm_grads(args, want, state_size=H)
+        composed = _lstm_grads(args, want, state_size=H, **extra)
+        for a, b in zip(fused[0] + fused[1], composed[0] + composed[1]):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("mode", ["lstm", "gru"])

@@ -1,11 +1,13 @@
 """MXNet's fused recurrent layer ``RNN``: rnn_relu, rnn_tanh, lstm and gru, stacked and
 bidirectional, with MXNet's flat parameter layout so weights trained in MXNet give its numbers.
 
-The layer is composed of differentiable ops, so gradients w.r.t. data, parameters and states
-come from autograd and differentiate again: per layer and direction, one GEMM projects the
-inputs of all time steps at once; each step then adds ``h @ W_h2h.T`` and runs the gate
-arithmetic: for an LSTM or a GRU one kernel each way (rnn_cell.py; an LSTM with state
-clipping and the plain RNNs use elementwise ops, which the fuser merges).
+An LSTM direction without state clipping, projection or sequence lengths runs as one op
+with one gradient rule (rnn_lstm.py). Otherwise the layer is composed of differentiable ops,
+so gradients w.r.t. data, parameters and states come from autograd and differentiate again:
+per layer and direction, one GEMM projects the inputs of all time steps at once; each step
+then adds ``h @ W_h2h.T`` and runs the gate arithmetic: for an LSTM or a GRU one kernel each
+way (rnn_cell.py; an LSTM with state clipping and the plain RNNs use elementwise ops, which
+the fuser merges).
 
 The flat ``parameters`` vector holds, as MXNet (and cuDNN) lay it out, first every weight:
 for each layer, for each direction, ``W_i2h`` (G*H, input), ``W_h2h`` (G*H, R) and, with a
@@ -28,6 +30,7 @@ from mxgrad.ndarray.join import concat, split, stack
 from mxgrad.ndarray.linalg import FullyConnected, dot
 from mxgrad.ndarray.nn import clip as clip_values
 from mxgrad.ndarray.rnn_cell import gru_cell, lstm_cell
+from mxgrad.ndarray.rnn_lstm import lstm_direction
 
 __all__ = ["RNN"]
 
@@ -219,6 +222,8 @@ def _direction(mode, x2, T, N, w, h, c, reverse, keeps, clip):
     outputs and the final (h, c)."""
     G_H = w["i2h"].shape[0]
     bias = w["b_i2h"] if mode == "gru" else w["b_i2h"] + w["b_h2h"]
+    if mode == "lstm" and clip is None and keeps is None and "h2r" not in w:
+        return lstm_direction(x2, w["i2h"], w["h2h"], bias, h, c, reverse)    # one op
     xp = FullyConnected(x2, w["i2h"], bias, num_hidden=G_H).reshape((T, N, G_H))
     steps = _per_slot(xp, T)
     outs = [None] * T
