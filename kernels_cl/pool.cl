@@ -202,6 +202,27 @@ __kernel void max_forward_argmax(__global T* out, const long out_off, __global i
     STORE(out, out_off + i, m);
 }
 
+/* max_unpool for windows that tile the image exactly (kernel = stride, no padding, the
+ * outputs covering every input): one work-item per output element writes its whole window,
+ * g[o] at the argmax and 0 elsewhere. Its loads are contiguous across work-items, where
+ * max_unpool's per-input work-items read g and the argmax at stride (3x slower for 2x2). */
+__kernel void max_unpool_tiled(__global T* dx, const long dx_off, __global const T* g,
+                               const long g_off, __global const int* argmax, const long am_off,
+                               GEOMETRY_ARGS)
+{
+    OUTPUT_INDEX;
+    __global T* plane = dx + dx_off + p * D * H * W;
+    const int j = argmax[am_off + i];
+    const CT v = LOAD(g, g_off + i);
+    const int zs = od * K_D, ys = oh * K_H, ws = ow * K_W;
+    for (int a = 0; a < K_D; a++)
+        for (int b = 0; b < K_H; b++)
+            for (int e = 0; e < K_W; e++) {
+                const int at = ((zs + a) * (int)H + ys + b) * (int)W + ws + e;
+                STORE(plane, at, at == j ? v : (CT)0);
+            }
+}
+
 /* The adjoint of max_unpool in its gradient argument: out[o] = h[first argmax of x's window
  * o] (0 for a window of padding only); one work-item per output element, grid
  * (OW, OD*OH, planes). */

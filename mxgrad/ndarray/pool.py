@@ -132,7 +132,8 @@ def _set_geometry(k, first, g, pool_type):
 
 _GRADIENT_KERNELS = ("sum_unpool", "max_unpool")
 # built per window shape (see WK_W in pool.cl): their loops walk the window
-_WINDOW_KERNELS = ("pool_forward", "max_forward_argmax", "pool_argmax", "max_gather")
+_WINDOW_KERNELS = ("pool_forward", "max_forward_argmax", "pool_argmax", "max_gather",
+                   "max_unpool_tiled")
 
 
 def _kernel(ctx, name, code, g):
@@ -238,11 +239,20 @@ def _max_pool_grad(grad, x, g, argmax=None):
     if argmax is None:
         argmax = _argmax_like(x, g)
         _launch("pool_argmax", 0, argmax, (x,), g, False, code=x._dtype_code)
-    dx = _launch("max_unpool", 0, _in_like(grad, g), (grad, argmax), g, True)
+    if _tiles(g):
+        dx = _launch("max_unpool_tiled", 0, _in_like(grad, g), (grad, argmax), g, False)
+    else:
+        dx = _launch("max_unpool", 0, _in_like(grad, g), (grad, argmax), g, True)
     if is_recording():
         record_op("_max_pool_grad", (grad, x), (dx,), _max_pool_grad_rule, g,
                   replay=lambda a, b: _max_pool_grad(a, b, g), save_outputs=False)
     return dx
+
+
+def _tiles(g):
+    """Whether the windows tile the image exactly: every input in exactly one window."""
+    return (not any(g.pad) and g.kernel == g.stride
+            and all(o * s == n for o, s, n in zip(g.out, g.stride, g.image)))
 
 
 @gradient_rule("_max_pool_grad")
