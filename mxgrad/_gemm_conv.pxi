@@ -32,6 +32,32 @@ ctypedef struct ConvCall:
     long long k0, k1   # the column rows of this part (weight gradient, over every image)
 
 
+cdef extern from *:
+    """
+    /* an add loop GCC vectorizes (the module builds at -O2, where it would not) */
+    #if defined(__GNUC__) && !defined(__clang__)
+    #define MXG_VECTORIZE __attribute__((optimize("O3")))
+    #else
+    #define MXG_VECTORIZE
+    #endif
+    static MXG_VECTORIZE void mxg_add_float(float* __restrict d, const float* __restrict s,
+                                            long long n)
+    { for (long long i = 0; i < n; i++) d[i] += s[i]; }
+    static MXG_VECTORIZE void mxg_add_double(double* __restrict d, const double* __restrict s,
+                                             long long n)
+    { for (long long i = 0; i < n; i++) d[i] += s[i]; }
+    """
+    void mxg_add_float(float* d, const float* s, long long n) nogil
+    void mxg_add_double(double* d, const double* s, long long n) nogil
+
+
+cdef inline void add_to(real* d, const real* s, long long n) noexcept nogil:
+    if real is float:
+        mxg_add_float(d, s, n)
+    else:
+        mxg_add_double(d, s, n)
+
+
 cdef inline void valid_range(long long O, long long S, long long P, long long off,
                              long long size, long long* lo, long long* hi) noexcept nogil:
     """Outputs o in [lo, hi) whose input o*S - P + off lies inside [0, size)."""
@@ -44,13 +70,36 @@ cdef inline void valid_range(long long O, long long S, long long P, long long of
         lo[0] = hi[0]
 
 
+# Stride 1 along H and W with OW == W (a "same" convolution): the entries of one column
+# row over a whole plane are the plane itself shifted by ``delta``, so a row is one long copy
+# (or add) plus the few wrapped entries at each row's ends, which are padding; rows of 16
+# elements copied one by one cost as much as the GEMM's rest.
+ctypedef struct PlaneShift:
+    long long delta          # column entry j holds plane[j + delta] where valid
+    long long jl, jh         # entries [jl, jh) lie inside the plane
+    long long h0, h1         # output rows whose input row is inside the image
+
+
+cdef inline bint plane_shift(ConvCall* g, long long b, long long e, PlaneShift* ps) noexcept nogil:
+    if g.SH != 1 or g.SW != 1 or g.OW != g.W:
+        return False
+    ps.h0 = max(0, g.PH - b * g.DH)
+    ps.h1 = max(ps.h0, min(g.OH, g.H + g.PH - b * g.DH))
+    ps.delta = (b * g.DH - g.PH) * g.W + e * g.DW - g.PW
+    ps.jl = min(ps.h1 * g.OW, max(ps.h0 * g.OW, -ps.delta))
+    ps.jh = max(ps.jl, min(ps.h1 * g.OW, g.H * g.W - ps.delta))
+    return True
+
+
 cdef void im2col_rows(real* cols, const real* x, ConvCall* g, long long k0,
                       long long k1) noexcept nogil:
     """Rows [k0, k1) of one image's columns (row c*KS + (a*KH + b)*KW + e), zero outside."""
     cdef long long r, c, k, a, b, e, od, oh, ow, z, yy, lo, hi
-    cdef long long OW = g.OW, s = g.SW    # locals: stores through real* could alias g
+    cdef long long OW = g.OW, s = g.SW, plane = g.OH * g.OW
     cdef real* row
     cdef const real* src
+    cdef PlaneShift ps
+    cdef bint shifted
     for r in range(k0, k1):
         c = r // g.KS
         k = r % g.KS
@@ -58,33 +107,47 @@ cdef void im2col_rows(real* cols, const real* x, ConvCall* g, long long k0,
         b = (k // g.KW) % g.KH
         a = k // (g.KW * g.KH)
         valid_range(g.OW, g.SW, g.PW, e * g.DW, g.W, &lo, &hi)
+        shifted = plane_shift(g, b, e, &ps)
         row = cols + (r - k0) * g.L
         for od in range(g.OD):
             z = od * g.SD - g.PD + a * g.DD
-            for oh in range(g.OH):
-                yy = oh * g.SH - g.PH + b * g.DH
-                if z < 0 or z >= g.D or yy < 0 or yy >= g.H:
-                    memset(row, 0, g.OW * sizeof(real))
-                else:
+            if z < 0 or z >= g.D:
+                memset(row, 0, plane * sizeof(real))
+            elif shifted:
+                src = x + (c * g.D + z) * g.H * g.W + ps.delta
+                memset(row, 0, ps.jl * sizeof(real))
+                memcpy(row + ps.jl, src + ps.jl, (ps.jh - ps.jl) * sizeof(real))
+                memset(row + ps.jh, 0, (plane - ps.jh) * sizeof(real))
+                for oh in range(ps.h0, ps.h1):
+                    for ow in range(lo):
+                        row[oh * OW + ow] = 0
+                    for ow in range(hi, OW):
+                        row[oh * OW + ow] = 0
+            else:
+                for oh in range(g.OH):
+                    yy = oh * g.SH - g.PH + b * g.DH
+                    if yy < 0 or yy >= g.H:
+                        memset(row + oh * OW, 0, OW * sizeof(real))
+                        continue
                     src = x + ((c * g.D + z) * g.H + yy) * g.W - g.PW + e * g.DW
                     for ow in range(lo):
-                        row[ow] = 0
-                    if s == 1:
-                        memcpy(row + lo, src + lo, (hi - lo) * sizeof(real))
-                    else:
-                        for ow in range(lo, hi):
-                            row[ow] = src[ow * s]
+                        row[oh * OW + ow] = 0
+                    for ow in range(lo, hi):
+                        row[oh * OW + ow] = src[ow * s]
                     for ow in range(hi, OW):
-                        row[ow] = 0
-                row += OW
+                        row[oh * OW + ow] = 0
+            row += plane
 
 
-cdef void col2im_image(real* x, const real* cols, ConvCall* g) noexcept nogil:
-    """One image = the sum of its column entries (the adjoint of im2col_rows)."""
+cdef void col2im_image(real* x, real* cols, ConvCall* g) noexcept nogil:
+    """One image = the sum of its column entries (the adjoint of im2col_rows); the columns
+    are scratch: their padding entries may be zeroed."""
     cdef long long r, c, k, a, b, e, od, oh, ow, z, yy, lo, hi
-    cdef long long OW = g.OW, s = g.SW
-    cdef const real* row
+    cdef long long OW = g.OW, s = g.SW, plane = g.OH * g.OW
+    cdef real* row
     cdef real* dst
+    cdef PlaneShift ps
+    cdef bint shifted
     memset(x, 0, g.image * sizeof(real))
     for r in range(g.Kdim):
         c = r // g.KS
@@ -93,16 +156,27 @@ cdef void col2im_image(real* x, const real* cols, ConvCall* g) noexcept nogil:
         b = (k // g.KW) % g.KH
         a = k // (g.KW * g.KH)
         valid_range(g.OW, g.SW, g.PW, e * g.DW, g.W, &lo, &hi)
+        shifted = plane_shift(g, b, e, &ps)
         row = cols + r * g.L
         for od in range(g.OD):
             z = od * g.SD - g.PD + a * g.DD
-            for oh in range(g.OH):
-                yy = oh * g.SH - g.PH + b * g.DH
-                if z >= 0 and z < g.D and yy >= 0 and yy < g.H:
-                    dst = x + ((c * g.D + z) * g.H + yy) * g.W - g.PW + e * g.DW
-                    for ow in range(lo, hi):
-                        dst[ow * s] += row[ow]
-                row += OW
+            if z >= 0 and z < g.D:
+                if shifted:
+                    for oh in range(ps.h0, ps.h1):      # padding entries: nothing to add
+                        for ow in range(lo):
+                            row[oh * OW + ow] = 0
+                        for ow in range(hi, OW):
+                            row[oh * OW + ow] = 0
+                    add_to(x + (c * g.D + z) * g.H * g.W + ps.delta + ps.jl, row + ps.jl,
+                           ps.jh - ps.jl)
+                else:
+                    for oh in range(g.OH):
+                        yy = oh * g.SH - g.PH + b * g.DH
+                        if yy >= 0 and yy < g.H:
+                            dst = x + ((c * g.D + z) * g.H + yy) * g.W - g.PW + e * g.DW
+                            for ow in range(lo, hi):
+                                dst[ow * s] += row[oh * OW + ow]
+            row += plane
 
 
 cdef void blas(int dtype, bint ta, bint tb, long long M, long long N, long long K,

@@ -386,6 +386,10 @@ NATIVE_CASES = [
     dict(x=(1, 2, 3, 4, 5), w=(3, 2, 2, 3, 2), kernel=(2, 3, 2), stride=(1, 2, 1),
          pad=(1, 0, 1), dilate=(2, 1, 1)),
     dict(x=(2, 2, 3, 3), w=(3, 2, 3, 3), kernel=(3, 3), pad=(4, 4)),   # padding-only windows
+    # stride 1 with as many output columns as input ones: rows copied as shifted planes
+    dict(x=(2, 3, 5, 6), w=(4, 3, 2, 3), kernel=(2, 3), pad=(0, 2), dilate=(1, 2)),
+    dict(x=(1, 2, 3, 4, 5), w=(3, 2, 2, 3, 3), kernel=(2, 3, 3), pad=(1, 1, 1)),
+    dict(x=(2, 2, 3, 4), w=(2, 2, 5, 5), kernel=(5, 5), pad=(1, 2)),
 ]
 
 
