@@ -202,6 +202,78 @@ __kernel void max_forward_argmax(__global T* out, const long out_off, __global i
     STORE(out, out_off + i, m);
 }
 
+/* T2: the storage type's 2-vector, for max_forward_tiled's 2-wide window rows (read at once,
+ * PoCL makes whole vector loads of them; read per element they were gathers). */
+#define T2_(t) t##2
+#define T2__(t) T2_(t)
+#define T2 T2__(T)
+
+/* Max pooling with its argmax for windows that tile the image (kernel = stride, no padding,
+ * see max_unpool_tiled): 32-bit plane offsets and a plain first-maximum scan, which PoCL
+ * vectorizes (the general kernel ran at a fifteenth of the copy bandwidth for 2x2). */
+__kernel void max_forward_tiled(__global T* out, const long out_off, __global int* argmax,
+                                const long am_off, __global const T* x, const long x_off,
+                                GEOMETRY_ARGS)
+{
+    /* grid (OW, OH, planes * OD): no per-lane division */
+    const int ow = get_global_id(0), oh = get_global_id(1), pd = get_global_id(2);
+    const int Hi = H, Wi = W, OHi = OH, OWi = OW;
+    const int od = pd % (int)OD;
+    const long p = pd / (int)OD;
+    const int odh = od * OHi + oh;
+    __global const T* plane = x + x_off + p * D * H * W;
+    const int base = ((od * K_D) * Hi + oh * K_H) * Wi + ow * K_W;
+    CT m = LOAD(plane, base);
+    int best = base;
+#if defined(WK_W) && WK_W == 2 && !IS_HALF
+    for (int a = 0; a < K_D; a++)
+        for (int b = 0; b < K_H; b++) {
+            const int j = base + (a * Hi + b) * Wi;
+            const T2 v = vload2(0, plane + j);
+            bool take = v.s0 > m;
+            m = take ? v.s0 : m;
+            best = take ? j : best;
+            take = v.s1 > m;
+            m = take ? v.s1 : m;
+            best = take ? j + 1 : best;
+        }
+#else
+    for (int a = 0; a < K_D; a++)
+        for (int b = 0; b < K_H; b++)
+            for (int e = 0; e < K_W; e++) {
+                const int j = base + (a * Hi + b) * Wi + e;
+                const CT v = LOAD(plane, j);
+                const bool take = v > m;
+                m = take ? v : m;
+                best = take ? j : best;
+            }
+#endif
+    const long i = (p * OD * OHi + odh) * OWi + ow;
+    argmax[am_off + i] = best;
+    STORE(out, out_off + i, m);
+}
+
+/* max_unpool for windows that tile the image exactly (kernel = stride, no padding, the
+ * outputs covering every input): one work-item per output element writes its whole window,
+ * g[o] at the argmax and 0 elsewhere. Its loads are contiguous across work-items, where
+ * max_unpool's per-input work-items read g and the argmax at stride (3x slower for 2x2). */
+__kernel void max_unpool_tiled(__global T* dx, const long dx_off, __global const T* g,
+                               const long g_off, __global const int* argmax, const long am_off,
+                               GEOMETRY_ARGS)
+{
+    OUTPUT_INDEX;
+    __global T* plane = dx + dx_off + p * D * H * W;
+    const int j = argmax[am_off + i];
+    const CT v = LOAD(g, g_off + i);
+    const int zs = od * K_D, ys = oh * K_H, ws = ow * K_W;
+    for (int a = 0; a < K_D; a++)
+        for (int b = 0; b < K_H; b++)
+            for (int e = 0; e < K_W; e++) {
+                const int at = ((zs + a) * (int)H + ys + b) * (int)W + ws + e;
+                STORE(plane, at, at == j ? v : (CT)0);
+            }
+}
+
 /* The adjoint of max_unpool in its gradient argument: out[o] = h[first argmax of x's window
  * o] (0 for a window of padding only); one work-item per output element, grid
  * (OW, OD*OH, planes). */

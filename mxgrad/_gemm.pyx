@@ -306,6 +306,9 @@ def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
     dev.launch_nd(k, 3, g, l)
 
 
+include "_gemm_conv.pxi"     # convolution as implicit GEMM
+
+
 # The BLAS is loaded, and its workspace mapped (see warm_up), at import: before arrays can
 # have taken the memory it needs.
 try:

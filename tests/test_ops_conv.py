@@ -371,3 +371,113 @@ def test_float16_gradients_and_out_argument(ctx):
     assert res is out
     np.testing.assert_allclose(out.asnumpy(), ref_conv(x, w, b, (3, 3), pad=(1, 1)), rtol=1e-4,
                                atol=1e-4)
+
+
+# --- the implicit-GEMM path on the host BLAS (ndarray/_conv_native.py) ------------------------
+NATIVE_CASES = [
+    # big enough (>1M multiply-adds) to run as one native kernel per compute unit
+    dict(x=(4, 16, 8, 8), w=(32, 16, 3, 3), kernel=(3, 3), pad=(1, 1)),
+    dict(x=(3, 3, 7, 5), w=(4, 3, 3, 2), kernel=(3, 2), stride=(2, 1), pad=(2, 0),
+         dilate=(1, 2)),
+    dict(x=(2, 5, 6, 7), w=(3, 5, 2, 3), kernel=(2, 3), stride=(3, 2), pad=(1, 2)),
+    dict(x=(2, 3, 4, 4), w=(5, 3, 1, 1), kernel=(1, 1)),
+    dict(x=(2, 3, 5, 5), w=(5, 3, 1, 1), kernel=(1, 1), stride=(2, 2), pad=(1, 1)),
+    dict(x=(3, 2, 11), w=(4, 2, 3), kernel=(3,), stride=(2,), pad=(1,), dilate=(2,)),
+    dict(x=(1, 2, 3, 4, 5), w=(3, 2, 2, 3, 2), kernel=(2, 3, 2), stride=(1, 2, 1),
+         pad=(1, 0, 1), dilate=(2, 1, 1)),
+    dict(x=(2, 2, 3, 3), w=(3, 2, 3, 3), kernel=(3, 3), pad=(4, 4)),   # padding-only windows
+    # stride 1 with as many output columns as input ones: rows copied as shifted planes
+    dict(x=(2, 3, 5, 6), w=(4, 3, 2, 3), kernel=(2, 3), pad=(0, 2), dilate=(1, 2)),
+    dict(x=(1, 2, 3, 4, 5), w=(3, 2, 2, 3, 3), kernel=(2, 3, 3), pad=(1, 1, 1)),
+    dict(x=(2, 2, 3, 4), w=(2, 2, 5, 5), kernel=(5, 5), pad=(1, 2)),
+]
+
+
+def _skip_without_native(ctx, dtype="float32"):
+    """The implicit-GEMM path exists only on devices running the host BLAS in their queue;
+    elsewhere the tests above cover the im2col path (and Oclgrind has no time to spare)."""
+    from mxgrad import _gemm
+    probe = mx.nd.zeros((1,), ctx=ctx, dtype=dtype)
+    if not _gemm.conv_native_ready(ctx, probe._dtype_code, probe._buffer):
+        pytest.skip(f"{ctx} runs no host BLAS")
+
+
+def _conv_products(ctx, case, dtype, native):
+    """Output and the three gradients of sum(conv * head), the implicit-GEMM path on or
+    off (the im2col/col2im path then runs on the same device)."""
+    from mxgrad.ndarray import _conv_native
+    rng = np.random.RandomState(11)
+    F = case["w"][0]
+    arrs = [mx.nd.array(rng.randn(*s), ctx=ctx, dtype=dtype) for s in (case["x"], case["w"], (F,))]
+    for a in arrs:
+        a.attach_grad()
+    saved, _conv_native.enabled = _conv_native.enabled, native
+    try:
+        with mx.autograd.record():
+            y = Convolution(*arrs, num_filter=F, **_conv_kwargs(case))
+        y.backward(mx.nd.array(rng.randn(*y.shape), ctx=ctx, dtype=dtype))
+        return [y.asnumpy()] + [a.grad.asnumpy() for a in arrs]
+    finally:
+        _conv_native.enabled = saved
+
+
+@pytest.mark.parametrize("case", NATIVE_CASES, ids=lambda c: f"{c['x']}-{c['kernel']}")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_native_convolution_matches_im2col_path_and_reference(ctx, case, dtype):
+    if dtype == "float64" and not ctx.state.has_fp64:
+        pytest.skip("no float64")
+    _skip_without_native(ctx, dtype)
+    fast = _conv_products(ctx, case, dtype, True)
+    slow = _conv_products(ctx, case, dtype, False)
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+    rng = np.random.RandomState(11)
+    x, w, b = rng.randn(*case["x"]), rng.randn(*case["w"]), rng.randn(case["w"][0])
+    np.testing.assert_allclose(fast[0], ref_conv(x, w, b, **_conv_kwargs(case)), rtol=tol,
+                               atol=tol)
+
+
+def test_native_convolution_runs_where_the_host_blas_does(ctx):
+    """On a device with the host BLAS in its queue, float32/64 convolutions of one group run
+    as native kernels (no im2col); grouped and float16 ones take the im2col path."""
+    from mxgrad import _gemm
+    x, w = mx.nd.ones((2, 4, 5, 5), ctx=ctx), mx.nd.ones((4, 4, 3, 3), ctx=ctx)
+    native = _gemm.conv_native_ready(ctx, 0, x._buffer, w._buffer)
+
+    def commands(dtype, channels_per_group, **kw):
+        data = mx.nd.ones((2, 4, 5, 5), ctx=ctx, dtype=dtype)
+        weight = mx.nd.ones((4, channels_per_group, 3, 3), ctx=ctx, dtype=dtype)
+        data.attach_grad()
+        weight.attach_grad()
+        ctx.state.trace = []
+        try:
+            with mx.autograd.record():
+                y = Convolution(data, weight, kernel=(3, 3), num_filter=4, no_bias=True, **kw)
+            y.backward()
+            mx.nd.waitall()
+            return set(ctx.state.trace)
+        finally:
+            ctx.state.trace = None
+
+    plain = commands("float32", 4)
+    assert ("conv_native" in plain) == native and ("im2col" in plain) != native
+    assert "conv_native" not in commands("float32", 2, num_group=2)
+    half = commands("float16", 4)
+    assert "conv_native" not in half and "im2col" in half
+
+
+@pytest.mark.parametrize("case", [NATIVE_CASES[1], NATIVE_CASES[4], NATIVE_CASES[6]],
+                         ids=["strided-dilated", "pointwise-padded", "3d"])
+def test_native_convolution_gradients_first_and_second_order(ctx, fp64, case):
+    _skip_without_native(ctx, "float64")
+    rng = np.random.RandomState(12)
+    kw = _conv_kwargs(case)
+    F = case["w"][0]
+    x = rng.randn(*case["x"])[:1, :2]
+    w = rng.randn(*case["w"])[:2, :2]
+
+    def fn(x, w, b):
+        return Convolution(x, w, b, num_filter=2, **kw)
+
+    check_gradients(fn, [x, w, rng.randn(2)], ctx, order=2)

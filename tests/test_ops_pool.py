@@ -299,3 +299,56 @@ def test_pooling_same_refused_as_mxnet(ctx, shape, kwargs, message):
     for pool_type in ("max", "avg", "sum", "lp"):
         with pytest.raises(MXNetError, match=message):
             Pooling(x, pool_type=pool_type, pooling_convention="same", p_value=2, **kwargs)
+
+
+def ref_max_pool_grad(x, head, kernel, stride):
+    """Each window's output gradient added at its first maximum (no padding)."""
+    rank = len(kernel)
+    dx = np.zeros_like(x)
+    out = head.shape[2:]
+    for n, c in itertools.product(range(x.shape[0]), range(x.shape[1])):
+        for o in itertools.product(*[range(s) for s in out]):
+            sl = tuple(slice(o[i] * stride[i], o[i] * stride[i] + kernel[i]) for i in range(rank))
+            win = x[(n, c) + sl]
+            at = np.unravel_index(np.argmax(win), win.shape)
+            dx[(n, c) + tuple(o[i] * stride[i] + at[i] for i in range(rank))] += head[(n, c) + o]
+    return dx
+
+
+@pytest.mark.parametrize("shape, kernel, tiled", [
+    ((2, 2, 4, 6), (2, 3), True),
+    ((2, 3, 4, 6), (2, 2), True),
+    ((2, 3, 6), (3,), True),
+    ((2, 3, 6), (2,), True),
+    ((1, 2, 4, 4, 2), (2, 2, 2), True),
+    ((2, 2, 5, 5), (2, 2), False),          # the last row and column are in no window
+    ((1, 2, 4, 6), (1, 1), True),
+])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_max_pool_of_tiling_windows(ctx, shape, kernel, tiled, dtype):
+    """Windows that tile the image (kernel = stride, no pad) take the per-window kernels
+    (max_forward_tiled, max_unpool_tiled); the others the general ones. Both give the
+    maximum and route the gradient to the first maximum, with or without recording."""
+    from mxgrad.ndarray import pool
+    if dtype == "float64" and not ctx.state.has_fp64:
+        pytest.skip("no float64")
+    rng = np.random.RandomState(3)
+    # distinct values (exact in float16) with some ties between neighbours
+    x = (rng.permutation(int(np.prod(shape))).reshape(shape) // 2).astype(np.float64)
+    data = mx.nd.array(x, ctx=ctx, dtype=dtype)
+    g = pool._geometry(data, kernel, False, "valid", kernel, (), True)
+    assert pool._tiles(g) == tiled
+    expected = ref_pool(x, kernel, stride=kernel)
+    np.testing.assert_array_equal(Pooling(data, kernel=kernel, stride=kernel).asnumpy(), expected)
+    data.attach_grad()
+    with mx.autograd.record():
+        y = Pooling(data, kernel=kernel, stride=kernel)
+    np.testing.assert_array_equal(y.asnumpy(), expected)
+    head = rng.randint(-4, 5, y.shape).astype(np.float64)
+    y.backward(mx.nd.array(head, ctx=ctx, dtype=dtype))
+    np.testing.assert_array_equal(data.grad.asnumpy(), ref_max_pool_grad(x, head, kernel, kernel))
+
+
+def test_max_pool_tiled_gradients_first_and_second_order(ctx, fp64):
+    x = np.random.RandomState(4).permutation(48).reshape(2, 1, 4, 6) * 0.1 + 0.05
+    check_gradients(lambda a: Pooling(a, kernel=(2, 3), stride=(2, 3)) ** 2, [x], ctx, order=2)

@@ -4,10 +4,14 @@ Convolution is im2col (kernels_cl/conv.cl: one work-item per column element, giv
 per-sample columns (N, C*prod(kernel), L)) followed by ONE batched GEMM per group whose weight
 operand is shared across the batch (stride 0), writing (N, F, L) straight into NCHW order.
 Deconvolution is its adjoint: the transposed GEMM, then col2im (with the bias folded in).
+On the host BLAS, a convolution of one group (float32/64) and its two gradients run instead
+as implicit GEMM, one image's columns at a time (ndarray/_conv_native.py).
 
 Gradients are written in recorded ops so they differentiate again: im2col and col2im are
 each other's adjoint, and three products close the set (see _weight_matmul/_weight_grad):
-for y[n] = W @ cols[n], dcols[n] = W^T @ g[n], dW = sum_n g[n] @ cols[n]^T.
+for y[n] = W @ cols[n], dcols[n] = W^T @ g[n], dW = sum_n g[n] @ cols[n]^T. Convolution's
+own gradients are the recorded ops _conv_data_grad and _conv_filter_grad, which close a set
+with the convolution (see there).
 """
 from collections import namedtuple
 
@@ -20,6 +24,7 @@ from mxgrad.base import MXNetError
 from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._deliver import deliver
 from mxgrad.ndarray._kernels import family_kernel
+from mxgrad.ndarray import _conv_native as _native
 
 __all__ = ["Convolution", "Deconvolution", "im2col", "col2im"]
 
@@ -268,10 +273,16 @@ def _weight_matmul_rule(saved, inputs, outputs, out_grads):
 
 
 def _weight_grad(a, b, groups):
-    """Recorded ``sum_n a[n] @ b[n]^T`` per group: a (N, F, L), b (N, G*Kg, L) -> (F, Kg).
+    """Recorded ``sum_n a[n] @ b[n]^T`` per group: a (N, F, L), b (N, G*Kg, L) -> (F, Kg)."""
+    out = _enqueue_weight_grad(a, b, groups)
+    _record_weight_grad(a, b, out, groups)
+    return out
 
-    On the host BLAS the batch's products add up in the result inside one call; elsewhere
-    (the OpenCL GEMM runs a batch in parallel) they are written per sample and summed."""
+
+def _enqueue_weight_grad(a, b, groups):
+    """``sum_n a[n] @ b[n]^T`` per group, unrecorded. On the host BLAS the batch's products
+    add up in the result inside one call; elsewhere (the OpenCL GEMM runs a batch in
+    parallel) they are written per sample and summed."""
     N, F, L = a.shape
     Kg = b.shape[1] // groups
     Fg = F // groups
@@ -290,7 +301,6 @@ def _weight_grad(a, b, groups):
             k = family_kernel(a.context, "conv", "batch_sum", code)
             k.set_args(0, out._buffer, out._offset, dst._buffer, dst._offset, out.size, N)
             a.context.state.launch_1d(k, out.size, N)
-    _record_weight_grad(a, b, out, groups)
     return out
 
 
@@ -457,16 +467,22 @@ def Convolution(data=None, weight=None, bias=None, kernel=None, stride=(), dilat
     _check_like(op, "weight", weight, data, (F, C // groups) + k)
     bias = _check_bias(op, bias, no_bias, data, F)
     g = _sliding_geometry(op, data.shape[2:], k, stride, dilate, pad)
+    return deliver(op, _convolution(data, weight, bias, g, groups), out)
+
+
+def _convolution(data, weight, bias, g, groups):
+    """Recorded convolution (bias None: without); its gradients are the recorded products
+    _conv_data_grad, _conv_filter_grad and a channel sum."""
     result = _conv_forward(data, weight, bias, g, groups)
     if is_recording():
         inputs = (data, weight) if bias is None else (data, weight, bias)
-        attrs = dict(_geometry_attrs(g), num_filter=F, num_group=groups,
+        attrs = dict(_geometry_attrs(g), num_filter=weight.shape[0], num_group=groups,
                      no_bias=bias is None)
-        record_op(op, inputs, (result,), _conv_rule, (g, groups),
+        record_op("Convolution", inputs, (result,), _conv_rule, (g, groups),
                   replay=lambda *xs: _conv_forward(xs[0], xs[1], xs[2] if len(xs) > 2 else None,
                                                    g, groups),
                   attrs=attrs, save_outputs=False)
-    return deliver(op, result, out)
+    return result
 
 
 def _is_pointwise(g):
@@ -479,6 +495,10 @@ def _conv_forward(data, weight, bias, g, groups):
     if not result.size:
         return result
     L = _prod(g.out)
+    if _native.usable(groups, data, weight, bias):
+        w2 = _ndarray.view_of(weight, (F, weight.size // F), weight._offset)
+        _native.run(_native.FORWARD, data, w2, result, bias, g)
+        return result
     if _is_pointwise(g):        # a 1x1 convolution's columns are the data itself
         cols = _ndarray.view_of(data, (N, data.shape[1], L), data._offset)
     else:
@@ -495,19 +515,81 @@ def _conv_forward(data, weight, bias, g, groups):
 def _conv_rule(saved, inputs, outputs, out_grads):
     g, groups = saved
     data, weight = inputs[0], inputs[1]
-    N, F = data.shape[0], weight.shape[0]
-    L = _prod(g.out)
-    g3 = out_grads[0].reshape((N, F, L))
-    w2 = weight.reshape((F, -1))
+    gy = out_grads[0]
     d_data = d_weight = d_bias = None
     if wants_grad(data):
-        d_cols = _weight_matmul(w2, g3, True, groups)
-        d_data = _col2im(d_cols, g, data.shape[1])
+        d_data = _conv_data_grad(weight, gy, g, groups, data.shape[1])
     if wants_grad(weight):
-        d_weight = _weight_grad(g3, _im2col(data, g), groups).reshape(weight.shape)
+        d_weight = _conv_filter_grad(gy, data, g, groups, weight.shape)
     if len(inputs) > 2 and wants_grad(inputs[2]):
-        d_bias = _channel_sum(g3)
+        N, F = gy.shape[0], gy.shape[1]
+        d_bias = _channel_sum(gy.reshape((N, F, _prod(g.out))))
     return (d_data, d_weight) if len(inputs) == 2 else (d_data, d_weight, d_bias)
+
+
+# The data and weight gradients close a set with the convolution itself (linear in each
+# input): for y = conv(x, W), dx = data_grad(W, gy) and dW = filter_grad(gy, x); the
+# gradients of data_grad(W, gy) are filter_grad(gy, h) and conv(h, W), those of
+# filter_grad(gy, x) are conv(x, H) and data_grad(H, gy).
+def _conv_data_grad(weight, gy, g, groups, channels):
+    """Recorded col2im(W^T @ gy[n]): the data gradient (N, channels, *image)."""
+    N, F = gy.shape[0], weight.shape[0]
+    shape = (N, channels) + g.image[3 - g.rank:]
+    w2 = _ndarray.view_of(weight, (F, weight.size // F), weight._offset)
+    if _native.usable(groups, gy, weight):
+        dx = _ndarray.empty_array(gy.context, shape, gy._dtype_code)
+        _native.run(_native.DATA_GRAD, dx, w2, gy, None, g)
+    else:
+        L = _prod(g.out)
+        g3 = _ndarray.view_of(gy, (N, F, L), gy._offset)
+        cols = _ndarray.empty_array(gy.context, (N, channels * _prod(g.kernel), L),
+                                    gy._dtype_code)
+        if cols.size:
+            _enqueue_weight_matmul(w2, g3, cols, True, groups)
+        dx = _enqueue_col2im(cols, g, channels)
+    if is_recording():
+        record_op("_conv_data_grad", (weight, gy), (dx,), _data_grad_rule, (g, groups),
+                  replay=lambda a, b: _conv_data_grad(a, b, g, groups, channels),
+                  attrs=dict(_geometry_attrs(g), num_group=groups), save_outputs=False)
+    return dx
+
+
+@gradient_rule("_conv_data_grad")
+def _data_grad_rule(saved, inputs, outputs, out_grads):
+    g, groups = saved
+    weight, gy = inputs
+    h = out_grads[0]
+    dw = _conv_filter_grad(gy, h, g, groups, weight.shape) if wants_grad(weight) else None
+    dgy = _convolution(h, weight, None, g, groups) if wants_grad(gy) else None
+    return dw, dgy
+
+
+def _conv_filter_grad(gy, data, g, groups, shape):
+    """Recorded sum_n gy[n] @ im2col(data)[n]^T: the weight gradient, of ``shape``."""
+    N, F = gy.shape[0], gy.shape[1]
+    if _native.usable(groups, gy, data):
+        dw = _ndarray.empty_array(gy.context, shape, gy._dtype_code)
+        w2 = _ndarray.view_of(dw, (F, dw.size // F), dw._offset)
+        _native.run(_native.WEIGHT_GRAD, data, w2, gy, None, g)
+    else:
+        g3 = _ndarray.view_of(gy, (N, F, _prod(g.out)), gy._offset)
+        flat = _enqueue_weight_grad(g3, _enqueue_im2col(data, g), groups)
+        dw = _ndarray.view_of(flat, shape, flat._offset)
+    if is_recording():
+        record_op("_conv_filter_grad", (gy, data), (dw,), _filter_grad_rule, (g, groups),
+                  replay=lambda a, b: _conv_filter_grad(a, b, g, groups, shape),
+                  attrs=dict(_geometry_attrs(g), num_group=groups), save_outputs=False)
+    return dw
+
+
+@gradient_rule("_conv_filter_grad")
+def _filter_grad_rule(saved, inputs, outputs, out_grads):
+    g, groups = saved
+    gy, data = inputs
+    h = out_grads[0]
+    dgy = _convolution(data, h, None, g, groups) if wants_grad(gy) else None
+    dx = _conv_data_grad(h, gy, g, groups, data.shape[1]) if wants_grad(data) else None
+    return dgy, dx
 
 
 # --- Deconvolution ---------------------------------------------------------------------------

@@ -132,7 +132,8 @@ def _set_geometry(k, first, g, pool_type):
 
 _GRADIENT_KERNELS = ("sum_unpool", "max_unpool")
 # built per window shape (see WK_W in pool.cl): their loops walk the window
-_WINDOW_KERNELS = ("pool_forward", "max_forward_argmax", "pool_argmax", "max_gather")
+_WINDOW_KERNELS = ("pool_forward", "max_forward_argmax", "pool_argmax", "max_gather",
+                   "max_unpool_tiled", "max_forward_tiled")
 
 
 def _kernel(ctx, name, code, g):
@@ -171,7 +172,10 @@ def _launch(name, pool_type, out, operands, g, over_input, code=None):
         i += 2
     _set_geometry(k, i, g, pool_type)
     sizes = g.image if over_input else g.out
-    grid = (sizes[2], sizes[0] * sizes[1], out.shape[0] * out.shape[1])
+    if name == "max_forward_tiled":          # its grid: (OW, OH, planes * OD)
+        grid = (sizes[2], sizes[1], out.shape[0] * out.shape[1] * sizes[0])
+    else:
+        grid = (sizes[2], sizes[0] * sizes[1], out.shape[0] * out.shape[1])
     out.context.state.launch_grid(k, grid, grid_local_size(grid))
     return out
 
@@ -189,7 +193,12 @@ def _pool(x, g, pool_type, attrs):
     """Recorded max/avg/sum pooling of x. While recording, max pooling also keeps the
     argmax of every window for its gradient (saves recomputing it at backward)."""
     recording = is_recording()
-    if pool_type == 0 and recording:
+    if pool_type == 0 and _tiles(g):
+        # the tiling kernel is the fastest max pooling, with or without the argmax kept
+        argmax = _argmax_like(x, g)
+        y = _launch("max_forward_tiled", 0, _out_like(x, g), (argmax, x), g, False)
+        argmax = argmax if recording else None
+    elif pool_type == 0 and recording:
         argmax = _argmax_like(x, g)
         y = _launch("max_forward_argmax", 0, _out_like(x, g), (argmax, x), g, False)
     else:
@@ -238,11 +247,20 @@ def _max_pool_grad(grad, x, g, argmax=None):
     if argmax is None:
         argmax = _argmax_like(x, g)
         _launch("pool_argmax", 0, argmax, (x,), g, False, code=x._dtype_code)
-    dx = _launch("max_unpool", 0, _in_like(grad, g), (grad, argmax), g, True)
+    if _tiles(g):
+        dx = _launch("max_unpool_tiled", 0, _in_like(grad, g), (grad, argmax), g, False)
+    else:
+        dx = _launch("max_unpool", 0, _in_like(grad, g), (grad, argmax), g, True)
     if is_recording():
         record_op("_max_pool_grad", (grad, x), (dx,), _max_pool_grad_rule, g,
                   replay=lambda a, b: _max_pool_grad(a, b, g), save_outputs=False)
     return dx
+
+
+def _tiles(g):
+    """Whether the windows tile the image exactly: every input in exactly one window."""
+    return (not any(g.pad) and g.kernel == g.stride
+            and all(o * s == n for o, s, n in zip(g.out, g.stride, g.image)))
 
 
 @gradient_rule("_max_pool_grad")
