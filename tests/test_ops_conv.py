@@ -481,3 +481,23 @@ def test_native_convolution_gradients_first_and_second_order(ctx, fp64, case):
         return Convolution(x, w, b, num_filter=2, **kw)
 
     check_gradients(fn, [x, w, rng.randn(2)], ctx, order=2)
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_empty_batch_gradients_are_zeros(ctx, groups):
+    """An empty batch adds nothing to the weight gradient: zeros, not whatever memory the
+    result buffer held before (the GEMM of an empty batch writes nothing)."""
+    for _ in range(3):                      # leave non-zero buffers of the result's size
+        junk = mx.nd.ones((4, 4 // groups, 3, 3), ctx=ctx) * 7
+        junk.wait_to_read()
+        del junk
+    x = mx.nd.zeros((0, 4, 5, 5), ctx=ctx)
+    w = mx.nd.ones((4, 4 // groups, 3, 3), ctx=ctx)
+    b = mx.nd.ones((4,), ctx=ctx)
+    for a in (x, w, b):
+        a.attach_grad()
+    with mx.autograd.record():
+        y = Convolution(x, w, b, kernel=(3, 3), num_filter=4, num_group=groups)
+    assert y.shape == (0, 4, 3, 3)
+    y.backward()
+    assert not w.grad.asnumpy().any() and not b.grad.asnumpy().any()

@@ -288,6 +288,9 @@ def _enqueue_weight_grad(a, b, groups):
     Fg = F // groups
     code = a._dtype_code
     out = _ndarray.empty_array(a.context, (F, Kg), code)
+    if N == 0 or L == 0:
+        out._fill(0)         # an empty sum; the GEMM writes nothing for an empty batch
+        return out
     summed = N == 1 or _gemm.sums_batches(a.context, a._buffer, b._buffer, out._buffer, code)
     dst = out if summed else _ndarray.empty_array(a.context, (N, F, Kg), code)
     if out.size:
