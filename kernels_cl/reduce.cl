@@ -320,7 +320,22 @@ __kernel void reduce(__global OUT_T* out, const long out_off, __global long* out
         b[l] = 0;
         INIT(a[l], b[l], r0);
     }
-#if IN_PARTIAL
+#if IN_PARTIAL && ADDITIVE && !IS_INT
+    /* Floating-point partial sums are few and large: adding them up plainly was most of a
+     * long sum's rounding error (2-8 float32 ulps at 10^6 elements), so the merge carries
+     * each add's rounding error into the next (compensated summation; none once the sum
+     * is infinite, where it would turn inf into NaN). */
+    ACC lost[LANES];
+    for (int l = 0; l < LANES; l++) lost[l] = 0;
+    for (long r = r0; r < r1; r += step) {
+        for (int l = 0; l < nl; l++) {
+            const ACC y = LOAD_IN(x, base + r * inner + l) - lost[l];
+            const ACC t = a[l] + y;
+            lost[l] = isfinite(t) ? (t - a[l]) - y : 0;
+            a[l] = t;
+        }
+    }
+#elif IN_PARTIAL
     for (long r = r0; r < r1; r += step) {
         for (int l = 0; l < nl; l++) {
             const ACC pa = LOAD_IN(x, base + r * inner + l);
