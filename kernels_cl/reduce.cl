@@ -167,10 +167,11 @@ inline float round_to_half(const float v)
 #endif
 
 /* With floating-point input, a work-item whose elements are contiguous (inner == 1) reads
- * 32 of them per step into four independent 8-wide vector accumulators: that is what
- * reaches memory bandwidth on CPUs. On PoCL (x86, 256-bit vectors) four float8 chains ran
- * 12 % faster per core than two float16 ones, which the compiler splits and serialises,
- * and float64 sums 9x faster than one scalar chain. Every reducer has a vector form (VINIT,
+ * them into four independent 256-bit vector accumulators (VW = 8 floats or 4 doubles), 4 VW
+ * elements per step: that is what reaches memory bandwidth on CPUs. On PoCL (x86, 256-bit
+ * vectors) four float8 chains ran 12 % faster per core than two float16 ones, which the
+ * compiler splits, and four double4 chains 15 % faster than four double8; float64 rows
+ * took one scalar chain before, 2.4x slower. Every reducer has a vector form (VINIT,
  * VUPDATE, VCOMBINE; VBETTER for max, min and the arg reducers). */
 #define VECTOR_PATH (!IN_PARTIAL && !IS_INT && !INTERLEAVED)
 #define IS_ARG (OP == OP_ARGMAX || OP == OP_ARGMIN)
@@ -178,11 +179,18 @@ inline float round_to_half(const float v)
 #if VECTOR_PATH
 #define CAT_(a, b) a##b
 #define CAT(a, b) CAT_(a, b)
-#define VACC CAT(ACC, 8)
-#if IS_HALF
-#define VLOAD8(k, p) CAT(convert_, VACC)(vload_half8((k), (p)))
+#if IS_DOUBLE || (OP == OP_NORM2 && HAS_FP64)      /* ACC is double */
+#define VW 4
 #else
-#define VLOAD8(k, p) CAT(convert_, VACC)(vload8((k), (p)))
+#define VW 8
+#endif
+#define VACC CAT(ACC, VW)
+#define VINDEX CAT(int, VW)
+#define VSTORE CAT(vstore, VW)
+#if IS_HALF
+#define VLOAD(k, p) CAT(convert_, VACC)(CAT(vload_half, VW)((k), (p)))
+#else
+#define VLOAD(k, p) CAT(convert_, VACC)(CAT(vload, VW)((k), (p)))
 #endif
 
 #if OP == OP_NANSUM
@@ -225,12 +233,13 @@ inline float round_to_half(const float v)
 #if IS_ARG
 /* accumulator j keeps, per lane, the best value and its offset from the chunk's start */
 #if IS_DOUBLE
-#define VMASK long8          /* what comparing two VACC gives */
+#define VMASK CAT(long, VW)      /* what comparing two VACC gives */
 #else
-#define VMASK int8
+#define VMASK CAT(int, VW)
 #endif
-#define ARG_STEP(j) { const VACC v = VLOAD8(j, p + r0); const VMASK m = VBETTER(v, va##j); \
-    va##j = select(va##j, v, m); ia##j = select(ia##j, at + 8 * j, convert_int8(m)); }
+#define ARG_STEP(j) { const VACC v = VLOAD(j, p + r0); const VMASK m = VBETTER(v, va##j); \
+    va##j = select(va##j, v, m); \
+    ia##j = select(ia##j, at + VW * j, CAT(convert_, VINDEX)(m)); }
 #endif
 
 /* Merges the reduction of p[r0 .. r1), contiguous, into the state (*a, *b). Arg reducers
@@ -241,39 +250,43 @@ inline void contiguous_reduce(__global const T* p, long r0, const long r1, ACC* 
     VACC va0 = VINIT, va1 = VINIT, va2 = VINIT, va3 = VINIT;
 #if IS_ARG
     const long start = r0;
-    int8 ia0 = 0, ia1 = 0, ia2 = 0, ia3 = 0;
-    int8 at = (int8)(0, 1, 2, 3, 4, 5, 6, 7);
+    VINDEX ia0 = 0, ia1 = 0, ia2 = 0, ia3 = 0;
+#if VW == 4
+    VINDEX at = (VINDEX)(0, 1, 2, 3);
+#else
+    VINDEX at = (VINDEX)(0, 1, 2, 3, 4, 5, 6, 7);
 #endif
-    for (; r0 + 32 <= r1; r0 += 32) {
+#endif
+    for (; r0 + 4 * VW <= r1; r0 += 4 * VW) {
 #if IS_ARG
         ARG_STEP(0) ARG_STEP(1) ARG_STEP(2) ARG_STEP(3)
-        at += 32;
+        at += 4 * VW;
 #else
-        VUPDATE(va0, VLOAD8(0, p + r0));
-        VUPDATE(va1, VLOAD8(1, p + r0));
-        VUPDATE(va2, VLOAD8(2, p + r0));
-        VUPDATE(va3, VLOAD8(3, p + r0));
+        VUPDATE(va0, VLOAD(0, p + r0));
+        VUPDATE(va1, VLOAD(1, p + r0));
+        VUPDATE(va2, VLOAD(2, p + r0));
+        VUPDATE(va3, VLOAD(3, p + r0));
 #endif
     }
 #if IS_ARG
-    ACC lanes[32];
-    int offsets[32];
-    vstore8(va0, 0, lanes);
-    vstore8(va1, 1, lanes);
-    vstore8(va2, 2, lanes);
-    vstore8(va3, 3, lanes);
-    vstore8(ia0, 0, offsets);
-    vstore8(ia1, 1, offsets);
-    vstore8(ia2, 2, offsets);
-    vstore8(ia3, 3, offsets);
-    for (int l = 0; l < 32; l++) MERGE(*a, *b, lanes[l], start + offsets[l]);
+    ACC lanes[4 * VW];
+    int offsets[4 * VW];
+    VSTORE(va0, 0, lanes);
+    VSTORE(va1, 1, lanes);
+    VSTORE(va2, 2, lanes);
+    VSTORE(va3, 3, lanes);
+    VSTORE(ia0, 0, offsets);
+    VSTORE(ia1, 1, offsets);
+    VSTORE(ia2, 2, offsets);
+    VSTORE(ia3, 3, offsets);
+    for (int l = 0; l < 4 * VW; l++) MERGE(*a, *b, lanes[l], start + offsets[l]);
 #else
     VCOMBINE(va0, va1);
     VCOMBINE(va2, va3);
     VCOMBINE(va0, va2);
-    ACC lanes[8];
-    vstore8(va0, 0, lanes);
-    for (int l = 0; l < 8; l++) MERGE(*a, *b, lanes[l], 0);
+    ACC lanes[VW];
+    VSTORE(va0, 0, lanes);
+    for (int l = 0; l < VW; l++) MERGE(*a, *b, lanes[l], 0);
 #endif
     for (; r0 < r1; r0++) UPDATE(*a, *b, LOAD_T(p, r0), r0);
 }
@@ -307,7 +320,22 @@ __kernel void reduce(__global OUT_T* out, const long out_off, __global long* out
         b[l] = 0;
         INIT(a[l], b[l], r0);
     }
-#if IN_PARTIAL
+#if IN_PARTIAL && ADDITIVE && !IS_INT
+    /* Floating-point partial sums are few and large: adding them up plainly was most of a
+     * long sum's rounding error (2-8 float32 ulps at 10^6 elements), so the merge carries
+     * each add's rounding error into the next (compensated summation; none once the sum
+     * is infinite, where it would turn inf into NaN). */
+    ACC lost[LANES];
+    for (int l = 0; l < LANES; l++) lost[l] = 0;
+    for (long r = r0; r < r1; r += step) {
+        for (int l = 0; l < nl; l++) {
+            const ACC y = LOAD_IN(x, base + r * inner + l) - lost[l];
+            const ACC t = a[l] + y;
+            lost[l] = isfinite(t) ? (t - a[l]) - y : 0;
+            a[l] = t;
+        }
+    }
+#elif IN_PARTIAL
     for (long r = r0; r < r1; r += step) {
         for (int l = 0; l < nl; l++) {
             const ACC pa = LOAD_IN(x, base + r * inner + l);

@@ -281,13 +281,13 @@ def test_contiguous_rows_every_reducer(ctx, dtype):
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "float64"])
 def test_contiguous_rows_around_the_vector_step(ctx, dtype):
-    # A contiguous row is read 32 elements per step into four 8-wide accumulators, then a
+    # A contiguous row is read into four 8-wide (float64: 4-wide) accumulators, then a
     # scalar tail: lengths around the step, extremes placed at the edges of the
     # accumulators and in the tail, ties across accumulators (the first index must win).
     if dtype == "float64" and not ctx.state.has_fp64:
         pytest.skip(f"{ctx} has no float64")
     own = np.random.RandomState(3)      # the module's rng feeds the tests below
-    edges = (0, 1, 7, 8, 15, 16, 24, 31, 32, 33, 40, 63, 64, 96)
+    edges = (0, 1, 3, 4, 7, 8, 15, 16, 24, 31, 32, 33, 40, 63, 64, 96)
     for length in (1, 7, 8, 31, 32, 33, 63, 64, 65, 97):
         spots = [p for p in edges if p < length] + [length - 1]
         x = own.uniform(0.9, 1.1, size=(len(spots) + 2, length)).astype(dtype)

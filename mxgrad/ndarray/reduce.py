@@ -14,10 +14,10 @@ reduces a row (8 neighbouring rows when inner > 1, whose elements are then conti
 when rows are long and too few to fill the device, each row is split into slots reduced in
 parallel into partial states that a further launch merges (split again while the partial
 states are still many: a GPU wants ~10^5 work-items, whose partials a single work-item
-would merge slowly). On CPUs a slot is a contiguous chunk read 32 elements per step into
-four 8-wide vector accumulators (floating-point dtypes); on GPUs slots interleave so that
-neighbouring work-items read neighbouring elements. A work-group tree in local memory was
-measured on PoCL at 2-10 GB/s against 18-20 GB/s for the chunked form, so none is used.
+would merge slowly). On CPUs a slot is a contiguous chunk read into four 256-bit vector
+accumulators (8 floats or 4 doubles each); on GPUs slots interleave so that neighbouring
+work-items read neighbouring elements. A work-group tree in local memory was measured on
+PoCL at 2-10 GB/s against 18-20 GB/s for the chunked form, so none is used.
 
 Gradient rules are written in NDArray ops (reshape, a fusable broadcast, elementwise), so they can
 be differentiated again; argmax and argmin are not differentiable and record nothing.
