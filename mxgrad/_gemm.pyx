@@ -58,6 +58,20 @@ ctypedef struct GemmCall:
     long long stride_a, stride_b, stride_c     # in bytes
 
 
+cdef void blas(int dtype, bint ta, bint tb, long long M, long long N, long long K,
+               double alpha, const void* A, long long lda, const void* B, long long ldb,
+               double beta, void* C, long long ldc) noexcept nogil:
+    """One row-major product on the host BLAS (float32 or float64)."""
+    if dtype == FLOAT32:
+        blas_sgemm(ROW_MAJOR, TRANS if ta else NO_TRANS, TRANS if tb else NO_TRANS,
+                   <int>M, <int>N, <int>K, <float>alpha, <const float*>A, <int>lda,
+                   <const float*>B, <int>ldb, <float>beta, <float*>C, <int>ldc)
+    else:
+        blas_dgemm(ROW_MAJOR, TRANS if ta else NO_TRANS, TRANS if tb else NO_TRANS,
+                   <int>M, <int>N, <int>K, alpha, <const double*>A, <int>lda,
+                   <const double*>B, <int>ldb, beta, <double*>C, <int>ldc)
+
+
 cdef void run_blas(void* p) noexcept nogil:
     """The native kernel: runs on one of the device's worker threads, in queue order."""
     cdef GemmCall* g = <GemmCall*>p
@@ -67,18 +81,8 @@ cdef void run_blas(void* p) noexcept nogil:
         # stride_c 0: the batch's products add up in C (beta applies to the first)
         if b > 0 and g.stride_c == 0:
             beta = 1.0
-        if g.dtype == FLOAT32:
-            blas_sgemm(ROW_MAJOR, TRANS if g.trans_a else NO_TRANS,
-                       TRANS if g.trans_b else NO_TRANS, g.M, g.N, g.K, <float>g.alpha,
-                       <const float*>(g.A + b * g.stride_a), g.lda,
-                       <const float*>(g.B + b * g.stride_b), g.ldb, <float>beta,
-                       <float*>(g.C + b * g.stride_c), g.ldc)
-        else:
-            blas_dgemm(ROW_MAJOR, TRANS if g.trans_a else NO_TRANS,
-                       TRANS if g.trans_b else NO_TRANS, g.M, g.N, g.K, g.alpha,
-                       <const double*>(g.A + b * g.stride_a), g.lda,
-                       <const double*>(g.B + b * g.stride_b), g.ldb, beta,
-                       <double*>(g.C + b * g.stride_c), g.ldc)
+        blas(g.dtype, g.trans_a, g.trans_b, g.M, g.N, g.K, g.alpha, g.A + b * g.stride_a,
+             g.lda, g.B + b * g.stride_b, g.ldb, beta, g.C + b * g.stride_c, g.ldc)
 
 
 cdef enum:
@@ -179,15 +183,10 @@ cdef int split_parts(DeviceState dev, long long work) except -1:
 
 cdef int enqueue_blas(DeviceState dev, GemmCall* call, int isz) except -1:
     """Enqueue the product as native kernels, split along the batch, the rows of C or its
-    columns. Part 0 goes in the main queue; the others in side queues, each waiting for a
-    marker of everything enqueued before; a barrier holds the main queue until they finish."""
+    columns (see enqueue_native_parts)."""
     cdef int parts = split_parts(dev, <long long>call.M * call.N * call.K * call.batch)
-    cdef GemmCall piece
-    cdef cl_event marker = NULL
-    cdef cl_event done[MAX_PARTS]
-    cdef cl_command_queue side
-    cdef int i, ndone = 0
-    cdef cl_int barrier = CL_SUCCESS
+    cdef GemmCall pieces[MAX_PARTS]
+    cdef int i, n = 0
     cdef long long total, lo, hi, unit
     cdef int axis                   # 0: batch, 1: rows of C, 2: columns of C
     if call.batch >= parts and call.stride_c != 0:
@@ -198,39 +197,57 @@ cdef int enqueue_blas(DeviceState dev, GemmCall* call, int isz) except -1:
         axis, total = 2, call.N
     # rows and columns: parts start on multiples of 8 (32-byte aligned columns) when possible
     unit = 8 if axis != 0 and total >= 8 * parts else 1
+    for i in range(parts):
+        lo = total * i // parts // unit * unit
+        hi = total if i == parts - 1 else total * (i + 1) // parts // unit * unit
+        if hi <= lo:
+            continue
+        pieces[n] = call[0]
+        if axis == 0:
+            pieces[n].batch = hi - lo
+            pieces[n].A += lo * call.stride_a
+            pieces[n].B += lo * call.stride_b
+            pieces[n].C += lo * call.stride_c
+        elif axis == 1:
+            pieces[n].M = <int>(hi - lo)
+            pieces[n].A += lo * isz * (1 if call.trans_a else call.lda)
+            pieces[n].C += lo * isz * call.ldc
+        else:
+            pieces[n].N = <int>(hi - lo)
+            pieces[n].B += lo * isz * (call.ldb if call.trans_b else 1)
+            pieces[n].C += lo * isz
+        n += 1
+    return enqueue_native_parts(dev, <native_fn>run_blas, pieces, sizeof(GemmCall), n,
+                                "blas_gemm")
+
+
+cdef int enqueue_native_parts(DeviceState dev, native_fn fn, void* args, size_t size,
+                              int parts, str name) except -1:
+    """Enqueue ``parts`` native kernels fn(args + i * size) as one command of the bounded
+    queue. Part 0 goes in the main queue; the others in side queues, each waiting for a
+    marker of everything enqueued before; a barrier holds the main queue until they
+    finish."""
+    cdef cl_event marker = NULL
+    cdef cl_event done[MAX_PARTS]
+    cdef cl_command_queue side
+    cdef int i, ndone = 0
+    cdef cl_int barrier = CL_SUCCESS
     if parts > 1:
+        split_parts(dev, 1)              # makes the side queues if not there yet
         check(cl.clEnqueueMarkerWithWaitList(dev.queue, 0, NULL, &marker), "clEnqueueMarker")
     try:
         for i in range(parts):
-            lo = total * i // parts // unit * unit
-            hi = total if i == parts - 1 else total * (i + 1) // parts // unit * unit
-            if hi <= lo:
-                continue
-            piece = call[0]
-            if axis == 0:
-                piece.batch = hi - lo
-                piece.A += lo * call.stride_a
-                piece.B += lo * call.stride_b
-                piece.C += lo * call.stride_c
-            elif axis == 1:
-                piece.M = <int>(hi - lo)
-                piece.A += lo * isz * (1 if call.trans_a else call.lda)
-                piece.C += lo * isz * call.ldc
-            else:
-                piece.N = <int>(hi - lo)
-                piece.B += lo * isz * (call.ldb if call.trans_b else 1)
-                piece.C += lo * isz
             if dev.trace is not None:
-                dev.trace.append("blas_gemm")
+                dev.trace.append(name)
             if i == 0:
-                check(cl.clEnqueueNativeKernel(dev.queue, <native_fn>run_blas, &piece,
-                                               sizeof(piece), 0, NULL, NULL, 0, NULL, NULL),
-                      "clEnqueueNativeKernel(gemm)")
+                check(cl.clEnqueueNativeKernel(dev.queue, fn, <char*>args, size, 0, NULL,
+                                               NULL, 0, NULL, NULL),
+                      f"clEnqueueNativeKernel({name})")
                 continue
             side = <cl_command_queue><intptr_t>dev.side_queues[i - 1].int_ptr
-            check(cl.clEnqueueNativeKernel(side, <native_fn>run_blas, &piece, sizeof(piece),
-                                           0, NULL, NULL, 1, &marker, &done[ndone]),
-                  "clEnqueueNativeKernel(gemm)")
+            check(cl.clEnqueueNativeKernel(side, fn, <char*>args + i * size, size, 0, NULL,
+                                           NULL, 1, &marker, &done[ndone]),
+                  f"clEnqueueNativeKernel({name})")
             ndone += 1
             check(cl.clFlush(side), "clFlush")
     finally:
@@ -243,7 +260,7 @@ cdef int enqueue_blas(DeviceState dev, GemmCall* call, int isz) except -1:
         for i in range(ndone):
             cl.clReleaseEvent(done[i])
     check(barrier, "clEnqueueBarrier")
-    return dev.counted(1)           # the product as one command of the bounded queue
+    return dev.counted(1)           # the parts as one command of the bounded queue
 
 
 def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,

@@ -179,19 +179,6 @@ cdef void col2im_image(real* x, real* cols, ConvCall* g) noexcept nogil:
             row += plane
 
 
-cdef void blas(int dtype, bint ta, bint tb, long long M, long long N, long long K,
-               const void* A, long long lda, const void* B, long long ldb, double beta,
-               void* C, long long ldc) noexcept nogil:
-    if dtype == FLOAT32:
-        blas_sgemm(ROW_MAJOR, TRANS if ta else NO_TRANS, TRANS if tb else NO_TRANS,
-                   <int>M, <int>N, <int>K, 1.0, <const float*>A, <int>lda,
-                   <const float*>B, <int>ldb, <float>beta, <float*>C, <int>ldc)
-    else:
-        blas_dgemm(ROW_MAJOR, TRANS if ta else NO_TRANS, TRANS if tb else NO_TRANS,
-                   <int>M, <int>N, <int>K, 1.0, <const double*>A, <int>lda,
-                   <const double*>B, <int>ldb, beta, <double*>C, <int>ldc)
-
-
 cdef void conv_part(real* x, real* w, real* y, real* bias, real* scratch,
                     ConvCall* g) noexcept nogil:
     cdef long long n, f, l, L = g.L
@@ -210,13 +197,13 @@ cdef void conv_part(real* x, real* w, real* y, real* bias, real* scratch,
                     value = bias[f]
                     for l in range(L):
                         out[f * L + l] = value
-            blas(dtype, False, False, g.F, g.L, g.Kdim, w, g.Kdim, cols, g.L,
+            blas(dtype, False, False, g.F, g.L, g.Kdim, 1.0, w, g.Kdim, cols, g.L,
                  0.0 if bias == NULL else 1.0, out, g.L)
     elif g.mode == CONV_DATA_GRAD:
         for n in range(g.n0, g.n1):
             cols = x + n * g.image if g.pointwise else scratch
-            blas(dtype, True, False, g.Kdim, g.L, g.F, w, g.Kdim, y + n * g.F * g.L, g.L,
-                 0.0, cols, g.L)
+            blas(dtype, True, False, g.Kdim, g.L, g.F, 1.0, w, g.Kdim, y + n * g.F * g.L,
+                 g.L, 0.0, cols, g.L)
             if not g.pointwise:
                 col2im_image(x + n * g.image, scratch, g)
     else:
@@ -226,8 +213,8 @@ cdef void conv_part(real* x, real* w, real* y, real* bias, real* scratch,
             else:
                 cols = scratch
                 im2col_rows(scratch, x + n * g.image, g, g.k0, g.k1)
-            blas(dtype, False, True, g.F, g.k1 - g.k0, g.L, y + n * g.F * g.L, g.L, cols,
-                 g.L, 0.0 if n == 0 else 1.0, w + g.k0, g.Kdim)
+            blas(dtype, False, True, g.F, g.k1 - g.k0, g.L, 1.0, y + n * g.F * g.L, g.L,
+                 cols, g.L, 0.0 if n == 0 else 1.0, w + g.k0, g.Kdim)
 
 
 cdef void run_conv(void* p) noexcept nogil:
@@ -308,42 +295,3 @@ def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, in
     dev.flush()       # pending fused ops producing the inputs run first
     enqueue_native_parts(dev, <native_fn>run_conv, pieces, sizeof(ConvCall), n,
                          "conv_native")
-
-
-cdef int enqueue_native_parts(DeviceState dev, native_fn fn, void* args, size_t size,
-                              int parts, str name) except -1:
-    """Enqueue ``parts`` native kernels fn(args + i * size): part 0 in the main queue, the
-    others in side queues after a marker of everything before, then a barrier on them (as
-    enqueue_blas)."""
-    cdef cl_event marker = NULL
-    cdef cl_event done[MAX_PARTS]
-    cdef cl_command_queue side
-    cdef int i, ndone = 0
-    cdef cl_int barrier = CL_SUCCESS
-    if parts > 1:
-        split_parts(dev, 1)              # makes the side queues if not there yet
-        check(cl.clEnqueueMarkerWithWaitList(dev.queue, 0, NULL, &marker), "clEnqueueMarker")
-    try:
-        for i in range(parts):
-            if dev.trace is not None:
-                dev.trace.append(name)
-            if i == 0:
-                check(cl.clEnqueueNativeKernel(dev.queue, fn, <char*>args, size, 0, NULL,
-                                               NULL, 0, NULL, NULL),
-                      "clEnqueueNativeKernel(conv)")
-                continue
-            side = <cl_command_queue><intptr_t>dev.side_queues[i - 1].int_ptr
-            check(cl.clEnqueueNativeKernel(side, fn, <char*>args + i * size, size, 0, NULL,
-                                           NULL, 1, &marker, &done[ndone]),
-                  "clEnqueueNativeKernel(conv)")
-            ndone += 1
-            check(cl.clFlush(side), "clFlush")
-    finally:
-        if ndone:
-            barrier = cl.clEnqueueBarrierWithWaitList(dev.queue, ndone, done, NULL)
-        if marker != NULL:
-            cl.clReleaseEvent(marker)
-        for i in range(ndone):
-            cl.clReleaseEvent(done[i])
-    check(barrier, "clEnqueueBarrier")
-    return dev.counted(1)
