@@ -29,7 +29,7 @@ from mxgrad.ndarray.creation import zeros_like
 from mxgrad.ndarray.join import concat, split, stack
 from mxgrad.ndarray.linalg import FullyConnected, dot
 from mxgrad.ndarray.nn import clip as clip_values
-from mxgrad.ndarray.rnn_cell import gru_cell, lstm_cell
+from mxgrad.ndarray.rnn_cell import gru_cell, lstm_cell, per_slot as _per_slot
 from mxgrad.ndarray.rnn_lstm import lstm_direction
 
 __all__ = ["RNN"]
@@ -174,12 +174,6 @@ def _param_views(parameters, specs):
 @gradient_rule("_rnn_param_split")
 def _unflatten_rule(saved, inputs, outputs, out_grads):
     return (concat(*[g.reshape((-1,)) for g in out_grads], dim=0),)
-
-
-def _per_slot(x, count):
-    """The (N, X) slices of an (count, N, X) state array, as one recorded op."""
-    return [x.reshape(x.shape[1:])] if count == 1 else split(x, num_outputs=count, axis=0,
-                                                            squeeze_axis=True)
 
 
 # --- one direction of one layer ----------------------------------------------------------------

@@ -34,6 +34,12 @@ def lstm_cell(gates, c_prev):
     return h, c
 
 
+def per_slot(x, count):
+    """The (N, X) slices of a (count, N, X) array (states, steps), as one recorded op."""
+    return [x.reshape(x.shape[1:])] if count == 1 else split(x, num_outputs=count, axis=0,
+                                                            squeeze_axis=True)
+
+
 def _zeros_like(x):
     from mxgrad.ndarray.creation import zeros
     return zeros(x.shape, ctx=x.context, dtype=x.dtype)

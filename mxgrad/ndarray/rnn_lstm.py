@@ -20,9 +20,9 @@ from mxgrad._tape import is_recording, record_op, wants_grad
 from mxgrad.gradients import gradient_rule
 from mxgrad.ndarray._kernels import family_kernel
 from mxgrad.ndarray.creation import ones, zeros
-from mxgrad.ndarray.join import concat, split
+from mxgrad.ndarray.join import concat
 from mxgrad.ndarray.linalg import dot
-from mxgrad.ndarray.rnn_cell import _lstm_cell_vjp_ops, lstm_cell
+from mxgrad.ndarray.rnn_cell import _lstm_cell_vjp_ops, lstm_cell, per_slot
 
 __all__ = []
 
@@ -157,19 +157,14 @@ def _lstm_direction_vjp_ops(x2, w_i2h, w_h2h, bias, h0, c0, gout, gh, gc, revers
     TN = x2.shape[0]
     N = h0.shape[0]
     T = TN // N
-
-    def per_step(a):
-        return [a.reshape(a.shape[1:]) if a.ndim == 3 else a] if T == 1 else \
-            split(a, num_outputs=T, axis=0, squeeze_axis=a.ndim == 3)
-
-    xp = per_step(dot(x2, w_i2h, transpose_b=True) + bias)
+    xp = per_slot((dot(x2, w_i2h, transpose_b=True) + bias).reshape((T, N, -1)), T)
     gates, c_prev, h_prev = [None] * T, [None] * T, [None] * T
     h, c = h0, c0
     for t in _steps(T, reverse):
         gates[t] = xp[t] + dot(h, w_h2h, transpose_b=True)
         h_prev[t], c_prev[t] = h, c
         h, c = lstm_cell(gates[t], c)
-    gouts = per_step(gout)
+    gouts = per_slot(gout, T)
     dgates = [None] * T
     for t in reversed(_steps(T, reverse)):
         dgates[t], gc = _lstm_cell_vjp_ops(gates[t], c_prev[t], gouts[t] + gh, gc)
