@@ -10,6 +10,7 @@ from mxgrad.base import MXNetError
 from mxgrad.ndarray.pool import Pooling
 
 from gradcheck import check_gradients
+from launches import traced
 
 
 def ref_pool(x, kernel, pool_type="max", stride=(), pad=(), pooling_convention="valid",
@@ -339,13 +340,17 @@ def test_max_pool_of_tiling_windows(ctx, shape, kernel, tiled, dtype):
     g = pool._geometry(data, kernel, False, "valid", kernel, (), True)
     assert pool._tiles(g) == tiled
     expected = ref_pool(x, kernel, stride=kernel)
-    np.testing.assert_array_equal(Pooling(data, kernel=kernel, stride=kernel).asnumpy(), expected)
+    y, trace = traced(ctx, lambda: Pooling(data, kernel=kernel, stride=kernel))
+    np.testing.assert_array_equal(y.asnumpy(), expected)
+    assert ("max_forward_tiled" in trace) == tiled
     data.attach_grad()
     with mx.autograd.record():
         y = Pooling(data, kernel=kernel, stride=kernel)
     np.testing.assert_array_equal(y.asnumpy(), expected)
     head = rng.randint(-4, 5, y.shape).astype(np.float64)
-    y.backward(mx.nd.array(head, ctx=ctx, dtype=dtype))
+    head_nd = mx.nd.array(head, ctx=ctx, dtype=dtype)
+    _, trace = traced(ctx, lambda: y.backward(head_nd))
+    assert ("max_unpool_tiled" in trace) == tiled
     np.testing.assert_array_equal(data.grad.asnumpy(), ref_max_pool_grad(x, head, kernel, kernel))
 
 
