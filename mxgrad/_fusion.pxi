@@ -43,6 +43,8 @@ cdef class FusionGroup:
     cdef readonly bint flushed     # enqueued already: its arrays are plain arrays now
     cdef list key                  # structural description, the kernel cache key
     cdef Py_ssize_t param_bytes    # kernel argument bytes used so far
+    cdef Py_ssize_t output_bytes   # ... of them by outputs (held ones only, after a recount)
+    cdef bint recount_futile       # a recount freed too little to try again
     cdef list reductions           # (node, op, result buffer, offset, shape) per fused sum/mean
     cdef tuple red_layout          # (kind, rows, cols) shared by the reductions
     cdef bint has_broadcast        # a leaf is broadcast (its group cannot be a segment)
@@ -147,8 +149,7 @@ cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, i
     cdef NDArrayBase a
     cdef int k
     if g is not None and (inplace or g.closed or g.code != code or g.shape != shape
-                          or g.sealed_bytes + g.param_bytes + 16 + 16 * len(args) > PARAM_LIMIT
-                          or len(g.nodes) >= NODE_LIMIT):
+                          or len(g.nodes) >= NODE_LIMIT or over_param_limit(g, args)):
         if g.code == code and (g.shape != shape or inplace or g.closed) \
                 and can_seal(g, shape, args):
             prev = g
@@ -196,9 +197,7 @@ cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, i
             k = g.node_for(x)
             tokens.append(k if k >= 0 else g.leaf_token(x))
         else:
-            tokens.append(SCALAR_TOKEN + len(g.scalars))
-            g.scalars.append(x)
-            g.param_bytes += 8
+            tokens.append(SCALAR_TOKEN + scalar_slot(g, x))
     cdef Py_ssize_t idx = len(g.nodes)
     cdef tuple node = tuple(tokens)
     g.nodes.append(node)
@@ -206,9 +205,44 @@ cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, i
     g.out_offsets.append(res.offset)
     g.key.append(node)
     g.param_bytes += 16 if res.offset else 8
+    g.output_bytes += 16 if res.offset else 8
     res.lazy = g
     res.lazy_index = idx
     return g
+
+
+cdef bint over_param_limit(FusionGroup g, tuple args):
+    """Whether an op on ``args`` would take ``g``'s kernel past PARAM_LIMIT. The running
+    count takes every output as an argument; only the outputs something still holds will
+    be one (a recorded chain keeps one in two or none), so at the limit the count is redone
+    from them: an output nobody holds now stays unheld."""
+    cdef Py_ssize_t need = g.sealed_bytes + 16 + 16 * len(args)
+    if need + g.param_bytes <= PARAM_LIMIT:
+        return False
+    if g.recount_futile:
+        return True
+    cdef Py_ssize_t exact = g.param_bytes - g.output_bytes
+    for i in range(len(g.nodes)):
+        buf = g.outputs[i]
+        if Py_REFCNT(buf) > 2:       # the list's reference and ``buf``
+            exact += 16 if g.out_offsets[i] else 8
+    g.output_bytes += exact - g.param_bytes
+    g.param_bytes = exact
+    # A recount that frees little would run again at the next op: the next overflow flushes.
+    g.recount_futile = need + exact + 128 > PARAM_LIMIT
+    return need + exact > PARAM_LIMIT
+
+
+cdef Py_ssize_t scalar_slot(FusionGroup g, object x):
+    """The argument slot of the scalar ``x`` in ``g``: the same object met again (a constant
+    in a loop, a rule reading the op's scalar) shares its slot; any other gets a new one."""
+    cdef Py_ssize_t k, n = len(g.scalars)
+    for k in range(n - 1, max(n - 8, 0) - 1, -1):
+        if g.scalars[k] is x:
+            return k
+    g.scalars.append(x)
+    g.param_bytes += 8
+    return n
 
 
 REDUCE_SUM, REDUCE_MEAN = 0, 1
@@ -414,6 +448,7 @@ cdef bint retarget_locked(NDArrayBase src, NDArrayBase dst):
     g.outputs[i] = dst.buf
     g.out_offsets[i] = dst.offset
     g.param_bytes += 8 if dst.offset else 0
+    g.output_bytes += 8 if dst.offset else 0
     src.buf = dst.buf             # whoever else holds src now reads the same place
     src.offset = dst.offset
     return True
