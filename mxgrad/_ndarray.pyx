@@ -144,7 +144,8 @@ cdef NDArrayBase husk_of(NDArrayBase x):
     """Shape, dtype and history of ``x`` without its data: what a tape node keeps of an
     input its gradient rule does not read (so the input's buffer can be recycled)."""
     cdef NDArrayBase h = make_array(None, x.shape_, 0, x.size_, x.dtype_code, x.ctx_, x.dev)
-    h._entry = x._entry
+    h.node_ = x.node_
+    h.out_index = x.out_index
     return h
 
 
@@ -170,7 +171,7 @@ cpdef check_inplace(NDArrayBase arr):
     variable) must not be overwritten: its gradients would be computed from the new data.
     Called before anything is written.
     """
-    if is_recording_c() and (arr._entry is not None or arr._in_graph
+    if is_recording_c() and (arr.node_ is not None or arr._in_graph
                              or arr._grad_req is not None):
         raise MXNetError(
             "cannot write in place into an NDArray that belongs to the graph being recorded "

@@ -23,6 +23,15 @@ cdef class Node:
     cdef Py_ssize_t cursor       # next input to visit in the iterative DFS
     cdef void free(self)
 
+cdef class TapeArray:
+    # What the tape knows of an array (NDArrayBase derives from it): its history and its
+    # gradient, as C fields the traversal reads without attribute lookups.
+    cdef Node node_              # the recorded op that produced it, or None (a leaf)
+    cdef Py_ssize_t out_index    # which output of node_ it is
+    cdef public object _grad     # gradient buffer from attach_grad, or None
+    cdef public str _grad_req    # 'write', 'add', 'null' (attached) or None
+    cdef public bint _in_graph   # an input of a live recorded op (no in-place writes)
+
 cdef bint needs_grad(object x)
 cdef object record(str name, object rule, tuple inputs, tuple outputs, object saved,
                    bint reduce_broadcast, object replay, dict attrs, bint save_outputs)
