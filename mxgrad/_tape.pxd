@@ -8,9 +8,10 @@ cdef class Node:
     cdef readonly str name       # op name (get_symbol, error messages)
     cdef object rule             # rule(saved, inputs, outputs, out_grads) -> grads per input
     cdef readonly tuple inputs   # op inputs (NDArrays and scalars); None once freed
-    cdef object out_refs         # weak reference to the output, or a tuple of them (several)
-    cdef Py_ssize_t n_out        # number of outputs
-    cdef tuple saved_outputs     # outputs the rule reads: aliases without history, or None
+    cdef tuple out_refs          # weak references to the outputs of a multi-output op
+    cdef readonly Py_ssize_t n_out   # number of outputs
+    cdef object saved_outputs    # outputs the rule reads: aliases without history (the alias
+                                 # itself for one output, else a tuple), or None
     cdef tuple out_meta          # (shape, dtype code, ctx) per output of a multi-output op
     cdef readonly object saved   # whatever the rule needs beyond inputs and outputs
     cdef readonly object replay  # replay(*inputs) recomputes the outputs (get_symbol's eval)

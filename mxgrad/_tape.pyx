@@ -168,7 +168,8 @@ cdef class Node:
 
     @property
     def outputs(self):
-        """The outputs still alive (None for one that was dropped)."""
+        """The outputs of a multi-output op still alive (None for one that was dropped);
+        None for each output of a single-output op, which keeps no reference to it."""
         return live_outputs(self)
 
     cdef void free(self):
@@ -183,9 +184,11 @@ cdef class Node:
 
 
 cdef tuple live_outputs(Node node):
-    """The node's outputs still alive (None for one that was dropped)."""
+    """What a rule that does not read its outputs gets for them: the outputs of a
+    multi-output op still alive (None for one that was dropped); (None,) for a single output,
+    as if it had been dropped (it usually has by then: one object fewer per node)."""
     if node.n_out == 1:
-        return (node.out_refs(),)
+        return (None,)
     return tuple([r() for r in node.out_refs])
 
 
@@ -230,13 +233,14 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     node.attrs = attrs
     node.from_grad = mxgrad_in_create_graph
     node.n_out = len(outputs)
-    # one output (most ops): the weak reference itself, one object fewer for the collector
-    node.out_refs = weakref.ref(outputs[0]) if node.n_out == 1 else \
-        tuple([weakref.ref(o) for o in outputs])
-    if save_outputs:
-        node.saved_outputs = tuple([alias_of(o, None) for o in outputs])
-    if len(outputs) > 1:    # a single output only gets a gradient while it is alive
+    if node.n_out == 1:     # most ops: no tuples, one object fewer for the collector each
+        if save_outputs:
+            node.saved_outputs = alias_of(outputs[0], None)
+    else:                   # a single output only gets a gradient while it is alive
+        node.out_refs = tuple([weakref.ref(o) for o in outputs])
         node.out_meta = tuple([(o.shape, o._dtype_code, o.context) for o in outputs])
+        if save_outputs:
+            node.saved_outputs = tuple([alias_of(o, None) for o in outputs])
     cdef Py_ssize_t i
     for x in inputs:
         if isinstance(x, TapeArray):
@@ -511,11 +515,13 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
                 if grads[k] is None:
                     shape, code, ctx = node.out_meta[k]
                     grads[k] = zeros_for(shape, code, ctx)
-            if node.saved_outputs is not None:
+            if node.saved_outputs is None:
+                outputs = live_outputs(node)
+            elif node.n_out == 1:
+                outputs = (alias_of(node.saved_outputs, (node, 0)),)
+            else:
                 outputs = tuple([alias_of(o, (node, k))
                                  for k, o in enumerate(node.saved_outputs)])
-            else:
-                outputs = live_outputs(node)
             inputs = node.inputs
             in_grads = node.rule(node.saved, inputs, outputs, tuple(grads))
             n_in = len(inputs)
