@@ -29,6 +29,7 @@ DEF MAXD = 32
 cdef type array_class = NDArrayBase     # replaced by the public NDArray class
 
 include "_fusion.pxi"
+include "_fusion_segments.pxi"
 
 from mxgrad._dispatch import set_group_flusher
 set_group_flusher(flush_group)     # the queue runs pending groups through it
