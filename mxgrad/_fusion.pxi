@@ -188,18 +188,22 @@ cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, i
             seal_into(prev, g)
         dev.set_pending(lane, g)
     g.closed = inplace
-    # The node: its snippet, then its operand tokens (ints, cheap to hash): node j -> j,
-    # leaf k -> -1 - k, scalar k -> SCALAR_TOKEN + k. One tuple per op: it is both the
-    # node and its part of the cache key (fewer objects for the garbage collector).
-    cdef list tokens = [snippet]
+    # The node: its snippet and its operand tokens: node j -> j, leaf k -> -1 - k, scalar
+    # k -> SCALAR_TOKEN + k; packed in one int (_fusion_nodes.pxi), which is both the node
+    # and its part of the cache key.
+    cdef int tokens[8]
+    cdef int nt = 0
+    if len(args) > 8:
+        raise MXNetError(f"a fused op takes 8 operands at most, got {len(args)}")
     for x in args:
         if isinstance(x, NDArrayBase):
             k = g.node_for(x)
-            tokens.append(k if k >= 0 else g.leaf_token(x))
+            tokens[nt] = k if k >= 0 else g.leaf_token(x)
         else:
-            tokens.append(SCALAR_TOKEN + scalar_slot(g, x))
+            tokens[nt] = SCALAR_TOKEN + scalar_slot(g, x)
+        nt += 1
     cdef Py_ssize_t idx = len(g.nodes)
-    cdef tuple node = tuple(tokens)
+    node = pack_node(snippet, tokens, nt)
     g.nodes.append(node)
     g.outputs.append(res.buf)
     g.out_offsets.append(res.offset)
@@ -539,13 +543,13 @@ cdef run_group(FusionGroup g):
     if kern is None:
         if g.reductions:
             src = reduce_source_builder(
-                g.code, g.nodes, layouts, len(g.scalars), out_layouts,
+                g.code, unpacked_nodes(g.nodes), layouts, len(g.scalars), out_layouts,
                 len(g.shape) if has_b else 0, narrow, [r[:2] for r in g.reductions],
                 kind, interleaved, final)
             kern = kernel_from_source(g.ctx, src, f"fused elementwise group of "
                                       f"{len(g.nodes)} ops with reductions", "fused_reduce")
         else:
-            src = source_builder(g.code, g.nodes, layouts, len(g.scalars), out_layouts,
+            src = source_builder(g.code, unpacked_nodes(g.nodes), layouts, len(g.scalars), out_layouts,
                                  len(g.shape) if has_b else 0, narrow, grid2d)
             kern = kernel_from_source(g.ctx, src,
                                       f"fused elementwise group of {len(g.nodes)} ops")

@@ -114,7 +114,7 @@ cdef run_segment_batch(list live):
         layouts = tuple([lay + ("o" if (<NDArrayBase>a).offset else "")
                          for lay, a in zip(layouts, g.leaves)])
         out_layouts = tuple([(i, bool(g.out_offsets[i])) for i in stored])
-        segments.append((g.nodes, layouts, len(g.scalars), out_layouts))
+        segments.append((unpacked_nodes(g.nodes), layouts, len(g.scalars), out_layouts))
         key.append((tuple(g.key), layouts, out_layouts))
     key = tuple(key)
     kern = dev.kernels.get(key)

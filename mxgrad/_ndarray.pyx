@@ -28,6 +28,7 @@ DEF MAXD = 32
 
 cdef type array_class = NDArrayBase     # replaced by the public NDArray class
 
+include "_fusion_nodes.pxi"
 include "_fusion.pxi"
 include "_fusion_segments.pxi"
 

@@ -3,7 +3,7 @@
 Recording: when the thread's recording flag is on and some input of an op needs a gradient
 (a variable from ``attach_grad``, or the output of a recorded op), the op calls ``record``,
 which makes a ``Node`` holding the inputs (strong references), weak references to the
-outputs and what the op's gradient rule needs. Outputs point back at their node through
+outputs of a multi-output op and what the op's gradient rule needs. Outputs point back at their node through
 C fields of ``TapeArray``, the arrays' base class (``x._entry`` gives ``(node, index)``
 to Python). The graph is a DAG of strong references from outputs to inputs
 only, so dropping the last output frees it without the garbage collector.

@@ -125,3 +125,23 @@ def test_outputs_dropped_after_their_op_free_room_for_more_ops(ctx):
         g = g * (1 - t * t) * MUL
     np.testing.assert_allclose(total.asscalar(), ys[-1].sum(), rtol=1e-5)
     np.testing.assert_allclose(x.grad.asnumpy(), g, rtol=1e-4)
+
+
+def test_ops_past_the_packed_range_keep_their_tuples(ctx):
+    """An op's index past 511, or more than four operands, does not fit the int a group
+    keeps per op (_fusion_nodes.pxi): those ops stay tuples in the same kernel."""
+    from mxgrad import _ndarray
+    x = nd.array([1.0, 2.0], ctx=ctx)
+    w = nd.array([3.0, 5.0], ctx=ctx)
+    _ndarray.set_limits(1024 - 128, 600)
+    try:
+        def run():
+            y = x
+            for _ in range(530):
+                y = y + 1.0
+            return nd.sgd_update(y, w, lr=0.5, wd=0.0)    # five operands, index 530
+        r, trace = traced(ctx, run)
+    finally:
+        _ndarray.set_limits(1024 - 128, 192)
+    assert trace == ["fused"]
+    np.testing.assert_array_equal(r.asnumpy(), np.array([531.0, 532.0]) - 0.5 * np.array([3.0, 5.0]))
