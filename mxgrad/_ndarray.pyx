@@ -511,7 +511,7 @@ cdef bint fusion_enabled = os.environ.get("MXGRAD_FUSION", "1") != "0"
 
 
 @cython.boundscheck(False)
-def apply_elemwise(ElemwiseOp op, tuple args, out):
+cpdef object apply_elemwise(ElemwiseOp op, tuple args, out):
     """Run an elementwise op on arrays and Python scalars, with NumPy broadcasting.
 
     ``out``: an NDArray to write into (its shape must be the broadcast shape), or None.
@@ -565,7 +565,7 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
                     elif oshape[m + j] != dim:
                         raise MXNetError(
                             f"{op.name}: operands could not be broadcast together with shapes "
-                            + " ".join(str(y.shape) for y in args if isinstance(y, NDArrayBase)))
+                            + " ".join([str(y.shape) for y in args if isinstance(y, NDArrayBase)]))
     oshape_t = first.shape_          # the usual case: no broadcast, no new tuple to track
     if len(oshape_t) != nd:
         oshape_t = tuple([oshape[j] for j in range(nd)])

@@ -169,6 +169,7 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(PyObject*)
 
 
+@cython.freelist(256)           # see Node in _tape.pyx
 @cython.no_gc_clear
 cdef class Buffer:
     """One device buffer; back to its pool when the last NDArray using it dies."""
