@@ -549,8 +549,8 @@ cdef run_group(FusionGroup g):
             kern = kernel_from_source(g.ctx, src, f"fused elementwise group of "
                                       f"{len(g.nodes)} ops with reductions", "fused_reduce")
         else:
-            src = source_builder(g.code, unpacked_nodes(g.nodes), layouts, len(g.scalars), out_layouts,
-                                 len(g.shape) if has_b else 0, narrow, grid2d)
+            src = source_builder(g.code, unpacked_nodes(g.nodes), layouts, len(g.scalars),
+                                 out_layouts, len(g.shape) if has_b else 0, narrow, grid2d)
             kern = kernel_from_source(g.ctx, src,
                                       f"fused elementwise group of {len(g.nodes)} ops")
         dev.kernels[key] = kern

@@ -3,10 +3,10 @@
 Recording: when the thread's recording flag is on and some input of an op needs a gradient
 (a variable from ``attach_grad``, or the output of a recorded op), the op calls ``record``,
 which makes a ``Node`` holding the inputs (strong references), weak references to the
-outputs of a multi-output op and what the op's gradient rule needs. Outputs point back at their node through
-C fields of ``TapeArray``, the arrays' base class (``x._entry`` gives ``(node, index)``
-to Python). The graph is a DAG of strong references from outputs to inputs
-only, so dropping the last output frees it without the garbage collector.
+outputs of a multi-output op and what the op's gradient rule needs. Outputs point back at
+their node through C fields of ``TapeArray``, the arrays' base class (``x._entry`` gives
+``(node, index)`` to Python). The graph is a DAG of strong references from outputs to
+inputs only, so dropping the last output frees it without the garbage collector.
 
 Backward is micrograd's loop, iterative: a depth-first post-order over the nodes reachable
 from the heads, then each node's rule in reverse order, accumulating into the producers of
@@ -158,10 +158,10 @@ cdef class TapeArray:
             self.out_index = index
 
 
-# Nodes, arrays and buffers are made and dropped by the hundred per training step: objects
-# reused from a freelist do not count towards the garbage collector's next collection (a
-# recorded op otherwise triggers one every ~230 ops, and every tenth promotes the live graph
-# to the oldest generation, whose full collections then dominate).
+# Nodes (and pool buffers, _pool.pxi) are made and dropped by the hundred per training
+# step: objects reused from a freelist do not count towards the garbage collector's next
+# collection (a recorded op otherwise triggered one every ~230 ops, and every tenth moved
+# the live graph to the oldest generation, whose full collections then dominated).
 @cython.freelist(256)
 @cython.trashcan(True)
 @cython.final
