@@ -7,53 +7,14 @@ import numpy as np
 import mxgrad as mx
 from mxgrad import nd
 from launches import needs_fusion, traced
+from tape_chain import ADD, MUL, X0, chain_gradient, chain_step
 
 pytestmark = needs_fusion
-
-MUL, ADD = 0.5, 0.1
-X0 = np.linspace(0.1, 0.4, 4)
-
-
-def chain(y, n):
-    """n ops cycling through y * MUL, y + ADD, tanh, exp (the tape benchmark's chain)."""
-    for i in range(n):
-        op = i % 4
-        y = y * MUL if op == 0 else y + ADD if op == 1 else nd.tanh(y) if op == 2 else nd.exp(y)
-    return y
-
-
-def chain_gradient(n):
-    """d sum(chain(x)) / dx at X0, in float64."""
-    y, local = X0.copy(), []
-    for i in range(n):
-        op = i % 4
-        if op == 0:
-            y, d = y * MUL, MUL
-        elif op == 1:
-            y, d = y + ADD, 1.0
-        elif op == 2:
-            y = np.tanh(y)
-            d = 1 - y * y
-        else:
-            y = np.exp(y)
-            d = y
-        local.append(d)
-    g = np.ones_like(y)
-    for d in reversed(local):
-        g = g * d
-    return g
-
 
 def test_a_long_recorded_chain_runs_in_few_launches(ctx):
     x = nd.array(X0, ctx=ctx, dtype="float32")
     x.attach_grad()
-
-    def step():
-        with mx.autograd.record():
-            total = nd.sum(chain(x, 200))
-        total.backward()
-        return x.grad.asnumpy()
-    grad, trace = traced(ctx, step)
+    grad, trace = traced(ctx, chain_step(x, 200))
     # 192 ops at most per kernel: two forward launches (the second one sums), two backward
     assert trace == ["fused", "fused_reduce", "fused", "fused"]
     np.testing.assert_allclose(grad, chain_gradient(200), rtol=2e-5)
