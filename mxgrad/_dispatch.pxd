@@ -17,7 +17,7 @@ cdef class BufferPool:
     cdef cl_context context        # OpenCL context the buffers belong to
     cdef cl_command_queue queue    # queue to drain before a buffer is really released
     cdef bint use_host_ptr         # CPU device: buffers wrap our own host memory (native BLAS)
-    cdef dict free                 # capacity in bytes -> list of (cl_mem, host ptr) as ints
+    cdef dict free                 # capacity in bytes -> [cl_mem, host ptr, cl_mem, ...] as ints
     cdef readonly size_t free_bytes    # bytes parked in the pool
     cdef readonly Py_ssize_t live      # buffers handed out and not yet returned
     cdef readonly Py_ssize_t created   # buffers ever created

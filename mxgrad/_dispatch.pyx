@@ -17,6 +17,7 @@ group first. Groups are built and run under the state's lock (see ``acquire``). 
 here relies on the GIL: code between two Python-level calls runs without a thread switch.
 """
 cimport cython
+from cpython.ref cimport PyObject
 from cpython.bytes cimport PyBytes_AS_STRING
 from libc.stdint cimport int8_t, uint8_t, int32_t, int64_t, uint16_t, intptr_t
 from libc.stdlib cimport free

@@ -43,6 +43,8 @@ cdef class FusionGroup:
     cdef readonly bint flushed     # enqueued already: its arrays are plain arrays now
     cdef list key                  # structural description, the kernel cache key
     cdef Py_ssize_t param_bytes    # kernel argument bytes used so far
+    cdef Py_ssize_t output_bytes   # ... of them by outputs (held ones only, after a recount)
+    cdef bint recount_futile       # a recount freed too little to try again
     cdef list reductions           # (node, op, result buffer, offset, shape) per fused sum/mean
     cdef tuple red_layout          # (kind, rows, cols) shared by the reductions
     cdef bint has_broadcast        # a leaf is broadcast (its group cannot be a segment)
@@ -147,8 +149,7 @@ cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, i
     cdef NDArrayBase a
     cdef int k
     if g is not None and (inplace or g.closed or g.code != code or g.shape != shape
-                          or g.sealed_bytes + g.param_bytes + 16 + 16 * len(args) > PARAM_LIMIT
-                          or len(g.nodes) >= NODE_LIMIT):
+                          or len(g.nodes) >= NODE_LIMIT or over_param_limit(g, args)):
         if g.code == code and (g.shape != shape or inplace or g.closed) \
                 and can_seal(g, shape, args):
             prev = g
@@ -187,28 +188,65 @@ cdef object add_op_locked(DeviceState dev, Lane lane, object ctx, tuple shape, i
             seal_into(prev, g)
         dev.set_pending(lane, g)
     g.closed = inplace
-    # The node: its snippet, then its operand tokens (ints, cheap to hash): node j -> j,
-    # leaf k -> -1 - k, scalar k -> SCALAR_TOKEN + k. One tuple per op: it is both the
-    # node and its part of the cache key (fewer objects for the garbage collector).
-    cdef list tokens = [snippet]
+    # The node: its snippet and its operand tokens: node j -> j, leaf k -> -1 - k, scalar
+    # k -> SCALAR_TOKEN + k; packed in one int (_fusion_nodes.pxi), which is both the node
+    # and its part of the cache key.
+    cdef int tokens[8]
+    cdef int nt = 0
+    if len(args) > 8:
+        raise MXNetError(f"a fused op takes 8 operands at most, got {len(args)}")
     for x in args:
         if isinstance(x, NDArrayBase):
             k = g.node_for(x)
-            tokens.append(k if k >= 0 else g.leaf_token(x))
+            tokens[nt] = k if k >= 0 else g.leaf_token(x)
         else:
-            tokens.append(SCALAR_TOKEN + len(g.scalars))
-            g.scalars.append(x)
-            g.param_bytes += 8
+            tokens[nt] = SCALAR_TOKEN + scalar_slot(g, x)
+        nt += 1
     cdef Py_ssize_t idx = len(g.nodes)
-    cdef tuple node = tuple(tokens)
+    node = pack_node(snippet, tokens, nt)
     g.nodes.append(node)
     g.outputs.append(res.buf)
     g.out_offsets.append(res.offset)
     g.key.append(node)
     g.param_bytes += 16 if res.offset else 8
+    g.output_bytes += 16 if res.offset else 8
     res.lazy = g
     res.lazy_index = idx
     return g
+
+
+cdef bint over_param_limit(FusionGroup g, tuple args):
+    """Whether an op on ``args`` would take ``g``'s kernel past PARAM_LIMIT. The running
+    count takes every output as an argument; only the outputs something still holds will
+    be one (a recorded chain keeps one in two or none), so at the limit the count is redone
+    from them: an output nobody holds now stays unheld."""
+    cdef Py_ssize_t need = g.sealed_bytes + 16 + 16 * len(args)
+    if need + g.param_bytes <= PARAM_LIMIT:
+        return False
+    if g.recount_futile:
+        return True
+    cdef Py_ssize_t exact = g.param_bytes - g.output_bytes
+    for i in range(len(g.nodes)):
+        buf = g.outputs[i]
+        if Py_REFCNT(buf) > 2:       # the list's reference and ``buf``
+            exact += 16 if g.out_offsets[i] else 8
+    g.output_bytes += exact - g.param_bytes
+    g.param_bytes = exact
+    # A recount that frees little would run again at the next op: the next overflow flushes.
+    g.recount_futile = need + exact + 128 > PARAM_LIMIT
+    return need + exact > PARAM_LIMIT
+
+
+cdef Py_ssize_t scalar_slot(FusionGroup g, object x):
+    """The argument slot of the scalar ``x`` in ``g``: the same object met again (a constant
+    in a loop, a rule reading the op's scalar) shares its slot; any other gets a new one."""
+    cdef Py_ssize_t k, n = len(g.scalars)
+    for k in range(n - 1, max(n - 8, 0) - 1, -1):
+        if g.scalars[k] is x:
+            return k
+    g.scalars.append(x)
+    g.param_bytes += 8
+    return n
 
 
 REDUCE_SUM, REDUCE_MEAN = 0, 1
@@ -278,78 +316,6 @@ cdef bint fuse_reduction_locked(NDArrayBase x, NDArrayBase res, int op, tuple la
     return True
 
 
-cdef Py_ssize_t MAX_SEGMENTS = 16
-# Kernel arguments of one segmented launch at most: PoCL 3.1 compiled kernels with 54 and
-# more arguments 20-60x slower per element (measured with 6 sgd_update segments).
-cdef Py_ssize_t SEGMENT_ARGS = 40
-# Groups larger than this run alone: their launch costs little next to their work, and a
-# segmented kernel ran a 400,000-element sgd_update 1.4x slower than its own kernel (PoCL).
-cdef Py_ssize_t SEGMENT_MAX_SIZE = 65536
-cdef size_t SEGMENT_GROUP[2]        # work-group size of segmented launches (GPU, CPU)
-SEGMENT_GROUP[0] = 256
-SEGMENT_GROUP[1] = 512
-
-
-cdef bint can_seal(FusionGroup g, tuple shape, tuple args):
-    """Whether ``g`` can become a segment of a new group of ``shape`` starting with an op
-    on ``args``: both free of broadcasting and reductions, the kernel's arguments fit."""
-    if g.has_broadcast or g.reductions or len(g.sealed) + 2 > MAX_SEGMENTS \
-            or g.n > SEGMENT_MAX_SIZE or shape_size(shape) > SEGMENT_MAX_SIZE:
-        return False
-    if g.sealed_bytes + g.param_bytes + 40 + 16 * len(args) > PARAM_LIMIT:
-        return False
-    return not broadcasts(args, shape)
-
-
-cdef bint broadcasts(tuple args, tuple shape):
-    """Whether an operand is broadcast to ``shape`` (segments run without coordinates)."""
-    for x in args:
-        if isinstance(x, NDArrayBase) and (<NDArrayBase>x).shape_ != shape \
-                and (<NDArrayBase>x).size_ != 1:
-            return True
-    return False
-
-
-cdef bint touches_sealed(FusionGroup g, bint including_g, tuple args, NDArrayBase res):
-    """Whether an op reading ``args`` and writing ``res`` would read a buffer the sealed
-    groups (and ``g`` itself when it is about to be sealed) write, or write one they read
-    or write: in one launch their work-items run in no particular order."""
-    cdef set reads = g.sealed_reads, writes = g.sealed_writes
-    cdef NDArrayBase a
-    cdef Buffer rb = res.buf
-    for x in args:
-        if isinstance(x, NDArrayBase):
-            b = (<NDArrayBase>x).buf
-            if (writes is not None and id(b) in writes) or (including_g and b in g.outputs):
-                return True
-    if (reads is not None and id(rb) in reads) or (writes is not None and id(rb) in writes):
-        return True
-    if including_g:
-        if rb in g.outputs:
-            return True
-        for a in g.leaves:
-            if a.buf is rb:
-                return True
-    return False
-
-
-cdef seal_into(FusionGroup prev, FusionGroup g):
-    """Make ``prev`` (and the groups it sealed) segments run by ``g``."""
-    g.sealed = prev.sealed
-    g.sealed.append(prev)
-    g.sealed_reads = prev.sealed_reads if prev.sealed_reads is not None else set()
-    g.sealed_writes = prev.sealed_writes if prev.sealed_writes is not None else set()
-    for a in prev.leaves:
-        g.sealed_reads.add(id((<NDArrayBase>a).buf))
-    for b in prev.outputs:
-        g.sealed_writes.add(id(b))
-    prev.sealed_reads = prev.sealed_writes = None
-    g.sealed_bytes = prev.sealed_bytes + prev.param_bytes
-    prev.sealed = None
-    prev.is_sealed = True
-    prev.sealer = g
-
-
 cdef bint reads_group(FusionGroup g, tuple args):
     for x in args:
         if isinstance(x, NDArrayBase) and g.node_for(x) >= 0:
@@ -414,6 +380,7 @@ cdef bint retarget_locked(NDArrayBase src, NDArrayBase dst):
     g.outputs[i] = dst.buf
     g.out_offsets[i] = dst.offset
     g.param_bytes += 8 if dst.offset else 0
+    g.output_bytes += 8 if dst.offset else 0
     src.buf = dst.buf             # whoever else holds src now reads the same place
     src.offset = dst.offset
     return True
@@ -576,14 +543,14 @@ cdef run_group(FusionGroup g):
     if kern is None:
         if g.reductions:
             src = reduce_source_builder(
-                g.code, g.nodes, layouts, len(g.scalars), out_layouts,
+                g.code, unpacked_nodes(g.nodes), layouts, len(g.scalars), out_layouts,
                 len(g.shape) if has_b else 0, narrow, [r[:2] for r in g.reductions],
                 kind, interleaved, final)
             kern = kernel_from_source(g.ctx, src, f"fused elementwise group of "
                                       f"{len(g.nodes)} ops with reductions", "fused_reduce")
         else:
-            src = source_builder(g.code, g.nodes, layouts, len(g.scalars), out_layouts,
-                                 len(g.shape) if has_b else 0, narrow, grid2d)
+            src = source_builder(g.code, unpacked_nodes(g.nodes), layouts, len(g.scalars),
+                                 out_layouts, len(g.shape) if has_b else 0, narrow, grid2d)
             kern = kernel_from_source(g.ctx, src,
                                       f"fused elementwise group of {len(g.nodes)} ops")
         dev.kernels[key] = kern
@@ -671,80 +638,3 @@ cdef list stored_outputs(FusionGroup g):
         if Py_REFCNT(buf) > 2:       # the list's reference and ``buf``
             stored.append(i)
     return stored
-
-
-cdef run_segments(list groups):
-    """Run independent groups (no broadcast, no reductions) as segments of as few launches
-    as SEGMENT_ARGS allows."""
-    cdef FusionGroup g
-    cdef NDArrayBase a
-    batch = []
-    cdef Py_ssize_t batch_args = 0, nargs
-    for g in groups:
-        stored = stored_outputs(g)
-        if not stored:
-            continue                   # nothing anyone can see
-        nargs = 2 + len(g.scalars) + len(stored) \
-            + sum([1 for i in stored if g.out_offsets[i]])
-        for a in g.leaves:
-            nargs += 2 if a.offset else 1
-        if batch and batch_args + nargs > SEGMENT_ARGS:
-            run_segment_batch(batch)
-            batch, batch_args = [], 0
-        batch.append((g, stored))
-        batch_args += nargs
-    if batch:
-        run_segment_batch(batch)
-
-
-cdef run_segment_batch(list live):
-    cdef FusionGroup g
-    cdef NDArrayBase a
-    cdef Kernel kern
-    if len(live) == 1:
-        run_group(live[0][0])
-        return
-    g = live[0][0]
-    cdef DeviceState dev = g.dev
-    segments, key = [], ["segments", g.code]
-    for g, stored in live:
-        layouts = tuple(["c" if a.shape_ == g.shape else "s" for a in g.leaves])
-        layouts = tuple([lay + ("o" if (<NDArrayBase>a).offset else "")
-                         for lay, a in zip(layouts, g.leaves)])
-        out_layouts = tuple([(i, bool(g.out_offsets[i])) for i in stored])
-        segments.append((g.nodes, layouts, len(g.scalars), out_layouts))
-        key.append((tuple(g.key), layouts, out_layouts))
-    key = tuple(key)
-    kern = dev.kernels.get(key)
-    if kern is None:
-        src = segments_source_builder(g.code, segments)
-        kern = kernel_from_source(g.ctx, src, f"{len(segments)} fused elementwise groups",
-                                  "fused_segments")
-        dev.kernels[key] = kern
-    cdef unsigned int ai = 0
-    cdef Py_ssize_t groups_end = 0
-    # The kernel finds its segment from group ids, so the group size is ours, within limits.
-    cdef size_t wg = min(SEGMENT_GROUP[dev.is_cpu], dev.group_limit(kern), dev.max_items[0])
-    cdef int scalar_code = compute_code(g.code)
-    for g, stored in live:
-        groups_end += (g.n + wg - 1) // wg
-        kern.set_long(ai, groups_end)
-        kern.set_long(ai + 1, g.n)
-        ai += 2
-        for a in g.leaves:
-            kern.set_mem(ai, a.buf)
-            ai += 1
-            if a.offset:
-                kern.set_long(ai, a.offset)
-                ai += 1
-        for x in g.scalars:
-            kern.set_scalar(ai, scalar_code, x if g.code <= 1 else kernel_scalar(g.code, x))
-            ai += 1
-        for i in stored:
-            kern.set_mem(ai, <Buffer>g.outputs[i])
-            ai += 1
-            if g.out_offsets[i]:
-                kern.set_long(ai, g.out_offsets[i])
-                ai += 1
-    cdef size_t total = groups_end * wg
-    dev.launch_nd(kern, 1, &total, &wg)

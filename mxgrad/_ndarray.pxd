@@ -1,8 +1,9 @@
 # The NDArray core: a typed view (shape, dtype, element offset) of one device buffer.
 
 from mxgrad._dispatch cimport Buffer, DeviceState
+from mxgrad._tape cimport TapeArray
 
-cdef class NDArrayBase:
+cdef class NDArrayBase(TapeArray):
     cdef Buffer buf              # device memory (shared by views)
     cdef tuple shape_            # shape as a tuple of ints
     cdef Py_ssize_t offset       # first element within buf, in elements
@@ -10,10 +11,6 @@ cdef class NDArrayBase:
     cdef int dtype_code          # see _dtypes.pxd
     cdef object ctx_             # the Context
     cdef DeviceState dev         # the context's queue, pool and kernels
-    cdef public object _entry    # autograd: the tape node that produced it, or None
-    cdef public object _grad     # autograd: gradient buffer from attach_grad, or None
-    cdef public str _grad_req    # autograd: 'write', 'add', 'null' (attached) or None
-    cdef public bint _in_graph   # autograd: an input of a live recorded op (no in-place writes)
     cdef object lazy             # FusionGroup computing it (not yet enqueued), or None
     cdef Py_ssize_t lazy_index   # its op in that group
     cdef object __weakref__

@@ -28,7 +28,9 @@ DEF MAXD = 32
 
 cdef type array_class = NDArrayBase     # replaced by the public NDArray class
 
+include "_fusion_nodes.pxi"
 include "_fusion.pxi"
+include "_fusion_segments.pxi"
 
 from mxgrad._dispatch import set_group_flusher
 set_group_flusher(flush_group)     # the queue runs pending groups through it
@@ -144,7 +146,8 @@ cdef NDArrayBase husk_of(NDArrayBase x):
     """Shape, dtype and history of ``x`` without its data: what a tape node keeps of an
     input its gradient rule does not read (so the input's buffer can be recycled)."""
     cdef NDArrayBase h = make_array(None, x.shape_, 0, x.size_, x.dtype_code, x.ctx_, x.dev)
-    h._entry = x._entry
+    h.node_ = x.node_
+    h.out_index = x.out_index
     return h
 
 
@@ -170,7 +173,7 @@ cpdef check_inplace(NDArrayBase arr):
     variable) must not be overwritten: its gradients would be computed from the new data.
     Called before anything is written.
     """
-    if is_recording_c() and (arr._entry is not None or arr._in_graph
+    if is_recording_c() and (arr.node_ is not None or arr._in_graph
                              or arr._grad_req is not None):
         raise MXNetError(
             "cannot write in place into an NDArray that belongs to the graph being recorded "
@@ -508,7 +511,7 @@ cdef bint fusion_enabled = os.environ.get("MXGRAD_FUSION", "1") != "0"
 
 
 @cython.boundscheck(False)
-def apply_elemwise(ElemwiseOp op, tuple args, out):
+cpdef object apply_elemwise(ElemwiseOp op, tuple args, out):
     """Run an elementwise op on arrays and Python scalars, with NumPy broadcasting.
 
     ``out``: an NDArray to write into (its shape must be the broadcast shape), or None.
@@ -562,7 +565,7 @@ def apply_elemwise(ElemwiseOp op, tuple args, out):
                     elif oshape[m + j] != dim:
                         raise MXNetError(
                             f"{op.name}: operands could not be broadcast together with shapes "
-                            + " ".join(str(y.shape) for y in args if isinstance(y, NDArrayBase)))
+                            + " ".join([str(y.shape) for y in args if isinstance(y, NDArrayBase)]))
     oshape_t = first.shape_          # the usual case: no broadcast, no new tuple to track
     if len(oshape_t) != nd:
         oshape_t = tuple([oshape[j] for j in range(nd)])

@@ -67,7 +67,8 @@ cdef class BufferPool:
             return self.create(cap, False)
         # The pool is settled before anything is allocated: an allocation may run the
         # garbage collector, a finalizer, and so another thread taking from this bucket.
-        mem_int, host_int = bucket.pop()
+        host_int = bucket.pop()
+        mem_int = bucket.pop()
         self.free_bytes -= cap
         self.live += 1
         b = Buffer.__new__(Buffer)
@@ -75,6 +76,7 @@ cdef class BufferPool:
         b.host = <void*><intptr_t>host_int
         b.capacity = cap
         b.pool = self
+        PyObject_GC_UnTrack(<PyObject*>b)     # in no cycle: see the note above Buffer
         return b
 
     cdef Buffer create(self, size_t cap, bint retried):
@@ -111,6 +113,7 @@ cdef class BufferPool:
         b.host = host
         b.capacity = cap
         b.pool = self
+        PyObject_GC_UnTrack(<PyObject*>b)     # in no cycle: see the note above Buffer
         self.created += 1
         self.live += 1
         return b
@@ -127,11 +130,13 @@ cdef class BufferPool:
         # Runs from __dealloc__, in any thread: counted first, and a new bucket goes in by
         # setdefault, so a thread switch inside an allocation here loses no bucket.
         self.free_bytes += capacity
-        entry = (<intptr_t>mem, <intptr_t>host)
         bucket = self.free.get(capacity)
         if bucket is None:
             bucket = self.free.setdefault(capacity, [])
-        bucket.append(entry)
+        # Two ints, not a (mem, host) tuple: ints are no work for the garbage collector. No
+        # other thread runs between the two appends (nothing here can release the GIL).
+        bucket.append(<intptr_t>mem)
+        bucket.append(<intptr_t>host)
 
     cdef int release_all(self) except -1:
         """Drain the queue, then release every parked buffer."""
@@ -141,10 +146,10 @@ cdef class BufferPool:
         self.free = fresh            # another thread goes to the fresh dict
         self.free_bytes = 0
         for bucket in parked.values():
-            for mem_int, host_int in bucket:
-                cl.clReleaseMemObject(<cl_mem><intptr_t>mem_int)
-                if host_int:
-                    free(<void*><intptr_t>host_int)
+            for k in range(0, len(bucket), 2):
+                cl.clReleaseMemObject(<cl_mem><intptr_t>bucket[k])
+                if bucket[k + 1]:
+                    free(<void*><intptr_t>bucket[k + 1])
         return 0
 
     def empty(self):
@@ -153,9 +158,18 @@ cdef class BufferPool:
 
     def stats(self):
         return {"live": self.live, "created": self.created, "free_bytes": self.free_bytes,
-                "parked": sum(len(b) for b in self.free.values())}
+                "parked": sum(len(b) for b in self.free.values()) // 2}
 
 
+# A buffer from a pool refers to nothing but its pool, and a pool to no buffer: it can be in
+# no reference cycle, so it is left out of the garbage collector's lists (an array and its
+# buffer are created per op; every tracked object more per op costs collections). A foreign
+# buffer keeps its owner, which may refer back to arrays over it: that one stays tracked.
+cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(PyObject*)
+
+
+@cython.freelist(256)           # see Node in _tape.pyx
 @cython.no_gc_clear
 cdef class Buffer:
     """One device buffer; back to its pool when the last NDArray using it dies."""

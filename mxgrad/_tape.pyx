@@ -3,9 +3,10 @@
 Recording: when the thread's recording flag is on and some input of an op needs a gradient
 (a variable from ``attach_grad``, or the output of a recorded op), the op calls ``record``,
 which makes a ``Node`` holding the inputs (strong references), weak references to the
-outputs and what the op's gradient rule needs. Outputs point back at their node through
-``_entry = (node, index)``. The graph is a DAG of strong references from outputs to inputs
-only, so dropping the last output frees it without the garbage collector.
+outputs of a multi-output op and what the op's gradient rule needs. Outputs point back at
+their node through C fields of ``TapeArray``, the arrays' base class (``x._entry`` gives
+``(node, index)`` to Python). The graph is a DAG of strong references from outputs to
+inputs only, so dropping the last output frees it without the garbage collector.
 
 Backward is micrograd's loop, iterative: a depth-first post-order over the nodes reachable
 from the heads, then each node's rule in reverse order, accumulating into the producers of
@@ -100,7 +101,6 @@ def is_training():
     return bool(mxgrad_training)
 
 
-cdef object NDArrayBase = None     # set by _init: the array base class
 cdef object zeros_for = None       # (shape, dtype code, ctx) -> zero array
 cdef object ones_like = None       # array -> ones of its shape
 cdef object sum_to_shape = None    # (grad, shape) -> grad summed over broadcast dims
@@ -113,16 +113,15 @@ cdef object constant_rule = None     # the rule of a gradient that is constant i
 cdef object mark_fresh = None        # (grad) -> notes that backward wrote it (x._fresh_grad)
 
 
-def _init(array_base, zeros_fn, ones_like_fn, add_fn, copy_into_fn, add_into_fn,
+def _init(zeros_fn, ones_like_fn, add_fn, copy_into_fn, add_into_fn,
           alias_fn, backward_running_fn, constant_rule_fn, mark_fresh_fn):
     """Called once by mxgrad.autograd with the array helpers the traversal needs."""
-    global NDArrayBase, zeros_for, ones_like, add, copy_into, add_into, alias_of
+    global zeros_for, ones_like, add, copy_into, add_into, alias_of
     global backward_running, constant_rule, mark_fresh
     mark_fresh = mark_fresh_fn
     alias_of = alias_fn
     constant_rule = constant_rule_fn
     backward_running = backward_running_fn
-    NDArrayBase = array_base
     zeros_for = zeros_fn
     ones_like = ones_like_fn
     add = add_fn
@@ -137,6 +136,33 @@ def set_sum_to_shape(fn):
     sum_to_shape = fn
 
 
+cdef class TapeArray:
+    """The part of an array the tape reads and writes: its history (``_entry``) and its
+    gradient (``_grad``, ``_grad_req``). ``mxgrad.ndarray.NDArray`` derives from it."""
+
+    @property
+    def _entry(self):
+        """(node, output index) of the recorded op that produced the array, or None."""
+        if self.node_ is None:
+            return None
+        return (self.node_, self.out_index)
+
+    @_entry.setter
+    def _entry(self, entry):
+        if entry is None:
+            self.node_ = None
+            self.out_index = 0
+        else:
+            node, index = entry
+            self.node_ = <Node?>node
+            self.out_index = index
+
+
+# Nodes (and pool buffers, _pool.pxi) are made and dropped by the hundred per training
+# step: objects reused from a freelist do not count towards the garbage collector's next
+# collection (a recorded op otherwise triggered one every ~230 ops, and every tenth moved
+# the live graph to the oldest generation, whose full collections then dominated).
+@cython.freelist(256)
 @cython.trashcan(True)
 @cython.final
 cdef class Node:
@@ -147,14 +173,15 @@ cdef class Node:
 
     @property
     def outputs(self):
-        """The outputs still alive (None for one that was dropped)."""
+        """The outputs of a multi-output op still alive (None for one that was dropped);
+        None for each output of a single-output op, which keeps no reference to it."""
         return live_outputs(self)
 
     cdef void free(self):
         self.freed = True
         for x in self.inputs:
-            if isinstance(x, NDArrayBase) and x._entry is None:
-                x._in_graph = False
+            if isinstance(x, TapeArray) and (<TapeArray>x).node_ is None:
+                (<TapeArray>x)._in_graph = False
         self.inputs = None
         self.saved = None
         self.saved_outputs = None
@@ -162,21 +189,22 @@ cdef class Node:
 
 
 cdef tuple live_outputs(Node node):
-    """The node's outputs still alive (None for one that was dropped)."""
+    """What a rule that does not read its outputs gets for them: the outputs of a
+    multi-output op still alive (None for one that was dropped); (None,) for a single output,
+    as if it had been dropped (it usually has by then: one object fewer per node)."""
     if node.n_out == 1:
-        return (node.out_refs(),)
+        return (None,)
     return tuple([r() for r in node.out_refs])
 
 
 cdef bint needs_grad(object x):
     """Whether gradients must flow into ``x``: a variable or the output of a live node."""
-    if not isinstance(x, NDArrayBase):
+    if not isinstance(x, TapeArray):
         return False
-    entry = x._entry
-    if entry is not None:
-        return not (<Node>entry[0]).freed
-    req = x._grad_req
-    return req is not None and req != "null"
+    cdef TapeArray t = <TapeArray>x
+    if t.node_ is not None:
+        return not t.node_.freed
+    return t._grad_req is not None and t._grad_req != "null"
 
 
 def wants_grad(x):
@@ -210,18 +238,21 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     node.attrs = attrs
     node.from_grad = mxgrad_in_create_graph
     node.n_out = len(outputs)
-    # one output (most ops): the weak reference itself, one object fewer for the collector
-    node.out_refs = weakref.ref(outputs[0]) if node.n_out == 1 else \
-        tuple([weakref.ref(o) for o in outputs])
-    if save_outputs:
-        node.saved_outputs = tuple([alias_of(o, None) for o in outputs])
-    if len(outputs) > 1:    # a single output only gets a gradient while it is alive
+    if node.n_out == 1:     # most ops: no tuples, one object fewer for the collector each
+        if save_outputs:
+            node.saved_outputs = alias_of(outputs[0], None)
+    else:                   # a single output only gets a gradient while it is alive
+        node.out_refs = tuple([weakref.ref(o) for o in outputs])
         node.out_meta = tuple([(o.shape, o._dtype_code, o.context) for o in outputs])
+        if save_outputs:
+            node.saved_outputs = tuple([alias_of(o, None) for o in outputs])
+    cdef Py_ssize_t i
     for x in inputs:
-        if isinstance(x, NDArrayBase):
-            x._in_graph = True
-    for i, o in enumerate(outputs):
-        o._entry = (node, i)
+        if isinstance(x, TapeArray):
+            (<TapeArray>x)._in_graph = True
+    for i in range(node.n_out):
+        (<TapeArray?>outputs[i]).node_ = node
+        (<TapeArray>outputs[i]).out_index = i
     return node
 
 
@@ -291,10 +322,9 @@ cdef list topo_order(list heads):
             if node.cursor < len(node.inputs):
                 x = node.inputs[node.cursor]
                 node.cursor += 1
-                if isinstance(x, NDArrayBase):
-                    entry = x._entry
-                    if entry is not None:
-                        child = <Node>entry[0]
+                if isinstance(x, TapeArray):
+                    child = (<TapeArray>x).node_
+                    if child is not None:
                         if child.mark != epoch and not child.freed:
                             child.mark = epoch
                             child.cursor = 0
@@ -309,7 +339,7 @@ cdef object implicit_head_grad(h):
     """Ones shaped like ``h``; or the number 1.0 for a one-element head whose gradient rule
     takes a number (a sum or mean: the gradient then fuses with the forward pass that
     computed the head, see mxgrad.ndarray.reduce)."""
-    cdef Node node = <Node>h._entry[0]
+    cdef Node node = (<TapeArray>h).node_
     if h.size == 1 and node.n_out == 1 and getattr(node.rule, "scalar_head", False):
         return 1.0
     return ones_like(h)
@@ -329,9 +359,9 @@ cdef str ordinal(Py_ssize_t n):
 cdef object check_variables(list variables):
     """grad()'s variables must be marked variables that take a gradient (as in MXNet)."""
     for k, v in enumerate(variables):
-        if not isinstance(v, NDArrayBase):
+        if not isinstance(v, TapeArray):
             raise MXNetError(f"grad: variables must be NDArrays, got {type(v).__name__}")
-        if v._entry is not None or v._grad_req is None or v._grad_req == "null":
+        if (<TapeArray>v).node_ is not None or v._grad_req is None or v._grad_req == "null":
             raise MXNetError(
                 f"cannot differentiate with respect to the {ordinal(k + 1)} variable: it does "
                 "not require a gradient (call attach_grad() on it, with a grad_req other than "
@@ -353,16 +383,17 @@ cdef list check_heads(list heads, list head_grads):
     """The heads' nodes; each head must come out of a live recorded op, and a head gradient
     must match its head in shape, dtype and context."""
     cdef list head_nodes = []
+    cdef Node node
     for i, h in enumerate(heads):
-        if not isinstance(h, NDArrayBase):
+        if not isinstance(h, TapeArray):
             raise MXNetError(f"backward: heads must be NDArrays, got {type(h).__name__}")
-        entry = h._entry
-        if entry is None:
+        node = (<TapeArray>h).node_
+        if node is None:
             raise MXNetError(
                 "cannot differentiate: the array was not computed inside autograd.record() "
                 "from a variable (call attach_grad() on the inputs and compute the output "
                 "inside `with autograd.record():`)")
-        if (<Node>entry[0]).freed:
+        if node.freed:
             raise MXNetError(
                 "cannot differentiate the same graph twice: it was freed by the previous "
                 "backward; pass retain_graph=True to the first backward to keep it")
@@ -377,7 +408,7 @@ cdef list check_heads(list heads, list head_grads):
             if g.context != h.context:
                 raise MXNetError(f"backward: head gradient on {g.context} but the head "
                                  f"is on {h.context}")
-        head_nodes.append(entry[0])
+        head_nodes.append(node)
     return head_nodes
 
 
@@ -399,6 +430,15 @@ cdef object check_reached(list order, list variables, set reached):
                 "graph)")
 
 
+cdef inline add_total(dict totals, object x, object g):
+    """Add ``g`` to the gradient collected for variable ``x`` (id(x) -> [x, sum])."""
+    t = totals.get(id(x))
+    if t is None:
+        totals[id(x)] = [x, g]
+    else:
+        t[1] = accumulate(t[1], g)
+
+
 def run_backward(list heads, list head_grads, variables, bint retain_graph, bint create_graph,
                  bint train_mode):
     """Reverse traversal from ``heads``.
@@ -410,9 +450,12 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
     Every error about the arguments is raised before the graph is touched.
     """
     global mxgrad_in_create_graph
-    cdef Node node
+    cdef Node node, child
+    cdef TapeArray t
     cdef list nulls = []
-    cdef Py_ssize_t i, k
+    cdef list grads
+    cdef tuple inputs
+    cdef Py_ssize_t i, j, k, n_in
     cdef int prev_in_create_graph = mxgrad_in_create_graph
     # --- arguments: checked before the graph is touched -------------------------------------
     head_nodes = check_heads(heads, head_grads)
@@ -430,9 +473,9 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
     for node in order:
         node.out_grads = [None] * node.n_out
         for x in node.inputs:
-            if not isinstance(x, NDArrayBase) or x._entry is not None:
+            if not isinstance(x, TapeArray) or (<TapeArray>x).node_ is not None:
                 continue
-            req = x._grad_req
+            req = (<TapeArray>x)._grad_req
             if req is None:
                 continue
             if req == "null":
@@ -461,61 +504,59 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
             g = head_grads[i] if head_grads is not None else None
             if g is None:
                 g = implicit_head_grad(h)
-            entry = h._entry
-            node = <Node>entry[0]
-            k = entry[1]
+            node = (<TapeArray>h).node_
+            k = (<TapeArray>h).out_index
             node.out_grads[k] = accumulate(node.out_grads[k], g)
         # --- the loop ---------------------------------------------------------------------
         for i in range(len(order) - 1, -1, -1):
             node = <Node>order[i]
             grads = node.out_grads
-            if all(g is None for g in grads):
-                continue
+            for k in range(len(grads)):
+                if grads[k] is not None:
+                    break
+            else:
+                continue                  # no gradient reached this node
             for k in range(len(grads)):
                 if grads[k] is None:
                     shape, code, ctx = node.out_meta[k]
                     grads[k] = zeros_for(shape, code, ctx)
-            if node.saved_outputs is not None:
+            if node.saved_outputs is None:
+                outputs = live_outputs(node)
+            elif node.n_out == 1:
+                outputs = (alias_of(node.saved_outputs, (node, 0)),)
+            else:
                 outputs = tuple([alias_of(o, (node, k))
                                  for k, o in enumerate(node.saved_outputs)])
-            else:
-                outputs = live_outputs(node)
-            in_grads = node.rule(node.saved, node.inputs, outputs, tuple(grads))
-            if len(in_grads) != len(node.inputs):
+            inputs = node.inputs
+            in_grads = node.rule(node.saved, inputs, outputs, tuple(grads))
+            n_in = len(inputs)
+            if len(in_grads) != n_in:
                 raise MXNetError(f"gradient rule of {node.name} returned {len(in_grads)} "
-                                 f"gradients for {len(node.inputs)} inputs")
-            for x, g in zip(node.inputs, in_grads):
-                if g is None or not isinstance(x, NDArrayBase):
+                                 f"gradients for {n_in} inputs")
+            node.out_grads = None         # released now: nothing flows into it any more
+            for j in range(n_in):
+                x = inputs[j]
+                g = in_grads[j]
+                if g is None or not isinstance(x, TapeArray):
                     continue
+                t = <TapeArray>x
                 if node.reduce_broadcast and g.shape != x.shape:
                     g = sum_to_shape(g, x.shape)
+                child = t.node_
                 if wanted is not None:
                     if id(x) in wanted:
-                        t = totals.get(id(x))
-                        if t is None:
-                            totals[id(x)] = [x, g]
-                        else:
-                            t[1] = accumulate(t[1], g)
-                elif x._entry is None and x._grad_req is not None and x._grad_req != "null":
-                    t = totals.get(id(x))
-                    if t is None:
-                        totals[id(x)] = [x, g]
-                    else:
-                        t[1] = accumulate(t[1], g)
-                entry = x._entry
-                if entry is not None:
-                    child = <Node>entry[0]
-                    if not child.freed and child.out_grads is not None:
-                        k = entry[1]
-                        child.out_grads[k] = accumulate(child.out_grads[k], g)
-            node.out_grads = [None] * len(grads)
+                        add_total(totals, x, g)
+                elif child is None and t._grad_req is not None and t._grad_req != "null":
+                    add_total(totals, x, g)
+                if child is not None and not child.freed and child.out_grads is not None:
+                    child.out_grads[t.out_index] = accumulate(child.out_grads[t.out_index], g)
         # --- deliver -------------------------------------------------------------------------
         if wanted is not None:
             result = []
             for v in variables:
-                t = totals.get(id(v))
-                g = t[1] if t is not None else zeros_for(v.shape, v._dtype_code, v.context)
-                if create_graph and g._entry is None:
+                total = totals.get(id(v))
+                g = total[1] if total is not None else zeros_for(v.shape, v._dtype_code, v.context)
+                if create_graph and (<TapeArray>g).node_ is None:
                     g = constant_gradient(g, variables)
                 result.append(g)
     finally:

@@ -459,6 +459,6 @@ def _add_into(dst, src):
         dst += src
 
 
-_tape._init(NDArrayBase, _zeros_for, _ones_like, _add, _copy_into, _add_into,
+_tape._init(_zeros_for, _ones_like, _add, _copy_into, _add_into,
             _ndarray.alias_of, _ndarray.set_backward_running, _constant_gradient_rule,
             lambda grad: mark_grad_fresh(grad, True))

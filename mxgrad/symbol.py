@@ -227,7 +227,7 @@ def symbol_from_tape(heads):
         index[id(node)] = len(nodes)
         nodes.append({"op": op, "name": f"node_{len(nodes) - len(arg_nodes)}", "attrs": attrs,
                       "inputs": ins, "all_inputs": all_inputs, "consts": consts,
-                      "n_out": len(node.outputs), "replay": node.replay})
+                      "n_out": node.n_out, "replay": node.replay})
 
     # (tape node, False): to expand; (tape node, True): its inputs are placed; (leaf, None)
     stack = [(h._entry[0], False) for h in reversed(heads)]
