@@ -1,0 +1,282 @@
+# The recurrence of the fused LSTM direction (mxgrad/ndarray/rnn_lstm.py) on the host, where
+# GEMMs run on the host BLAS (included by _gemm.pyx).
+#
+# The rows of a batch never mix in an LSTM: row n of h_t depends on row n of h_{t-1} only. So
+# each compute unit takes a block of batch rows and runs the whole sequence for them, each
+# step a GEMM of its rows and the cell on them (vectorised C below), as one native kernel per
+# unit: no command, launch or synchronisation per step. The OpenCL path (kernels_cl/rnn.cl
+# lstm_seq_fwd/lstm_seq_bwd, one launch per step) stays for every other device.
+
+from libc.string cimport memcpy
+
+cdef extern from *:
+    """
+    #include <math.h>
+    #include <string.h>
+    #if defined(__GNUC__) && !defined(__clang__)
+    #pragma GCC push_options
+    #pragma GCC optimize("O3")
+    #endif
+    #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+    /* one copy per instruction set, picked at load time: the loops below vectorise */
+    #define MXG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+    #else
+    #define MXG_CLONES
+    #endif
+
+    /* exp in float32 without a libm call, so that the loops vectorise (Cephes' expf:
+       x = n ln2 + r, a degree-5 polynomial of r, times 2^n); relative error ~2e-7. The
+       input is clamped to where 2^n is a normal number: exp(-87.3) ~ 1e-38 stands for
+       anything smaller, exp(88) for anything larger, harmless in the sigmoids and tanh. */
+    static inline float mxg_expf(float x) {
+        x = x > 88.0f ? 88.0f : x;
+        x = x < -87.3f ? -87.3f : x;
+        const float t = x * 1.44269504088896341f + 12582912.0f;   /* rounds to an integer */
+        const float n = t - 12582912.0f;
+        const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
+        float y = 1.9875691500e-4f;
+        y = y * r + 1.3981999507e-3f;
+        y = y * r + 8.3334519073e-3f;
+        y = y * r + 4.1665795894e-2f;
+        y = y * r + 1.6666665459e-1f;
+        y = y * r + 5.0000001201e-1f;
+        y = y * r * r + r + 1.0f;
+        union { int i; float f; } s;
+        s.i = ((int)n + 127) << 23;
+        return y * s.f;
+    }
+
+    /* The cell of one step over R rows and H units; gates (stride 4H, the i, f, g, o
+       pre-activations less the bias) are overwritten with the activated gates, which the
+       backward reads; h and c get the new states (stride H). The formulas are those of
+       kernels_cl/rnn.cl, tanh through exp as there. */
+    #define MXG_LSTM_CELLS(T, SUF, EXP)                                                     \\
+    MXG_CLONES static void mxg_lstm_fwd_##SUF(long R, long H, T* restrict gates,            \\
+            const T* restrict bias, const T* restrict c_prev, T* restrict h,               \\
+            T* restrict c) {                                                               \\
+        for (long r = 0; r < R; r++) {                                                     \\
+            T* restrict a = gates + r * 4 * H;                                             \\
+            const T* restrict cp = c_prev + r * H;                                         \\
+            T* restrict hr = h + r * H;                                                    \\
+            T* restrict cr = c + r * H;                                                    \\
+            for (long j = 0; j < H; j++) {                                                 \\
+                const T i = (T)1 / ((T)1 + EXP(-(a[j] + bias[j])));                        \\
+                const T f = (T)1 / ((T)1 + EXP(-(a[H + j] + bias[H + j])));                \\
+                const T g = (T)1 - (T)2 / (EXP((T)2 * (a[2 * H + j] + bias[2 * H + j]))    \\
+                                           + (T)1);                                        \\
+                const T o = (T)1 / ((T)1 + EXP(-(a[3 * H + j] + bias[3 * H + j])));        \\
+                const T cn = f * cp[j] + i * g;                                            \\
+                a[j] = i; a[H + j] = f; a[2 * H + j] = g; a[3 * H + j] = o;                \\
+                cr[j] = cn;                                                                \\
+                hr[j] = o * ((T)1 - (T)2 / (EXP((T)2 * cn) + (T)1));                       \\
+            }                                                                              \\
+        }                                                                                  \\
+    }                                                                                      \\
+    /* Its backward: from the activated gates, c_{t-1}, the output's gradient gout and   \\
+       dh (the gradient of h_t through step t+1) and dc (that of c_t, overwritten with    \\
+       that of c_{t-1}): the gradient dg of the gate pre-activations. */                  \\
+    MXG_CLONES static void mxg_lstm_bwd_##SUF(long R, long H, T* restrict dg,               \\
+            const T* restrict acts, const T* restrict c_prev, const T* restrict gout,      \\
+            const T* restrict dh, T* restrict dc) {                                        \\
+        for (long r = 0; r < R; r++) {                                                     \\
+            const T* restrict a = acts + r * 4 * H;                                        \\
+            T* restrict d = dg + r * 4 * H;                                                \\
+            const T* restrict cp = c_prev + r * H;                                         \\
+            const T* restrict go = gout + r * H;                                           \\
+            const T* restrict gh = dh + r * H;                                             \\
+            T* restrict gc = dc + r * H;                                                   \\
+            for (long j = 0; j < H; j++) {                                                 \\
+                const T i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j];        \\
+                const T tc = (T)1 - (T)2 / (EXP((T)2 * (f * cp[j] + i * g)) + (T)1);       \\
+                const T dhn = go[j] + gh[j];                                               \\
+                const T dcn = gc[j] + dhn * o * ((T)1 - tc * tc);                          \\
+                d[j] = dcn * g * i * ((T)1 - i);                                           \\
+                d[H + j] = dcn * cp[j] * f * ((T)1 - f);                                   \\
+                d[2 * H + j] = dcn * i * ((T)1 - g * g);                                   \\
+                d[3 * H + j] = dhn * tc * o * ((T)1 - o);                                  \\
+                gc[j] = dcn * f;                                                           \\
+            }                                                                              \\
+        }                                                                                  \\
+    }
+
+    MXG_LSTM_CELLS(float, f32, mxg_expf)
+    MXG_LSTM_CELLS(double, f64, exp)
+    #if defined(__GNUC__) && !defined(__clang__)
+    #pragma GCC pop_options
+    #endif
+    """
+    void mxg_lstm_fwd_f32(long R, long H, float* gates, const float* bias, const float* c_prev,
+                          float* h, float* c) noexcept nogil
+    void mxg_lstm_bwd_f32(long R, long H, float* dg, const float* acts, const float* c_prev,
+                          const float* gout, const float* dh, float* dc) noexcept nogil
+    void mxg_lstm_fwd_f64(long R, long H, double* gates, const double* bias,
+                          const double* c_prev, double* h, double* c) noexcept nogil
+    void mxg_lstm_bwd_f64(long R, long H, double* dg, const double* acts,
+                          const double* c_prev, const double* gout, const double* dh,
+                          double* dc) noexcept nogil
+
+
+ctypedef struct LstmRows:
+    # One unit's block of rows; every pointer is at its first row (of step 0 for per-step
+    # buffers, whose steps lie `batch` rows apart).
+    int dtype
+    int T, R, H, batch
+    int reverse
+    int want_h0           # backward: whether the last step's GEMM (dh0) runs
+    char* w_h2h           # (4H, H)
+    char* bias            # (4H,)
+    char* gates           # (T, batch, 4H): pre-activations in, activated gates out
+    char* h0
+    char* c0
+    char* out             # (T, batch, H)
+    char* cells           # (T, batch, H): c_t of every step but the last
+    char* hN
+    char* cN
+    char* dgates          # backward: (T, batch, 4H)
+    char* gout            # (T, batch, H)
+    char* gh              # (batch, H): the gradients of hN and cN
+    char* gc
+    char* dh              # (batch, H): the gradients of h0 and c0
+    char* dc
+
+
+cdef inline int lstm_step(const LstmRows* p, int n) noexcept nogil:
+    return p.T - 1 - n if p.reverse else n
+
+
+cdef void run_lstm_forward(void* arg) noexcept nogil:
+    """The native kernel of one unit: the forward over all steps for its rows."""
+    cdef LstmRows* p = <LstmRows*>arg
+    cdef long isz = 4 if p.dtype == FLOAT32 else 8
+    cdef long G = 4 * p.H
+    cdef long gstep = p.batch * G * isz, hstep = p.batch * p.H * isz
+    cdef char* h_prev = p.h0
+    cdef char* c_prev = p.c0
+    cdef char* g
+    cdef char* h
+    cdef char* c
+    cdef int n, t
+    for n in range(p.T):
+        t = lstm_step(p, n)
+        g = p.gates + t * gstep
+        blas(p.dtype, False, True, p.R, G, p.H, 1.0, h_prev, p.H, p.w_h2h, p.H, 1.0, g, G)
+        h = p.out + t * hstep
+        c = p.cN if n == p.T - 1 else p.cells + t * hstep
+        if p.dtype == FLOAT32:
+            mxg_lstm_fwd_f32(p.R, p.H, <float*>g, <float*>p.bias, <float*>c_prev, <float*>h,
+                             <float*>c)
+        else:
+            mxg_lstm_fwd_f64(p.R, p.H, <double*>g, <double*>p.bias, <double*>c_prev,
+                             <double*>h, <double*>c)
+        h_prev, c_prev = h, c
+    memcpy(p.hN, h_prev, p.R * p.H * isz)
+
+
+cdef void run_lstm_backward(void* arg) noexcept nogil:
+    """The native kernel of one unit: the backward over all steps for its rows, last first.
+    dh and dc carry the gradients of h and c from step to step, from those of hN and cN to
+    those of h0 (if want_h0) and c0."""
+    cdef LstmRows* p = <LstmRows*>arg
+    cdef long isz = 4 if p.dtype == FLOAT32 else 8
+    cdef long G = 4 * p.H
+    cdef long gstep = p.batch * G * isz, hstep = p.batch * p.H * isz
+    cdef char* d
+    cdef char* cp
+    cdef int n, t
+    memcpy(p.dh, p.gh, p.R * p.H * isz)
+    memcpy(p.dc, p.gc, p.R * p.H * isz)
+    for n in range(p.T - 1, -1, -1):
+        t = lstm_step(p, n)
+        cp = p.cells + lstm_step(p, n - 1) * hstep if n else p.c0
+        d = p.dgates + t * gstep
+        if p.dtype == FLOAT32:
+            mxg_lstm_bwd_f32(p.R, p.H, <float*>d, <float*>(p.gates + t * gstep), <float*>cp,
+                             <float*>(p.gout + t * hstep), <float*>p.dh, <float*>p.dc)
+        else:
+            mxg_lstm_bwd_f64(p.R, p.H, <double*>d, <double*>(p.gates + t * gstep),
+                             <double*>cp, <double*>(p.gout + t * hstep), <double*>p.dh,
+                             <double*>p.dc)
+        if n or p.want_h0:
+            blas(p.dtype, False, False, p.R, p.H, G, 1.0, d, G, p.w_h2h, p.H, 0.0, p.dh, p.H)
+
+
+cdef char* host_at(object array, int isz) except NULL:
+    """The host address of an NDArray's first element (the caller checked host_ready)."""
+    cdef Buffer b = array._buffer
+    return <char*>b.host + <long long>array._offset * isz
+
+
+def lstm_host_ready(ctx, int dtype, *arrays):
+    """Whether the fused LSTM direction runs its recurrence on the host (lstm_host_forward,
+    lstm_host_backward): where GEMMs of these arrays run on the host BLAS."""
+    cdef DeviceState dev = ctx.state
+    cdef Buffer b
+    if not ((dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas()):
+        return False
+    for a in arrays:
+        b = a._buffer
+        if b.host == NULL:
+            return False
+    return True
+
+
+cdef int enqueue_lstm(ctx, native_fn fn, LstmRows* call, int isz, str name) except -1:
+    """Enqueue ``fn`` once per unit, each on its block of the batch's rows."""
+    cdef DeviceState dev = ctx.state
+    cdef LstmRows pieces[MAX_PARTS]
+    cdef int parts = <int>min(split_parts(dev, 1LL << 62), call.batch)
+    cdef int i, k, lo
+    cdef char** rows[13]
+    cdef long long g_row = 4 * call.H * isz, h_row = call.H * isz
+    dev.flush()            # pending fused ops producing the inputs run first
+    for i in range(parts):
+        lo = call.batch * i // parts
+        pieces[i] = call[0]
+        pieces[i].R = call.batch * (i + 1) // parts - lo
+        rows[0], rows[1] = &pieces[i].gates, &pieces[i].dgates
+        rows[2], rows[3], rows[4], rows[5] = &pieces[i].h0, &pieces[i].c0, &pieces[i].out, &pieces[i].cells
+        rows[6], rows[7], rows[8] = &pieces[i].hN, &pieces[i].cN, &pieces[i].gout
+        rows[9], rows[10] = &pieces[i].dh, &pieces[i].dc
+        rows[11], rows[12] = &pieces[i].gh, &pieces[i].gc
+        for k in range(13):          # (4H)-wide rows, then H-wide ones
+            if rows[k][0] != NULL:
+                rows[k][0] += lo * (g_row if k < 2 else h_row)
+    return enqueue_native_parts(dev, fn, pieces, sizeof(LstmRows), parts, name)
+
+
+def lstm_host_forward(ctx, int dtype, int T, int N, int H, bint reverse, w_h2h, bias, gates,
+                      h0, c0, out, cells, hN, cN):
+    """Enqueue the recurrence of the forward: ``gates`` (T, N, 4H) holds x_t W_i2h^T and
+    gets the activated gates; ``out``, ``cells`` (T, N, H) and ``hN``, ``cN`` (N, H) get the
+    states. Arrays contiguous, of ``dtype``, on ``ctx`` (see lstm_host_ready)."""
+    cdef LstmRows call
+    cdef int isz = dtype_size(dtype)
+    if N == 0 or H == 0 or T == 0:
+        return
+    memset(&call, 0, sizeof(call))
+    call.dtype, call.T, call.R, call.H, call.batch, call.reverse = dtype, T, N, H, N, reverse
+    call.w_h2h, call.bias = host_at(w_h2h, isz), host_at(bias, isz)
+    call.gates, call.h0, call.c0 = host_at(gates, isz), host_at(h0, isz), host_at(c0, isz)
+    call.out, call.cells = host_at(out, isz), host_at(cells, isz)
+    call.hN, call.cN = host_at(hN, isz), host_at(cN, isz)
+    enqueue_lstm(ctx, <native_fn>run_lstm_forward, &call, isz, "lstm_host_forward")
+
+
+def lstm_host_backward(ctx, int dtype, int T, int N, int H, bint reverse, bint want_h0, w_h2h,
+                       gates, cells, c0, dgates, gout, gh, gc, dh, dc):
+    """Enqueue the recurrence of the backward: ``dgates`` (T, N, 4H) gets the gradient of
+    the gate pre-activations from the activated ``gates`` and the gradients of the outputs
+    ``gout`` (T, N, H), ``gh`` and ``gc`` (N, H); ``dh`` and ``dc`` (N, H) those of h0 (if
+    ``want_h0``) and c0."""
+    cdef LstmRows call
+    cdef int isz = dtype_size(dtype)
+    if N == 0 or H == 0 or T == 0:
+        return
+    memset(&call, 0, sizeof(call))
+    call.dtype, call.T, call.R, call.H, call.batch, call.reverse = dtype, T, N, H, N, reverse
+    call.want_h0 = want_h0
+    call.w_h2h, call.gates, call.cells = host_at(w_h2h, isz), host_at(gates, isz), host_at(cells, isz)
+    call.c0, call.dgates, call.gout = host_at(c0, isz), host_at(dgates, isz), host_at(gout, isz)
+    call.gh, call.gc = host_at(gh, isz), host_at(gc, isz)
+    call.dh, call.dc = host_at(dh, isz), host_at(dc, isz)
+    enqueue_lstm(ctx, <native_fn>run_lstm_backward, &call, isz, "lstm_host_backward")
