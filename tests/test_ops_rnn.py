@@ -239,12 +239,14 @@ def test_lstm_runs_as_one_op_per_direction(ctx, recurrence):
 
 
 @pytest.mark.parametrize("shape", [dict(T=4, N=3, I=2, H=5), dict(T=1, N=1, I=3, H=2),
-                                   dict(T=3, N=5, I=2, H=3, D=2)], ids=["T4", "T1", "bi"])
+                                   dict(T=3, N=5, I=2, H=3, D=2), dict(T=2, N=19, I=3, H=20)],
+                         ids=["T4", "T1", "bi", "tiles"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_host_recurrence_agrees_with_the_kernels(ctx, shape, dtype):
     """The recurrence on the host and the per-step kernels give the same outputs, states
-    and gradients (float32 within rounding), also with odd batches split across units and
-    where only some inputs want a gradient; on devices without the host path both runs take
+    and gradients (float32 within rounding), also with odd batches split across units, where
+    only some inputs want a gradient, and with whole and partial tiles of the host's packed
+    float32 product (16 columns, 8 rows); on devices without the host path both runs take
     the kernels."""
     from mxgrad.ndarray import rnn_lstm
     if dtype == "float64" and not ctx.state.has_fp64:
@@ -252,7 +254,7 @@ def test_host_recurrence_agrees_with_the_kernels(ctx, shape, dtype):
     args, H = _lstm_step_args(ctx, **shape)
     args = [a.astype(dtype) for a in args]
     kw = dict(state_size=H, bidirectional=shape.get("D", 1) == 2)
-    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-13)
+    eps = 1e-6 if dtype == "float32" else 1e-13   # of the largest element: sums cancel
     for want in ((0, 1, 2, 3), (1, 3)):
         results = []
         for host in (True, False):
@@ -263,7 +265,7 @@ def test_host_recurrence_agrees_with_the_kernels(ctx, shape, dtype):
                 rnn_lstm.HOST_RECURRENCE = True
         for a, b in zip(results[0][0] + results[0][1], results[1][0] + results[1][1]):
             assert a.dtype == np.dtype(dtype)
-            np.testing.assert_allclose(a, b, **tol)
+            np.testing.assert_allclose(a, b, rtol=10 * eps, atol=eps * np.abs(b).max())
 
 
 @pytest.mark.parametrize("fallback", ["clip", "sequence_length", "projection"])
