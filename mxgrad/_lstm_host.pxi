@@ -254,7 +254,7 @@ cdef void run_lstm_forward(void* arg) noexcept nogil:
             mxg_lstm_fwd_f64(p.R, p.H, <double*>g, <double*>p.bias, <double*>c_prev,
                              <double*>h, <double*>c)
         h_prev, c_prev = h, c
-    memcpy(p.hN, h_prev, p.R * p.H * isz)
+    memcpy(p.hN, h_prev, <long>p.R * p.H * isz)
     c_free(packed)
 
 
@@ -272,8 +272,8 @@ cdef void run_lstm_backward(void* arg) noexcept nogil:
     cdef float* packed = NULL
     if p.dtype == FLOAT32 and (p.T > 1 or p.want_h0):
         packed = mxg_pack(<float*>p.w_h2h, G, p.H, 0)
-    memcpy(p.dh, p.gh, p.R * p.H * isz)
-    memcpy(p.dc, p.gc, p.R * p.H * isz)
+    memcpy(p.dh, p.gh, <long>p.R * p.H * isz)
+    memcpy(p.dc, p.gc, <long>p.R * p.H * isz)
     for n in range(p.T - 1, -1, -1):
         t = lstm_step(p, n)
         cp = p.cells + lstm_step(p, n - 1) * hstep if n else p.c0
@@ -295,7 +295,7 @@ cdef void run_lstm_backward(void* arg) noexcept nogil:
 
 
 cdef char* host_at(object array, int isz) except NULL:
-    """The host address of an NDArray's first element (the caller checked host_ready)."""
+    """The host address of an NDArray's first element (the caller checked lstm_host_ready)."""
     cdef Buffer b = array._buffer
     return <char*>b.host + <long long>array._offset * isz
 
@@ -327,8 +327,8 @@ cdef int enqueue_lstm(ctx, native_fn fn, LstmRows* call, int isz, str name) exce
         lo = call.batch * i // parts
         pieces[i] = call[0]
         pieces[i].R = call.batch * (i + 1) // parts - lo
-        rows[0], rows[1] = &pieces[i].gates, &pieces[i].dgates
-        rows[2], rows[3], rows[4], rows[5] = &pieces[i].h0, &pieces[i].c0, &pieces[i].out, &pieces[i].cells
+        rows[0], rows[1], rows[2] = &pieces[i].gates, &pieces[i].dgates, &pieces[i].h0
+        rows[3], rows[4], rows[5] = &pieces[i].c0, &pieces[i].out, &pieces[i].cells
         rows[6], rows[7], rows[8] = &pieces[i].hN, &pieces[i].cN, &pieces[i].gout
         rows[9], rows[10] = &pieces[i].dh, &pieces[i].dc
         rows[11], rows[12] = &pieces[i].gh, &pieces[i].gc
@@ -369,8 +369,9 @@ def lstm_host_backward(ctx, int dtype, int T, int N, int H, bint reverse, bint w
     memset(&call, 0, sizeof(call))
     call.dtype, call.T, call.R, call.H, call.batch, call.reverse = dtype, T, N, H, N, reverse
     call.want_h0 = want_h0
-    call.w_h2h, call.gates, call.cells = host_at(w_h2h, isz), host_at(gates, isz), host_at(cells, isz)
-    call.c0, call.dgates, call.gout = host_at(c0, isz), host_at(dgates, isz), host_at(gout, isz)
+    call.w_h2h, call.gates = host_at(w_h2h, isz), host_at(gates, isz)
+    call.cells, call.c0 = host_at(cells, isz), host_at(c0, isz)
+    call.dgates, call.gout = host_at(dgates, isz), host_at(gout, isz)
     call.gh, call.gc = host_at(gh, isz), host_at(gc, isz)
     call.dh, call.dc = host_at(dh, isz), host_at(dc, isz)
     enqueue_lstm(ctx, <native_fn>run_lstm_backward, &call, isz, "lstm_host_backward")

@@ -10,6 +10,10 @@ writes h and c into their slots of the outputs. The backward runs per step one k
 (``lstm_seq_bwd``: the gradient of the gate pre-activations and of c_{t-1}) and one GEMM (the
 gradient of h_{t-1}); the weight gradients are then one GEMM each over all steps at once.
 
+Where GEMMs run on the host BLAS, the steps of both loops run on the host instead, each
+compute unit the whole sequence for its block of batch rows as one native kernel
+(mxgrad/_lstm_host.pxi): the same formulas, no command per step.
+
 While a gradient is itself being recorded (``create_graph=True``) the rule recomputes the
 forward from its inputs in differentiable ops and writes the backward loop in ops too, so
 higher orders work.
