@@ -17,7 +17,7 @@ cdef extern from *:
     #include <string.h>
     #if defined(__GNUC__) && !defined(__clang__)
     #pragma GCC push_options
-    #pragma GCC optimize("O3")
+    #pragma GCC optimize("O3", "no-trapping-math")   /* if-converts the clamps below */
     #endif
     #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
     /* one copy per instruction set, picked at load time: the loops below vectorise */
@@ -33,8 +33,9 @@ cdef extern from *:
     static inline float mxg_expf(float x) {
         x = x > 88.0f ? 88.0f : x;
         x = x < -87.3f ? -87.3f : x;
-        const float t = x * 1.44269504088896341f + 12582912.0f;   /* rounds to an integer */
-        const float n = t - 12582912.0f;
+        /* n = round(x / ln2): adding 1.5 * 2^23 rounds, and leaves n in the low bits */
+        union { float f; unsigned u; } t = { x * 1.44269504088896341f + 12582912.0f };
+        const float n = t.f - 12582912.0f;
         const float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
         float y = 1.9875691500e-4f;
         y = y * r + 1.3981999507e-3f;
@@ -43,8 +44,7 @@ cdef extern from *:
         y = y * r + 1.6666665459e-1f;
         y = y * r + 5.0000001201e-1f;
         y = y * r * r + r + 1.0f;
-        union { int i; float f; } s;
-        s.i = ((int)n + 127) << 23;
+        union { unsigned u; float f; } s = { (t.u - 0x4B400000u + 127u) << 23 };    /* 2^n */
         return y * s.f;
     }
 

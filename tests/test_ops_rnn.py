@@ -268,6 +268,30 @@ def test_host_recurrence_agrees_with_the_kernels(ctx, shape, dtype):
             np.testing.assert_allclose(a, b, rtol=10 * eps, atol=eps * np.abs(b).max())
 
 
+def test_host_recurrence_saturates_and_keeps_nan_like_the_kernels(ctx):
+    """Inputs far out in the sigmoids' and tanh's tails (where the host's float32 exp clamps
+    its argument) and a NaN in one sequence give the kernels' values: NaN in that
+    sequence's outputs only."""
+    from mxgrad.ndarray import rnn_lstm
+    args, H = _lstm_step_args(ctx, T=3, N=3)
+    x = args[0].asnumpy()
+    x[:, 0] *= 1e4
+    x[1, 1, 0] = np.nan
+    args[0] = mx.nd.array(x, ctx=ctx)
+    results = []
+    for host in (True, False):
+        rnn_lstm.HOST_RECURRENCE = host
+        try:
+            results.append(mx.nd.RNN(*args, state_size=H, num_layers=1, mode="lstm",
+                                     state_outputs=True))
+        finally:
+            rnn_lstm.HOST_RECURRENCE = True
+    out = results[0][0].asnumpy()
+    assert np.isnan(out[1:, 1]).all() and not np.isnan(np.delete(out, 1, axis=1)).any()
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("fallback", ["clip", "sequence_length", "projection"])
 def test_lstm_fallbacks_keep_the_composed_path(ctx, fallback):
     """State clipping, sequence lengths and projections run the composed path; with a clip
