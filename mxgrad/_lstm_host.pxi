@@ -7,7 +7,6 @@
 # unit: no command, launch or synchronisation per step. The OpenCL path (kernels_cl/rnn.cl
 # lstm_seq_fwd/lstm_seq_bwd, one launch per step) stays for every other device.
 
-from libc.stdlib cimport free as c_free
 from libc.string cimport memcpy
 
 cdef extern from *:
@@ -114,7 +113,7 @@ cdef extern from *:
             const float* restrict a = A + r * lda;                                         \\
             _Pragma("GCC unroll 16") for (int q = 0; q < MR; q++) acc[q] = (mxg_v16){0};   \\
             for (long k = 0; k < K; k++) {                                                 \\
-                const mxg_v16 b = *(const mxg_v16*)(bp + k * 16);                          \\
+                const mxg_v16 b = *(const mxg_v16u*)(bp + k * 16);                         \\
                 _Pragma("GCC unroll 16") for (int q = 0; q < MR; q++)                      \\
                     acc[q] += a[q * lda + k] * b;                                          \\
             }                                                                              \\
@@ -161,20 +160,17 @@ cdef extern from *:
         mxg_gemm_packed_base(R, Nc, K, A, lda, Bp, accumulate, C, ldc);
     }
 
-    /* The panels of B = W^T (trans) or W, W (rows, cols) row-major; NULL without memory. */
-    static float* mxg_pack(const float* W, long rows, long cols, int trans) {
+    /* Panels p_lo.. p_hi - 1 of B = W^T (trans) or W, for W (rows, cols) row-major. */
+    static void mxg_pack(const float* W, long rows, long cols, int trans, float* bp, long p_lo,
+                         long p_hi) {
         const long K = trans ? cols : rows, Nc = trans ? rows : cols;
-        const long panels = (Nc + 15) / 16;
-        float* bp = (float*)aligned_alloc(64, (size_t)(panels * K * 16) * sizeof(float));
-        if (bp == NULL) return NULL;
-        for (long p = 0; p < panels; p++)
+        for (long p = p_lo; p < p_hi; p++)
             for (long k = 0; k < K; k++)
                 for (long l = 0; l < 16; l++) {
                     const long n = p * 16 + l;
                     bp[(p * K + k) * 16 + l] = n >= Nc ? 0.0f
                         : trans ? W[n * cols + k] : W[k * cols + n];
                 }
-        return bp;
     }
 
     MXG_LSTM_CELLS(float, f32, mxg_expf)
@@ -194,7 +190,8 @@ cdef extern from *:
                           double* dc) noexcept nogil
     void mxg_gemm_packed(long R, long Nc, long K, const float* A, long lda, const float* Bp,
                          int accumulate, float* C, long ldc) noexcept nogil
-    float* mxg_pack(const float* W, long rows, long cols, int trans) noexcept nogil
+    void mxg_pack(const float* W, long rows, long cols, int trans, float* bp, long p_lo,
+                  long p_hi) noexcept nogil
 
 
 ctypedef struct LstmRows:
@@ -205,6 +202,8 @@ ctypedef struct LstmRows:
     int reverse
     int want_h0           # backward: whether the last step's GEMM (dh0) runs
     char* w_h2h           # (4H, H)
+    float* packed         # float32: its panels (W^T forward, W backward), else NULL
+    long panel_lo, panel_hi   # the panels a unit packs (run_lstm_pack)
     char* bias            # (4H,)
     char* gates           # (T, batch, 4H): pre-activations in, activated gates out
     char* h0
@@ -237,7 +236,7 @@ cdef void run_lstm_forward(void* arg) noexcept nogil:
     cdef char* h
     cdef char* c
     cdef int n, t
-    cdef float* packed = mxg_pack(<float*>p.w_h2h, G, p.H, 1) if p.dtype == FLOAT32 else NULL
+    cdef float* packed = p.packed
     for n in range(p.T):
         t = lstm_step(p, n)
         g = p.gates + t * gstep
@@ -255,7 +254,6 @@ cdef void run_lstm_forward(void* arg) noexcept nogil:
                              <double*>h, <double*>c)
         h_prev, c_prev = h, c
     memcpy(p.hN, h_prev, <long>p.R * p.H * isz)
-    c_free(packed)
 
 
 cdef void run_lstm_backward(void* arg) noexcept nogil:
@@ -269,9 +267,7 @@ cdef void run_lstm_backward(void* arg) noexcept nogil:
     cdef char* d
     cdef char* cp
     cdef int n, t
-    cdef float* packed = NULL
-    if p.dtype == FLOAT32 and (p.T > 1 or p.want_h0):
-        packed = mxg_pack(<float*>p.w_h2h, G, p.H, 0)
+    cdef float* packed = p.packed
     memcpy(p.dh, p.gh, <long>p.R * p.H * isz)
     memcpy(p.dc, p.gc, <long>p.R * p.H * isz)
     for n in range(p.T - 1, -1, -1):
@@ -291,7 +287,21 @@ cdef void run_lstm_backward(void* arg) noexcept nogil:
             mxg_gemm_packed(p.R, p.H, G, <float*>d, G, packed, 0, <float*>p.dh, p.H)
         else:
             blas(p.dtype, False, False, p.R, p.H, G, 1.0, d, G, p.w_h2h, p.H, 0.0, p.dh, p.H)
-    c_free(packed)
+
+
+cdef void run_lstm_pack(void* arg) noexcept nogil:
+    """The native kernel of one unit: its share of the panels of W_h2h (both directions of
+    the product: dgates is set in the backward)."""
+    cdef LstmRows* p = <LstmRows*>arg
+    mxg_pack(<float*>p.w_h2h, 4 * p.H, p.H, p.dgates == NULL, p.packed, p.panel_lo, p.panel_hi)
+
+
+def lstm_packed_size(int dtype, int H):
+    """Elements of the scratch array the host recurrence packs W_h2h into (0: none, for
+    float64, which runs the BLAS at each step)."""
+    if dtype != FLOAT32:
+        return 0
+    return max((4 * H + 15) // 16 * 16 * H, (H + 15) // 16 * 16 * 4 * H)
 
 
 cdef char* host_at(object array, int isz) except NULL:
@@ -318,11 +328,20 @@ cdef int enqueue_lstm(ctx, native_fn fn, LstmRows* call, int isz, str name) exce
     """Enqueue ``fn`` once per unit, each on its block of the batch's rows."""
     cdef DeviceState dev = ctx.state
     cdef LstmRows pieces[MAX_PARTS]
-    cdef int parts = <int>min(split_parts(dev, 1LL << 62), call.batch)
+    cdef int units = split_parts(dev, 1LL << 62)
+    cdef int parts = <int>min(units, call.batch)
     cdef int i, k, lo
     cdef char** rows[13]
     cdef long long g_row = 4 * call.H * isz, h_row = call.H * isz
+    cdef long panels = ((4 * call.H if call.dgates == NULL else call.H) + 15) // 16
     dev.flush()            # pending fused ops producing the inputs run first
+    if call.packed != NULL:         # W_h2h's panels, shared by the units, packed first
+        units = <int>min(units, panels)
+        for i in range(units):
+            pieces[i] = call[0]
+            pieces[i].panel_lo, pieces[i].panel_hi = panels * i // units, panels * (i + 1) // units
+        enqueue_native_parts(dev, <native_fn>run_lstm_pack, pieces, sizeof(LstmRows), units,
+                             "lstm_host_pack")
     for i in range(parts):
         lo = call.batch * i // parts
         pieces[i] = call[0]
@@ -339,10 +358,11 @@ cdef int enqueue_lstm(ctx, native_fn fn, LstmRows* call, int isz, str name) exce
 
 
 def lstm_host_forward(ctx, int dtype, int T, int N, int H, bint reverse, w_h2h, bias, gates,
-                      h0, c0, out, cells, hN, cN):
+                      h0, c0, out, cells, hN, cN, scratch):
     """Enqueue the recurrence of the forward: ``gates`` (T, N, 4H) holds x_t W_i2h^T and
     gets the activated gates; ``out``, ``cells`` (T, N, H) and ``hN``, ``cN`` (N, H) get the
-    states. Arrays contiguous, of ``dtype``, on ``ctx`` (see lstm_host_ready)."""
+    states; ``scratch``, of lstm_packed_size elements (or None where that is 0), W_h2h's
+    packed panels. Arrays contiguous, of ``dtype``, on ``ctx`` (see lstm_host_ready)."""
     cdef LstmRows call
     cdef int isz = dtype_size(dtype)
     if N == 0 or H == 0 or T == 0:
@@ -353,15 +373,17 @@ def lstm_host_forward(ctx, int dtype, int T, int N, int H, bint reverse, w_h2h, 
     call.gates, call.h0, call.c0 = host_at(gates, isz), host_at(h0, isz), host_at(c0, isz)
     call.out, call.cells = host_at(out, isz), host_at(cells, isz)
     call.hN, call.cN = host_at(hN, isz), host_at(cN, isz)
+    if scratch is not None:
+        call.packed = <float*>host_at(scratch, isz)
     enqueue_lstm(ctx, <native_fn>run_lstm_forward, &call, isz, "lstm_host_forward")
 
 
 def lstm_host_backward(ctx, int dtype, int T, int N, int H, bint reverse, bint want_h0, w_h2h,
-                       gates, cells, c0, dgates, gout, gh, gc, dh, dc):
+                       gates, cells, c0, dgates, gout, gh, gc, dh, dc, scratch):
     """Enqueue the recurrence of the backward: ``dgates`` (T, N, 4H) gets the gradient of
     the gate pre-activations from the activated ``gates`` and the gradients of the outputs
     ``gout`` (T, N, H), ``gh`` and ``gc`` (N, H); ``dh`` and ``dc`` (N, H) those of h0 (if
-    ``want_h0``) and c0."""
+    ``want_h0``) and c0; ``scratch`` as for lstm_host_forward."""
     cdef LstmRows call
     cdef int isz = dtype_size(dtype)
     if N == 0 or H == 0 or T == 0:
@@ -374,4 +396,6 @@ def lstm_host_backward(ctx, int dtype, int T, int N, int H, bint reverse, bint w
     call.dgates, call.gout = host_at(dgates, isz), host_at(gout, isz)
     call.gh, call.gc = host_at(gh, isz), host_at(gc, isz)
     call.dh, call.dc = host_at(dh, isz), host_at(dc, isz)
+    if scratch is not None and (T > 1 or want_h0):       # else no product runs
+        call.packed = <float*>host_at(scratch, isz)
     enqueue_lstm(ctx, <native_fn>run_lstm_backward, &call, isz, "lstm_host_backward")
