@@ -55,7 +55,7 @@ def lstm_direction(x2, w_i2h, w_h2h, bias, h0, c0, reverse=False):
     _gemm.gemm(ctx, False, True, TN, G, I, 1.0, x2._buffer, x2._offset, I, 0,
                w_i2h._buffer, w_i2h._offset, I, 0, 0.0, gates._buffer, gates._offset, G, 0, 1,
                code)
-    if HOST_RECURRENCE and _gemm.lstm_host_ready(ctx, code, x2, w_h2h, bias, h0, c0, gates):
+    if HOST_RECURRENCE and _gemm.lstm_host_ready(ctx, code, w_h2h, bias, h0, c0, gates):
         _gemm.lstm_host_forward(ctx, code, T, N, H, reverse, w_h2h, bias, gates, h0, c0, out,
                                 cells, hN, cN, _packing_scratch(ctx, code, H))
     else:
