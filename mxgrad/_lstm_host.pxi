@@ -3,8 +3,8 @@
 #
 # The rows of a batch never mix in an LSTM: row n of h_t depends on row n of h_{t-1} only. So
 # each compute unit takes a block of batch rows and runs the whole sequence for them, each
-# step a GEMM of its rows and the cell on them (vectorised C below), as one native kernel per
-# unit: no command, launch or synchronisation per step. The OpenCL path (kernels_cl/rnn.cl
+# step a GEMM of its rows and the cell on them (vectorised C below), then the next untaken
+# block, as one native kernel per unit: no command, launch or synchronisation per step. The OpenCL path (kernels_cl/rnn.cl
 # lstm_seq_fwd/lstm_seq_bwd, one launch per step) stays for every other device.
 
 from libc.string cimport memcpy
@@ -173,6 +173,8 @@ cdef extern from *:
                 }
     }
 
+    static inline int mxg_claim(int* next) { return __atomic_fetch_add(next, 1, __ATOMIC_RELAXED); }
+
     MXG_LSTM_CELLS(float, f32, mxg_expf)
     MXG_LSTM_CELLS(double, f64, exp)
     #if defined(__GNUC__) && !defined(__clang__)
@@ -192,6 +194,7 @@ cdef extern from *:
                          int accumulate, float* C, long ldc) noexcept nogil
     void mxg_pack(const float* W, long rows, long cols, int trans, float* bp, long p_lo,
                   long p_hi) noexcept nogil
+    int mxg_claim(int* next) noexcept nogil
 
 
 ctypedef struct LstmRows:
@@ -204,6 +207,8 @@ ctypedef struct LstmRows:
     char* w_h2h           # (4H, H)
     float* packed         # float32: its panels (W^T forward, W backward), else NULL
     long panel_lo, panel_hi   # the panels a unit packs (run_lstm_pack)
+    int* claim            # the next block of rows to take (see run_lstm_blocks)
+    int block_rows
     char* bias            # (4H,)
     char* gates           # (T, batch, 4H): pre-activations in, activated gates out
     char* h0
@@ -224,9 +229,8 @@ cdef inline int lstm_step(const LstmRows* p, int n) noexcept nogil:
     return p.T - 1 - n if p.reverse else n
 
 
-cdef void run_lstm_forward(void* arg) noexcept nogil:
-    """The native kernel of one unit: the forward over all steps for its rows."""
-    cdef LstmRows* p = <LstmRows*>arg
+cdef void lstm_forward_rows(LstmRows* p) noexcept nogil:
+    """The forward over all steps for R rows."""
     cdef long isz = 4 if p.dtype == FLOAT32 else 8
     cdef long G = 4 * p.H
     cdef long gstep = p.batch * G * isz, hstep = p.batch * p.H * isz
@@ -256,11 +260,10 @@ cdef void run_lstm_forward(void* arg) noexcept nogil:
     memcpy(p.hN, h_prev, <long>p.R * p.H * isz)
 
 
-cdef void run_lstm_backward(void* arg) noexcept nogil:
-    """The native kernel of one unit: the backward over all steps for its rows, last first.
-    dh and dc carry the gradients of h and c from step to step, from those of hN and cN to
-    those of h0 (if want_h0) and c0."""
-    cdef LstmRows* p = <LstmRows*>arg
+cdef void lstm_backward_rows(LstmRows* p) noexcept nogil:
+    """The backward over all steps for R rows, last first. dh and dc carry the gradients of
+    h and c from step to step, from those of hN and cN to those of h0 (if want_h0) and
+    c0."""
     cdef long isz = 4 if p.dtype == FLOAT32 else 8
     cdef long G = 4 * p.H
     cdef long gstep = p.batch * G * isz, hstep = p.batch * p.H * isz
@@ -289,19 +292,64 @@ cdef void run_lstm_backward(void* arg) noexcept nogil:
             blas(p.dtype, False, False, p.R, p.H, G, 1.0, d, G, p.w_h2h, p.H, 0.0, p.dh, p.H)
 
 
-cdef void run_lstm_pack(void* arg) noexcept nogil:
-    """The native kernel of one unit: its share of the panels of W_h2h (both directions of
-    the product: dgates is set in the backward)."""
+cdef void run_lstm_blocks(LstmRows* p, void (*run)(LstmRows*) noexcept nogil) noexcept nogil:
+    """Run ``run`` on blocks of rows, taking the next untaken block until none is left: the
+    units share the blocks out as they go, so a unit slowed down (another process on its
+    core) takes fewer."""
+    cdef LstmRows q
+    cdef long lo, g_row = 4 * p.H, h_row = p.H
+    cdef int k
+    cdef char** rows[13]
+    if p.dtype == FLOAT64:
+        g_row, h_row = 8 * g_row, 8 * h_row
+    else:
+        g_row, h_row = 4 * g_row, 4 * h_row
+    while True:
+        lo = <long>mxg_claim(p.claim) * p.block_rows
+        if lo >= p.batch:
+            return
+        q = p[0]
+        q.R = <int>min(<long>p.block_rows, p.batch - lo)
+        rows[0], rows[1], rows[2] = &q.gates, &q.dgates, &q.h0
+        rows[3], rows[4], rows[5] = &q.c0, &q.out, &q.cells
+        rows[6], rows[7], rows[8] = &q.hN, &q.cN, &q.gout
+        rows[9], rows[10] = &q.dh, &q.dc
+        rows[11], rows[12] = &q.gh, &q.gc
+        for k in range(13):          # (4H)-wide rows, then H-wide ones
+            if rows[k][0] != NULL:
+                rows[k][0] += lo * (g_row if k < 2 else h_row)
+        run(&q)
+
+
+cdef void run_lstm_forward_blocks(void* arg) noexcept nogil:
+    run_lstm_blocks(<LstmRows*>arg, lstm_forward_rows)
+
+
+cdef void run_lstm_backward_blocks(void* arg) noexcept nogil:
+    run_lstm_blocks(<LstmRows*>arg, lstm_backward_rows)
+
+
+cdef void run_lstm_prepare(void* arg) noexcept nogil:
+    """The native kernel of one unit before the steps: the first resets the block counter;
+    each packs its share of the panels of W_h2h (W^T forward, W backward: dgates is set)."""
     cdef LstmRows* p = <LstmRows*>arg
-    mxg_pack(<float*>p.w_h2h, 4 * p.H, p.H, p.dgates == NULL, p.packed, p.panel_lo, p.panel_hi)
+    if p.panel_lo == 0:
+        p.claim[0] = 0
+    if p.packed != NULL:
+        mxg_pack(<float*>p.w_h2h, 4 * p.H, p.H, p.dgates == NULL, p.packed, p.panel_lo,
+                 p.panel_hi)
 
 
-def lstm_packed_size(int dtype, int H):
-    """Elements of the scratch array the host recurrence packs W_h2h into (0: none, for
-    float64, which runs the BLAS at each step)."""
+cdef enum:
+    SCRATCH_HEAD = 16        # elements before the panels: the block counter, 64-byte aligned
+
+
+def lstm_scratch_size(int dtype, int H):
+    """Elements of the scratch array of the host recurrence: its block counter, then in
+    float32 the panels of W_h2h (float64 runs the BLAS at each step)."""
     if dtype != FLOAT32:
-        return 0
-    return max((4 * H + 15) // 16 * 16 * H, (H + 15) // 16 * 16 * 4 * H)
+        return SCRATCH_HEAD
+    return SCRATCH_HEAD + max((4 * H + 15) // 16 * 16 * H, (H + 15) // 16 * 16 * 4 * H)
 
 
 cdef char* host_at(object array, int isz) except NULL:
@@ -324,45 +372,40 @@ def lstm_host_ready(ctx, int dtype, *arrays):
     return True
 
 
-cdef int enqueue_lstm(ctx, native_fn fn, LstmRows* call, int isz, str name) except -1:
-    """Enqueue ``fn`` once per unit, each on its block of the batch's rows."""
+cdef int enqueue_lstm(ctx, native_fn fn, LstmRows* call, object scratch, int isz,
+                      str name) except -1:
+    """Enqueue the prepare command (block counter, packing), then ``fn`` once per unit on
+    blocks of the batch's rows. Blocks of up to 8 rows (a tile of the product), at least 2
+    per unit where there are 8 rows each, fewer where that would leave units idle."""
     cdef DeviceState dev = ctx.state
     cdef LstmRows pieces[MAX_PARTS]
     cdef int units = split_parts(dev, 1LL << 62)
-    cdef int parts = <int>min(units, call.batch)
-    cdef int i, k, lo
-    cdef char** rows[13]
-    cdef long long g_row = 4 * call.H * isz, h_row = call.H * isz
+    cdef int i, prep, per_unit = (call.batch + units - 1) // units
     cdef long panels = ((4 * call.H if call.dgates == NULL else call.H) + 15) // 16
+    call.block_rows = max(1, min(8, max(4, (call.batch + 2 * units - 1) // (2 * units)),
+                                 per_unit))
+    call.claim = <int*>host_at(scratch, isz)
+    if call.dtype == FLOAT32 and (call.dgates == NULL or call.T > 1 or call.want_h0):
+        call.packed = <float*>host_at(scratch, isz) + SCRATCH_HEAD     # else no product runs
+    prep = <int>max(1, min(units, panels)) if call.packed != NULL else 1
     dev.flush()            # pending fused ops producing the inputs run first
-    if call.packed != NULL:         # W_h2h's panels, shared by the units, packed first
-        units = <int>min(units, panels)
-        for i in range(units):
-            pieces[i] = call[0]
-            pieces[i].panel_lo, pieces[i].panel_hi = panels * i // units, panels * (i + 1) // units
-        enqueue_native_parts(dev, <native_fn>run_lstm_pack, pieces, sizeof(LstmRows), units,
-                             "lstm_host_pack")
-    for i in range(parts):
-        lo = call.batch * i // parts
+    for i in range(prep):
         pieces[i] = call[0]
-        pieces[i].R = call.batch * (i + 1) // parts - lo
-        rows[0], rows[1], rows[2] = &pieces[i].gates, &pieces[i].dgates, &pieces[i].h0
-        rows[3], rows[4], rows[5] = &pieces[i].c0, &pieces[i].out, &pieces[i].cells
-        rows[6], rows[7], rows[8] = &pieces[i].hN, &pieces[i].cN, &pieces[i].gout
-        rows[9], rows[10] = &pieces[i].dh, &pieces[i].dc
-        rows[11], rows[12] = &pieces[i].gh, &pieces[i].gc
-        for k in range(13):          # (4H)-wide rows, then H-wide ones
-            if rows[k][0] != NULL:
-                rows[k][0] += lo * (g_row if k < 2 else h_row)
-    return enqueue_native_parts(dev, fn, pieces, sizeof(LstmRows), parts, name)
+        pieces[i].panel_lo, pieces[i].panel_hi = panels * i // prep, panels * (i + 1) // prep
+    enqueue_native_parts(dev, <native_fn>run_lstm_prepare, pieces, sizeof(LstmRows), prep,
+                         "lstm_host_prepare")
+    units = <int>min(units, (call.batch + call.block_rows - 1) // call.block_rows)
+    for i in range(units):
+        pieces[i] = call[0]
+    return enqueue_native_parts(dev, fn, pieces, sizeof(LstmRows), units, name)
 
 
 def lstm_host_forward(ctx, int dtype, int T, int N, int H, bint reverse, w_h2h, bias, gates,
                       h0, c0, out, cells, hN, cN, scratch):
     """Enqueue the recurrence of the forward: ``gates`` (T, N, 4H) holds x_t W_i2h^T and
     gets the activated gates; ``out``, ``cells`` (T, N, H) and ``hN``, ``cN`` (N, H) get the
-    states; ``scratch``, of lstm_packed_size elements (or None where that is 0), W_h2h's
-    packed panels. Arrays contiguous, of ``dtype``, on ``ctx`` (see lstm_host_ready)."""
+    states; ``scratch`` has lstm_scratch_size elements. Arrays contiguous, of ``dtype``, on
+    ``ctx`` (see lstm_host_ready)."""
     cdef LstmRows call
     cdef int isz = dtype_size(dtype)
     if N == 0 or H == 0 or T == 0:
@@ -373,9 +416,8 @@ def lstm_host_forward(ctx, int dtype, int T, int N, int H, bint reverse, w_h2h, 
     call.gates, call.h0, call.c0 = host_at(gates, isz), host_at(h0, isz), host_at(c0, isz)
     call.out, call.cells = host_at(out, isz), host_at(cells, isz)
     call.hN, call.cN = host_at(hN, isz), host_at(cN, isz)
-    if scratch is not None:
-        call.packed = <float*>host_at(scratch, isz)
-    enqueue_lstm(ctx, <native_fn>run_lstm_forward, &call, isz, "lstm_host_forward")
+    enqueue_lstm(ctx, <native_fn>run_lstm_forward_blocks, &call, scratch, isz,
+                 "lstm_host_forward")
 
 
 def lstm_host_backward(ctx, int dtype, int T, int N, int H, bint reverse, bint want_h0, w_h2h,
@@ -396,6 +438,5 @@ def lstm_host_backward(ctx, int dtype, int T, int N, int H, bint reverse, bint w
     call.dgates, call.gout = host_at(dgates, isz), host_at(gout, isz)
     call.gh, call.gc = host_at(gh, isz), host_at(gc, isz)
     call.dh, call.dc = host_at(dh, isz), host_at(dc, isz)
-    if scratch is not None and (T > 1 or want_h0):       # else no product runs
-        call.packed = <float*>host_at(scratch, isz)
-    enqueue_lstm(ctx, <native_fn>run_lstm_backward, &call, isz, "lstm_host_backward")
+    enqueue_lstm(ctx, <native_fn>run_lstm_backward_blocks, &call, scratch, isz,
+                 "lstm_host_backward")

@@ -57,7 +57,7 @@ def lstm_direction(x2, w_i2h, w_h2h, bias, h0, c0, reverse=False):
                code)
     if HOST_RECURRENCE and _gemm.lstm_host_ready(ctx, code, w_h2h, bias, h0, c0, gates):
         _gemm.lstm_host_forward(ctx, code, T, N, H, reverse, w_h2h, bias, gates, h0, c0, out,
-                                cells, hN, cN, _packing_scratch(ctx, code, H))
+                                cells, hN, cN, _host_scratch(ctx, code, H))
     else:
         _kernel_steps(gates, w_h2h, bias, h0, c0, out, cells, hN, cN, reverse)
     if is_recording():
@@ -67,10 +67,9 @@ def lstm_direction(x2, w_i2h, w_h2h, bias, h0, c0, reverse=False):
     return out, hN, cN
 
 
-def _packing_scratch(ctx, code, H):
-    """Where the host recurrence packs W_h2h for its products (None: it packs nothing)."""
-    size = _gemm.lstm_packed_size(code, H)
-    return _ndarray.empty_array(ctx, (size,), code) if size else None
+def _host_scratch(ctx, code, H):
+    """The host recurrence's scratch: its block counter and W_h2h's packed panels."""
+    return _ndarray.empty_array(ctx, (_gemm.lstm_scratch_size(code, H),), code)
 
 
 def _kernel_steps(gates, w_h2h, bias, h0, c0, out, cells, hN, cN, reverse):
@@ -129,7 +128,7 @@ def _lstm_direction_rule(saved, inputs, outputs, out_grads):
     if HOST_RECURRENCE and _gemm.lstm_host_ready(ctx, code, w_h2h, gates, cells, c0, gout, gh,
                                                  gc, dG):
         _gemm.lstm_host_backward(ctx, code, T, N, H, reverse, want_h0, w_h2h, gates, cells, c0,
-                                 dG, gout, gh, gc, dh, dc, _packing_scratch(ctx, code, H))
+                                 dG, gout, gh, gc, dh, dc, _host_scratch(ctx, code, H))
     else:
         _kernel_steps_backward(gates, cells, w_h2h, c0, gout, gh, gc, dG, dh, dc, reverse,
                                want_h0)
