@@ -4,8 +4,9 @@
 # The rows of a batch never mix in an LSTM: row n of h_t depends on row n of h_{t-1} only. So
 # each compute unit takes a block of batch rows and runs the whole sequence for them, each
 # step a GEMM of its rows and the cell on them (vectorised C below), then the next untaken
-# block, as one native kernel per unit: no command, launch or synchronisation per step. The OpenCL path (kernels_cl/rnn.cl
-# lstm_seq_fwd/lstm_seq_bwd, one launch per step) stays for every other device.
+# block, as one native kernel per unit: no command, launch or synchronisation per step. The
+# OpenCL path (kernels_cl/rnn.cl lstm_seq_fwd/lstm_seq_bwd, one launch per step) stays for
+# every other device.
 
 from libc.string cimport memcpy
 
@@ -102,9 +103,10 @@ cdef extern from *:
 
     /* The step's product in float32 against a weight packed once per sequence: OpenBLAS
        packs it anew at every call, which for the few rows of a step costs about half the
-       product (measured 143 us against ~90 us of arithmetic for 16x1024x256). C (R, Nc),
-       ldc) = A (R, K), lda) @ B, or plus C with accumulate; B in panels of 16 columns,
-       panel p holding B[k][16p + l] at bp[(p K + k) 16 + l], zero past column Nc. */
+       product (measured 143 us against ~90 us of arithmetic for 16x1024x256). C = A @ B,
+       or C + A @ B with accumulate, for C (R, Nc) and A (R, K) with row strides ldc, lda;
+       B in panels of 16 columns, panel p holding B[k][16p + l] at bp[(p K + k) 16 + l],
+       zero past column Nc. */
     typedef float mxg_v16 __attribute__((vector_size(64)));
     typedef float mxg_v16u __attribute__((vector_size(64), aligned(4)));
     #define MXG_TILE(MR)                                                                   \\
@@ -173,7 +175,9 @@ cdef extern from *:
                 }
     }
 
-    static inline int mxg_claim(int* next) { return __atomic_fetch_add(next, 1, __ATOMIC_RELAXED); }
+    static inline int mxg_claim(int* next) {
+        return __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);
+    }
 
     MXG_LSTM_CELLS(float, f32, mxg_expf)
     MXG_LSTM_CELLS(double, f64, exp)
