@@ -238,6 +238,25 @@ def test_lstm_runs_as_one_op_per_direction(ctx, recurrence):
     assert "strided_copy" not in trace[:forward]
 
 
+def _both_recurrences(ctx, dtype, fn):
+    """fn()'s result with the recurrence on the host (checked to run there where the device
+    allows it) and with the per-step kernels (checked to run those)."""
+    from launches import traced
+    from mxgrad.ndarray import rnn_lstm
+    results = []
+    for host in (True, False):
+        rnn_lstm.HOST_RECURRENCE = host
+        try:
+            result, trace = traced(ctx, fn)
+        finally:
+            rnn_lstm.HOST_RECURRENCE = True
+        on_host = host and _host_recurrence(ctx, dtype)
+        assert ("lstm_host_forward" in trace) == on_host
+        assert ("lstm_seq_fwd" in trace) == (not on_host)
+        results.append(result)
+    return results
+
+
 @pytest.mark.parametrize("shape", [dict(T=4, N=3, I=2, H=5), dict(T=1, N=1, I=3, H=2),
                                    dict(T=3, N=5, I=2, H=3, D=2), dict(T=2, N=19, I=3, H=20)],
                          ids=["T4", "T1", "bi", "tiles"])
@@ -248,7 +267,6 @@ def test_host_recurrence_agrees_with_the_kernels(ctx, shape, dtype):
     only some inputs want a gradient, and with whole and partial tiles of the host's packed
     float32 product (16 columns, 8 rows); on devices without the host path both runs take
     the kernels."""
-    from mxgrad.ndarray import rnn_lstm
     if dtype == "float64" and not ctx.state.has_fp64:
         pytest.skip(f"{ctx} has no float64")
     args, H = _lstm_step_args(ctx, **shape)
@@ -256,13 +274,7 @@ def test_host_recurrence_agrees_with_the_kernels(ctx, shape, dtype):
     kw = dict(state_size=H, bidirectional=shape.get("D", 1) == 2)
     eps = 1e-6 if dtype == "float32" else 1e-13   # of the largest element: sums cancel
     for want in ((0, 1, 2, 3), (1, 3)):
-        results = []
-        for host in (True, False):
-            rnn_lstm.HOST_RECURRENCE = host
-            try:
-                results.append(_lstm_grads(args, want, **kw))
-            finally:
-                rnn_lstm.HOST_RECURRENCE = True
+        results = _both_recurrences(ctx, dtype, lambda: _lstm_grads(args, want, **kw))
         for a, b in zip(results[0][0] + results[0][1], results[1][0] + results[1][1]):
             assert a.dtype == np.dtype(dtype)
             np.testing.assert_allclose(a, b, rtol=10 * eps, atol=eps * np.abs(b).max())
@@ -272,24 +284,18 @@ def test_host_recurrence_saturates_and_keeps_nan_like_the_kernels(ctx):
     """Inputs far out in the sigmoids' and tanh's tails (where the host's float32 exp clamps
     its argument) and a NaN in one sequence give the kernels' values: NaN in that
     sequence's outputs only."""
-    from mxgrad.ndarray import rnn_lstm
     args, H = _lstm_step_args(ctx, T=3, N=3)
     x = args[0].asnumpy()
     x[:, 0] *= 1e4
     x[1, 1, 0] = np.nan
     args[0] = mx.nd.array(x, ctx=ctx)
-    results = []
-    for host in (True, False):
-        rnn_lstm.HOST_RECURRENCE = host
-        try:
-            results.append(mx.nd.RNN(*args, state_size=H, num_layers=1, mode="lstm",
-                                     state_outputs=True))
-        finally:
-            rnn_lstm.HOST_RECURRENCE = True
-    out = results[0][0].asnumpy()
+    results = _both_recurrences(ctx, "float32", lambda: [
+        o.asnumpy() for o in mx.nd.RNN(*args, state_size=H, num_layers=1, mode="lstm",
+                                       state_outputs=True)])
+    out = results[0][0]
     assert np.isnan(out[1:, 1]).all() and not np.isnan(np.delete(out, 1, axis=1)).any()
     for a, b in zip(*results):
-        np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("fallback", ["clip", "sequence_length", "projection"])
