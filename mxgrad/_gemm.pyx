@@ -324,6 +324,7 @@ def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
 
 
 include "_gemm_conv.pxi"     # convolution as implicit GEMM
+include "_lstm_host.pxi"     # the fused LSTM direction's recurrence on the host
 
 
 # The BLAS is loaded, and its workspace mapped (see warm_up), at import: before arrays can

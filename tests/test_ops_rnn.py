@@ -188,14 +188,33 @@ def _lstm_grads(args, want, **kw):
         args[k].attach_grad()
     with mx.autograd.record():
         outs = mx.nd.RNN(*args, num_layers=1, mode="lstm", state_outputs=True, **kw)
-        loss = sum((o * mx.nd.array(np.arange(o.size).reshape(o.shape) * 0.1 + k, ctx=o.context))
-                   .sum() for k, o in enumerate(outs))
+        loss = sum((o * mx.nd.array(np.arange(o.size).reshape(o.shape) * 0.1 + k, ctx=o.context,
+                                    dtype=o.dtype)).sum() for k, o in enumerate(outs))
     loss.backward()
     return [o.asnumpy() for o in outs], [args[k].grad.asnumpy() for k in want]
 
 
-def test_lstm_runs_as_one_op_per_direction(ctx):
-    """A plain LSTM layer takes the fused direction: per step one cell kernel each way, no
+def _host_recurrence(ctx, dtype="float32"):
+    """Whether the fused LSTM direction runs its recurrence on the host on ctx (where GEMMs
+    run on the host BLAS)."""
+    from mxgrad import _gemm
+    from mxgrad.base import dtype_code
+    a = mx.nd.zeros((1,), ctx=ctx, dtype=dtype)
+    return _gemm.lstm_host_ready(ctx, dtype_code(dtype), a)
+
+
+@pytest.fixture(params=[True, False], ids=["host", "kernels"])
+def recurrence(request, monkeypatch):
+    """Both ways of running the fused direction's recurrence: on the host where the device
+    allows it, and per-step kernels (everywhere)."""
+    from mxgrad.ndarray import rnn_lstm
+    monkeypatch.setattr(rnn_lstm, "HOST_RECURRENCE", request.param)
+    return request.param
+
+
+def test_lstm_runs_as_one_op_per_direction(ctx, recurrence):
+    """A plain LSTM layer takes the fused direction: per step one cell kernel each way (or,
+    where the recurrence runs on the host, one native kernel per compute unit each way), no
     per-step copies (splits, stacks), no per-step cell op of the composed path."""
     from launches import traced
     T = 3
@@ -210,9 +229,73 @@ def test_lstm_runs_as_one_op_per_direction(ctx):
         loss.backward()
         return forward
     forward, trace = traced(ctx, step)
-    assert trace.count("lstm_seq_fwd") == T and trace.count("lstm_seq_bwd") == T
+    host = recurrence and _host_recurrence(ctx)
+    steps = 0 if host else T
+    assert trace.count("lstm_seq_fwd") == steps and trace.count("lstm_seq_bwd") == steps
+    assert ("lstm_host_forward" in trace[:forward]) == host
+    assert ("lstm_host_backward" in trace[forward:]) == host
     assert "lstm_cell_fwd" not in trace and "lstm_cell_bwd" not in trace
     assert "strided_copy" not in trace[:forward]
+
+
+def _both_recurrences(ctx, dtype, fn):
+    """fn()'s result with the recurrence on the host (checked to run there where the device
+    allows it) and with the per-step kernels (checked to run those)."""
+    from launches import traced
+    from mxgrad.ndarray import rnn_lstm
+    results = []
+    for host in (True, False):
+        rnn_lstm.HOST_RECURRENCE = host
+        try:
+            result, trace = traced(ctx, fn)
+        finally:
+            rnn_lstm.HOST_RECURRENCE = True
+        on_host = host and _host_recurrence(ctx, dtype)
+        assert ("lstm_host_forward" in trace) == on_host
+        assert ("lstm_seq_fwd" in trace) == (not on_host)
+        results.append(result)
+    return results
+
+
+@pytest.mark.parametrize("shape", [dict(T=4, N=3, I=2, H=5), dict(T=1, N=1, I=3, H=2),
+                                   dict(T=3, N=5, I=2, H=3, D=2), dict(T=2, N=19, I=3, H=20)],
+                         ids=["T4", "T1", "bi", "tiles"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_host_recurrence_agrees_with_the_kernels(ctx, shape, dtype):
+    """The recurrence on the host and the per-step kernels give the same outputs, states
+    and gradients (float32 within rounding), also with odd batches split across units, where
+    only some inputs want a gradient, and with whole and partial tiles of the host's packed
+    float32 product (16 columns, 8 rows); on devices without the host path both runs take
+    the kernels."""
+    if dtype == "float64" and not ctx.state.has_fp64:
+        pytest.skip(f"{ctx} has no float64")
+    args, H = _lstm_step_args(ctx, **shape)
+    args = [a.astype(dtype) for a in args]
+    kw = dict(state_size=H, bidirectional=shape.get("D", 1) == 2)
+    eps = 1e-6 if dtype == "float32" else 1e-13   # of the largest element: sums cancel
+    for want in ((0, 1, 2, 3), (1, 3)):
+        results = _both_recurrences(ctx, dtype, lambda: _lstm_grads(args, want, **kw))
+        for a, b in zip(results[0][0] + results[0][1], results[1][0] + results[1][1]):
+            assert a.dtype == np.dtype(dtype)
+            np.testing.assert_allclose(a, b, rtol=10 * eps, atol=eps * np.abs(b).max())
+
+
+def test_host_recurrence_saturates_and_keeps_nan_like_the_kernels(ctx):
+    """Inputs far out in the sigmoids' and tanh's tails (where the host's float32 exp clamps
+    its argument) and a NaN in one sequence give the kernels' values: NaN in that
+    sequence's outputs only."""
+    args, H = _lstm_step_args(ctx, T=3, N=3)
+    x = args[0].asnumpy()
+    x[:, 0] *= 1e4
+    x[1, 1, 0] = np.nan
+    args[0] = mx.nd.array(x, ctx=ctx)
+    results = _both_recurrences(ctx, "float32", lambda: [
+        o.asnumpy() for o in mx.nd.RNN(*args, state_size=H, num_layers=1, mode="lstm",
+                                       state_outputs=True)])
+    out = results[0][0]
+    assert np.isnan(out[1:, 1]).all() and not np.isnan(np.delete(out, 1, axis=1)).any()
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("fallback", ["clip", "sequence_length", "projection"])

@@ -10,6 +10,10 @@ writes h and c into their slots of the outputs. The backward runs per step one k
 (``lstm_seq_bwd``: the gradient of the gate pre-activations and of c_{t-1}) and one GEMM (the
 gradient of h_{t-1}); the weight gradients are then one GEMM each over all steps at once.
 
+Where GEMMs run on the host BLAS, the steps of both loops run on the host instead, each
+compute unit the whole sequence for its block of batch rows as one native kernel
+(mxgrad/_lstm_host.pxi): the same formulas, no command per step.
+
 While a gradient is itself being recorded (``create_graph=True``) the rule recomputes the
 forward from its inputs in differentiable ops and writes the backward loop in ops too, so
 higher orders work.
@@ -25,6 +29,10 @@ from mxgrad.ndarray.linalg import dot
 from mxgrad.ndarray.rnn_cell import _lstm_cell_vjp_ops, lstm_cell, per_slot
 
 __all__ = []
+
+# The recurrence runs on the host where GEMMs do (see mxgrad/_lstm_host.pxi); tests switch
+# it off to compare with the per-step kernels.
+HOST_RECURRENCE = True
 
 
 def _steps(T, reverse):
@@ -44,9 +52,33 @@ def lstm_direction(x2, w_i2h, w_h2h, bias, h0, c0, reverse=False):
     hN = _ndarray.empty_array(ctx, (N, H), code)
     cN = _ndarray.empty_array(ctx, (N, H), code)
     cells = _ndarray.empty_array(ctx, (T, N, H), code)     # c_t of every step but the last
-    gb, ob, cb = gates._buffer, out._buffer, cells._buffer
     _gemm.gemm(ctx, False, True, TN, G, I, 1.0, x2._buffer, x2._offset, I, 0,
-               w_i2h._buffer, w_i2h._offset, I, 0, 0.0, gb, gates._offset, G, 0, 1, code)
+               w_i2h._buffer, w_i2h._offset, I, 0, 0.0, gates._buffer, gates._offset, G, 0, 1,
+               code)
+    if HOST_RECURRENCE and _gemm.lstm_host_ready(ctx, code, w_h2h, bias, h0, c0, gates):
+        _gemm.lstm_host_forward(ctx, code, T, N, H, reverse, w_h2h, bias, gates, h0, c0, out,
+                                cells, hN, cN, _host_scratch(ctx, code, H))
+    else:
+        _kernel_steps(gates, w_h2h, bias, h0, c0, out, cells, hN, cN, reverse)
+    if is_recording():
+        record_op("_rnn_lstm_direction", (x2, w_i2h, w_h2h, bias, h0, c0), (out, hN, cN),
+                  _lstm_direction_rule, saved=(gates, cells, reverse),
+                  replay=lambda *a: lstm_direction(*a, reverse=reverse))
+    return out, hN, cN
+
+
+def _host_scratch(ctx, code, H):
+    """The host recurrence's scratch: its block counter and W_h2h's packed panels."""
+    return _ndarray.empty_array(ctx, (_gemm.lstm_scratch_size(code, H),), code)
+
+
+def _kernel_steps(gates, w_h2h, bias, h0, c0, out, cells, hN, cN, reverse):
+    """The forward's recurrence on the device: per step a GEMM into the step's gate slot
+    and one cell kernel."""
+    N, H = h0.shape
+    T, G = out.shape[0], 4 * H
+    ctx, code = gates.context, gates._dtype_code
+    gb, ob, cb = gates._buffer, out._buffer, cells._buffer
     k = family_kernel(ctx, "rnn", "lstm_seq_fwd", code)
     launch, grid = ctx.state.launch_grid, (H, N)
     h_buf, h_off, c_buf, c_off = h0._buffer, h0._offset, c0._buffer, c0._offset
@@ -64,11 +96,6 @@ def lstm_direction(x2, w_i2h, w_h2h, bias, h0, c0, reverse=False):
                    h2, h2_off, c_to, c_to_off)
         launch(k, grid)
         h_buf, h_off, c_buf, c_off = ob, o_off, c_to, c_to_off
-    if is_recording():
-        record_op("_rnn_lstm_direction", (x2, w_i2h, w_h2h, bias, h0, c0), (out, hN, cN),
-                  _lstm_direction_rule, saved=(gates, cells, reverse),
-                  replay=lambda *a: lstm_direction(*a, reverse=reverse))
-    return out, hN, cN
 
 
 def _zeros(shape, like):
@@ -96,27 +123,15 @@ def _lstm_direction_rule(saved, inputs, outputs, out_grads):
     dh = _ndarray.empty_array(ctx, (N, H), code)
     dc = _ndarray.empty_array(ctx, (N, H), code)
     gb, db = dG._buffer, dG._offset
-    k = family_kernel(ctx, "rnn", "lstm_seq_bwd", code)
-    launch, grid = ctx.state.launch_grid, (H, N)
     order = list(_steps(T, reverse))
     want_h0 = wants_grad(h0)
-    gh_buf, gh_off, gc_buf, gc_off = gh._buffer, gh._offset, gc._buffer, gc._offset
-    for n in range(T - 1, -1, -1):
-        t = order[n]
-        if n:
-            cp, cp_off = cells._buffer, cells._offset + order[n - 1] * NH
-        else:
-            cp, cp_off = c0._buffer, c0._offset
-        k.set_args(0, gb, db + t * N * G, dc._buffer, dc._offset, gates._buffer,
-                   gates._offset + t * N * G, cp, cp_off, gout._buffer, gout._offset + t * NH,
-                   gh_buf, gh_off, gc_buf, gc_off)
-        launch(k, grid)
-        gc_buf, gc_off = dc._buffer, dc._offset
-        if n or want_h0:       # the gradient of h_{t-1}
-            _gemm.gemm(ctx, False, False, N, H, G, 1.0, gb, db + t * N * G, G, 0,
-                       w_h2h._buffer, w_h2h._offset, H, 0, 0.0, dh._buffer, dh._offset, H, 0,
-                       1, code)
-            gh_buf, gh_off = dh._buffer, dh._offset
+    if HOST_RECURRENCE and _gemm.lstm_host_ready(ctx, code, w_h2h, gates, cells, c0, gout, gh,
+                                                 gc, dG):
+        _gemm.lstm_host_backward(ctx, code, T, N, H, reverse, want_h0, w_h2h, gates, cells, c0,
+                                 dG, gout, gh, gc, dh, dc, _host_scratch(ctx, code, H))
+    else:
+        _kernel_steps_backward(gates, cells, w_h2h, c0, gout, gh, gc, dG, dh, dc, reverse,
+                               want_h0)
     d_wh2h = None
     if wants_grad(w_h2h):
         # steps 1.. of the order against the outputs of the steps before them, then step 0
@@ -149,6 +164,35 @@ def _lstm_direction_rule(saved, inputs, outputs, out_grads):
                    G, 0, 0.0, d_bias._buffer, d_bias._offset, G, 0, 1, code)
     return (dx2, d_wi2h, d_wh2h, d_bias, dh if want_h0 else None,
             dc if wants_grad(c0) else None)
+
+
+def _kernel_steps_backward(gates, cells, w_h2h, c0, gout, gh, gc, dG, dh, dc, reverse,
+                           want_h0):
+    """The backward's recurrence on the device: per step one cell kernel and a GEMM."""
+    N, H = c0.shape
+    T, G, NH = cells.shape[0], 4 * H, N * H
+    ctx, code = dG.context, dG._dtype_code
+    gb, db = dG._buffer, dG._offset
+    k = family_kernel(ctx, "rnn", "lstm_seq_bwd", code)
+    launch, grid = ctx.state.launch_grid, (H, N)
+    order = list(_steps(T, reverse))
+    gh_buf, gh_off, gc_buf, gc_off = gh._buffer, gh._offset, gc._buffer, gc._offset
+    for n in range(T - 1, -1, -1):
+        t = order[n]
+        if n:
+            cp, cp_off = cells._buffer, cells._offset + order[n - 1] * NH
+        else:
+            cp, cp_off = c0._buffer, c0._offset
+        k.set_args(0, gb, db + t * N * G, dc._buffer, dc._offset, gates._buffer,
+                   gates._offset + t * N * G, cp, cp_off, gout._buffer, gout._offset + t * NH,
+                   gh_buf, gh_off, gc_buf, gc_off)
+        launch(k, grid)
+        gc_buf, gc_off = dc._buffer, dc._offset
+        if n or want_h0:       # the gradient of h_{t-1}
+            _gemm.gemm(ctx, False, False, N, H, G, 1.0, gb, db + t * N * G, G, 0,
+                       w_h2h._buffer, w_h2h._offset, H, 0, 0.0, dh._buffer, dh._offset, H, 0,
+                       1, code)
+            gh_buf, gh_off = dh._buffer, dh._offset
 
 
 def _lstm_direction_vjp_ops(x2, w_i2h, w_h2h, bias, h0, c0, gout, gh, gc, reverse):
