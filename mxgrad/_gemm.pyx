@@ -146,12 +146,26 @@ cdef int load_blas() except -1:
     return blas_state == 1
 
 
+cdef bint host_blas(DeviceState dev, int dtype) except -1:
+    """Whether work of ``dtype`` on ``dev`` can run on the host BLAS: float32 or float64, a
+    device whose buffers are host memory, the BLAS loaded. Each buffer it touches must then
+    have a host pointer too (see all_on_host): those wrapped from elsewhere have none."""
+    return (dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas()
+
+
+cdef bint all_on_host(buffers) except -1:
+    """Whether every Buffer of ``buffers`` (None: not used) is host memory."""
+    for b in buffers:
+        if b is not None and (<Buffer>b).host == NULL:
+            return False
+    return True
+
+
 def sums_batches(ctx, Buffer A, Buffer B, Buffer C, int dtype):
     """Whether ``gemm`` with these buffers runs on the host BLAS, where ``stride_c`` 0 sums
     a batch into C."""
-    cdef DeviceState dev = ctx.state
-    return (dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas() \
-        and A.host != NULL and B.host != NULL and C.host != NULL
+    return host_blas(ctx.state, dtype) and A.host != NULL and B.host != NULL \
+        and C.host != NULL
 
 
 def native_blas_available(DeviceState dev):
@@ -280,9 +294,7 @@ def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
     if M == 0 or N == 0 or batch == 0:
         return
     dev.flush()       # pending fused ops producing A or B run first
-    # Host BLAS needs host pointers: buffers wrapped from elsewhere (interop) have none.
-    if (dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas() \
-            and A.host != NULL and B.host != NULL and C.host != NULL:
+    if host_blas(dev, dtype) and A.host != NULL and B.host != NULL and C.host != NULL:
         memset(&call, 0, sizeof(call))
         call.dtype = dtype
         call.trans_a, call.trans_b = trans_a, trans_b

@@ -230,14 +230,7 @@ cdef void run_conv(void* p) noexcept nogil:
 
 def conv_native_ready(ctx, int dtype, *buffers):
     """Whether conv_native can run these buffers: host BLAS, float32/64, host memory."""
-    cdef DeviceState dev = ctx.state
-    cdef Buffer b
-    if not ((dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas()):
-        return False
-    for b in buffers:
-        if b is not None and b.host == NULL:
-            return False
-    return True
+    return host_blas(ctx.state, dtype) and all_on_host(buffers)
 
 
 def conv_native_parts(ctx, long long work):

@@ -365,15 +365,7 @@ cdef char* host_at(object array, int isz) except NULL:
 def lstm_host_ready(ctx, int dtype, *arrays):
     """Whether the fused LSTM direction runs its recurrence on the host (lstm_host_forward,
     lstm_host_backward): where GEMMs of these arrays run on the host BLAS."""
-    cdef DeviceState dev = ctx.state
-    cdef Buffer b
-    if not ((dtype == FLOAT32 or dtype == FLOAT64) and dev.pool.use_host_ptr and load_blas()):
-        return False
-    for a in arrays:
-        b = a._buffer
-        if b.host == NULL:
-            return False
-    return True
+    return host_blas(ctx.state, dtype) and all_on_host([a._buffer for a in arrays])
 
 
 cdef int enqueue_lstm(ctx, native_fn fn, LstmRows* call, object scratch, int isz,
