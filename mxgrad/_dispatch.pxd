@@ -26,6 +26,7 @@ cdef class BufferPool:
     cdef public size_t headroom        # host bytes left free after each new buffer (CPU)
     cdef Buffer take(self, size_t nbytes)
     cdef Buffer create(self, size_t capacity, bint retried)
+    cdef Buffer handed_out(self, cl_mem mem, void* host, size_t cap)
     cdef void give_back(self, cl_mem mem, void* host, size_t capacity) noexcept
     cdef int release_all(self) except -1
 

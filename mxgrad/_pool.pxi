@@ -89,7 +89,6 @@ cdef class BufferPool:
                              f"{self.max_alloc} bytes (CL_DEVICE_MAX_MEM_ALLOC_SIZE)")
         cdef size_t cap = capacity_for(nbytes)
         cdef list bucket
-        cdef Buffer b
         if cap > self.max_alloc:
             cap = nbytes
         bucket = self.free.get(cap)
@@ -100,17 +99,21 @@ cdef class BufferPool:
         host_int = bucket.pop()
         mem_int = bucket.pop()
         self.free_bytes -= cap
-        self.live += 1
-        b = Buffer.__new__(Buffer)
-        b.mem = <cl_mem><intptr_t>mem_int
-        b.host = <void*><intptr_t>host_int
+        return self.handed_out(<cl_mem><intptr_t>mem_int, <void*><intptr_t>host_int, cap)
+
+    cdef Buffer handed_out(self, cl_mem mem, void* host, size_t cap):
+        """The Buffer object over memory of this pool that an array now uses."""
+        cdef Buffer b = Buffer.__new__(Buffer)
+        b.mem = mem
+        b.host = host
         b.capacity = cap
         b.pool = self
         PyObject_GC_UnTrack(<PyObject*>b)     # in no cycle: see the note above Buffer
+        self.live += 1
         return b
 
     cdef Buffer create(self, size_t cap, bint retried):
-        cdef Buffer b = Buffer.__new__(Buffer)
+        cdef cl_mem mem
         cdef cl_int status = 0
         cdef void* host = NULL
         cdef size_t room
@@ -126,10 +129,10 @@ cdef class BufferPool:
                 raise OutOfMemoryError(
                     f"cannot allocate {cap} bytes of host memory for an array (keeping "
                     f"{room >> 20} MiB free for the BLAS and the kernel compiler)")
-            b.mem = cl.clCreateBuffer(self.context, CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR,
-                                      cap, host, &status)
+            mem = cl.clCreateBuffer(self.context, CL_MEM_READ_WRITE | CL_MEM_USE_HOST_PTR,
+                                    cap, host, &status)
         else:
-            b.mem = cl.clCreateBuffer(self.context, CL_MEM_READ_WRITE, cap, NULL, &status)
+            mem = cl.clCreateBuffer(self.context, CL_MEM_READ_WRITE, cap, NULL, &status)
         if status != CL_SUCCESS:
             if host != NULL:
                 free(host)
@@ -140,13 +143,8 @@ cdef class BufferPool:
                 return self.create(cap, True)
             raise OutOfMemoryError(f"cannot allocate {cap} bytes of device memory: "
                                    f"{status_name(status)}")
-        b.host = host
-        b.capacity = cap
-        b.pool = self
-        PyObject_GC_UnTrack(<PyObject*>b)     # in no cycle: see the note above Buffer
         self.created += 1
-        self.live += 1
-        return b
+        return self.handed_out(mem, host, cap)
 
     cdef void give_back(self, cl_mem mem, void* host, size_t capacity) noexcept:
         self.live -= 1
@@ -176,7 +174,7 @@ cdef class BufferPool:
         self.free = fresh            # another thread goes to the fresh dict
         self.free_bytes = 0
         for bucket in parked.values():
-            for k in range(0, len(bucket), 2):
+            for k in range(0, len(bucket), 2):     # [mem, host, mem, host, ...]
                 cl.clReleaseMemObject(<cl_mem><intptr_t>bucket[k])
                 if bucket[k + 1]:
                     free(<void*><intptr_t>bucket[k + 1])
