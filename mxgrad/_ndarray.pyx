@@ -151,13 +151,12 @@ cdef NDArrayBase husk_of(NDArrayBase x):
     return h
 
 
-def alias_of(NDArrayBase x, entry):
-    """The same data as ``x`` (a pending value stays pending) with history ``entry``."""
+def alias_of(NDArrayBase x):
+    """The same data as ``x`` (a pending value stays pending), without history."""
     cdef NDArrayBase a = make_array(x.buf, x.shape_, x.offset, x.size_, x.dtype_code, x.ctx_,
                                     x.dev)
     a.lazy = x.lazy
     a.lazy_index = x.lazy_index
-    a._entry = entry
     return a
 
 

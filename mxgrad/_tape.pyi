@@ -8,8 +8,15 @@ def is_training() -> bool: ...
 def wants_grad(x: Any) -> bool: ...
 def set_sum_to_shape(fn: Callable[[Any, tuple], Any]) -> None: ...
 
+class TapeArray:
+    _entry: Optional[tuple]
+    _grad: Any
+    _grad_req: Optional[str]
+    _in_graph: bool
+
 class Node:
     name: str
+    n_out: int
     inputs: Optional[tuple]
     saved: Any
     replay: Optional[Callable[..., Any]]

@@ -107,7 +107,7 @@ cdef object sum_to_shape = None    # (grad, shape) -> grad summed over broadcast
 cdef object add = None             # (a, b) -> a + b (recorded when create_graph)
 cdef object copy_into = None       # (dst, src) -> dst[:] = src without recording
 cdef object add_into = None        # (dst, src) -> dst += src without recording
-cdef object alias_of = None        # (array, entry) -> same data, given history
+cdef object alias_of = None        # array -> the same data without history
 cdef object backward_running = None  # (bool) -> tells the fusion that a traversal runs
 cdef object constant_rule = None     # the rule of a gradient that is constant in the variables
 cdef object mark_fresh = None        # (grad) -> notes that backward wrote it (x._fresh_grad)
@@ -204,7 +204,21 @@ cdef bint needs_grad(object x):
     cdef TapeArray t = <TapeArray>x
     if t.node_ is not None:
         return not t.node_.freed
+    return takes_grad(t)
+
+
+cdef inline bint takes_grad(TapeArray t):
+    """Whether ``t``, an array without history, is a variable whose grad_req asks for a
+    gradient."""
     return t._grad_req is not None and t._grad_req != "null"
+
+
+cdef inline object reconnected(object alias, Node node, Py_ssize_t k):
+    """``alias`` (of a saved output) given the history of output ``k`` of ``node``: what
+    backward hands the node's rule, so that create_graph differentiates through it."""
+    (<TapeArray>alias).node_ = node
+    (<TapeArray>alias).out_index = k
+    return alias
 
 
 def wants_grad(x):
@@ -240,12 +254,12 @@ cdef object record(str name, object rule, tuple inputs, tuple outputs, object sa
     node.n_out = len(outputs)
     if node.n_out == 1:     # most ops: no tuples, one object fewer for the collector each
         if save_outputs:
-            node.saved_outputs = alias_of(outputs[0], None)
+            node.saved_outputs = alias_of(outputs[0])
     else:                   # a single output only gets a gradient while it is alive
         node.out_refs = tuple([weakref.ref(o) for o in outputs])
         node.out_meta = tuple([(o.shape, o._dtype_code, o.context) for o in outputs])
         if save_outputs:
-            node.saved_outputs = tuple([alias_of(o, None) for o in outputs])
+            node.saved_outputs = tuple([alias_of(o) for o in outputs])
     cdef Py_ssize_t i
     for x in inputs:
         if isinstance(x, TapeArray):
@@ -361,7 +375,7 @@ cdef object check_variables(list variables):
     for k, v in enumerate(variables):
         if not isinstance(v, TapeArray):
             raise MXNetError(f"grad: variables must be NDArrays, got {type(v).__name__}")
-        if (<TapeArray>v).node_ is not None or v._grad_req is None or v._grad_req == "null":
+        if (<TapeArray>v).node_ is not None or not takes_grad(<TapeArray>v):
             raise MXNetError(
                 f"cannot differentiate with respect to the {ordinal(k + 1)} variable: it does "
                 "not require a gradient (call attach_grad() on it, with a grad_req other than "
@@ -371,8 +385,8 @@ cdef object check_variables(list variables):
 cdef object constant_gradient(g, list variables):
     """``g`` (a gradient that no recorded op connects to the variables) as a recorded
     constant function of them, so a higher-order grad of it gives zeros, not an error."""
-    out = alias_of(g, None)          # a new array object: g may be the caller's head grad
-    const = alias_of(g, None)
+    out = alias_of(g)          # a new array object: g may be the caller's head grad
+    const = alias_of(g)
     node = record("_constant_gradient", constant_rule, tuple(variables), (out,), None, False,
                   lambda *args: const.copy(), None, False)
     (<Node>node).from_grad = True
@@ -523,9 +537,9 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
             if node.saved_outputs is None:
                 outputs = live_outputs(node)
             elif node.n_out == 1:
-                outputs = (alias_of(node.saved_outputs, (node, 0)),)
+                outputs = (reconnected(alias_of(node.saved_outputs), node, 0),)
             else:
-                outputs = tuple([alias_of(o, (node, k))
+                outputs = tuple([reconnected(alias_of(o), node, k)
                                  for k, o in enumerate(node.saved_outputs)])
             inputs = node.inputs
             in_grads = node.rule(node.saved, inputs, outputs, tuple(grads))
@@ -546,7 +560,7 @@ def run_backward(list heads, list head_grads, variables, bint retain_graph, bint
                 if wanted is not None:
                     if id(x) in wanted:
                         add_total(totals, x, g)
-                elif child is None and t._grad_req is not None and t._grad_req != "null":
+                elif child is None and takes_grad(t):
                     add_total(totals, x, g)
                 if child is not None and not child.freed and child.out_grads is not None:
                     child.out_grads[t.out_index] = accumulate(child.out_grads[t.out_index], g)
