@@ -226,10 +226,8 @@ cdef bint over_param_limit(FusionGroup g, tuple args):
     if g.recount_futile:
         return True
     cdef Py_ssize_t exact = g.param_bytes - g.output_bytes
-    for i in range(len(g.nodes)):
-        buf = g.outputs[i]
-        if Py_REFCNT(buf) > 2:       # the list's reference and ``buf``
-            exact += 16 if g.out_offsets[i] else 8
+    for i in stored_outputs(g):
+        exact += 16 if g.out_offsets[i] else 8
     g.output_bytes += exact - g.param_bytes
     g.param_bytes = exact
     # A recount that frees little would run again at the next op: the next overflow flushes.

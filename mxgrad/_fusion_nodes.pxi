@@ -15,13 +15,15 @@ cdef object pack_node(str snippet, int* tokens, int n):
     """The op ``snippet`` over operand ``tokens`` (see add_op_locked) as an int, or a tuple."""
     cdef unsigned long long packed
     cdef int k, t, kind, index
-    sid = snippet_ids.get(snippet) if n <= PACKED_TOKENS else None
-    if sid is None and n <= PACKED_TOKENS and len(snippets) < 65536:
+    if n > PACKED_TOKENS:
+        return as_tuple(snippet, tokens, n)
+    sid = snippet_ids.get(snippet)
+    if sid is None:
+        if len(snippets) >= 65536:   # 16 bits of snippet number
+            return as_tuple(snippet, tokens, n)
         sid = len(snippets)          # nothing here lets another thread run in between
         snippets.append(snippet)
         snippet_ids[snippet] = sid
-    if sid is None:
-        return as_tuple(snippet, tokens, n)
     packed = <unsigned long long><int>sid | (<unsigned long long>n << 16)
     for k in range(n):
         t = tokens[k]
