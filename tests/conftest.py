@@ -9,6 +9,17 @@ import tempfile
 import pytest
 
 os.environ.setdefault("MXGRAD_CACHE_DIR", os.path.join(tempfile.gettempdir(), "mxgrad-test-cache"))
+# Under pytest-xdist (``-n auto``) each worker process compiles into a PoCL cache folder of
+# its own (PoCL (3.1) fails a build now and then when two processes write its cache at
+# once; mxgrad's own cache is safe to share) and Oclgrind writes its diagnostics to a log of
+# its own, so that they count against the test that caused them.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER:
+    _pocl_cache = os.environ.get("POCL_CACHE_DIR") or os.path.join(tempfile.gettempdir(),
+                                                                   "mxgrad-test-pocl")
+    os.environ["POCL_CACHE_DIR"] = os.path.join(_pocl_cache, _WORKER)
+    if os.environ.get("OCLGRIND_LOG"):
+        os.environ["OCLGRIND_LOG"] += "." + _WORKER
 
 import mxgrad as mx  # noqa: E402
 from mxgrad import _devices  # noqa: E402
@@ -40,7 +51,8 @@ def fp64(ctx):
 
 
 # Under Oclgrind (.ci/run's stage "op tests on Oclgrind"), OCLGRIND_LOG names the file its
-# diagnostics go to: a test whose kernels added any fails, with the diagnostics shown.
+# diagnostics go to (one per xdist worker, above): a test whose kernels added any fails,
+# with the diagnostics shown.
 _OCLGRIND_LOG = os.environ.get("OCLGRIND_LOG")
 
 
