@@ -138,6 +138,10 @@ cdef extern from *:
             const long nc = Nc - p * 16 < 16 ? Nc - p * 16 : 16;                           \\
             long r = 0;                                                                    \\
             for (; r + MR <= R; r += MR) MXG_TILE(MR)                                      \\
+            /* the rows left over in tiles of 4 and 2 before single rows: a single row   \\
+               loads a vector of the panel for each FMA */                               \\
+            if (MR > 4 && r + 4 <= R) { MXG_TILE(4) r += 4; }                              \\
+            if (MR > 2 && r + 2 <= R) { MXG_TILE(2) r += 2; }                              \\
             for (; r < R; r++) MXG_TILE(1)                                                 \\
         }                                                                                  \\
     }

@@ -258,15 +258,16 @@ def _both_recurrences(ctx, dtype, fn):
 
 
 @pytest.mark.parametrize("shape", [dict(T=4, N=3, I=2, H=5), dict(T=1, N=1, I=3, H=2),
-                                   dict(T=3, N=5, I=2, H=3, D=2), dict(T=2, N=19, I=3, H=20)],
-                         ids=["T4", "T1", "bi", "tiles"])
+                                   dict(T=3, N=5, I=2, H=3, D=2), dict(T=2, N=19, I=3, H=20),
+                                   dict(T=2, N=27, I=3, H=20), dict(T=2, N=30, I=4, H=33)],
+                         ids=["T4", "T1", "bi", "tiles", "rows-7", "rows-8"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_host_recurrence_agrees_with_the_kernels(ctx, shape, dtype):
     """The recurrence on the host and the per-step kernels give the same outputs, states
     and gradients (float32 within rounding), also with odd batches split across units, where
     only some inputs want a gradient, and with whole and partial tiles of the host's packed
-    float32 product (16 columns, 8 rows); on devices without the host path both runs take
-    the kernels."""
+    float32 product (16 columns, 8 rows; blocks of 5, 7 and 8 rows leave 4, 2 and 1 rows to
+    the smaller tiles); on devices without the host path both runs take the kernels."""
     if dtype == "float64" and not ctx.state.has_fp64:
         pytest.skip(f"{ctx} has no float64")
     args, H = _lstm_step_args(ctx, **shape)
