@@ -14,7 +14,7 @@ import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, find_packages, setup
 
-CYTHON_MODULES = ["_opencl", "_dispatch", "_ndarray", "_tape", "_gemm", "_lapack"]
+CYTHON_MODULES = ["_opencl", "_dispatch", "_ndarray", "_tape", "_gemm", "_lapack", "_host_reduce"]
 
 extensions = [
     Extension(

@@ -18,7 +18,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXTENSIONS = ["_opencl", "_dispatch", "_ndarray", "_tape", "_gemm", "_lapack"]
+EXTENSIONS = ["_opencl", "_dispatch", "_ndarray", "_tape", "_gemm", "_lapack", "_host_reduce"]
 # What a fresh clone does not have: build products, environments, caches.
 NOT_SOURCES = shutil.ignore_patterns(".git", ".venv*", "build", "dist", "*.egg-info",
                                      "__pycache__", ".pytest_cache", "*.so", "*.c")

@@ -1,0 +1,6 @@
+"""Type stubs of the host sums of CPU devices (mxgrad/_host_reduce.pyx)."""
+from typing import Any
+
+def host_sum(ctx: Any, x: Any, out: Any, dtype: int, mean: bool, nchunks: int, chunk: int,
+             count: int) -> bool: ...
+def host_sums_apply(ctx: Any) -> bool: ...
