@@ -126,10 +126,11 @@ cdef extern from *:
     static int mxg_helper_ready(void) {
         const pid_t me = getpid();
         if (mxg_helper_pid == me) return 1;
-        if (mxg_helper_pid != 0) {       /* forked: this process has no helper yet */
+        if (mxg_helper_pid != 0) {
+            /* forked: this process has no helper yet, and its lock and condition may have
+               been copied while the parent's helper held them (the caller holds mxg_busy) */
             pthread_mutex_init(&mxg_mu, NULL);
             pthread_cond_init(&mxg_cv, NULL);
-            pthread_mutex_init(&mxg_busy, NULL);
             mxg_posted = NULL;
         }
         pthread_attr_t attr;
