@@ -185,20 +185,21 @@ cdef enum:
     MAX_CHUNKS = 4096      # partial sums on the caller's stack (32 KiB)
 
 
-def host_sum(ctx, x, out, int dtype, bint mean, int nchunks, long chunk, long count):
-    """Write the sum (or mean) of every element of ``x`` (contiguous, ``count`` of them) in
-    ``nchunks`` chunks of ``chunk`` into the one-element ``out`` on the host, as the two
-    launches of kernels_cl/reduce.cl would; False, doing nothing, unless the device's queue
-    is idle, both arrays are host memory and the helper thread is free."""
+def host_sum(ctx, x, out, bint mean, int nchunks, long chunk):
+    """Write the sum (or mean) of every element of ``x`` (contiguous) in ``nchunks`` chunks
+    of ``chunk`` into the one-element ``out`` on the host, as the two launches of
+    kernels_cl/reduce.cl would; False, doing nothing, unless ``x`` is float32 or float64,
+    the device's queue is idle, both arrays are host memory and the helper thread is free."""
     cdef DeviceState dev = ctx.state
-    if not dev.is_cpu or dev.busy or dev.settled != dev.commands:
+    cdef int dtype = x._dtype_code
+    if not dev.is_cpu or (dtype != FLOAT32 and dtype != FLOAT64) or nchunks < 1 \
+            or nchunks > MAX_CHUNKS:
         return False
-    if (dtype != FLOAT32 and dtype != FLOAT64) or nchunks < 1 or nchunks > MAX_CHUNKS:
-        return False
-    cdef Buffer xb = x._buffer
+    cdef Buffer xb = x._buffer     # (enqueues x's pending group, if any: then not idle)
     cdef Buffer ob = out._buffer
     if xb.host == NULL or ob.host == NULL or dev.busy or dev.settled != dev.commands:
-        return False           # (reading _buffer may have enqueued x's pending group)
+        return False
+    cdef long count = x.size
     cdef long isz = 4 if dtype == FLOAT32 else 8
     cdef const char* px = <const char*>xb.host + <long long>x._offset * isz
     cdef char* po = <char*>ob.host + <long long>out._offset * isz

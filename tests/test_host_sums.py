@@ -121,8 +121,14 @@ def test_gradient_of_a_host_sum(ctx):
     x = nd.array(a, ctx=ctx)
     x.attach_grad()
     nd.waitall()
-    with mx.autograd.record():
-        y = nd.mean(x)
+    ctx.state.trace = []
+    try:
+        with mx.autograd.record():
+            y = nd.mean(x)
+        forward = ctx.state.trace
+    finally:
+        ctx.state.trace = None
+    assert forward == ([] if _host_path_applies(ctx) else ["reduce", "reduce"])
     y.backward()
     np.testing.assert_array_equal(x.grad.asnumpy(), np.full(a.shape, 1 / a.size, np.float32))
 

@@ -249,10 +249,10 @@ def _reduce_into(out, x, op, axes):
     count = 1
     for a in axes:
         count *= x.shape[a]
-    if (HOST_SUMS and (op == "sum" or op == "mean") and len(steps) == 2
-            and steps[0].inner == 1 and steps[0].nitems == steps[0].G and steps[0].R == count
-            and _host_reduce.host_sum(ctx, x, out, x._dtype_code, op == "mean", steps[0].G,
-                                      steps[0].chunk, count)):
+    # every axis, split into chunks and merged: the plan host_sum follows
+    if (HOST_SUMS and (op == "sum" or op == "mean") and len(axes) == x.ndim
+            and len(steps) == 2
+            and _host_reduce.host_sum(ctx, x, out, op == "mean", steps[0].G, steps[0].chunk)):
         return
     _run_steps(ctx, steps, out, x, count)
 
