@@ -6,9 +6,10 @@ the calling thread and one helper thread when the device's queue is idle.
 parallel into partial sums, then one work-item merging them. PoCL's worker threads sleep
 between commands, so each call waits for a worker to wake up for the launch and then for
 the calling thread to wake up for the result: ~40 us a call, 7-8 % of a sum of 10^7 floats.
-With nothing queued, the calling thread sums chunks itself and wakes one helper thread,
-which takes chunks from the same counter when it is up (its wake-up is then hidden, not
-waited for), and the calling thread merges the partial sums. The chunks, the order of the
+With nothing queued, the calling thread sums the first half of the chunks itself and wakes
+one helper thread for the second half; whichever finishes first takes what is left of the
+other's half from its end (so the helper's wake-up is hidden, not waited for), and the
+calling thread merges the partial sums. The chunks, the order of the
 additions within a chunk (four vector accumulators, as reduce.cl's contiguous_reduce) and the
 compensated merge are the kernels', so the result has the same bits as the two launches.
 """
@@ -23,6 +24,7 @@ cdef extern from *:
     #include <pthread.h>
     #include <sched.h>
     #include <stdatomic.h>
+    #include <stdint.h>
     #include <string.h>
     #include <unistd.h>
     #if defined(__x86_64__) || defined(__i386__)
@@ -84,19 +86,38 @@ cdef extern from *:
         long n, chunk;
         int nchunks, dbl;
         char* part;             /* nchunks partial sums */
-        atomic_int claim;       /* the next chunk to take */
+        _Atomic uint64_t range[2];  /* chunks [lo, hi) left in each half: hi << 32 | lo */
         atomic_int left;        /* the helper took the job and is done with it */
         int taken;              /* the helper took the job (under mxg_mu) */
     } mxg_sum_job;
 
-    static void mxg_take_chunks(mxg_sum_job* j) {
+    /* The next chunk of a half from its front (its owner) or its back (the other thread,
+       once its own half is done); -1 when the half is empty. */
+    static int mxg_claim(_Atomic uint64_t* range, const int from_back) {
+        uint64_t v = atomic_load(range);
         for (;;) {
-            const int k = atomic_fetch_add(&j->claim, 1);
-            if (k >= j->nchunks) return;
-            const long lo = k * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
-            if (j->dbl) ((double*)j->part)[k] = mxg_chunk_f64((const double*)j->x, lo, hi);
-            else ((float*)j->part)[k] = mxg_chunk_f32((const float*)j->x, lo, hi);
+            const uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);
+            if (lo >= hi) return -1;
+            const uint64_t next = from_back ? ((uint64_t)(hi - 1) << 32 | lo)
+                                            : ((uint64_t)hi << 32 | (lo + 1));
+            if (atomic_compare_exchange_weak(range, &v, next)) return from_back ? hi - 1 : lo;
         }
+    }
+
+    static void mxg_sum_chunk(mxg_sum_job* j, const int k) {
+        const long lo = k * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
+        if (j->dbl) ((double*)j->part)[k] = mxg_chunk_f64((const double*)j->x, lo, hi);
+        else ((float*)j->part)[k] = mxg_chunk_f32((const float*)j->x, lo, hi);
+    }
+
+    /* Each thread walks its own half forward, then takes what is left of the other's from
+       the back: each reads one contiguous stream while both work. Handing chunks out in
+       turn made both jump a chunk ahead every chunk, and the hardware prefetcher start
+       over: 10^7 floats in 440-510 us against 250-260 (a C prototype, quiet machine). */
+    static void mxg_take_chunks(mxg_sum_job* j, const int half) {
+        int k;
+        while ((k = mxg_claim(&j->range[half], 0)) >= 0) mxg_sum_chunk(j, k);
+        while ((k = mxg_claim(&j->range[1 - half], 1)) >= 0) mxg_sum_chunk(j, k);
     }
 
     /* The helper sleeps until a job is posted, takes it (so the caller knows to wait for
@@ -117,7 +138,7 @@ cdef extern from *:
             mxg_posted = NULL;
             j->taken = 1;
             pthread_mutex_unlock(&mxg_mu);
-            mxg_take_chunks(j);
+            mxg_take_chunks(j, 1);
             atomic_store(&j->left, 1);
         }
         return NULL;
@@ -156,13 +177,15 @@ cdef extern from *:
         mxg_sum_job j;
         j.x = x; j.n = n; j.chunk = chunk; j.nchunks = nchunks; j.dbl = dbl; j.part = part;
         j.taken = 0;
-        atomic_init(&j.claim, 0);
+        const uint32_t mid = (uint32_t)nchunks / 2;
+        atomic_init(&j.range[0], (uint64_t)mid << 32);
+        atomic_init(&j.range[1], (uint64_t)nchunks << 32 | mid);
         atomic_init(&j.left, 0);
         pthread_mutex_lock(&mxg_mu);
         mxg_posted = &j;
         pthread_cond_signal(&mxg_cv);
         pthread_mutex_unlock(&mxg_mu);
-        mxg_take_chunks(&j);
+        mxg_take_chunks(&j, 0);
         pthread_mutex_lock(&mxg_mu);
         const int taken = j.taken;
         if (!taken) mxg_posted = NULL;
