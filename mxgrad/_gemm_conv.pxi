@@ -46,9 +46,17 @@ cdef extern from *:
     static MXG_VECTORIZE void mxg_add_double(double* __restrict d, const double* __restrict s,
                                              long long n)
     { for (long long i = 0; i < n; i++) d[i] += s[i]; }
+    static MXG_VECTORIZE void mxg_add_scalar_float(float* __restrict d, const float s,
+                                                   long long n)
+    { for (long long i = 0; i < n; i++) d[i] += s; }
+    static MXG_VECTORIZE void mxg_add_scalar_double(double* __restrict d, const double s,
+                                                    long long n)
+    { for (long long i = 0; i < n; i++) d[i] += s; }
     """
     void mxg_add_float(float* d, const float* s, long long n) nogil
     void mxg_add_double(double* d, const double* s, long long n) nogil
+    void mxg_add_scalar_float(float* d, float s, long long n) nogil
+    void mxg_add_scalar_double(double* d, double s, long long n) nogil
 
 
 cdef inline void add_to(real* d, const real* s, long long n) noexcept nogil:
@@ -56,6 +64,13 @@ cdef inline void add_to(real* d, const real* s, long long n) noexcept nogil:
         mxg_add_float(d, s, n)
     else:
         mxg_add_double(d, s, n)
+
+
+cdef inline void add_scalar(real* d, real s, long long n) noexcept nogil:
+    if real is float:
+        mxg_add_scalar_float(d, s, n)
+    else:
+        mxg_add_scalar_double(d, s, n)
 
 
 cdef inline void valid_range(long long O, long long S, long long P, long long off,
@@ -184,7 +199,6 @@ cdef void conv_part(real* x, real* w, real* y, real* bias, real* scratch,
     cdef long long n, f, l, L = g.L
     cdef real* cols
     cdef real* out
-    cdef real value
     cdef int dtype = g.dtype
     if g.mode == CONV_FORWARD:
         for n in range(g.n0, g.n1):
@@ -192,13 +206,11 @@ cdef void conv_part(real* x, real* w, real* y, real* bias, real* scratch,
             if not g.pointwise:
                 im2col_rows(scratch, x + n * g.image, g, 0, g.Kdim)
             out = y + n * g.F * g.L
-            if bias != NULL:
+            blas(dtype, False, False, g.F, g.L, g.Kdim, 1.0, w, g.Kdim, cols, g.L, 0.0,
+                 out, g.L)
+            if bias != NULL:      # after the product, while its output is in cache
                 for f in range(g.F):
-                    value = bias[f]
-                    for l in range(L):
-                        out[f * L + l] = value
-            blas(dtype, False, False, g.F, g.L, g.Kdim, 1.0, w, g.Kdim, cols, g.L,
-                 0.0 if bias == NULL else 1.0, out, g.L)
+                    add_scalar(out + f * L, bias[f], L)
     elif g.mode == CONV_DATA_GRAD:
         for n in range(g.n0, g.n1):
             cols = x + n * g.image if g.pointwise else scratch
