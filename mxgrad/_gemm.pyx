@@ -336,6 +336,7 @@ def gemm(ctx, bint trans_a, bint trans_b, int M, int N, int K, double alpha,
 
 
 include "_gemm_conv.pxi"     # convolution as implicit GEMM
+include "_gemm_winograd.pxi" # 3x3 "same" convolutions by Winograd's F(2x2, 3x3)
 include "_lstm_host.pxi"     # the fused LSTM direction's recurrence on the host
 
 

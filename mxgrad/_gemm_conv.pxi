@@ -30,16 +30,12 @@ ctypedef struct ConvCall:
     char* scratch      # this part's columns: Kdim * L elements
     long long n0, n1   # the images of this part (forward, data gradient)
     long long k0, k1   # the column rows of this part (weight gradient, over every image)
+    long long block    # > 0: by Winograd (_gemm_winograd.pxi), this many images at a time
 
 
 cdef extern from *:
     """
-    /* an add loop GCC vectorizes (the module builds at -O2, where it would not) */
-    #if defined(__GNUC__) && !defined(__clang__)
-    #define MXG_VECTORIZE __attribute__((optimize("O3")))
-    #else
-    #define MXG_VECTORIZE
-    #endif
+    #include "_simd.h"      /* MXG_VECTORIZE: add loops GCC vectorizes */
     static MXG_VECTORIZE void mxg_add_float(float* __restrict d, const float* __restrict s,
                                             long long n)
     { for (long long i = 0; i < n; i++) d[i] += s[i]; }
@@ -200,7 +196,9 @@ cdef void conv_part(real* x, real* w, real* y, real* bias, real* scratch,
     cdef real* cols
     cdef real* out
     cdef int dtype = g.dtype
-    if g.mode == CONV_FORWARD:
+    if g.block > 0:
+        winograd_part(x, w, y, bias, scratch, g)
+    elif g.mode == CONV_FORWARD:
         for n in range(g.n0, g.n1):
             cols = x + n * g.image if g.pointwise else scratch
             if not g.pointwise:
@@ -254,19 +252,21 @@ def conv_native_parts(ctx, long long work):
 def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, int parts,
                 Buffer x, long long off_x, Buffer w, long long off_w, Buffer y,
                 long long off_y, Buffer bias, long long off_bias, Buffer scratch,
-                long long off_scratch):
+                long long off_scratch, long long block=0):
     """Enqueue a forward pass (mode 0), data gradient (1) or weight gradient (2) of a
     convolution with one group, in ``parts`` native kernels; ``geometry`` is (C, D, H, W,
     OD, OH, OW, KD, KH, KW, SD, SH, SW, PD, PH, PW, DD, DH, DW); offsets in elements;
     ``scratch`` holds parts * C*KS * L elements (C*KS * L for the weight gradient; unused
-    for a pointwise convolution).
+    for a pointwise convolution). ``block`` > 0: a forward pass or data gradient of a 3x3
+    convolution with stride 1 and padding 1 by Winograd, ``block`` images at a time, in
+    parts * winograd_scratch(C, F, H, W, block) elements of scratch.
     Shapes and ``conv_native_ready`` are the caller's job."""
     cdef DeviceState dev = ctx.state
     cdef ConvCall call
     cdef ConvCall pieces[MAX_PARTS]
     cdef int isz = dtype_size(dtype)
     cdef int i, n = 0
-    cdef long long total, lo, hi
+    cdef long long total, lo, hi, per_part
     memset(&call, 0, sizeof(call))
     (call.C, call.D, call.H, call.W, call.OD, call.OH, call.OW, call.KD, call.KH, call.KW,
      call.SD, call.SH, call.SW, call.PD, call.PH, call.PW, call.DD, call.DH,
@@ -282,6 +282,9 @@ def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, in
     call.w = <char*>w.host + off_w * isz
     call.y = <char*>y.host + off_y * isz
     call.bias = NULL if bias is None else <char*>bias.host + off_bias * isz
+    call.block = block if mode != CONV_WEIGHT_GRAD else 0
+    per_part = (winograd_scratch(call.C, F, call.H, call.W, block) if call.block
+                else call.Kdim * call.L)
     total = call.Kdim if mode == CONV_WEIGHT_GRAD else N
     parts = max(1, min(parts, split_parts(dev, 1) + len(dev.side_queues), total))
     for i in range(parts):
@@ -291,7 +294,7 @@ def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, in
         pieces[n] = call
         # the weight gradient's parts build disjoint rows of one image's columns
         pieces[n].scratch = <char*>scratch.host + (off_scratch + (
-            lo if mode == CONV_WEIGHT_GRAD else i * call.Kdim) * call.L) * isz
+            lo * call.L if mode == CONV_WEIGHT_GRAD else i * per_part)) * isz
         if mode == CONV_WEIGHT_GRAD:
             pieces[n].k0, pieces[n].k1, pieces[n].n1 = lo, hi, N
         else:

@@ -36,13 +36,7 @@ cdef extern from *:
     /* reduce.cl's contiguous_reduce for a sum: four accumulators of VW lanes (256-bit
        vectors) over steps of 4 VW elements, combined (0 + 1, 2 + 3, then the two), the
        lanes added in order into 0, then the elements left one by one. */
-    #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
-    /* one copy per instruction set, picked at load time: without AVX, GCC keeps 256-bit
-       vectors in memory */
-    #define MXG_CLONES __attribute__((target_clones("avx2", "default")))
-    #else
-    #define MXG_CLONES
-    #endif
+    #include "_simd.h"      /* MXG_CLONES: 256-bit vectors in registers */
     #define MXG_CHUNK_SUM(T, VW, NAME)                                                      \\
     typedef T NAME##_v __attribute__((vector_size(32)));                                  \\
     typedef T NAME##_vu __attribute__((vector_size(32), aligned(sizeof(T))));             \\

@@ -19,12 +19,7 @@ cdef extern from *:
     #pragma GCC push_options
     #pragma GCC optimize("O3", "no-trapping-math")   /* if-converts the clamps below */
     #endif
-    #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
-    /* one copy per instruction set, picked at load time: the loops below vectorise */
-    #define MXG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-    #else
-    #define MXG_CLONES
-    #endif
+    #include "_simd.h"      /* MXG_CLONES: the loops below vectorise */
 
     /* exp in float32 without a libm call, so that the loops vectorise (Cephes' expf:
        x = n ln2 + r, a degree-5 polynomial of r, times 2^n); relative error ~2e-7. The

@@ -12,6 +12,17 @@ FORWARD, DATA_GRAD, WEIGHT_GRAD = 0, 1, 2
 # Tests switch this off to run the im2col/col2im path on the same device.
 enabled = True
 
+# 3x3 "same" convolutions (stride 1, padding 1) take Winograd's F(2x2, 3x3) for the forward
+# pass and the data gradient (mxgrad/_gemm_winograd.pxi) when their input and output channels
+# both number at least WINOGRAD_MIN_CHANNELS (fewer make its 16 products too thin for the
+# BLAS) and the batch has at least WINOGRAD_MIN_TILES 2x2 output tiles (fewer do not pay for
+# transforming the kernels). Measured forward + data gradient, batch 32: 1.4x (8 channels,
+# 32x32) to 2.0x (16 channels, 32x32) faster; 8 images of 4x4 with 256 channels 0.64x.
+# Images go in blocks of about WINOGRAD_TILES tiles (one 16x16 image: 64 beat 128 and 256).
+WINOGRAD_MIN_CHANNELS = 8
+WINOGRAD_MIN_TILES = 128
+WINOGRAD_TILES = 64
+
 
 def usable(groups, *arrays):
     """Whether the native path can run a convolution of these arrays (None: absent)."""
@@ -41,7 +52,10 @@ def run(mode, x, w, y, bias, g):
     pointwise = (g.kernel == (1, 1, 1) and g.stride == (1, 1, 1) and g.pad == (0, 0, 0))
     parts = min(_gemm.conv_native_parts(ctx, N * F * rows * L), rows if mode == WEIGHT_GRAD
                 else N)
-    if pointwise:
+    block = _winograd_block(mode, g, N, C, F)
+    if block:
+        scratch_size = parts * _gemm.winograd_scratch(C, F, g.image[1], g.image[2], block)
+    elif pointwise:
         scratch_size = 1
     elif mode == WEIGHT_GRAD:
         scratch_size = rows * L
@@ -52,4 +66,17 @@ def run(mode, x, w, y, bias, g):
     _gemm.conv_native(ctx, mode, x._dtype_code, geometry, N, F, parts,
                       x._buffer, x._offset, w._buffer, w._offset, y._buffer, y._offset,
                       None if bias is None else bias._buffer,
-                      0 if bias is None else bias._offset, scratch._buffer, scratch._offset)
+                      0 if bias is None else bias._offset, scratch._buffer, scratch._offset,
+                      block)
+
+
+def _winograd_block(mode, g, N, C, F):
+    """Images per block when Winograd runs this product, else 0."""
+    if (mode == WEIGHT_GRAD or g.kernel != (1, 3, 3) or g.stride != (1, 1, 1)
+            or g.pad != (0, 1, 1) or g.dilate != (1, 1, 1) or g.image[0] != 1
+            or min(C, F) < WINOGRAD_MIN_CHANNELS):
+        return 0
+    tiles = ((g.image[1] + 1) // 2) * ((g.image[2] + 1) // 2)
+    if N * tiles < WINOGRAD_MIN_TILES:
+        return 0
+    return max(1, WINOGRAD_TILES // tiles)

@@ -1,0 +1,255 @@
+# Included by _gemm.pyx: 3x3 "same" convolutions (stride 1, padding 1, no dilation) by
+# Winograd's minimal filtering F(2x2, 3x3) on the host BLAS.
+#
+# Each 2x2 block of outputs ("tile") comes from a 4x4 block of inputs: transformed (B^T d B)
+# and multiplied element by element with the transformed 3x3 kernels (G g G^T), summed over
+# the input channels, the 4x4 result folds back to 2x2 (A^T m A). The sum over channels is
+# 16 products (one per element of the 4x4 transform) of (outputs x inputs) by (inputs x
+# tiles): 16 multiply-adds per tile and channel pair where the im2col product does 36, so
+# 2.25x less arithmetic for the forward pass and the data gradient (a "same" convolution of
+# the output gradient with the kernels turned 180 degrees and the channels swapped). The
+# transform matrices hold 0, +-1 and 1/2 only: the result differs from the direct sum by a
+# few roundings. The weight gradient keeps the im2col product (_gemm_conv.pxi).
+#
+# Images go through in blocks (about WINOGRAD_TILES tiles) so that the transformed inputs and
+# products stay in cache between the transforms and the 16 products.
+
+cdef extern from *:
+    """
+    #include "_simd.h"
+    #if defined(__GNUC__) && !defined(__clang__)
+    #define MXG_IVDEP _Pragma("GCC ivdep")    /* the scratch blocks never overlap */
+    #else
+    #define MXG_IVDEP
+    #endif
+    /* one copy per element type, vectorized (MXG_VECTORIZE; copies per instruction set
+       with wider vectors ran no faster, the one with AVX-512 slower) */
+    #define MXG_WINOGRAD(T, S)                                                                 \\
+    /* U[xi][o][i] (planes of us >= O*I, rows of I): the transforms of the kernels w + o*os + i*is (3x3, row    \\
+       major), each turned 180 degrees when rot. tmp: 9 * I elements, one kernel entry of  \\
+       every i in a row, so that the transform runs along i. */                            \\
+    static MXG_VECTORIZE void mxg_wino_weights_##S(const T* w, long long O,      \\
+            long long I, long long os, long long is, int rot, T* __restrict U,             \\
+            long long us, T* __restrict tmp) {                                             \\
+        for (long long o = 0; o < O; o++) {                                                \\
+            for (long long i = 0; i < I; i++)                                              \\
+                for (int q = 0; q < 9; q++)                                                \\
+                    tmp[q * I + i] = w[o * os + i * is + (rot ? 8 - q : q)];               \\
+            T* u = U + o * I;                                                              \\
+            for (long long i = 0; i < I; i++) {                                            \\
+                T t[4][3];                                                                 \\
+                for (int b = 0; b < 3; b++) {             /* G g */                        \\
+                    const T g0 = tmp[b * I + i], g1 = tmp[(3 + b) * I + i];                \\
+                    const T g2 = tmp[(6 + b) * I + i];                                     \\
+                    t[0][b] = g0;                                                          \\
+                    t[1][b] = (g0 + g1 + g2) * (T)0.5;                                     \\
+                    t[2][b] = (g0 - g1 + g2) * (T)0.5;                                     \\
+                    t[3][b] = g2;                                                          \\
+                }                                                                          \\
+                for (int r = 0; r < 4; r++) {             /* (G g) G^T */                  \\
+                    u[(4 * r) * us + i] = t[r][0];                                         \\
+                    u[(4 * r + 1) * us + i] = (t[r][0] + t[r][1] + t[r][2]) * (T)0.5;      \\
+                    u[(4 * r + 2) * us + i] = (t[r][0] - t[r][1] + t[r][2]) * (T)0.5;      \\
+                    u[(4 * r + 3) * us + i] = t[r][2];                                     \\
+                }                                                                          \\
+            }                                                                              \\
+        }                                                                                  \\
+    }                                                                                      \\
+                                                                                           \\
+    /* V[xi][i][t0 + ty*TX + tx] (planes of vs >= I*nt, rows of nt) for the I planes (H x W)\\
+       of one image. buf: (2*TY + 2) * 2 * (TX + 1) + 8 * (TX + 1) elements. */             \\
+    static MXG_VECTORIZE void mxg_wino_input_##S(const T* x, long long I, long long H,     \\
+            long long W, long long TY, long long TX, long long nt, long long t0,           \\
+            T* __restrict V, long long vs, T* __restrict buf) {                            \\
+        const long long PW = TX + 1, R = 2 * TY + 2;                                       \\
+        T* rows = buf;                         /* padded row r: even, then odd columns */  \\
+        T* te = buf + R * 2 * PW;              /* B^T d: 4 rows, even and odd columns */   \\
+        for (long long i = 0; i < I; i++) {                                                \\
+            const T* p = x + i * H * W;                                                    \\
+            /* padded row r is input row r - 1; padded column j input column j - 1; even   \\
+               padded columns 2k are input 2k - 1, odd ones 2k + 1 are input 2k */         \\
+            for (long long r = 0; r < R; r++) {                                            \\
+                T* e = rows + r * 2 * PW;                                                  \\
+                T* od = e + PW;                                                            \\
+                const long long y = r - 1;                                                 \\
+                if (y < 0 || y >= H) {                                                     \\
+                    for (long long k = 0; k < PW; k++) e[k] = od[k] = 0;                   \\
+                    continue;                                                              \\
+                }                                                                          \\
+                const T* row = p + y * W;                                                  \\
+                long long k;                                                               \\
+                e[0] = 0;                                                                  \\
+                MXG_IVDEP for (k = 1; k <= W / 2; k++) e[k] = row[2 * k - 1];                        \\
+                for (; k < PW; k++) e[k] = 0;                                              \\
+                MXG_IVDEP for (k = 0; k < (W + 1) / 2; k++) od[k] = row[2 * k];                      \\
+                for (; k < PW; k++) od[k] = 0;                                             \\
+            }                                                                              \\
+            for (long long ty = 0; ty < TY; ty++) {                                        \\
+                const T* d0 = rows + (2 * ty) * 2 * PW;                                    \\
+                const T* d1 = d0 + 2 * PW;                                                 \\
+                const T* d2 = d1 + 2 * PW;                                                 \\
+                const T* d3 = d2 + 2 * PW;                                                 \\
+                MXG_IVDEP for (long long k = 0; k < 2 * PW; k++) {                         \\
+                    te[k] = d0[k] - d2[k];                                                 \\
+                    te[2 * PW + k] = d1[k] + d2[k];                                        \\
+                    te[4 * PW + k] = d2[k] - d1[k];                                        \\
+                    te[6 * PW + k] = d1[k] - d3[k];                                        \\
+                }                                                                          \\
+                T* v = V + i * nt + t0 + ty * TX;                                          \\
+                const long long xs = vs;                                                   \\
+                for (int a = 0; a < 4; a++) {                  /* (B^T d) B */             \\
+                    const T* e = te + a * 2 * PW;                                          \\
+                    const T* od = e + PW;                                                  \\
+                    T* v0 = v + (4 * a) * xs;                                              \\
+                    T* v1 = v0 + xs;                                                       \\
+                    T* v2 = v1 + xs;                                                       \\
+                    T* v3 = v2 + xs;                                                       \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) v0[tx] = e[tx] - e[tx + 1]; \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) v1[tx] = od[tx] + e[tx + 1]; \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) v2[tx] = e[tx + 1] - od[tx]; \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) v3[tx] = od[tx] - od[tx + 1]; \\
+                }                                                                          \\
+            }                                                                              \\
+        }                                                                                  \\
+    }                                                                                      \\
+                                                                                           \\
+    /* The O output planes (H x W) of one image from M[xi][o][t0 + ty*TX + tx] (planes of  \\
+       ms >= O*nt, rows of nt), plus bias[o] unless NULL. tmp: 4 * TX elements. */               \\
+    static MXG_VECTORIZE void mxg_wino_output_##S(const T* M, long long O, long long nt,   \\
+            long long t0, long long ms, long long H, long long W, long long TY, long long TX,             \\
+            const T* bias, T* __restrict y, T* __restrict tmp) {                           \\
+        const long long xs = ms;                                                           \\
+        T* y00 = tmp;                                                                      \\
+        T* y01 = tmp + TX;                                                                 \\
+        T* y10 = tmp + 2 * TX;                                                             \\
+        T* y11 = tmp + 3 * TX;                                                             \\
+        for (long long o = 0; o < O; o++) {                                                \\
+            const T b = bias ? bias[o] : 0;                                                \\
+            T* plane = y + o * H * W;                                                      \\
+            for (long long ty = 0; ty < TY; ty++) {                                        \\
+                const T* m = M + o * nt + t0 + ty * TX;                                    \\
+                MXG_IVDEP for (long long tx = 0; tx < TX; tx++) {                          \\
+                    T r0[4], r1[4];                       /* A^T m */                      \\
+                    for (int l = 0; l < 4; l++) {                                          \\
+                        const T m0 = m[l * xs + tx], m1 = m[(4 + l) * xs + tx];            \\
+                        const T m2 = m[(8 + l) * xs + tx], m3 = m[(12 + l) * xs + tx];     \\
+                        r0[l] = m0 + m1 + m2;                                              \\
+                        r1[l] = m1 - m2 - m3;                                              \\
+                    }                                                                      \\
+                    y00[tx] = r0[0] + r0[1] + r0[2];      /* (A^T m) A */                  \\
+                    y01[tx] = r0[1] - r0[2] - r0[3];                                       \\
+                    y10[tx] = r1[0] + r1[1] + r1[2];                                       \\
+                    y11[tx] = r1[1] - r1[2] - r1[3];                                       \\
+                }                                                                          \\
+                if (bias)                                                                  \\
+                    for (long long tx = 0; tx < TX; tx++) {                                \\
+                        y00[tx] += b; y01[tx] += b; y10[tx] += b; y11[tx] += b;            \\
+                    }                                                                      \\
+                T* top = plane + 2 * ty * W;                                               \\
+                const long long full = W / 2;                                              \\
+                MXG_IVDEP for (long long tx = 0; tx < full; tx++) {                                  \\
+                    top[2 * tx] = y00[tx];                                                 \\
+                    top[2 * tx + 1] = y01[tx];                                             \\
+                }                                                                          \\
+                if (W & 1) top[W - 1] = y00[TX - 1];                                       \\
+                if (2 * ty + 1 < H) {                                                      \\
+                    T* bottom = top + W;                                                   \\
+                    MXG_IVDEP for (long long tx = 0; tx < full; tx++) {                              \\
+                        bottom[2 * tx] = y10[tx];                                          \\
+                        bottom[2 * tx + 1] = y11[tx];                                      \\
+                    }                                                                      \\
+                    if (W & 1) bottom[W - 1] = y10[TX - 1];                                \\
+                }                                                                          \\
+            }                                                                              \\
+        }                                                                                  \\
+    }
+    MXG_WINOGRAD(float, float)
+    MXG_WINOGRAD(double, double)
+    """
+    void mxg_wino_weights_float(const float* w, long long O, long long I, long long ostride,
+                                long long istride, int rot, float* U, long long us,
+                                float* tmp) nogil
+    void mxg_wino_weights_double(const double* w, long long O, long long I, long long ostride,
+                                 long long istride, int rot, double* U, long long us,
+                                 double* tmp) nogil
+    void mxg_wino_input_float(const float* x, long long I, long long H, long long W,
+                              long long TY, long long TX, long long nt, long long t0,
+                              float* V, long long vs, float* buf) nogil
+    void mxg_wino_input_double(const double* x, long long I, long long H, long long W,
+                               long long TY, long long TX, long long nt, long long t0,
+                               double* V, long long vs, double* buf) nogil
+    void mxg_wino_output_float(const float* M, long long O, long long nt, long long t0,
+                               long long ms, long long H, long long W, long long TY,
+                               long long TX, const float* bias, float* y, float* tmp) nogil
+    void mxg_wino_output_double(const double* M, long long O, long long nt, long long t0,
+                                long long ms, long long H, long long W, long long TY,
+                                long long TX, const double* bias, double* y,
+                                double* tmp) nogil
+
+cdef enum:
+    # Elements between the 16 planes of each transform beyond their size: the transforms
+    # touch all 16 at once, and plane sizes that are multiples of 4 KiB put them in one set
+    # of the L1 cache (the transforms then ran at a third of the speed).
+    SKEW = 16
+
+
+cpdef long long winograd_scratch(long long C, long long F, long long H, long long W,
+                                 long long block):
+    """Elements of scratch one part of a Winograd convolution needs (see winograd_part),
+    for ``block`` images at a time."""
+    cdef long long TY = (H + 1) // 2, TX = (W + 1) // 2
+    cdef long long nt = block * TY * TX
+    return (16 * (C * F + SKEW) + 16 * ((C + F) * nt + 2 * SKEW)
+            + max((2 * TY + 2) * 2 * (TX + 1) + 8 * (TX + 1) + 4 * TX, 9 * max(C, F)))
+
+
+cdef void winograd_part(real* x, real* w, real* y, real* bias, real* scratch,
+                        ConvCall* g) noexcept nogil:
+    """The forward pass or the data gradient of the images [n0, n1) of a 3x3 convolution
+    with stride 1 and padding 1, in blocks of g.block images."""
+    cdef long long I, O, ostr, istr, n, b, nb, nt, xi
+    cdef long long H = g.H, W = g.W, TY = (g.H + 1) // 2, TX = (g.W + 1) // 2
+    cdef long long per = TY * TX
+    cdef real* src
+    cdef real* dst
+    cdef real* plane_bias = NULL
+    cdef int rot
+    if g.mode == CONV_FORWARD:
+        I, O, ostr, istr, rot = g.C, g.F, g.C * 9, 9, 0
+        src, dst, plane_bias = x, y, bias
+    else:       # the output gradient's F planes through the turned kernels, to C planes
+        I, O, ostr, istr, rot = g.F, g.C, 9, g.C * 9, 1
+        src, dst = y, x
+    cdef long long cap = g.block * per
+    cdef long long us = O * I + SKEW, vs = I * cap + SKEW, ms = O * cap + SKEW
+    cdef real* U = scratch
+    cdef real* V = U + 16 * us
+    cdef real* M = V + 16 * vs
+    cdef real* buf = M + 16 * ms
+    cdef real* tmp = buf + (2 * TY + 2) * 2 * (TX + 1) + 8 * (TX + 1)
+    if real is float:
+        mxg_wino_weights_float(w, O, I, ostr, istr, rot, U, us, buf)
+    else:
+        mxg_wino_weights_double(w, O, I, ostr, istr, rot, U, us, buf)
+    n = g.n0
+    while n < g.n1:
+        nb = min(g.block, g.n1 - n)
+        nt = nb * per
+        for b in range(nb):
+            if real is float:
+                mxg_wino_input_float(src + (n + b) * I * H * W, I, H, W, TY, TX, nt, b * per,
+                                     V, vs, buf)
+            else:
+                mxg_wino_input_double(src + (n + b) * I * H * W, I, H, W, TY, TX, nt, b * per,
+                                      V, vs, buf)
+        for xi in range(16):
+            blas(g.dtype, False, False, O, nt, I, 1.0, U + xi * us, I, V + xi * vs, nt,
+                 0.0, M + xi * ms, nt)
+        for b in range(nb):
+            if real is float:
+                mxg_wino_output_float(M, O, nt, b * per, ms, H, W, TY, TX, plane_bias,
+                                      dst + (n + b) * O * H * W, tmp)
+            else:
+                mxg_wino_output_double(M, O, nt, b * per, ms, H, W, TY, TX, plane_bias,
+                                       dst + (n + b) * O * H * W, tmp)
+        n += nb

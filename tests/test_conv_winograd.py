@@ -1,0 +1,141 @@
+"""3x3 "same" convolutions by Winograd's F(2x2, 3x3) on the host BLAS
+(mxgrad/_gemm_winograd.pxi): forward pass and data gradient against a direct float64 sum and
+against the im2col path, odd image sizes, partial blocks, first and second order gradients,
+and which convolutions take it."""
+import numpy as np
+import pytest
+
+import mxgrad as mx
+from mxgrad.ndarray import _conv_native
+from mxgrad.ndarray.conv import Convolution
+
+from gradcheck import check_gradients
+from test_ops_conv import _skip_without_native, ref_conv
+
+SAME = dict(kernel=(3, 3), pad=(1, 1))
+
+
+@pytest.fixture
+def winograd_calls(monkeypatch):
+    """Lowered thresholds (small test shapes take Winograd) and the block sizes chosen."""
+    monkeypatch.setattr(_conv_native, "WINOGRAD_MIN_CHANNELS", 1)
+    monkeypatch.setattr(_conv_native, "WINOGRAD_MIN_TILES", 1)
+    chosen = []
+    pick = _conv_native._winograd_block
+
+    def spy(*args):
+        chosen.append(pick(*args))
+        return chosen[-1]
+
+    monkeypatch.setattr(_conv_native, "_winograd_block", spy)
+    return chosen
+
+
+def _products(ctx, shape_x, F, dtype, seed=3, bias=True):
+    """Output and the three gradients of sum(conv(x, w, b) * head)."""
+    rng = np.random.RandomState(seed)
+    C = shape_x[1]
+    arrs = [mx.nd.array(rng.randn(*s), ctx=ctx, dtype=dtype)
+            for s in (shape_x, (F, C, 3, 3), (F,))]
+    if not bias:
+        arrs = arrs[:2]
+    for a in arrs:
+        a.attach_grad()
+    with mx.autograd.record():
+        y = Convolution(*arrs, num_filter=F, no_bias=not bias, **SAME)
+    head = rng.randn(*y.shape)
+    y.backward(mx.nd.array(head, ctx=ctx, dtype=dtype))
+    return [a.asnumpy() for a in arrs], head, [y.asnumpy()] + [a.grad.asnumpy() for a in arrs]
+
+
+def _reference(xs, head):
+    """Output and data gradient by direct float64 sums: the data gradient of a "same" 3x3
+    convolution is the same convolution of the head with the kernels turned 180 degrees
+    and the channels swapped."""
+    x, w, b = (xs + [None])[:3]
+    y = ref_conv(x, w, b, (3, 3), pad=(1, 1))
+    turned = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+    dx = ref_conv(head, turned, None, (3, 3), pad=(1, 1))
+    return y, dx
+
+
+CASES = [((2, 3, 5, 7), 4),       # odd height and width: partial tiles on both
+         ((3, 16, 16, 16), 8),    # one image per block
+         ((1, 2, 1, 1), 3),       # one output, all neighbours padding
+         ((5, 4, 2, 3), 6),       # many images per block, the last block partial
+         ((4, 17, 9, 6), 19),
+         ((33, 8, 8, 8), 8)]      # 4 images per block: 8 blocks and one image
+
+
+@pytest.mark.parametrize("shape,F", CASES, ids=lambda c: str(c))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_winograd_matches_direct_sums_and_the_im2col_path(ctx, winograd_calls, shape, F, dtype):
+    if dtype == "float64" and not ctx.state.has_fp64:
+        pytest.skip("no float64")
+    _skip_without_native(ctx, dtype)
+    xs, head, fast = _products(ctx, shape, F, dtype)
+    assert winograd_calls and all(winograd_calls[:2])     # forward and data gradient
+    y, dx = _reference(xs, head)
+    tol = 2e-5 if dtype == "float32" else 1e-12
+    scale_y, scale_dx = np.abs(y).max(), np.abs(dx).max()
+    np.testing.assert_allclose(fast[0], y, rtol=tol, atol=tol * scale_y)
+    np.testing.assert_allclose(fast[1], dx, rtol=tol, atol=tol * scale_dx)
+    saved, _conv_native.enabled = _conv_native.enabled, False
+    try:
+        _, _, slow = _products(ctx, shape, F, dtype)
+    finally:
+        _conv_native.enabled = saved
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * max(1.0, np.abs(b).max()))
+
+
+def test_without_bias(ctx, winograd_calls):
+    _skip_without_native(ctx)
+    xs, head, fast = _products(ctx, (2, 5, 6, 6), 7, "float32", bias=False)
+    y, dx = _reference(xs, head)
+    np.testing.assert_allclose(fast[0], y, rtol=2e-5, atol=2e-5 * np.abs(y).max())
+    np.testing.assert_allclose(fast[1], dx, rtol=2e-5, atol=2e-5 * np.abs(dx).max())
+
+
+def test_gradients_first_and_second_order(ctx, fp64, winograd_calls):
+    _skip_without_native(ctx, "float64")
+    rng = np.random.RandomState(9)
+
+    def fn(x, w, b):
+        return Convolution(x, w, b, num_filter=3, **SAME)
+
+    check_gradients(fn, [rng.randn(2, 2, 3, 5), rng.randn(3, 2, 3, 3), rng.randn(3)], ctx,
+                    order=2)
+    assert any(winograd_calls)
+
+
+def test_which_convolutions_take_it(ctx):
+    """With the default thresholds: a CNN's second layer does, its 3-channel first layer
+    and a batch of few tiles do not, nor any other geometry, nor the weight gradient."""
+    _skip_without_native(ctx)
+    calls = []
+    pick = _conv_native._winograd_block
+
+    def taken(x_shape, F, **kw):
+        calls.clear()
+        x = mx.nd.ones(x_shape, ctx=ctx)
+        w = mx.nd.ones((F, x_shape[1], 3, 3), ctx=ctx)
+        x.attach_grad()
+        w.attach_grad()
+        saved = _conv_native._winograd_block
+        _conv_native._winograd_block = lambda *a: calls.append(pick(*a)) or calls[-1]
+        try:
+            with mx.autograd.record():
+                y = Convolution(x, w, num_filter=F, no_bias=True, **dict(SAME, **kw))
+            y.backward()
+            mx.nd.waitall()
+        finally:
+            _conv_native._winograd_block = saved
+        return [bool(c) for c in calls]
+
+    assert taken((4, 64, 16, 16), 128) == [True, True, False]     # weight gradient: im2col
+    assert taken((4, 3, 16, 16), 64) == [False, False, False]
+    assert taken((2, 64, 4, 4), 64) == [False, False, False]      # 8 tiles in the batch
+    assert not any(taken((4, 64, 16, 16), 64, stride=(2, 2)))
+    assert not any(taken((4, 64, 16, 16), 64, dilate=(2, 2), pad=(2, 2)))
+    assert not any(taken((4, 64, 16, 16), 64, pad=(0, 0)))
