@@ -257,9 +257,9 @@ def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, in
     convolution with one group, in ``parts`` native kernels; ``geometry`` is (C, D, H, W,
     OD, OH, OW, KD, KH, KW, SD, SH, SW, PD, PH, PW, DD, DH, DW); offsets in elements;
     ``scratch`` holds parts * C*KS * L elements (C*KS * L for the weight gradient; unused
-    for a pointwise convolution). ``block`` > 0: a forward pass or data gradient of a 3x3
-    convolution with stride 1 and padding 1 by Winograd, ``block`` images at a time, in
-    parts * winograd_scratch(C, F, H, W, block) elements of scratch.
+    for a pointwise convolution). ``block`` > 0: a 3x3 convolution with stride 1 and
+    padding 1 by Winograd, ``block`` images at a time, in parts * winograd_scratch(C, F, H,
+    W, block) elements of scratch.
     Shapes and ``conv_native_ready`` are the caller's job."""
     cdef DeviceState dev = ctx.state
     cdef ConvCall call
@@ -282,10 +282,13 @@ def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, in
     call.w = <char*>w.host + off_w * isz
     call.y = <char*>y.host + off_y * isz
     call.bias = NULL if bias is None else <char*>bias.host + off_bias * isz
-    call.block = block if mode != CONV_WEIGHT_GRAD else 0
+    call.block = block
     per_part = (winograd_scratch(call.C, F, call.H, call.W, block) if call.block
                 else call.Kdim * call.L)
-    total = call.Kdim if mode == CONV_WEIGHT_GRAD else N
+    if mode != CONV_WEIGHT_GRAD:
+        total = N
+    else:       # by Winograd: its output channels; else the rows of the columns
+        total = F if call.block else call.Kdim
     parts = max(1, min(parts, split_parts(dev, 1) + len(dev.side_queues), total))
     for i in range(parts):
         lo, hi = total * i // parts, total * (i + 1) // parts
@@ -293,8 +296,10 @@ def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, in
             continue
         pieces[n] = call
         # the weight gradient's parts build disjoint rows of one image's columns
-        pieces[n].scratch = <char*>scratch.host + (off_scratch + (
-            lo * call.L if mode == CONV_WEIGHT_GRAD else i * per_part)) * isz
+        if mode == CONV_WEIGHT_GRAD and not call.block:
+            pieces[n].scratch = <char*>scratch.host + (off_scratch + lo * call.L) * isz
+        else:
+            pieces[n].scratch = <char*>scratch.host + (off_scratch + i * per_part) * isz
         if mode == CONV_WEIGHT_GRAD:
             pieces[n].k0, pieces[n].k1, pieces[n].n1 = lo, hi, N
         else:

@@ -9,7 +9,9 @@
 # 2.25x less arithmetic for the forward pass and the data gradient (a "same" convolution of
 # the output gradient with the kernels turned 180 degrees and the channels swapped). The
 # transform matrices hold 0, +-1 and 1/2 only: the result differs from the direct sum by a
-# few roundings. The weight gradient keeps the im2col product (_gemm_conv.pxi).
+# few roundings. The weight gradient is the adjoint in the kernels: the 16 products of the
+# transformed output gradients (A dy A^T) by the transformed inputs, summed over the tiles,
+# folded back to 3x3 (G^T z G); its parts split the output channels.
 #
 # Images go through in blocks (about WINOGRAD_TILES tiles) so that the transformed inputs and
 # products stay in cache between the transforms and the 16 products.
@@ -165,6 +167,93 @@ cdef extern from *:
     }
     MXG_WINOGRAD(float, float)
     MXG_WINOGRAD(double, double)
+
+    /* The weight gradient: the forward pass is y = A^T [(G g G^T) . (B^T d B)] A per tile,
+       linear in g, so d(loss)/dg = G^T [sum over tiles of (A dy A^T) . (B^T d B)] G. */
+    #define MXG_WINOGRAD_GRAD(T, S)                                                            \\
+    /* Y[xi][f][t0 + ty*TX + tx] (planes of ys, rows of nt) = A dy A^T for the Fp planes   \\
+       (H x W) of dy, each tile the 2x2 block at (2ty, 2tx). buf: 12 * TX elements. */      \\
+    static MXG_VECTORIZE void mxg_wino_dy_##S(const T* dy, long long Fp, long long H,        \\
+            long long W, long long TY, long long TX, long long nt, long long t0,           \\
+            T* __restrict Y, long long ys, T* __restrict buf) {                            \\
+        T* e0 = buf;                /* rows 2ty and 2ty + 1: even and odd columns */       \\
+        T* o0 = buf + TX;                                                                  \\
+        T* e1 = buf + 2 * TX;                                                              \\
+        T* o1 = buf + 3 * TX;                                                              \\
+        T* su = buf + 4 * TX;       /* A dy: 4 rows of the tiles' even columns */          \\
+        T* sv = buf + 8 * TX;       /* and of their odd columns */                         \\
+        for (long long f = 0; f < Fp; f++) {                                               \\
+            const T* p = dy + f * H * W;                                                   \\
+            for (long long ty = 0; ty < TY; ty++) {                                        \\
+                for (int r = 0; r < 2; r++) {                                              \\
+                    T* e = r ? e1 : e0;                                                    \\
+                    T* od = r ? o1 : o0;                                                   \\
+                    long long k;                                                           \\
+                    if (2 * ty + r >= H) {                                                 \\
+                        for (k = 0; k < TX; k++) e[k] = od[k] = 0;                         \\
+                        continue;                                                          \\
+                    }                                                                      \\
+                    const T* row = p + (2 * ty + r) * W;                                   \\
+                    MXG_IVDEP for (k = 0; k < (W + 1) / 2; k++) e[k] = row[2 * k];         \\
+                    for (; k < TX; k++) e[k] = 0;                                          \\
+                    MXG_IVDEP for (k = 0; k < W / 2; k++) od[k] = row[2 * k + 1];          \\
+                    for (; k < TX; k++) od[k] = 0;                                         \\
+                }                                                                          \\
+                MXG_IVDEP for (long long tx = 0; tx < TX; tx++) {   /* A dy */              \\
+                    su[tx] = e0[tx];                                                       \\
+                    su[TX + tx] = e0[tx] + e1[tx];                                         \\
+                    su[2 * TX + tx] = e0[tx] - e1[tx];                                     \\
+                    su[3 * TX + tx] = -e1[tx];                                             \\
+                    sv[tx] = o0[tx];                                                       \\
+                    sv[TX + tx] = o0[tx] + o1[tx];                                         \\
+                    sv[2 * TX + tx] = o0[tx] - o1[tx];                                     \\
+                    sv[3 * TX + tx] = -o1[tx];                                             \\
+                }                                                                          \\
+                T* y = Y + f * nt + t0 + ty * TX;                                          \\
+                for (int k = 0; k < 4; k++) {          /* (A dy) A^T */                    \\
+                    const T* u = su + k * TX;          /* row k, the tiles' even column */ \\
+                    const T* v = sv + k * TX;          /* and odd column */                \\
+                    T* y0 = y + (4 * k) * ys;                                              \\
+                    T* y1 = y0 + ys;                                                       \\
+                    T* y2 = y1 + ys;                                                       \\
+                    T* y3 = y2 + ys;                                                       \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y0[tx] = u[tx];        \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y1[tx] = u[tx] + v[tx]; \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y2[tx] = u[tx] - v[tx]; \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y3[tx] = -v[tx];       \\
+                }                                                                          \\
+            }                                                                              \\
+        }                                                                                  \\
+    }                                                                                      \\
+                                                                                           \\
+    /* dw[f][c][a][b] (rows of C * 9) = (G^T Z[.][f][c] G)[a][b] for the Fp x C matrices   \\
+       Z[xi] (planes of zs, rows of C). tmp: 9 * C elements. */                            \\
+    static MXG_VECTORIZE void mxg_wino_dw_##S(const T* Z, long long zs, long long Fp,       \\
+            long long C, T* __restrict dw, T* __restrict tmp) {                            \\
+        for (long long f = 0; f < Fp; f++) {                                               \\
+            const T* z = Z + f * C;                                                        \\
+            MXG_IVDEP for (long long c = 0; c < C; c++) {                                  \\
+                T q[3][4];                               /* G^T Z */                       \\
+                for (int l = 0; l < 4; l++) {                                              \\
+                    const T z0 = z[l * zs + c], z1 = z[(4 + l) * zs + c];                  \\
+                    const T z2 = z[(8 + l) * zs + c], z3 = z[(12 + l) * zs + c];           \\
+                    q[0][l] = z0 + (z1 + z2) * (T)0.5;                                     \\
+                    q[1][l] = (z1 - z2) * (T)0.5;                                          \\
+                    q[2][l] = (z1 + z2) * (T)0.5 + z3;                                     \\
+                }                                                                          \\
+                for (int a = 0; a < 3; a++) {            /* (G^T Z) G */                   \\
+                    tmp[(3 * a) * C + c] = q[a][0] + (q[a][1] + q[a][2]) * (T)0.5;         \\
+                    tmp[(3 * a + 1) * C + c] = (q[a][1] - q[a][2]) * (T)0.5;               \\
+                    tmp[(3 * a + 2) * C + c] = (q[a][1] + q[a][2]) * (T)0.5 + q[a][3];     \\
+                }                                                                          \\
+            }                                                                              \\
+            T* out = dw + f * C * 9;                                                       \\
+            for (long long c = 0; c < C; c++)                                              \\
+                for (int q = 0; q < 9; q++) out[c * 9 + q] = tmp[q * C + c];               \\
+        }                                                                                  \\
+    }
+    MXG_WINOGRAD_GRAD(float, float)
+    MXG_WINOGRAD_GRAD(double, double)
     """
     void mxg_wino_weights_float(const float* w, long long O, long long I, long long ostride,
                                 long long istride, int rot, float* U, long long us,
@@ -185,6 +274,17 @@ cdef extern from *:
                                 long long ms, long long H, long long W, long long TY,
                                 long long TX, const double* bias, double* y,
                                 double* tmp) nogil
+
+    void mxg_wino_dy_float(const float* dy, long long Fp, long long H, long long W,
+                           long long TY, long long TX, long long nt, long long t0, float* Y,
+                           long long ys, float* buf) nogil
+    void mxg_wino_dy_double(const double* dy, long long Fp, long long H, long long W,
+                            long long TY, long long TX, long long nt, long long t0, double* Y,
+                            long long ys, double* buf) nogil
+    void mxg_wino_dw_float(const float* Z, long long zs, long long Fp, long long C, float* dw,
+                           float* tmp) nogil
+    void mxg_wino_dw_double(const double* Z, long long zs, long long Fp, long long C,
+                            double* dw, double* tmp) nogil
 
 cdef enum:
     # Elements between the 16 planes of each transform beyond their size: the transforms
@@ -227,6 +327,9 @@ cdef void winograd_part(real* x, real* w, real* y, real* bias, real* scratch,
     cdef real* M = V + 16 * vs
     cdef real* buf = M + 16 * ms
     cdef real* tmp = buf + (2 * TY + 2) * 2 * (TX + 1) + 8 * (TX + 1)
+    if g.mode == CONV_WEIGHT_GRAD:
+        winograd_weight_grad_part(x, w, y, scratch, g)
+        return
     if real is float:
         mxg_wino_weights_float(w, O, I, ostr, istr, rot, U, us, buf)
     else:
@@ -253,3 +356,42 @@ cdef void winograd_part(real* x, real* w, real* y, real* bias, real* scratch,
                 mxg_wino_output_double(M, O, nt, b * per, ms, H, W, TY, TX, plane_bias,
                                        dst + (n + b) * O * H * W, tmp)
         n += nb
+
+
+cdef void winograd_weight_grad_part(real* x, real* w, real* y, real* scratch,
+                                    ConvCall* g) noexcept nogil:
+    """The weight gradient's rows [k0, k1) (output channels) over every image: the 16
+    products of the transformed output gradients by the transformed inputs, summed over the
+    images' tiles, then folded back to 3x3 (G^T z G). Laid out as winograd_part's blocks,
+    the sums in place of the kernels' transforms."""
+    cdef long long C = g.C, F = g.F, f0 = g.k0, Fp = g.k1 - g.k0, n, b, nb, nt, xi
+    cdef long long H = g.H, W = g.W, TY = (g.H + 1) // 2, TX = (g.W + 1) // 2
+    cdef long long per = TY * TX, cap = g.block * per
+    cdef long long zs = Fp * C + SKEW, vs = C * cap + SKEW, ys = Fp * cap + SKEW
+    cdef real* Z = scratch
+    cdef real* V = Z + 16 * (F * C + SKEW)
+    cdef real* Y = V + 16 * vs
+    cdef real* buf = Y + 16 * (F * cap + SKEW)
+    n = 0
+    while n < g.n1:
+        nb = min(g.block, g.n1 - n)
+        nt = nb * per
+        for b in range(nb):
+            if real is float:
+                mxg_wino_input_float(x + (n + b) * C * H * W, C, H, W, TY, TX, nt, b * per,
+                                     V, vs, buf)
+                mxg_wino_dy_float(y + ((n + b) * F + f0) * H * W, Fp, H, W, TY, TX, nt,
+                                  b * per, Y, ys, buf)
+            else:
+                mxg_wino_input_double(x + (n + b) * C * H * W, C, H, W, TY, TX, nt, b * per,
+                                      V, vs, buf)
+                mxg_wino_dy_double(y + ((n + b) * F + f0) * H * W, Fp, H, W, TY, TX, nt,
+                                   b * per, Y, ys, buf)
+        for xi in range(16):
+            blas(g.dtype, False, True, Fp, C, nt, 1.0, Y + xi * ys, nt, V + xi * vs, nt,
+                 0.0 if n == 0 else 1.0, Z + xi * zs, C)
+        n += nb
+    if real is float:
+        mxg_wino_dw_float(Z, zs, Fp, C, w + f0 * C * 9, buf)
+    else:
+        mxg_wino_dw_double(Z, zs, Fp, C, w + f0 * C * 9, buf)

@@ -1,6 +1,6 @@
 """3x3 "same" convolutions by Winograd's F(2x2, 3x3) on the host BLAS
-(mxgrad/_gemm_winograd.pxi): forward pass and data gradient against a direct float64 sum and
-against the im2col path, odd image sizes, partial blocks, first and second order gradients,
+(mxgrad/_gemm_winograd.pxi): forward pass, data and weight gradients against direct float64
+sums and the im2col path, odd image sizes, partial blocks, first and second order gradients,
 and which convolutions take it."""
 import numpy as np
 import pytest
@@ -20,6 +20,7 @@ def winograd_calls(monkeypatch):
     """Lowered thresholds (small test shapes take Winograd) and the block sizes chosen."""
     monkeypatch.setattr(_conv_native, "WINOGRAD_MIN_CHANNELS", 1)
     monkeypatch.setattr(_conv_native, "WINOGRAD_MIN_TILES", 1)
+    monkeypatch.setattr(_conv_native, "WINOGRAD_GRAD_MIN_CHANNELS", 1)
     chosen = []
     pick = _conv_native._winograd_block
 
@@ -49,14 +50,20 @@ def _products(ctx, shape_x, F, dtype, seed=3, bias=True):
 
 
 def _reference(xs, head):
-    """Output and data gradient by direct float64 sums: the data gradient of a "same" 3x3
-    convolution is the same convolution of the head with the kernels turned 180 degrees
-    and the channels swapped."""
+    """Output, data gradient and weight gradient by direct float64 sums: the data gradient of
+    a "same" 3x3 convolution is the same convolution of the head with the kernels turned 180
+    degrees and the channels swapped; the weight gradient sums head * input window."""
     x, w, b = (xs + [None])[:3]
     y = ref_conv(x, w, b, (3, 3), pad=(1, 1))
     turned = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
     dx = ref_conv(head, turned, None, (3, 3), pad=(1, 1))
-    return y, dx
+    H, W = x.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    dw = np.zeros(w.shape)
+    for a in range(3):
+        for e in range(3):
+            dw[:, :, a, e] = np.einsum("nfij,ncij->fc", head, xp[:, :, a:a + H, e:e + W])
+    return y, dx, dw
 
 
 CASES = [((2, 3, 5, 7), 4),       # odd height and width: partial tiles on both
@@ -74,12 +81,10 @@ def test_winograd_matches_direct_sums_and_the_im2col_path(ctx, winograd_calls, s
         pytest.skip("no float64")
     _skip_without_native(ctx, dtype)
     xs, head, fast = _products(ctx, shape, F, dtype)
-    assert winograd_calls and all(winograd_calls[:2])     # forward and data gradient
-    y, dx = _reference(xs, head)
+    assert len(winograd_calls) == 3 and all(winograd_calls)    # the three products
     tol = 2e-5 if dtype == "float32" else 1e-12
-    scale_y, scale_dx = np.abs(y).max(), np.abs(dx).max()
-    np.testing.assert_allclose(fast[0], y, rtol=tol, atol=tol * scale_y)
-    np.testing.assert_allclose(fast[1], dx, rtol=tol, atol=tol * scale_dx)
+    for got, expected in zip(fast, _reference(xs, head)):
+        np.testing.assert_allclose(got, expected, rtol=tol, atol=tol * np.abs(expected).max())
     saved, _conv_native.enabled = _conv_native.enabled, False
     try:
         _, _, slow = _products(ctx, shape, F, dtype)
@@ -92,9 +97,8 @@ def test_winograd_matches_direct_sums_and_the_im2col_path(ctx, winograd_calls, s
 def test_without_bias(ctx, winograd_calls):
     _skip_without_native(ctx)
     xs, head, fast = _products(ctx, (2, 5, 6, 6), 7, "float32", bias=False)
-    y, dx = _reference(xs, head)
-    np.testing.assert_allclose(fast[0], y, rtol=2e-5, atol=2e-5 * np.abs(y).max())
-    np.testing.assert_allclose(fast[1], dx, rtol=2e-5, atol=2e-5 * np.abs(dx).max())
+    for got, expected in zip(fast, _reference(xs, head)):
+        np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-5 * np.abs(expected).max())
 
 
 def test_gradients_first_and_second_order(ctx, fp64, winograd_calls):
@@ -111,7 +115,8 @@ def test_gradients_first_and_second_order(ctx, fp64, winograd_calls):
 
 def test_which_convolutions_take_it(ctx):
     """With the default thresholds: a CNN's second layer does, its 3-channel first layer
-    and a batch of few tiles do not, nor any other geometry, nor the weight gradient."""
+    and a batch of few tiles do not, nor any other geometry; 8 channels take it for the
+    forward pass and the data gradient, not for the weight gradient."""
     _skip_without_native(ctx)
     calls = []
     pick = _conv_native._winograd_block
@@ -133,7 +138,8 @@ def test_which_convolutions_take_it(ctx):
             _conv_native._winograd_block = saved
         return [bool(c) for c in calls]
 
-    assert taken((4, 64, 16, 16), 128) == [True, True, False]     # weight gradient: im2col
+    assert taken((4, 64, 16, 16), 128) == [True, True, True]
+    assert taken((4, 8, 16, 16), 8) == [True, True, False]
     assert taken((4, 3, 16, 16), 64) == [False, False, False]
     assert taken((2, 64, 4, 4), 64) == [False, False, False]      # 8 tiles in the batch
     assert not any(taken((4, 64, 16, 16), 64, stride=(2, 2)))

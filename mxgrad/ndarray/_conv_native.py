@@ -13,15 +13,19 @@ FORWARD, DATA_GRAD, WEIGHT_GRAD = 0, 1, 2
 enabled = True
 
 # 3x3 "same" convolutions (stride 1, padding 1) take Winograd's F(2x2, 3x3) for the forward
-# pass and the data gradient (mxgrad/_gemm_winograd.pxi) when their input and output channels
-# both number at least WINOGRAD_MIN_CHANNELS (fewer make its 16 products too thin for the
-# BLAS) and the batch has at least WINOGRAD_MIN_TILES 2x2 output tiles (fewer do not pay for
-# transforming the kernels). Measured forward + data gradient, batch 32: 1.4x (8 channels,
-# 32x32) to 2.0x (16 channels, 32x32) faster; 8 images of 4x4 with 256 channels 0.64x.
-# Images go in blocks of about WINOGRAD_TILES tiles (one 16x16 image: 64 beat 128 and 256).
+# pass, the data gradient and the weight gradient (mxgrad/_gemm_winograd.pxi) when their
+# input and output channels both number at least WINOGRAD_MIN_CHANNELS (fewer make its 16
+# products too thin for the BLAS) and the batch has at least WINOGRAD_MIN_TILES 2x2 output
+# tiles (fewer do not pay for transforming the kernels). Measured forward + data gradient,
+# batch 32: 1.4x (8 channels, 32x32) to 2.0x (16 channels, 32x32) faster; 8 images of 4x4
+# with 256 channels 0.64x. Images go in blocks of about WINOGRAD_TILES tiles (one 16x16
+# image: 64 beat 128 and 256).
 WINOGRAD_MIN_CHANNELS = 8
 WINOGRAD_MIN_TILES = 128
 WINOGRAD_TILES = 64
+# The weight gradient (sums of products of the transformed output gradients and inputs over
+# the tiles): 1.2x-1.6x at 16 channels and more, level or slower at 8.
+WINOGRAD_GRAD_MIN_CHANNELS = 16
 
 
 def usable(groups, *arrays):
@@ -72,9 +76,10 @@ def run(mode, x, w, y, bias, g):
 
 def _winograd_block(mode, g, N, C, F):
     """Images per block when Winograd runs this product, else 0."""
-    if (mode == WEIGHT_GRAD or g.kernel != (1, 3, 3) or g.stride != (1, 1, 1)
+    if (g.kernel != (1, 3, 3) or g.stride != (1, 1, 1)
             or g.pad != (0, 1, 1) or g.dilate != (1, 1, 1) or g.image[0] != 1
-            or min(C, F) < WINOGRAD_MIN_CHANNELS):
+            or min(C, F) < (WINOGRAD_GRAD_MIN_CHANNELS if mode == WEIGHT_GRAD
+                            else WINOGRAD_MIN_CHANNELS)):
         return 0
     tiles = ((g.image[1] + 1) // 2) * ((g.image[2] + 1) // 2)
     if N * tiles < WINOGRAD_MIN_TILES:
