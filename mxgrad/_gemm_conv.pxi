@@ -26,7 +26,8 @@ ctypedef struct ConvCall:
     char* x            # images (N, C, D, H, W): the input, or the data gradient written
     char* w            # (F, Kdim): the weight, or the weight gradient written
     char* y            # (N, F, L): the output written, or the output gradient read
-    char* bias         # forward only; NULL for none
+    char* bias         # per output channel (forward), per image channel (data gradient, a
+                       # Deconvolution's bias); NULL for none
     char* scratch      # this part's columns: Kdim * L elements
     long long n0, n1   # the images of this part (forward, data gradient)
     long long k0, k1   # the column rows of this part (weight gradient, over every image)
@@ -192,7 +193,7 @@ cdef void col2im_image(real* x, real* cols, ConvCall* g) noexcept nogil:
 
 cdef void conv_part(real* x, real* w, real* y, real* bias, real* scratch,
                     ConvCall* g) noexcept nogil:
-    cdef long long n, f, l, L = g.L
+    cdef long long n, f, l, c, plane, L = g.L
     cdef real* cols
     cdef real* out
     cdef int dtype = g.dtype
@@ -216,6 +217,10 @@ cdef void conv_part(real* x, real* w, real* y, real* bias, real* scratch,
                  g.L, 0.0, cols, g.L)
             if not g.pointwise:
                 col2im_image(x + n * g.image, scratch, g)
+            if bias != NULL:      # a Deconvolution's bias, one per image channel
+                plane = g.image // g.C
+                for c in range(g.C):
+                    add_scalar(x + n * g.image + c * plane, bias[c], plane)
     else:
         for n in range(g.n1):
             if g.pointwise:
@@ -260,6 +265,8 @@ def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, in
     for a pointwise convolution). ``block`` > 0: a 3x3 convolution with stride 1 and
     padding 1 by Winograd, ``block`` images at a time, in parts * winograd_scratch(C, F, H,
     W, block) elements of scratch.
+    ``bias`` (or None) is added per channel of what is written: y's in the forward pass,
+    x's in the data gradient (the forward pass of a Deconvolution).
     Shapes and ``conv_native_ready`` are the caller's job."""
     cdef DeviceState dev = ctx.state
     cdef ConvCall call

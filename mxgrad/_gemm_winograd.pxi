@@ -319,7 +319,7 @@ cdef void winograd_part(real* x, real* w, real* y, real* bias, real* scratch,
         src, dst, plane_bias = x, y, bias
     else:       # the output gradient's F planes through the turned kernels, to C planes
         I, O, ostr, istr, rot = g.F, g.C, 9, g.C * 9, 1
-        src, dst = y, x
+        src, dst, plane_bias = y, x, bias       # (a Deconvolution's bias)
     cdef long long cap = g.block * per
     cdef long long us = O * I + SKEW, vs = I * cap + SKEW, ms = O * cap + SKEW
     cdef real* U = scratch

@@ -501,3 +501,60 @@ def test_empty_batch_gradients_are_zeros(ctx, groups):
     assert y.shape == (0, 4, 3, 3)
     y.backward()
     assert not w.grad.asnumpy().any() and not b.grad.asnumpy().any()
+
+
+DECONV_NATIVE_CASES = [
+    dict(x=(2, 3, 4, 5), w=(3, 2, 2, 2), kw=dict(kernel=(2, 2))),
+    dict(x=(2, 4, 5, 5), w=(4, 3, 4, 4), kw=dict(kernel=(4, 4), stride=(2, 2), pad=(1, 1))),
+    dict(x=(2, 3, 5, 4), w=(3, 2, 3, 3), kw=dict(kernel=(3, 3), stride=(2, 2), adj=(1, 1))),
+    dict(x=(1, 2, 4, 4), w=(2, 3, 3, 3), kw=dict(kernel=(3, 3), stride=(2, 2),
+                                                 target_shape=(8, 7))),
+    # 3x3, stride 1, padding 1, enough channels and tiles: Winograd (data-gradient product)
+    dict(x=(4, 16, 16, 16), w=(16, 8, 3, 3), kw=dict(kernel=(3, 3), pad=(1, 1))),
+    dict(x=(2, 3, 6, 6), w=(3, 2, 1, 1), kw=dict(kernel=(1, 1))),        # pointwise
+]
+
+
+def _deconv_products(ctx, case, dtype, native):
+    from mxgrad.ndarray import _conv_native
+    rng = np.random.RandomState(13)
+    F = case["w"][1]
+    arrs = [mx.nd.array(rng.randn(*s), ctx=ctx, dtype=dtype) for s in (case["x"], case["w"], (F,))]
+    for a in arrs:
+        a.attach_grad()
+    saved, _conv_native.enabled = _conv_native.enabled, native
+    try:
+        with mx.autograd.record():
+            y = Deconvolution(*arrs, num_filter=F, no_bias=False, **case["kw"])
+        y.backward(mx.nd.array(rng.randn(*y.shape), ctx=ctx, dtype=dtype))
+        return [y.asnumpy()] + [a.grad.asnumpy() for a in arrs]
+    finally:
+        _conv_native.enabled = saved
+
+
+@pytest.mark.parametrize("case", DECONV_NATIVE_CASES, ids=lambda c: f"{c['x']}-{c['kw']}")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_native_deconvolution_matches_the_im2col_path(ctx, case, dtype):
+    """Deconvolution on the host BLAS is its convolution's data-gradient product plus the
+    bias, and its gradients that convolution and its weight gradient: the same numbers as
+    the im2col/col2im kernels, bias and all three gradients included."""
+    if dtype == "float64" and not ctx.state.has_fp64:
+        pytest.skip("no float64")
+    _skip_without_native(ctx, dtype)
+    fast = _deconv_products(ctx, case, dtype, True)
+    slow = _deconv_products(ctx, case, dtype, False)
+    tol = 2e-5 if dtype == "float32" else 1e-10
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * max(1.0, np.abs(b).max()))
+
+
+def test_native_deconvolution_runs_as_native_kernels(ctx):
+    _skip_without_native(ctx)
+    x, w = mx.nd.ones((2, 4, 5, 5), ctx=ctx), mx.nd.ones((4, 3, 3, 3), ctx=ctx)
+    ctx.state.trace = []
+    try:
+        Deconvolution(x, w, kernel=(3, 3), stride=(2, 2), num_filter=3).wait_to_read()
+        trace = set(ctx.state.trace)
+    finally:
+        ctx.state.trace = None
+    assert "conv_native" in trace and "col2im" not in trace

@@ -690,6 +690,12 @@ def _deconv_forward(data, weight, bias, g, groups):
         return _ndarray.empty_array(data.context, (N, F) + g.image[3 - g.rank:],
                                     data._dtype_code)
     w2 = _ndarray.view_of(weight, (C, weight.size // C), weight._offset)
+    if _native.usable(groups, data, weight, bias):
+        # the data gradient of the convolution whose adjoint this is, plus the bias
+        result = _ndarray.empty_array(data.context, (N, F) + g.image[3 - g.rank:],
+                                      data._dtype_code)
+        _native.run(_native.DATA_GRAD, result, w2, data, bias, g)
+        return result
     x3 = _ndarray.view_of(data, (N, C, L), data._offset)
     cols = _ndarray.empty_array(data.context, (N, F * _prod(g.kernel), L), data._dtype_code)
     _enqueue_weight_matmul(w2, x3, cols, True, groups)
@@ -698,19 +704,17 @@ def _deconv_forward(data, weight, bias, g, groups):
 
 @gradient_rule("Deconvolution")
 def _deconv_rule(saved, inputs, outputs, out_grads):
+    # the adjoint of the convolution with geometry g: its data gradient is that convolution
+    # of gy, its weight gradient that convolution's weight gradient with the roles of the
+    # data and the output gradient swapped
     g, groups = saved
     data, weight = inputs[0], inputs[1]
-    N, C = data.shape[0], data.shape[1]
-    L = _prod(g.out)
     gy = out_grads[0]
-    g_cols = _im2col(gy, g)
-    w2 = weight.reshape((C, -1))
     d_data = d_weight = d_bias = None
     if wants_grad(data):
-        d_data = _weight_matmul(w2, g_cols, False, groups).reshape(data.shape)
+        d_data = _convolution(gy, weight, None, g, groups)
     if wants_grad(weight):
-        d_weight = _weight_grad(data.reshape((N, C, L)), g_cols, groups).reshape(weight.shape)
+        d_weight = _conv_filter_grad(data, gy, g, groups, weight.shape)
     if len(inputs) > 2 and wants_grad(inputs[2]):
-        F = gy.shape[1]
-        d_bias = _channel_sum(gy.reshape((N, F, -1)))
+        d_bias = _channel_sum(gy.reshape((gy.shape[0], gy.shape[1], -1)))
     return (d_data, d_weight) if len(inputs) == 2 else (d_data, d_weight, d_bias)
