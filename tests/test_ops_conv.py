@@ -402,36 +402,48 @@ def _skip_without_native(ctx, dtype="float32"):
         pytest.skip(f"{ctx} runs no host BLAS")
 
 
-def _conv_products(ctx, case, dtype, native):
-    """Output and the three gradients of sum(conv * head), the implicit-GEMM path on or
-    off (the im2col/col2im path then runs on the same device)."""
+def _layer_products(ctx, layer, shapes, dtype, native, seed):
+    """Output and the gradients of sum(layer(*arrays) * head) for arrays of ``shapes``, the
+    implicit-GEMM path on or off (the im2col/col2im path then runs on the same device)."""
     from mxgrad.ndarray import _conv_native
-    rng = np.random.RandomState(11)
-    F = case["w"][0]
-    arrs = [mx.nd.array(rng.randn(*s), ctx=ctx, dtype=dtype) for s in (case["x"], case["w"], (F,))]
+    rng = np.random.RandomState(seed)
+    arrs = [mx.nd.array(rng.randn(*s), ctx=ctx, dtype=dtype) for s in shapes]
     for a in arrs:
         a.attach_grad()
     saved, _conv_native.enabled = _conv_native.enabled, native
     try:
         with mx.autograd.record():
-            y = Convolution(*arrs, num_filter=F, **_conv_kwargs(case))
+            y = layer(*arrs)
         y.backward(mx.nd.array(rng.randn(*y.shape), ctx=ctx, dtype=dtype))
         return [y.asnumpy()] + [a.grad.asnumpy() for a in arrs]
     finally:
         _conv_native.enabled = saved
 
 
-@pytest.mark.parametrize("case", NATIVE_CASES, ids=lambda c: f"{c['x']}-{c['kernel']}")
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_native_convolution_matches_im2col_path_and_reference(ctx, case, dtype):
+def _native_matches_kernels(ctx, products, case, dtype, tol32):
+    """products(ctx, case, dtype, native) with the native path and without (skipped where
+    there is none) agree; the native ones and the tolerance."""
     if dtype == "float64" and not ctx.state.has_fp64:
         pytest.skip("no float64")
     _skip_without_native(ctx, dtype)
-    fast = _conv_products(ctx, case, dtype, True)
-    slow = _conv_products(ctx, case, dtype, False)
-    tol = 1e-4 if dtype == "float32" else 1e-10
+    fast = products(ctx, case, dtype, True)
+    slow = products(ctx, case, dtype, False)
+    tol = tol32 if dtype == "float32" else 1e-10
     for a, b in zip(fast, slow):
-        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * max(1.0, np.abs(b).max()))
+    return fast, tol
+
+
+def _conv_products(ctx, case, dtype, native):
+    F = case["w"][0]
+    return _layer_products(ctx, lambda *a: Convolution(*a, num_filter=F, **_conv_kwargs(case)),
+                           (case["x"], case["w"], (F,)), dtype, native, 11)
+
+
+@pytest.mark.parametrize("case", NATIVE_CASES, ids=lambda c: f"{c['x']}-{c['kernel']}")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_native_convolution_matches_im2col_path_and_reference(ctx, case, dtype):
+    fast, tol = _native_matches_kernels(ctx, _conv_products, case, dtype, 1e-4)
     rng = np.random.RandomState(11)
     x, w, b = rng.randn(*case["x"]), rng.randn(*case["w"]), rng.randn(case["w"][0])
     np.testing.assert_allclose(fast[0], ref_conv(x, w, b, **_conv_kwargs(case)), rtol=tol,
@@ -516,20 +528,10 @@ DECONV_NATIVE_CASES = [
 
 
 def _deconv_products(ctx, case, dtype, native):
-    from mxgrad.ndarray import _conv_native
-    rng = np.random.RandomState(13)
     F = case["w"][1]
-    arrs = [mx.nd.array(rng.randn(*s), ctx=ctx, dtype=dtype) for s in (case["x"], case["w"], (F,))]
-    for a in arrs:
-        a.attach_grad()
-    saved, _conv_native.enabled = _conv_native.enabled, native
-    try:
-        with mx.autograd.record():
-            y = Deconvolution(*arrs, num_filter=F, no_bias=False, **case["kw"])
-        y.backward(mx.nd.array(rng.randn(*y.shape), ctx=ctx, dtype=dtype))
-        return [y.asnumpy()] + [a.grad.asnumpy() for a in arrs]
-    finally:
-        _conv_native.enabled = saved
+    return _layer_products(
+        ctx, lambda *a: Deconvolution(*a, num_filter=F, no_bias=False, **case["kw"]),
+        (case["x"], case["w"], (F,)), dtype, native, 13)
 
 
 @pytest.mark.parametrize("case", DECONV_NATIVE_CASES, ids=lambda c: f"{c['x']}-{c['kw']}")
@@ -538,14 +540,7 @@ def test_native_deconvolution_matches_the_im2col_path(ctx, case, dtype):
     """Deconvolution on the host BLAS is its convolution's data-gradient product plus the
     bias, and its gradients that convolution and its weight gradient: the same numbers as
     the im2col/col2im kernels, bias and all three gradients included."""
-    if dtype == "float64" and not ctx.state.has_fp64:
-        pytest.skip("no float64")
-    _skip_without_native(ctx, dtype)
-    fast = _deconv_products(ctx, case, dtype, True)
-    slow = _deconv_products(ctx, case, dtype, False)
-    tol = 2e-5 if dtype == "float32" else 1e-10
-    for a, b in zip(fast, slow):
-        np.testing.assert_allclose(a, b, rtol=tol, atol=tol * max(1.0, np.abs(b).max()))
+    _native_matches_kernels(ctx, _deconv_products, case, dtype, 2e-5)
 
 
 def test_native_deconvolution_runs_as_native_kernels(ctx):
