@@ -27,143 +27,145 @@ cdef extern from *:
     /* one copy per element type, vectorized (MXG_VECTORIZE; copies per instruction set
        with wider vectors ran no faster, the one with AVX-512 slower) */
     #define MXG_WINOGRAD(T, S)                                                                 \\
-    /* U[xi][o][i] (planes of us >= O*I, rows of I): the transforms of the kernels w + o*os + i*is (3x3, row    \\
-       major), each turned 180 degrees when rot. tmp: 9 * I elements, one kernel entry of  \\
-       every i in a row, so that the transform runs along i. */                            \\
-    static MXG_VECTORIZE void mxg_wino_weights_##S(const T* w, long long O,      \\
-            long long I, long long os, long long is, int rot, T* __restrict U,             \\
-            long long us, T* __restrict tmp) {                                             \\
-        for (long long o = 0; o < O; o++) {                                                \\
-            for (long long i = 0; i < I; i++)                                              \\
-                for (int q = 0; q < 9; q++)                                                \\
-                    tmp[q * I + i] = w[o * os + i * is + (rot ? 8 - q : q)];               \\
-            T* u = U + o * I;                                                              \\
-            for (long long i = 0; i < I; i++) {                                            \\
-                T t[4][3];                                                                 \\
-                for (int b = 0; b < 3; b++) {             /* G g */                        \\
-                    const T g0 = tmp[b * I + i], g1 = tmp[(3 + b) * I + i];                \\
-                    const T g2 = tmp[(6 + b) * I + i];                                     \\
-                    t[0][b] = g0;                                                          \\
-                    t[1][b] = (g0 + g1 + g2) * (T)0.5;                                     \\
-                    t[2][b] = (g0 - g1 + g2) * (T)0.5;                                     \\
-                    t[3][b] = g2;                                                          \\
-                }                                                                          \\
-                for (int r = 0; r < 4; r++) {             /* (G g) G^T */                  \\
-                    u[(4 * r) * us + i] = t[r][0];                                         \\
-                    u[(4 * r + 1) * us + i] = (t[r][0] + t[r][1] + t[r][2]) * (T)0.5;      \\
-                    u[(4 * r + 2) * us + i] = (t[r][0] - t[r][1] + t[r][2]) * (T)0.5;      \\
-                    u[(4 * r + 3) * us + i] = t[r][2];                                     \\
-                }                                                                          \\
-            }                                                                              \\
-        }                                                                                  \\
-    }                                                                                      \\
-                                                                                           \\
-    /* V[xi][i][t0 + ty*TX + tx] (planes of vs >= I*nt, rows of nt) for the I planes (H x W)\\
-       of one image. buf: (2*TY + 2) * 2 * (TX + 1) + 8 * (TX + 1) elements. */             \\
-    static MXG_VECTORIZE void mxg_wino_input_##S(const T* x, long long I, long long H,     \\
-            long long W, long long TY, long long TX, long long nt, long long t0,           \\
-            T* __restrict V, long long vs, T* __restrict buf) {                            \\
-        const long long PW = TX + 1, R = 2 * TY + 2;                                       \\
-        T* rows = buf;                         /* padded row r: even, then odd columns */  \\
-        T* te = buf + R * 2 * PW;              /* B^T d: 4 rows, even and odd columns */   \\
-        for (long long i = 0; i < I; i++) {                                                \\
-            const T* p = x + i * H * W;                                                    \\
-            /* padded row r is input row r - 1; padded column j input column j - 1; even   \\
-               padded columns 2k are input 2k - 1, odd ones 2k + 1 are input 2k */         \\
-            for (long long r = 0; r < R; r++) {                                            \\
-                T* e = rows + r * 2 * PW;                                                  \\
-                T* od = e + PW;                                                            \\
-                const long long y = r - 1;                                                 \\
-                if (y < 0 || y >= H) {                                                     \\
-                    for (long long k = 0; k < PW; k++) e[k] = od[k] = 0;                   \\
-                    continue;                                                              \\
-                }                                                                          \\
-                const T* row = p + y * W;                                                  \\
-                long long k;                                                               \\
-                e[0] = 0;                                                                  \\
-                MXG_IVDEP for (k = 1; k <= W / 2; k++) e[k] = row[2 * k - 1];                        \\
-                for (; k < PW; k++) e[k] = 0;                                              \\
-                MXG_IVDEP for (k = 0; k < (W + 1) / 2; k++) od[k] = row[2 * k];                      \\
-                for (; k < PW; k++) od[k] = 0;                                             \\
-            }                                                                              \\
-            for (long long ty = 0; ty < TY; ty++) {                                        \\
-                const T* d0 = rows + (2 * ty) * 2 * PW;                                    \\
-                const T* d1 = d0 + 2 * PW;                                                 \\
-                const T* d2 = d1 + 2 * PW;                                                 \\
-                const T* d3 = d2 + 2 * PW;                                                 \\
-                MXG_IVDEP for (long long k = 0; k < 2 * PW; k++) {                         \\
-                    te[k] = d0[k] - d2[k];                                                 \\
-                    te[2 * PW + k] = d1[k] + d2[k];                                        \\
-                    te[4 * PW + k] = d2[k] - d1[k];                                        \\
-                    te[6 * PW + k] = d1[k] - d3[k];                                        \\
-                }                                                                          \\
-                T* v = V + i * nt + t0 + ty * TX;                                          \\
-                const long long xs = vs;                                                   \\
-                for (int a = 0; a < 4; a++) {                  /* (B^T d) B */             \\
-                    const T* e = te + a * 2 * PW;                                          \\
-                    const T* od = e + PW;                                                  \\
-                    T* v0 = v + (4 * a) * xs;                                              \\
-                    T* v1 = v0 + xs;                                                       \\
-                    T* v2 = v1 + xs;                                                       \\
-                    T* v3 = v2 + xs;                                                       \\
-                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) v0[tx] = e[tx] - e[tx + 1]; \\
+    /* U[xi][o][i] (planes of us >= O*I, rows of I): the transforms of the kernels             \\
+       w + o*os + i*is (3x3, row major), each turned 180 degrees when rot. tmp: 9 * I          \\
+       elements, one kernel entry of every i in a row, so that the transform runs              \\
+       along i. */                                                                             \\
+    static MXG_VECTORIZE void mxg_wino_weights_##S(const T* w, long long O,                    \\
+            long long I, long long os, long long is, int rot, T* __restrict U,                 \\
+            long long us, T* __restrict tmp) {                                                 \\
+        for (long long o = 0; o < O; o++) {                                                    \\
+            for (long long i = 0; i < I; i++)                                                  \\
+                for (int q = 0; q < 9; q++)                                                    \\
+                    tmp[q * I + i] = w[o * os + i * is + (rot ? 8 - q : q)];                   \\
+            T* u = U + o * I;                                                                  \\
+            for (long long i = 0; i < I; i++) {                                                \\
+                T t[4][3];                                                                     \\
+                for (int b = 0; b < 3; b++) {             /* G g */                            \\
+                    const T g0 = tmp[b * I + i], g1 = tmp[(3 + b) * I + i];                    \\
+                    const T g2 = tmp[(6 + b) * I + i];                                         \\
+                    t[0][b] = g0;                                                              \\
+                    t[1][b] = (g0 + g1 + g2) * (T)0.5;                                         \\
+                    t[2][b] = (g0 - g1 + g2) * (T)0.5;                                         \\
+                    t[3][b] = g2;                                                              \\
+                }                                                                              \\
+                for (int r = 0; r < 4; r++) {             /* (G g) G^T */                      \\
+                    u[(4 * r) * us + i] = t[r][0];                                             \\
+                    u[(4 * r + 1) * us + i] = (t[r][0] + t[r][1] + t[r][2]) * (T)0.5;          \\
+                    u[(4 * r + 2) * us + i] = (t[r][0] - t[r][1] + t[r][2]) * (T)0.5;          \\
+                    u[(4 * r + 3) * us + i] = t[r][2];                                         \\
+                }                                                                              \\
+            }                                                                                  \\
+        }                                                                                      \\
+    }                                                                                          \\
+                                                                                               \\
+    /* V[xi][i][t0 + ty*TX + tx] (planes of vs >= I*nt, rows of nt) for the I planes (H x W)   \\
+       of one image. buf: (2*TY + 2) * 2 * (TX + 1) + 8 * (TX + 1) elements. */                \\
+    static MXG_VECTORIZE void mxg_wino_input_##S(const T* x, long long I, long long H,         \\
+            long long W, long long TY, long long TX, long long nt, long long t0,               \\
+            T* __restrict V, long long vs, T* __restrict buf) {                                \\
+        const long long PW = TX + 1, R = 2 * TY + 2;                                           \\
+        T* rows = buf;                         /* padded row r: even, then odd columns */      \\
+        T* te = buf + R * 2 * PW;              /* B^T d: 4 rows, even and odd columns */       \\
+        for (long long i = 0; i < I; i++) {                                                    \\
+            const T* p = x + i * H * W;                                                        \\
+            /* padded row r is input row r - 1; padded column j input column j - 1; even       \\
+               padded columns 2k are input 2k - 1, odd ones 2k + 1 are input 2k */             \\
+            for (long long r = 0; r < R; r++) {                                                \\
+                T* e = rows + r * 2 * PW;                                                      \\
+                T* od = e + PW;                                                                \\
+                const long long y = r - 1;                                                     \\
+                if (y < 0 || y >= H) {                                                         \\
+                    for (long long k = 0; k < PW; k++) e[k] = od[k] = 0;                       \\
+                    continue;                                                                  \\
+                }                                                                              \\
+                const T* row = p + y * W;                                                      \\
+                long long k;                                                                   \\
+                e[0] = 0;                                                                      \\
+                MXG_IVDEP for (k = 1; k <= W / 2; k++) e[k] = row[2 * k - 1];                  \\
+                for (; k < PW; k++) e[k] = 0;                                                  \\
+                MXG_IVDEP for (k = 0; k < (W + 1) / 2; k++) od[k] = row[2 * k];                \\
+                for (; k < PW; k++) od[k] = 0;                                                 \\
+            }                                                                                  \\
+            for (long long ty = 0; ty < TY; ty++) {                                            \\
+                const T* d0 = rows + (2 * ty) * 2 * PW;                                        \\
+                const T* d1 = d0 + 2 * PW;                                                     \\
+                const T* d2 = d1 + 2 * PW;                                                     \\
+                const T* d3 = d2 + 2 * PW;                                                     \\
+                MXG_IVDEP for (long long k = 0; k < 2 * PW; k++) {                             \\
+                    te[k] = d0[k] - d2[k];                                                     \\
+                    te[2 * PW + k] = d1[k] + d2[k];                                            \\
+                    te[4 * PW + k] = d2[k] - d1[k];                                            \\
+                    te[6 * PW + k] = d1[k] - d3[k];                                            \\
+                }                                                                              \\
+                T* v = V + i * nt + t0 + ty * TX;                                              \\
+                const long long xs = vs;                                                       \\
+                for (int a = 0; a < 4; a++) {                  /* (B^T d) B */                 \\
+                    const T* e = te + a * 2 * PW;                                              \\
+                    const T* od = e + PW;                                                      \\
+                    T* v0 = v + (4 * a) * xs;                                                  \\
+                    T* v1 = v0 + xs;                                                           \\
+                    T* v2 = v1 + xs;                                                           \\
+                    T* v3 = v2 + xs;                                                           \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) v0[tx] = e[tx] - e[tx + 1];\\
                     MXG_IVDEP for (long long tx = 0; tx < TX; tx++) v1[tx] = od[tx] + e[tx + 1]; \\
                     MXG_IVDEP for (long long tx = 0; tx < TX; tx++) v2[tx] = e[tx + 1] - od[tx]; \\
-                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) v3[tx] = od[tx] - od[tx + 1]; \\
-                }                                                                          \\
-            }                                                                              \\
-        }                                                                                  \\
-    }                                                                                      \\
-                                                                                           \\
-    /* The O output planes (H x W) of one image from M[xi][o][t0 + ty*TX + tx] (planes of  \\
-       ms >= O*nt, rows of nt), plus bias[o] unless NULL. tmp: 4 * TX elements. */               \\
-    static MXG_VECTORIZE void mxg_wino_output_##S(const T* M, long long O, long long nt,   \\
-            long long t0, long long ms, long long H, long long W, long long TY, long long TX,             \\
-            const T* bias, T* __restrict y, T* __restrict tmp) {                           \\
-        const long long xs = ms;                                                           \\
-        T* y00 = tmp;                                                                      \\
-        T* y01 = tmp + TX;                                                                 \\
-        T* y10 = tmp + 2 * TX;                                                             \\
-        T* y11 = tmp + 3 * TX;                                                             \\
-        for (long long o = 0; o < O; o++) {                                                \\
-            const T b = bias ? bias[o] : 0;                                                \\
-            T* plane = y + o * H * W;                                                      \\
-            for (long long ty = 0; ty < TY; ty++) {                                        \\
-                const T* m = M + o * nt + t0 + ty * TX;                                    \\
-                MXG_IVDEP for (long long tx = 0; tx < TX; tx++) {                          \\
-                    T r0[4], r1[4];                       /* A^T m */                      \\
-                    for (int l = 0; l < 4; l++) {                                          \\
-                        const T m0 = m[l * xs + tx], m1 = m[(4 + l) * xs + tx];            \\
-                        const T m2 = m[(8 + l) * xs + tx], m3 = m[(12 + l) * xs + tx];     \\
-                        r0[l] = m0 + m1 + m2;                                              \\
-                        r1[l] = m1 - m2 - m3;                                              \\
-                    }                                                                      \\
-                    y00[tx] = r0[0] + r0[1] + r0[2];      /* (A^T m) A */                  \\
-                    y01[tx] = r0[1] - r0[2] - r0[3];                                       \\
-                    y10[tx] = r1[0] + r1[1] + r1[2];                                       \\
-                    y11[tx] = r1[1] - r1[2] - r1[3];                                       \\
-                }                                                                          \\
-                if (bias)                                                                  \\
-                    for (long long tx = 0; tx < TX; tx++) {                                \\
-                        y00[tx] += b; y01[tx] += b; y10[tx] += b; y11[tx] += b;            \\
-                    }                                                                      \\
-                T* top = plane + 2 * ty * W;                                               \\
-                const long long full = W / 2;                                              \\
-                MXG_IVDEP for (long long tx = 0; tx < full; tx++) {                                  \\
-                    top[2 * tx] = y00[tx];                                                 \\
-                    top[2 * tx + 1] = y01[tx];                                             \\
-                }                                                                          \\
-                if (W & 1) top[W - 1] = y00[TX - 1];                                       \\
-                if (2 * ty + 1 < H) {                                                      \\
-                    T* bottom = top + W;                                                   \\
-                    MXG_IVDEP for (long long tx = 0; tx < full; tx++) {                              \\
-                        bottom[2 * tx] = y10[tx];                                          \\
-                        bottom[2 * tx + 1] = y11[tx];                                      \\
-                    }                                                                      \\
-                    if (W & 1) bottom[W - 1] = y10[TX - 1];                                \\
-                }                                                                          \\
-            }                                                                              \\
-        }                                                                                  \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++)                            \\
+                        v3[tx] = od[tx] - od[tx + 1];                                          \\
+                }                                                                              \\
+            }                                                                                  \\
+        }                                                                                      \\
+    }                                                                                          \\
+                                                                                               \\
+    /* The O output planes (H x W) of one image from M[xi][o][t0 + ty*TX + tx] (planes of      \\
+       ms >= O*nt, rows of nt), plus bias[o] unless NULL. tmp: 4 * TX elements. */             \\
+    static MXG_VECTORIZE void mxg_wino_output_##S(const T* M, long long O, long long nt,       \\
+            long long t0, long long ms, long long H, long long W, long long TY, long long TX,  \\
+            const T* bias, T* __restrict y, T* __restrict tmp) {                               \\
+        const long long xs = ms;                                                               \\
+        T* y00 = tmp;                                                                          \\
+        T* y01 = tmp + TX;                                                                     \\
+        T* y10 = tmp + 2 * TX;                                                                 \\
+        T* y11 = tmp + 3 * TX;                                                                 \\
+        for (long long o = 0; o < O; o++) {                                                    \\
+            const T b = bias ? bias[o] : 0;                                                    \\
+            T* plane = y + o * H * W;                                                          \\
+            for (long long ty = 0; ty < TY; ty++) {                                            \\
+                const T* m = M + o * nt + t0 + ty * TX;                                        \\
+                MXG_IVDEP for (long long tx = 0; tx < TX; tx++) {                              \\
+                    T r0[4], r1[4];                       /* A^T m */                          \\
+                    for (int l = 0; l < 4; l++) {                                              \\
+                        const T m0 = m[l * xs + tx], m1 = m[(4 + l) * xs + tx];                \\
+                        const T m2 = m[(8 + l) * xs + tx], m3 = m[(12 + l) * xs + tx];         \\
+                        r0[l] = m0 + m1 + m2;                                                  \\
+                        r1[l] = m1 - m2 - m3;                                                  \\
+                    }                                                                          \\
+                    y00[tx] = r0[0] + r0[1] + r0[2];      /* (A^T m) A */                      \\
+                    y01[tx] = r0[1] - r0[2] - r0[3];                                           \\
+                    y10[tx] = r1[0] + r1[1] + r1[2];                                           \\
+                    y11[tx] = r1[1] - r1[2] - r1[3];                                           \\
+                }                                                                              \\
+                if (bias)                                                                      \\
+                    for (long long tx = 0; tx < TX; tx++) {                                    \\
+                        y00[tx] += b; y01[tx] += b; y10[tx] += b; y11[tx] += b;                \\
+                    }                                                                          \\
+                T* top = plane + 2 * ty * W;                                                   \\
+                const long long full = W / 2;                                                  \\
+                MXG_IVDEP for (long long tx = 0; tx < full; tx++) {                            \\
+                    top[2 * tx] = y00[tx];                                                     \\
+                    top[2 * tx + 1] = y01[tx];                                                 \\
+                }                                                                              \\
+                if (W & 1) top[W - 1] = y00[TX - 1];                                           \\
+                if (2 * ty + 1 < H) {                                                          \\
+                    T* bottom = top + W;                                                       \\
+                    MXG_IVDEP for (long long tx = 0; tx < full; tx++) {                        \\
+                        bottom[2 * tx] = y10[tx];                                              \\
+                        bottom[2 * tx + 1] = y11[tx];                                          \\
+                    }                                                                          \\
+                    if (W & 1) bottom[W - 1] = y10[TX - 1];                                    \\
+                }                                                                              \\
+            }                                                                                  \\
+        }                                                                                      \\
     }
     MXG_WINOGRAD(float, float)
     MXG_WINOGRAD(double, double)
@@ -171,86 +173,86 @@ cdef extern from *:
     /* The weight gradient: the forward pass is y = A^T [(G g G^T) . (B^T d B)] A per tile,
        linear in g, so d(loss)/dg = G^T [sum over tiles of (A dy A^T) . (B^T d B)] G. */
     #define MXG_WINOGRAD_GRAD(T, S)                                                            \\
-    /* Y[xi][f][t0 + ty*TX + tx] (planes of ys, rows of nt) = A dy A^T for the Fp planes   \\
-       (H x W) of dy, each tile the 2x2 block at (2ty, 2tx). buf: 12 * TX elements. */      \\
-    static MXG_VECTORIZE void mxg_wino_dy_##S(const T* dy, long long Fp, long long H,        \\
-            long long W, long long TY, long long TX, long long nt, long long t0,           \\
-            T* __restrict Y, long long ys, T* __restrict buf) {                            \\
-        T* e0 = buf;                /* rows 2ty and 2ty + 1: even and odd columns */       \\
-        T* o0 = buf + TX;                                                                  \\
-        T* e1 = buf + 2 * TX;                                                              \\
-        T* o1 = buf + 3 * TX;                                                              \\
-        T* su = buf + 4 * TX;       /* A dy: 4 rows of the tiles' even columns */          \\
-        T* sv = buf + 8 * TX;       /* and of their odd columns */                         \\
-        for (long long f = 0; f < Fp; f++) {                                               \\
-            const T* p = dy + f * H * W;                                                   \\
-            for (long long ty = 0; ty < TY; ty++) {                                        \\
-                for (int r = 0; r < 2; r++) {                                              \\
-                    T* e = r ? e1 : e0;                                                    \\
-                    T* od = r ? o1 : o0;                                                   \\
-                    long long k;                                                           \\
-                    if (2 * ty + r >= H) {                                                 \\
-                        for (k = 0; k < TX; k++) e[k] = od[k] = 0;                         \\
-                        continue;                                                          \\
-                    }                                                                      \\
-                    const T* row = p + (2 * ty + r) * W;                                   \\
-                    MXG_IVDEP for (k = 0; k < (W + 1) / 2; k++) e[k] = row[2 * k];         \\
-                    for (; k < TX; k++) e[k] = 0;                                          \\
-                    MXG_IVDEP for (k = 0; k < W / 2; k++) od[k] = row[2 * k + 1];          \\
-                    for (; k < TX; k++) od[k] = 0;                                         \\
-                }                                                                          \\
-                MXG_IVDEP for (long long tx = 0; tx < TX; tx++) {   /* A dy */              \\
-                    su[tx] = e0[tx];                                                       \\
-                    su[TX + tx] = e0[tx] + e1[tx];                                         \\
-                    su[2 * TX + tx] = e0[tx] - e1[tx];                                     \\
-                    su[3 * TX + tx] = -e1[tx];                                             \\
-                    sv[tx] = o0[tx];                                                       \\
-                    sv[TX + tx] = o0[tx] + o1[tx];                                         \\
-                    sv[2 * TX + tx] = o0[tx] - o1[tx];                                     \\
-                    sv[3 * TX + tx] = -o1[tx];                                             \\
-                }                                                                          \\
-                T* y = Y + f * nt + t0 + ty * TX;                                          \\
-                for (int k = 0; k < 4; k++) {          /* (A dy) A^T */                    \\
-                    const T* u = su + k * TX;          /* row k, the tiles' even column */ \\
-                    const T* v = sv + k * TX;          /* and odd column */                \\
-                    T* y0 = y + (4 * k) * ys;                                              \\
-                    T* y1 = y0 + ys;                                                       \\
-                    T* y2 = y1 + ys;                                                       \\
-                    T* y3 = y2 + ys;                                                       \\
-                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y0[tx] = u[tx];        \\
-                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y1[tx] = u[tx] + v[tx]; \\
-                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y2[tx] = u[tx] - v[tx]; \\
-                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y3[tx] = -v[tx];       \\
-                }                                                                          \\
-            }                                                                              \\
-        }                                                                                  \\
-    }                                                                                      \\
-                                                                                           \\
-    /* dw[f][c][a][b] (rows of C * 9) = (G^T Z[.][f][c] G)[a][b] for the Fp x C matrices   \\
-       Z[xi] (planes of zs, rows of C). tmp: 9 * C elements. */                            \\
-    static MXG_VECTORIZE void mxg_wino_dw_##S(const T* Z, long long zs, long long Fp,       \\
-            long long C, T* __restrict dw, T* __restrict tmp) {                            \\
-        for (long long f = 0; f < Fp; f++) {                                               \\
-            const T* z = Z + f * C;                                                        \\
-            MXG_IVDEP for (long long c = 0; c < C; c++) {                                  \\
-                T q[3][4];                               /* G^T Z */                       \\
-                for (int l = 0; l < 4; l++) {                                              \\
-                    const T z0 = z[l * zs + c], z1 = z[(4 + l) * zs + c];                  \\
-                    const T z2 = z[(8 + l) * zs + c], z3 = z[(12 + l) * zs + c];           \\
-                    q[0][l] = z0 + (z1 + z2) * (T)0.5;                                     \\
-                    q[1][l] = (z1 - z2) * (T)0.5;                                          \\
-                    q[2][l] = (z1 + z2) * (T)0.5 + z3;                                     \\
-                }                                                                          \\
-                for (int a = 0; a < 3; a++) {            /* (G^T Z) G */                   \\
-                    tmp[(3 * a) * C + c] = q[a][0] + (q[a][1] + q[a][2]) * (T)0.5;         \\
-                    tmp[(3 * a + 1) * C + c] = (q[a][1] - q[a][2]) * (T)0.5;               \\
-                    tmp[(3 * a + 2) * C + c] = (q[a][1] + q[a][2]) * (T)0.5 + q[a][3];     \\
-                }                                                                          \\
-            }                                                                              \\
-            T* out = dw + f * C * 9;                                                       \\
-            for (long long c = 0; c < C; c++)                                              \\
-                for (int q = 0; q < 9; q++) out[c * 9 + q] = tmp[q * C + c];               \\
-        }                                                                                  \\
+    /* Y[xi][f][t0 + ty*TX + tx] (planes of ys, rows of nt) = A dy A^T for the Fp planes       \\
+       (H x W) of dy, each tile the 2x2 block at (2ty, 2tx). buf: 12 * TX elements. */         \\
+    static MXG_VECTORIZE void mxg_wino_dy_##S(const T* dy, long long Fp, long long H,          \\
+            long long W, long long TY, long long TX, long long nt, long long t0,               \\
+            T* __restrict Y, long long ys, T* __restrict buf) {                                \\
+        T* e0 = buf;                /* rows 2ty and 2ty + 1: even and odd columns */           \\
+        T* o0 = buf + TX;                                                                      \\
+        T* e1 = buf + 2 * TX;                                                                  \\
+        T* o1 = buf + 3 * TX;                                                                  \\
+        T* su = buf + 4 * TX;       /* A dy: 4 rows of the tiles' even columns */              \\
+        T* sv = buf + 8 * TX;       /* and of their odd columns */                             \\
+        for (long long f = 0; f < Fp; f++) {                                                   \\
+            const T* p = dy + f * H * W;                                                       \\
+            for (long long ty = 0; ty < TY; ty++) {                                            \\
+                for (int r = 0; r < 2; r++) {                                                  \\
+                    T* e = r ? e1 : e0;                                                        \\
+                    T* od = r ? o1 : o0;                                                       \\
+                    long long k;                                                               \\
+                    if (2 * ty + r >= H) {                                                     \\
+                        for (k = 0; k < TX; k++) e[k] = od[k] = 0;                             \\
+                        continue;                                                              \\
+                    }                                                                          \\
+                    const T* row = p + (2 * ty + r) * W;                                       \\
+                    MXG_IVDEP for (k = 0; k < (W + 1) / 2; k++) e[k] = row[2 * k];             \\
+                    for (; k < TX; k++) e[k] = 0;                                              \\
+                    MXG_IVDEP for (k = 0; k < W / 2; k++) od[k] = row[2 * k + 1];              \\
+                    for (; k < TX; k++) od[k] = 0;                                             \\
+                }                                                                              \\
+                MXG_IVDEP for (long long tx = 0; tx < TX; tx++) {   /* A dy */                 \\
+                    su[tx] = e0[tx];                                                           \\
+                    su[TX + tx] = e0[tx] + e1[tx];                                             \\
+                    su[2 * TX + tx] = e0[tx] - e1[tx];                                         \\
+                    su[3 * TX + tx] = -e1[tx];                                                 \\
+                    sv[tx] = o0[tx];                                                           \\
+                    sv[TX + tx] = o0[tx] + o1[tx];                                             \\
+                    sv[2 * TX + tx] = o0[tx] - o1[tx];                                         \\
+                    sv[3 * TX + tx] = -o1[tx];                                                 \\
+                }                                                                              \\
+                T* y = Y + f * nt + t0 + ty * TX;                                              \\
+                for (int k = 0; k < 4; k++) {          /* (A dy) A^T */                        \\
+                    const T* u = su + k * TX;          /* row k, the tiles' even column */     \\
+                    const T* v = sv + k * TX;          /* and odd column */                    \\
+                    T* y0 = y + (4 * k) * ys;                                                  \\
+                    T* y1 = y0 + ys;                                                           \\
+                    T* y2 = y1 + ys;                                                           \\
+                    T* y3 = y2 + ys;                                                           \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y0[tx] = u[tx];            \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y1[tx] = u[tx] + v[tx];    \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y2[tx] = u[tx] - v[tx];    \\
+                    MXG_IVDEP for (long long tx = 0; tx < TX; tx++) y3[tx] = -v[tx];           \\
+                }                                                                              \\
+            }                                                                                  \\
+        }                                                                                      \\
+    }                                                                                          \\
+                                                                                               \\
+    /* dw[f][c][a][b] (rows of C * 9) = (G^T Z[.][f][c] G)[a][b] for the Fp x C matrices       \\
+       Z[xi] (planes of zs, rows of C). tmp: 9 * C elements. */                                \\
+    static MXG_VECTORIZE void mxg_wino_dw_##S(const T* Z, long long zs, long long Fp,          \\
+            long long C, T* __restrict dw, T* __restrict tmp) {                                \\
+        for (long long f = 0; f < Fp; f++) {                                                   \\
+            const T* z = Z + f * C;                                                            \\
+            MXG_IVDEP for (long long c = 0; c < C; c++) {                                      \\
+                T q[3][4];                               /* G^T Z */                           \\
+                for (int l = 0; l < 4; l++) {                                                  \\
+                    const T z0 = z[l * zs + c], z1 = z[(4 + l) * zs + c];                      \\
+                    const T z2 = z[(8 + l) * zs + c], z3 = z[(12 + l) * zs + c];               \\
+                    q[0][l] = z0 + (z1 + z2) * (T)0.5;                                         \\
+                    q[1][l] = (z1 - z2) * (T)0.5;                                              \\
+                    q[2][l] = (z1 + z2) * (T)0.5 + z3;                                         \\
+                }                                                                              \\
+                for (int a = 0; a < 3; a++) {            /* (G^T Z) G */                       \\
+                    tmp[(3 * a) * C + c] = q[a][0] + (q[a][1] + q[a][2]) * (T)0.5;             \\
+                    tmp[(3 * a + 1) * C + c] = (q[a][1] - q[a][2]) * (T)0.5;                   \\
+                    tmp[(3 * a + 2) * C + c] = (q[a][1] + q[a][2]) * (T)0.5 + q[a][3];         \\
+                }                                                                              \\
+            }                                                                                  \\
+            T* out = dw + f * C * 9;                                                           \\
+            for (long long c = 0; c < C; c++)                                                  \\
+                for (int q = 0; q < 9; q++) out[c * 9 + q] = tmp[q * C + c];                   \\
+        }                                                                                      \\
     }
     MXG_WINOGRAD_GRAD(float, float)
     MXG_WINOGRAD_GRAD(double, double)
