@@ -31,7 +31,8 @@ ctypedef struct ConvCall:
     char* scratch      # this part's columns: Kdim * L elements
     long long n0, n1   # the images of this part (forward, data gradient)
     long long k0, k1   # the column rows of this part (weight gradient, over every image)
-    long long block    # > 0: by Winograd (_gemm_winograd.pxi), this many images at a time
+    long long block    # > 0: by Winograd (_gemm_winograd.pxi), this many images at a time,
+    long long band     # or this many tile rows of one image when fewer than it has
 
 
 cdef extern from *:
@@ -257,14 +258,14 @@ def conv_native_parts(ctx, long long work):
 def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, int parts,
                 Buffer x, long long off_x, Buffer w, long long off_w, Buffer y,
                 long long off_y, Buffer bias, long long off_bias, Buffer scratch,
-                long long off_scratch, long long block=0):
+                long long off_scratch, long long block=0, long long band=0):
     """Enqueue a forward pass (mode 0), data gradient (1) or weight gradient (2) of a
     convolution with one group, in ``parts`` native kernels; ``geometry`` is (C, D, H, W,
     OD, OH, OW, KD, KH, KW, SD, SH, SW, PD, PH, PW, DD, DH, DW); offsets in elements;
     ``scratch`` holds parts * C*KS * L elements (C*KS * L for the weight gradient; unused
     for a pointwise convolution). ``block`` > 0: a 3x3 convolution with stride 1 and
-    padding 1 by Winograd, ``block`` images at a time, in parts * winograd_scratch(C, F, H,
-    W, block) elements of scratch.
+    padding 1 by Winograd, ``block`` images or ``band`` tile rows at a time, in
+    parts * winograd_scratch(C, F, H, W, block, band) elements of scratch.
     ``bias`` (or None) is added per channel of what is written: y's in the forward pass,
     x's in the data gradient (the forward pass of a Deconvolution).
     Shapes and ``conv_native_ready`` are the caller's job."""
@@ -289,8 +290,8 @@ def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, in
     call.w = <char*>w.host + off_w * isz
     call.y = <char*>y.host + off_y * isz
     call.bias = NULL if bias is None else <char*>bias.host + off_bias * isz
-    call.block = block
-    per_part = (winograd_scratch(call.C, F, call.H, call.W, block) if call.block
+    call.block, call.band = block, band
+    per_part = (winograd_scratch(call.C, F, call.H, call.W, block, band) if call.block
                 else call.Kdim * call.L)
     if mode != CONV_WEIGHT_GRAD:
         total = N

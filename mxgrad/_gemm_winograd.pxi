@@ -13,8 +13,9 @@
 # transformed output gradients (A dy A^T) by the transformed inputs, summed over the tiles,
 # folded back to 3x3 (G^T z G); its parts split the output channels.
 #
-# Images go through in blocks (about WINOGRAD_TILES tiles) so that the transformed inputs and
-# products stay in cache between the transforms and the 16 products.
+# Images go through in blocks of about WINOGRAD_TILES tiles, large ones in bands of tile rows
+# of about as many, so that the transformed inputs and products stay in cache between the
+# transforms and the 16 products.
 
 cdef extern from *:
     """
@@ -59,22 +60,24 @@ cdef extern from *:
         }                                                                                      \\
     }                                                                                          \\
                                                                                                \\
-    /* V[xi][i][t0 + ty*TX + tx] (planes of vs >= I*nt, rows of nt) for the I planes (H x W)   \\
-       of one image. buf: (2*TY + 2) * 2 * (TX + 1) + 8 * (TX + 1) elements. */                \\
+    /* V[xi][i][t0 + (ty - ty0)*TX + tx] (planes of vs >= I*nt, rows of nt) for the tile rows  \\
+       [ty0, ty1) of the I planes (H x W) of one image. buf: (2*(ty1 - ty0) + 2) * 2 * (TX + 1)\\
+       + 8 * (TX + 1) elements. */                                                             \\
     static MXG_VECTORIZE void mxg_wino_input_##S(const T* x, long long I, long long H,         \\
-            long long W, long long TY, long long TX, long long nt, long long t0,               \\
+            long long W, long long ty0, long long ty1, long long TX, long long nt,             \\
+            long long t0,                                                                      \\
             T* __restrict V, long long vs, T* __restrict buf) {                                \\
-        const long long PW = TX + 1, R = 2 * TY + 2;                                           \\
+        const long long PW = TX + 1, R = 2 * (ty1 - ty0) + 2;                                  \\
         T* rows = buf;                         /* padded row r: even, then odd columns */      \\
         T* te = buf + R * 2 * PW;              /* B^T d: 4 rows, even and odd columns */       \\
         for (long long i = 0; i < I; i++) {                                                    \\
             const T* p = x + i * H * W;                                                        \\
-            /* padded row r is input row r - 1; padded column j input column j - 1; even       \\
-               padded columns 2k are input 2k - 1, odd ones 2k + 1 are input 2k */             \\
+            /* padded row r is input row 2*ty0 + r - 1, padded column j input column j - 1:    \\
+               even padded columns 2k are input 2k - 1, odd ones 2k + 1 are input 2k */        \\
             for (long long r = 0; r < R; r++) {                                                \\
                 T* e = rows + r * 2 * PW;                                                      \\
                 T* od = e + PW;                                                                \\
-                const long long y = r - 1;                                                     \\
+                const long long y = 2 * ty0 + r - 1;                                           \\
                 if (y < 0 || y >= H) {                                                         \\
                     for (long long k = 0; k < PW; k++) e[k] = od[k] = 0;                       \\
                     continue;                                                                  \\
@@ -87,8 +90,8 @@ cdef extern from *:
                 MXG_IVDEP for (k = 0; k < (W + 1) / 2; k++) od[k] = row[2 * k];                \\
                 for (; k < PW; k++) od[k] = 0;                                                 \\
             }                                                                                  \\
-            for (long long ty = 0; ty < TY; ty++) {                                            \\
-                const T* d0 = rows + (2 * ty) * 2 * PW;                                        \\
+            for (long long ty = ty0; ty < ty1; ty++) {                                         \\
+                const T* d0 = rows + (2 * (ty - ty0)) * 2 * PW;                                \\
                 const T* d1 = d0 + 2 * PW;                                                     \\
                 const T* d2 = d1 + 2 * PW;                                                     \\
                 const T* d3 = d2 + 2 * PW;                                                     \\
@@ -98,7 +101,7 @@ cdef extern from *:
                     te[4 * PW + k] = d2[k] - d1[k];                                            \\
                     te[6 * PW + k] = d1[k] - d3[k];                                            \\
                 }                                                                              \\
-                T* v = V + i * nt + t0 + ty * TX;                                              \\
+                T* v = V + i * nt + t0 + (ty - ty0) * TX;                                      \\
                 const long long xs = vs;                                                       \\
                 for (int a = 0; a < 4; a++) {                  /* (B^T d) B */                 \\
                     const T* e = te + a * 2 * PW;                                              \\
@@ -117,10 +120,12 @@ cdef extern from *:
         }                                                                                      \\
     }                                                                                          \\
                                                                                                \\
-    /* The O output planes (H x W) of one image from M[xi][o][t0 + ty*TX + tx] (planes of      \\
-       ms >= O*nt, rows of nt), plus bias[o] unless NULL. tmp: 4 * TX elements. */             \\
+    /* Rows [2*ty0, 2*ty1) of the O output planes (H x W) of one image from                    \\
+       M[xi][o][t0 + (ty - ty0)*TX + tx] (planes of ms >= O*nt, rows of nt), plus bias[o]      \\
+       unless NULL. tmp: 4 * TX elements. */                                                   \\
     static MXG_VECTORIZE void mxg_wino_output_##S(const T* M, long long O, long long nt,       \\
-            long long t0, long long ms, long long H, long long W, long long TY, long long TX,  \\
+            long long t0, long long ms, long long H, long long W, long long ty0,               \\
+            long long ty1, long long TX,                                                       \\
             const T* bias, T* __restrict y, T* __restrict tmp) {                               \\
         const long long xs = ms;                                                               \\
         T* y00 = tmp;                                                                          \\
@@ -130,8 +135,8 @@ cdef extern from *:
         for (long long o = 0; o < O; o++) {                                                    \\
             const T b = bias ? bias[o] : 0;                                                    \\
             T* plane = y + o * H * W;                                                          \\
-            for (long long ty = 0; ty < TY; ty++) {                                            \\
-                const T* m = M + o * nt + t0 + ty * TX;                                        \\
+            for (long long ty = ty0; ty < ty1; ty++) {                                         \\
+                const T* m = M + o * nt + t0 + (ty - ty0) * TX;                                \\
                 MXG_IVDEP for (long long tx = 0; tx < TX; tx++) {                              \\
                     T r0[4], r1[4];                       /* A^T m */                          \\
                     for (int l = 0; l < 4; l++) {                                              \\
@@ -173,10 +178,12 @@ cdef extern from *:
     /* The weight gradient: the forward pass is y = A^T [(G g G^T) . (B^T d B)] A per tile,
        linear in g, so d(loss)/dg = G^T [sum over tiles of (A dy A^T) . (B^T d B)] G. */
     #define MXG_WINOGRAD_GRAD(T, S)                                                            \\
-    /* Y[xi][f][t0 + ty*TX + tx] (planes of ys, rows of nt) = A dy A^T for the Fp planes       \\
-       (H x W) of dy, each tile the 2x2 block at (2ty, 2tx). buf: 12 * TX elements. */         \\
+    /* Y[xi][f][t0 + (ty - ty0)*TX + tx] (planes of ys, rows of nt) = A dy A^T for the tile    \\
+       rows [ty0, ty1) of the Fp planes (H x W) of dy, each tile the 2x2 block at (2ty, 2tx).  \\
+       buf: 12 * TX elements. */                                                               \\
     static MXG_VECTORIZE void mxg_wino_dy_##S(const T* dy, long long Fp, long long H,          \\
-            long long W, long long TY, long long TX, long long nt, long long t0,               \\
+            long long W, long long ty0, long long ty1, long long TX, long long nt,             \\
+            long long t0,                                                                      \\
             T* __restrict Y, long long ys, T* __restrict buf) {                                \\
         T* e0 = buf;                /* rows 2ty and 2ty + 1: even and odd columns */           \\
         T* o0 = buf + TX;                                                                      \\
@@ -186,7 +193,7 @@ cdef extern from *:
         T* sv = buf + 8 * TX;       /* and of their odd columns */                             \\
         for (long long f = 0; f < Fp; f++) {                                                   \\
             const T* p = dy + f * H * W;                                                       \\
-            for (long long ty = 0; ty < TY; ty++) {                                            \\
+            for (long long ty = ty0; ty < ty1; ty++) {                                         \\
                 for (int r = 0; r < 2; r++) {                                                  \\
                     T* e = r ? e1 : e0;                                                        \\
                     T* od = r ? o1 : o0;                                                       \\
@@ -211,7 +218,7 @@ cdef extern from *:
                     sv[2 * TX + tx] = o0[tx] - o1[tx];                                         \\
                     sv[3 * TX + tx] = -o1[tx];                                                 \\
                 }                                                                              \\
-                T* y = Y + f * nt + t0 + ty * TX;                                              \\
+                T* y = Y + f * nt + t0 + (ty - ty0) * TX;                                      \\
                 for (int k = 0; k < 4; k++) {          /* (A dy) A^T */                        \\
                     const T* u = su + k * TX;          /* row k, the tiles' even column */     \\
                     const T* v = sv + k * TX;          /* and odd column */                    \\
@@ -264,25 +271,25 @@ cdef extern from *:
                                  long long istride, int rot, double* U, long long us,
                                  double* tmp) nogil
     void mxg_wino_input_float(const float* x, long long I, long long H, long long W,
-                              long long TY, long long TX, long long nt, long long t0,
-                              float* V, long long vs, float* buf) nogil
+                              long long ty0, long long ty1, long long TX, long long nt,
+                              long long t0, float* V, long long vs, float* buf) nogil
     void mxg_wino_input_double(const double* x, long long I, long long H, long long W,
-                               long long TY, long long TX, long long nt, long long t0,
-                               double* V, long long vs, double* buf) nogil
+                               long long ty0, long long ty1, long long TX, long long nt,
+                               long long t0, double* V, long long vs, double* buf) nogil
     void mxg_wino_output_float(const float* M, long long O, long long nt, long long t0,
-                               long long ms, long long H, long long W, long long TY,
-                               long long TX, const float* bias, float* y, float* tmp) nogil
+                               long long ms, long long H, long long W, long long ty0,
+                               long long ty1, long long TX, const float* bias, float* y,
+                               float* tmp) nogil
     void mxg_wino_output_double(const double* M, long long O, long long nt, long long t0,
-                                long long ms, long long H, long long W, long long TY,
-                                long long TX, const double* bias, double* y,
+                                long long ms, long long H, long long W, long long ty0,
+                                long long ty1, long long TX, const double* bias, double* y,
                                 double* tmp) nogil
-
     void mxg_wino_dy_float(const float* dy, long long Fp, long long H, long long W,
-                           long long TY, long long TX, long long nt, long long t0, float* Y,
-                           long long ys, float* buf) nogil
+                           long long ty0, long long ty1, long long TX, long long nt,
+                           long long t0, float* Y, long long ys, float* buf) nogil
     void mxg_wino_dy_double(const double* dy, long long Fp, long long H, long long W,
-                            long long TY, long long TX, long long nt, long long t0, double* Y,
-                            long long ys, double* buf) nogil
+                            long long ty0, long long ty1, long long TX, long long nt,
+                            long long t0, double* Y, long long ys, double* buf) nogil
     void mxg_wino_dw_float(const float* Z, long long zs, long long Fp, long long C, float* dw,
                            float* tmp) nogil
     void mxg_wino_dw_double(const double* Z, long long zs, long long Fp, long long C,
@@ -295,68 +302,91 @@ cdef enum:
     SKEW = 16
 
 
-cpdef long long winograd_scratch(long long C, long long F, long long H, long long W,
-                                 long long block):
-    """Elements of scratch one part of a Winograd convolution needs (see winograd_part),
-    for ``block`` images at a time."""
+cdef inline long long tiles_at_once(long long H, long long W, long long block,
+                                    long long band) noexcept nogil:
+    """Tiles a unit of work holds: ``block`` whole images, or ``band`` tile rows of one."""
     cdef long long TY = (H + 1) // 2, TX = (W + 1) // 2
-    cdef long long nt = block * TY * TX
+    return block * TY * TX if band >= TY else band * TX
+
+
+cpdef long long winograd_scratch(long long C, long long F, long long H, long long W,
+                                 long long block, long long band):
+    """Elements of scratch one part of a Winograd convolution needs (see winograd_part),
+    for ``block`` images at a time, or ``band`` tile rows of one image at a time when that
+    is fewer than the image's."""
+    cdef long long TX = (W + 1) // 2, rows = min(band, (H + 1) // 2)
+    cdef long long nt = tiles_at_once(H, W, block, band)
     return (16 * (C * F + SKEW) + 16 * ((C + F) * nt + 2 * SKEW)
-            + max((2 * TY + 2) * 2 * (TX + 1) + 8 * (TX + 1) + 4 * TX, 9 * max(C, F)))
+            + max((2 * rows + 2) * 2 * (TX + 1) + 8 * (TX + 1) + 4 * TX, 12 * TX,
+                  9 * max(C, F)))
+
+
+# The units of work of a part: blocks of g.block whole images when g.band covers the image
+# (small images), else bands of g.band tile rows of one image (large ones: the transformed
+# inputs and products of a whole image would not stay in cache, nor fit a small scratch).
+cdef inline void next_unit(ConvCall* g, long long n, long long ty0, long long TY,
+                           long long* nb, long long* ty1) noexcept nogil:
+    if g.band >= TY:
+        nb[0], ty1[0] = min(g.block, g.n1 - n), TY
+    else:
+        nb[0], ty1[0] = 1, min(TY, ty0 + g.band)
 
 
 cdef void winograd_part(real* x, real* w, real* y, real* bias, real* scratch,
                         ConvCall* g) noexcept nogil:
     """The forward pass or the data gradient of the images [n0, n1) of a 3x3 convolution
-    with stride 1 and padding 1, in blocks of g.block images."""
-    cdef long long I, O, ostr, istr, n, b, nb, nt, xi
+    with stride 1 and padding 1, unit by unit (see next_unit)."""
+    cdef long long I, O, ostr, istr, n, b, nb, nt, xi, ty0, ty1, per
     cdef long long H = g.H, W = g.W, TY = (g.H + 1) // 2, TX = (g.W + 1) // 2
-    cdef long long per = TY * TX
     cdef real* src
     cdef real* dst
     cdef real* plane_bias = NULL
     cdef int rot
+    if g.mode == CONV_WEIGHT_GRAD:
+        winograd_weight_grad_part(x, w, y, scratch, g)
+        return
     if g.mode == CONV_FORWARD:
         I, O, ostr, istr, rot = g.C, g.F, g.C * 9, 9, 0
         src, dst, plane_bias = x, y, bias
     else:       # the output gradient's F planes through the turned kernels, to C planes
         I, O, ostr, istr, rot = g.F, g.C, 9, g.C * 9, 1
         src, dst, plane_bias = y, x, bias       # (a Deconvolution's bias)
-    cdef long long cap = g.block * per
+    cdef long long cap = tiles_at_once(H, W, g.block, g.band)
     cdef long long us = O * I + SKEW, vs = I * cap + SKEW, ms = O * cap + SKEW
     cdef real* U = scratch
     cdef real* V = U + 16 * us
     cdef real* M = V + 16 * vs
     cdef real* buf = M + 16 * ms
-    cdef real* tmp = buf + (2 * TY + 2) * 2 * (TX + 1) + 8 * (TX + 1)
-    if g.mode == CONV_WEIGHT_GRAD:
-        winograd_weight_grad_part(x, w, y, scratch, g)
-        return
+    cdef real* tmp = buf + (2 * min(g.band, TY) + 2) * 2 * (TX + 1) + 8 * (TX + 1)
     if real is float:
         mxg_wino_weights_float(w, O, I, ostr, istr, rot, U, us, buf)
     else:
         mxg_wino_weights_double(w, O, I, ostr, istr, rot, U, us, buf)
     n = g.n0
     while n < g.n1:
-        nb = min(g.block, g.n1 - n)
-        nt = nb * per
-        for b in range(nb):
-            if real is float:
-                mxg_wino_input_float(src + (n + b) * I * H * W, I, H, W, TY, TX, nt, b * per,
-                                     V, vs, buf)
-            else:
-                mxg_wino_input_double(src + (n + b) * I * H * W, I, H, W, TY, TX, nt, b * per,
-                                      V, vs, buf)
-        for xi in range(16):
-            blas(g.dtype, False, False, O, nt, I, 1.0, U + xi * us, I, V + xi * vs, nt,
-                 0.0, M + xi * ms, nt)
-        for b in range(nb):
-            if real is float:
-                mxg_wino_output_float(M, O, nt, b * per, ms, H, W, TY, TX, plane_bias,
-                                      dst + (n + b) * O * H * W, tmp)
-            else:
-                mxg_wino_output_double(M, O, nt, b * per, ms, H, W, TY, TX, plane_bias,
-                                       dst + (n + b) * O * H * W, tmp)
+        ty0 = 0
+        while ty0 < TY:
+            next_unit(g, n, ty0, TY, &nb, &ty1)
+            per = (ty1 - ty0) * TX
+            nt = nb * per
+            for b in range(nb):
+                if real is float:
+                    mxg_wino_input_float(src + (n + b) * I * H * W, I, H, W, ty0, ty1, TX, nt,
+                                         b * per, V, vs, buf)
+                else:
+                    mxg_wino_input_double(src + (n + b) * I * H * W, I, H, W, ty0, ty1, TX,
+                                          nt, b * per, V, vs, buf)
+            for xi in range(16):
+                blas(g.dtype, False, False, O, nt, I, 1.0, U + xi * us, I, V + xi * vs, nt,
+                     0.0, M + xi * ms, nt)
+            for b in range(nb):
+                if real is float:
+                    mxg_wino_output_float(M, O, nt, b * per, ms, H, W, ty0, ty1, TX,
+                                          plane_bias, dst + (n + b) * O * H * W, tmp)
+                else:
+                    mxg_wino_output_double(M, O, nt, b * per, ms, H, W, ty0, ty1, TX,
+                                           plane_bias, dst + (n + b) * O * H * W, tmp)
+            ty0 = ty1
         n += nb
 
 
@@ -364,34 +394,40 @@ cdef void winograd_weight_grad_part(real* x, real* w, real* y, real* scratch,
                                     ConvCall* g) noexcept nogil:
     """The weight gradient's rows [k0, k1) (output channels) over every image: the 16
     products of the transformed output gradients by the transformed inputs, summed over the
-    images' tiles, then folded back to 3x3 (G^T z G). Laid out as winograd_part's blocks,
+    images' tiles, then folded back to 3x3 (G^T z G). Laid out as winograd_part's units,
     the sums in place of the kernels' transforms."""
-    cdef long long C = g.C, F = g.F, f0 = g.k0, Fp = g.k1 - g.k0, n, b, nb, nt, xi
-    cdef long long H = g.H, W = g.W, TY = (g.H + 1) // 2, TX = (g.W + 1) // 2
-    cdef long long per = TY * TX, cap = g.block * per
+    cdef long long C = g.C, F = g.F, f0 = g.k0, Fp = g.k1 - g.k0, n, b, nb, nt, xi, ty0, ty1
+    cdef long long H = g.H, W = g.W, TY = (g.H + 1) // 2, TX = (g.W + 1) // 2, per
+    cdef long long cap = tiles_at_once(H, W, g.block, g.band)
     cdef long long zs = Fp * C + SKEW, vs = C * cap + SKEW, ys = Fp * cap + SKEW
     cdef real* Z = scratch
     cdef real* V = Z + 16 * (F * C + SKEW)
     cdef real* Y = V + 16 * vs
     cdef real* buf = Y + 16 * (F * cap + SKEW)
+    cdef bint first = True
     n = 0
     while n < g.n1:
-        nb = min(g.block, g.n1 - n)
-        nt = nb * per
-        for b in range(nb):
-            if real is float:
-                mxg_wino_input_float(x + (n + b) * C * H * W, C, H, W, TY, TX, nt, b * per,
-                                     V, vs, buf)
-                mxg_wino_dy_float(y + ((n + b) * F + f0) * H * W, Fp, H, W, TY, TX, nt,
-                                  b * per, Y, ys, buf)
-            else:
-                mxg_wino_input_double(x + (n + b) * C * H * W, C, H, W, TY, TX, nt, b * per,
-                                      V, vs, buf)
-                mxg_wino_dy_double(y + ((n + b) * F + f0) * H * W, Fp, H, W, TY, TX, nt,
-                                   b * per, Y, ys, buf)
-        for xi in range(16):
-            blas(g.dtype, False, True, Fp, C, nt, 1.0, Y + xi * ys, nt, V + xi * vs, nt,
-                 0.0 if n == 0 else 1.0, Z + xi * zs, C)
+        ty0 = 0
+        while ty0 < TY:
+            next_unit(g, n, ty0, TY, &nb, &ty1)
+            per = (ty1 - ty0) * TX
+            nt = nb * per
+            for b in range(nb):
+                if real is float:
+                    mxg_wino_input_float(x + (n + b) * C * H * W, C, H, W, ty0, ty1, TX, nt,
+                                         b * per, V, vs, buf)
+                    mxg_wino_dy_float(y + ((n + b) * F + f0) * H * W, Fp, H, W, ty0, ty1, TX,
+                                      nt, b * per, Y, ys, buf)
+                else:
+                    mxg_wino_input_double(x + (n + b) * C * H * W, C, H, W, ty0, ty1, TX, nt,
+                                          b * per, V, vs, buf)
+                    mxg_wino_dy_double(y + ((n + b) * F + f0) * H * W, Fp, H, W, ty0, ty1,
+                                       TX, nt, b * per, Y, ys, buf)
+            for xi in range(16):
+                blas(g.dtype, False, True, Fp, C, nt, 1.0, Y + xi * ys, nt, V + xi * vs, nt,
+                     0.0 if first else 1.0, Z + xi * zs, C)
+            first = False
+            ty0 = ty1
         n += nb
     if real is float:
         mxg_wino_dw_float(Z, zs, Fp, C, w + f0 * C * 9, buf)

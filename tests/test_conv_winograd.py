@@ -17,18 +17,19 @@ SAME = dict(kernel=(3, 3), pad=(1, 1))
 
 @pytest.fixture
 def winograd_calls(monkeypatch):
-    """Lowered thresholds (small test shapes take Winograd) and the block sizes chosen."""
+    """Lowered thresholds (small test shapes take Winograd) and the units chosen, as
+    (images per block, tile rows per band)."""
     monkeypatch.setattr(_conv_native, "WINOGRAD_MIN_CHANNELS", 1)
     monkeypatch.setattr(_conv_native, "WINOGRAD_MIN_TILES", 1)
     monkeypatch.setattr(_conv_native, "WINOGRAD_GRAD_MIN_CHANNELS", 1)
     chosen = []
-    pick = _conv_native._winograd_block
+    pick = _conv_native._winograd_units
 
     def spy(*args):
         chosen.append(pick(*args))
         return chosen[-1]
 
-    monkeypatch.setattr(_conv_native, "_winograd_block", spy)
+    monkeypatch.setattr(_conv_native, "_winograd_units", spy)
     return chosen
 
 
@@ -81,7 +82,7 @@ def test_winograd_matches_direct_sums_and_the_im2col_path(ctx, winograd_calls, s
         pytest.skip("no float64")
     _skip_without_native(ctx, dtype)
     xs, head, fast = _products(ctx, shape, F, dtype)
-    assert len(winograd_calls) == 3 and all(winograd_calls)    # the three products
+    assert len(winograd_calls) == 3 and all(block for block, _ in winograd_calls)
     tol = 2e-5 if dtype == "float32" else 1e-12
     for got, expected in zip(fast, _reference(xs, head)):
         np.testing.assert_allclose(got, expected, rtol=tol, atol=tol * np.abs(expected).max())
@@ -101,6 +102,18 @@ def test_without_bias(ctx, winograd_calls):
         np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-5 * np.abs(expected).max())
 
 
+@pytest.mark.parametrize("tiles,band", [(14, 2), (8, 1)])
+def test_large_images_go_in_bands_of_tile_rows(ctx, winograd_calls, monkeypatch, tiles, band):
+    """Images of more than WINOGRAD_TILES tiles go through in bands of tile rows (the last
+    one partial here: 5 tile rows of 6 tiles)."""
+    _skip_without_native(ctx)
+    monkeypatch.setattr(_conv_native, "WINOGRAD_TILES", tiles)
+    xs, head, fast = _products(ctx, (3, 4, 9, 11), 5, "float32")
+    assert winograd_calls == [(1, band)] * 3
+    for got, expected in zip(fast, _reference(xs, head)):
+        np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-5 * np.abs(expected).max())
+
+
 def test_gradients_first_and_second_order(ctx, fp64, winograd_calls):
     _skip_without_native(ctx, "float64")
     rng = np.random.RandomState(9)
@@ -110,7 +123,7 @@ def test_gradients_first_and_second_order(ctx, fp64, winograd_calls):
 
     check_gradients(fn, [rng.randn(2, 2, 3, 5), rng.randn(3, 2, 3, 3), rng.randn(3)], ctx,
                     order=2)
-    assert any(winograd_calls)
+    assert any(block for block, _ in winograd_calls)
 
 
 def test_which_convolutions_take_it(ctx):
@@ -119,7 +132,7 @@ def test_which_convolutions_take_it(ctx):
     forward pass and the data gradient, not for the weight gradient."""
     _skip_without_native(ctx)
     calls = []
-    pick = _conv_native._winograd_block
+    pick = _conv_native._winograd_units
 
     def taken(x_shape, F, **kw):
         calls.clear()
@@ -127,16 +140,16 @@ def test_which_convolutions_take_it(ctx):
         w = mx.nd.ones((F, x_shape[1], 3, 3), ctx=ctx)
         x.attach_grad()
         w.attach_grad()
-        saved = _conv_native._winograd_block
-        _conv_native._winograd_block = lambda *a: calls.append(pick(*a)) or calls[-1]
+        saved = _conv_native._winograd_units
+        _conv_native._winograd_units = lambda *a: calls.append(pick(*a)) or calls[-1]
         try:
             with mx.autograd.record():
                 y = Convolution(x, w, num_filter=F, no_bias=True, **dict(SAME, **kw))
             y.backward()
             mx.nd.waitall()
         finally:
-            _conv_native._winograd_block = saved
-        return [bool(c) for c in calls]
+            _conv_native._winograd_units = saved
+        return [bool(block) for block, _ in calls]
 
     assert taken((4, 64, 16, 16), 128) == [True, True, True]
     assert taken((4, 8, 16, 16), 8) == [True, True, False]

@@ -19,7 +19,7 @@ enabled = True
 # tiles (fewer do not pay for transforming the kernels). Measured forward + data gradient,
 # batch 32: 1.4x (8 channels, 32x32) to 2.0x (16 channels, 32x32) faster; 8 images of 4x4
 # with 256 channels 0.64x. Images go in blocks of about WINOGRAD_TILES tiles (one 16x16
-# image: 64 beat 128 and 256).
+# image: 64 beat 128 and 256), larger ones in bands of tile rows of about as many.
 WINOGRAD_MIN_CHANNELS = 8
 WINOGRAD_MIN_TILES = 128
 WINOGRAD_TILES = 64
@@ -56,9 +56,10 @@ def run(mode, x, w, y, bias, g):
     pointwise = (g.kernel == (1, 1, 1) and g.stride == (1, 1, 1) and g.pad == (0, 0, 0))
     parts = min(_gemm.conv_native_parts(ctx, N * F * rows * L), rows if mode == WEIGHT_GRAD
                 else N)
-    block = _winograd_block(mode, g, N, C, F)
+    block, band = _winograd_units(mode, g, N, C, F)
     if block:
-        scratch_size = parts * _gemm.winograd_scratch(C, F, g.image[1], g.image[2], block)
+        scratch_size = parts * _gemm.winograd_scratch(C, F, g.image[1], g.image[2], block,
+                                                      band)
     elif pointwise:
         scratch_size = 1
     elif mode == WEIGHT_GRAD:
@@ -71,17 +72,20 @@ def run(mode, x, w, y, bias, g):
                       x._buffer, x._offset, w._buffer, w._offset, y._buffer, y._offset,
                       None if bias is None else bias._buffer,
                       0 if bias is None else bias._offset, scratch._buffer, scratch._offset,
-                      block)
+                      block, band)
 
 
-def _winograd_block(mode, g, N, C, F):
-    """Images per block when Winograd runs this product, else 0."""
+def _winograd_units(mode, g, N, C, F):
+    """(images per block, tile rows per band) when Winograd runs this product, else (0, 0):
+    whole images while one has at most WINOGRAD_TILES tiles, else bands of one image."""
     if (g.kernel != (1, 3, 3) or g.stride != (1, 1, 1)
             or g.pad != (0, 1, 1) or g.dilate != (1, 1, 1) or g.image[0] != 1
             or min(C, F) < (WINOGRAD_GRAD_MIN_CHANNELS if mode == WEIGHT_GRAD
                             else WINOGRAD_MIN_CHANNELS)):
-        return 0
-    tiles = ((g.image[1] + 1) // 2) * ((g.image[2] + 1) // 2)
-    if N * tiles < WINOGRAD_MIN_TILES:
-        return 0
-    return max(1, WINOGRAD_TILES // tiles)
+        return 0, 0
+    rows, cols = (g.image[1] + 1) // 2, (g.image[2] + 1) // 2
+    if N * rows * cols < WINOGRAD_MIN_TILES:
+        return 0, 0
+    if rows * cols <= WINOGRAD_TILES:
+        return WINOGRAD_TILES // (rows * cols), rows
+    return 1, max(1, WINOGRAD_TILES // cols)
