@@ -2,6 +2,10 @@
 (mxgrad/_gemm_winograd.pxi): forward pass, data and weight gradients against direct float64
 sums and the im2col path, odd image sizes, partial blocks, first and second order gradients,
 and which convolutions take it."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -158,3 +162,17 @@ def test_which_convolutions_take_it(ctx):
     assert not any(taken((4, 64, 16, 16), 64, stride=(2, 2)))
     assert not any(taken((4, 64, 16, 16), 64, dilate=(2, 2), pad=(2, 2)))
     assert not any(taken((4, 64, 16, 16), 64, pad=(0, 0)))
+
+
+def test_an_environment_variable_turns_it_off():
+    """MXGRAD_WINOGRAD=0 (read at import): every convolution takes the im2col products."""
+    code = ("from mxgrad.ndarray import _conv_native as c\n"
+            "from mxgrad.ndarray.conv import _make_geometry as g\n"
+            "same = g(2, (16, 16), (16, 16), (3, 3), (1, 1), (1, 1), (1, 1))\n"
+            "print(c.WINOGRAD, c._winograd_units(c.FORWARD, same, 32, 64, 128))\n")
+    for value, expected in (("0", "False (0, 0)"), ("1", "True (1, 8)")):
+        env = dict(os.environ, MXGRAD_WINOGRAD=value)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == expected

@@ -5,6 +5,8 @@ columns at a time in a scratch block that stays in cache instead of the batch's 
 Used by ndarray/conv.py where ``usable`` says so (a CPU device whose buffers are host
 memory, float32/float64, one group); the im2col/col2im kernels serve everything else.
 """
+import os
+
 from mxgrad import _gemm, _ndarray
 
 FORWARD, DATA_GRAD, WEIGHT_GRAD = 0, 1, 2
@@ -20,6 +22,9 @@ enabled = True
 # batch 32: 1.4x (8 channels, 32x32) to 2.0x (16 channels, 32x32) faster; 8 images of 4x4
 # with 256 channels 0.64x. Images go in blocks of about WINOGRAD_TILES tiles (one 16x16
 # image: 64 beat 128 and 256), larger ones in bands of tile rows of about as many.
+# MXGRAD_WINOGRAD=0 keeps every convolution on the im2col products (results then differ from
+# MXNet's by the BLAS's summation order only).
+WINOGRAD = os.environ.get("MXGRAD_WINOGRAD", "1") != "0"
 WINOGRAD_MIN_CHANNELS = 8
 WINOGRAD_MIN_TILES = 128
 WINOGRAD_TILES = 64
@@ -78,7 +83,7 @@ def run(mode, x, w, y, bias, g):
 def _winograd_units(mode, g, N, C, F):
     """(images per block, tile rows per band) when Winograd runs this product, else (0, 0):
     whole images while one has at most WINOGRAD_TILES tiles, else bands of one image."""
-    if (g.kernel != (1, 3, 3) or g.stride != (1, 1, 1)
+    if (not WINOGRAD or g.kernel != (1, 3, 3) or g.stride != (1, 1, 1)
             or g.pad != (0, 1, 1) or g.dilate != (1, 1, 1) or g.image[0] != 1
             or min(C, F) < (WINOGRAD_GRAD_MIN_CHANNELS if mode == WEIGHT_GRAD
                             else WINOGRAD_MIN_CHANNELS)):
