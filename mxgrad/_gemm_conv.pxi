@@ -194,7 +194,7 @@ cdef void col2im_image(real* x, real* cols, ConvCall* g) noexcept nogil:
 
 cdef void conv_part(real* x, real* w, real* y, real* bias, real* scratch,
                     ConvCall* g) noexcept nogil:
-    cdef long long n, f, l, c, plane, L = g.L
+    cdef long long n, f, c, plane, L = g.L
     cdef real* cols
     cdef real* out
     cdef int dtype = g.dtype
@@ -315,4 +315,4 @@ def conv_native(ctx, int mode, int dtype, geometry, long long N, long long F, in
         n += 1
     dev.flush()       # pending fused ops producing the inputs run first
     enqueue_native_parts(dev, <native_fn>run_conv, pieces, sizeof(ConvCall), n,
-                         "conv_native")
+                         "conv_winograd" if call.block else "conv_native")

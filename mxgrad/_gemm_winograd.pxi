@@ -309,6 +309,12 @@ cdef inline long long tiles_at_once(long long H, long long W, long long block,
     return block * TY * TX if band >= TY else band * TX
 
 
+cdef inline long long input_buf(long long rows, long long TX) noexcept nogil:
+    """Elements mxg_wino_input's buf holds for ``rows`` tile rows of TX tiles; the output
+    transform's tmp (4 * TX) follows them."""
+    return (2 * rows + 2) * 2 * (TX + 1) + 8 * (TX + 1)
+
+
 cpdef long long winograd_scratch(long long C, long long F, long long H, long long W,
                                  long long block, long long band):
     """Elements of scratch one part of a Winograd convolution needs (see winograd_part),
@@ -317,8 +323,7 @@ cpdef long long winograd_scratch(long long C, long long F, long long H, long lon
     cdef long long TX = (W + 1) // 2, rows = min(band, (H + 1) // 2)
     cdef long long nt = tiles_at_once(H, W, block, band)
     return (16 * (C * F + SKEW) + 16 * ((C + F) * nt + 2 * SKEW)
-            + max((2 * rows + 2) * 2 * (TX + 1) + 8 * (TX + 1) + 4 * TX, 12 * TX,
-                  9 * max(C, F)))
+            + max(input_buf(rows, TX) + 4 * TX, 12 * TX, 9 * max(C, F)))
 
 
 # The units of work of a part: blocks of g.block whole images when g.band covers the image
@@ -357,7 +362,10 @@ cdef void winograd_part(real* x, real* w, real* y, real* bias, real* scratch,
     cdef real* V = U + 16 * us
     cdef real* M = V + 16 * vs
     cdef real* buf = M + 16 * ms
-    cdef real* tmp = buf + (2 * min(g.band, TY) + 2) * 2 * (TX + 1) + 8 * (TX + 1)
+    cdef real* tmp = buf + input_buf(min(g.band, TY), TX)
+    # every part transforms all the kernels: parts run at once with no ordering between
+    # them, and the transform is ~1 % of a CNN step's CPU time (an extra native command
+    # before them would cost a worker's wake-up)
     if real is float:
         mxg_wino_weights_float(w, O, I, ostr, istr, rot, U, us, buf)
     else:

@@ -4,15 +4,15 @@ the calling thread and one helper thread when the device's queue is idle.
 
 ``nd.sum(x)`` on a CPU device is two launches (kernels_cl/reduce.cl): chunks summed in
 parallel into partial sums, then one work-item merging them (one launch, one work-item, for
-fewer than 8,192 elements). PoCL's worker threads sleep
-between commands, so each call waits for a worker to wake up for the launch and then for
-the calling thread to wake up for the result: ~40 us a call, 7-8 % of a sum of 10^7 floats.
-With nothing queued, the calling thread sums the first half of the chunks itself and wakes
-one helper thread for the second half; whichever finishes first takes what is left of the
-other's half from its end (so the helper's wake-up is hidden, not waited for), and the
-calling thread merges the partial sums. The chunks, the order of the
-additions within a chunk (four vector accumulators, as reduce.cl's contiguous_reduce) and the
-compensated merge are the kernels', so the result has the same bits as the two launches.
+fewer than 8,192 elements). PoCL's worker threads sleep between commands, so each call
+waits for a worker to wake up for the launch and then for the calling thread to wake up for
+the result: ~40 us a call, 7-8 % of a sum of 10^7 floats. With nothing queued, the calling
+thread sums the first half of the chunks itself and wakes one helper thread for the second
+half; whichever finishes first takes what is left of the other's half from its end (so the
+helper's wake-up is hidden, not waited for), and the calling thread merges the partial
+sums (one chunk: the calling thread alone). The chunks, the order of the additions within
+a chunk (four vector accumulators, as reduce.cl's contiguous_reduce) and the compensated
+merge are the kernels', so the result has the same bits as the launches.
 """
 from libc.stdint cimport intptr_t
 

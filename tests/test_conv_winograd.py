@@ -14,6 +14,10 @@ from mxgrad.ndarray import _conv_native
 from mxgrad.ndarray.conv import Convolution
 
 from gradcheck import check_gradients
+from launches import traced
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "data"))
+import make_conv_winograd  # noqa: E402
 from test_ops_conv import _skip_without_native, ref_conv
 
 SAME = dict(kernel=(3, 3), pad=(1, 1))
@@ -38,7 +42,8 @@ def winograd_calls(monkeypatch):
 
 
 def _products(ctx, shape_x, F, dtype, seed=3, bias=True):
-    """Output and the three gradients of sum(conv(x, w, b) * head)."""
+    """The inputs, the head, the output and the three gradients of sum(conv(x, w, b) *
+    head), and the kernels the convolution and its backward pass enqueued."""
     rng = np.random.RandomState(seed)
     C = shape_x[1]
     arrs = [mx.nd.array(rng.randn(*s), ctx=ctx, dtype=dtype)
@@ -47,11 +52,18 @@ def _products(ctx, shape_x, F, dtype, seed=3, bias=True):
         arrs = arrs[:2]
     for a in arrs:
         a.attach_grad()
-    with mx.autograd.record():
-        y = Convolution(*arrs, num_filter=F, no_bias=not bias, **SAME)
-    head = rng.randn(*y.shape)
-    y.backward(mx.nd.array(head, ctx=ctx, dtype=dtype))
-    return [a.asnumpy() for a in arrs], head, [y.asnumpy()] + [a.grad.asnumpy() for a in arrs]
+    head = rng.randn(*((shape_x[0], F) + shape_x[2:]))
+    head_nd = mx.nd.array(head, ctx=ctx, dtype=dtype)
+
+    def forward_and_backward():
+        with mx.autograd.record():
+            y = Convolution(*arrs, num_filter=F, no_bias=not bias, **SAME)
+        y.backward(head_nd)
+        return y
+
+    y, trace = traced(ctx, forward_and_backward)
+    return ([a.asnumpy() for a in arrs], head,
+            [y.asnumpy()] + [a.grad.asnumpy() for a in arrs], trace)
 
 
 def _reference(xs, head):
@@ -85,14 +97,16 @@ def test_winograd_matches_direct_sums_and_the_im2col_path(ctx, winograd_calls, s
     if dtype == "float64" and not ctx.state.has_fp64:
         pytest.skip("no float64")
     _skip_without_native(ctx, dtype)
-    xs, head, fast = _products(ctx, shape, F, dtype)
+    xs, head, fast, trace = _products(ctx, shape, F, dtype)
     assert len(winograd_calls) == 3 and all(block for block, _ in winograd_calls)
+    assert "conv_winograd" in trace and "conv_native" not in trace, trace
     tol = 2e-5 if dtype == "float32" else 1e-12
     for got, expected in zip(fast, _reference(xs, head)):
         np.testing.assert_allclose(got, expected, rtol=tol, atol=tol * np.abs(expected).max())
     saved, _conv_native.enabled = _conv_native.enabled, False
     try:
-        _, _, slow = _products(ctx, shape, F, dtype)
+        _, _, slow, trace = _products(ctx, shape, F, dtype)
+        assert "conv_winograd" not in trace
     finally:
         _conv_native.enabled = saved
     for a, b in zip(fast, slow):
@@ -101,7 +115,8 @@ def test_winograd_matches_direct_sums_and_the_im2col_path(ctx, winograd_calls, s
 
 def test_without_bias(ctx, winograd_calls):
     _skip_without_native(ctx)
-    xs, head, fast = _products(ctx, (2, 5, 6, 6), 7, "float32", bias=False)
+    xs, head, fast, trace = _products(ctx, (2, 5, 6, 6), 7, "float32", bias=False)
+    assert "conv_winograd" in trace
     for got, expected in zip(fast, _reference(xs, head)):
         np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-5 * np.abs(expected).max())
 
@@ -112,8 +127,9 @@ def test_large_images_go_in_bands_of_tile_rows(ctx, winograd_calls, monkeypatch,
     one partial here: 5 tile rows of 6 tiles)."""
     _skip_without_native(ctx)
     monkeypatch.setattr(_conv_native, "WINOGRAD_TILES", tiles)
-    xs, head, fast = _products(ctx, (3, 4, 9, 11), 5, "float32")
+    xs, head, fast, trace = _products(ctx, (3, 4, 9, 11), 5, "float32")
     assert winograd_calls == [(1, band)] * 3
+    assert "conv_winograd" in trace and "conv_native" not in trace, trace
     for got, expected in zip(fast, _reference(xs, head)):
         np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-5 * np.abs(expected).max())
 
@@ -162,6 +178,24 @@ def test_which_convolutions_take_it(ctx):
     assert not any(taken((4, 64, 16, 16), 64, stride=(2, 2)))
     assert not any(taken((4, 64, 16, 16), 64, dilate=(2, 2), pad=(2, 2)))
     assert not any(taken((4, 64, 16, 16), 64, pad=(0, 0)))
+
+
+def test_mxnet_gives_the_same_numbers(ctx):
+    """MXNet 1.9.1's outputs and gradients (tests/data/conv_winograd_mxnet.npz, written by
+    tests/data/make_conv_winograd.py) against mxgrad's with the default thresholds, where
+    its Winograd products run: agreement to float32 rounding."""
+    _skip_without_native(ctx)
+    fixture = np.load(os.path.join(os.path.dirname(__file__), "data",
+                                   "conv_winograd_mxnet.npz"))
+    with mx.Context(ctx):
+        got, trace = traced(ctx, lambda: make_conv_winograd.cases(mx))
+    assert "conv_winograd" in trace, trace     # (the deconvolution's 8-channel weight
+    #                                            gradient is the im2col product's)
+    for name, values in got.items():
+        for i, v in enumerate(values):
+            expected = fixture[f"{name}_{i}"]
+            np.testing.assert_allclose(v, expected, rtol=1e-5,
+                                       atol=1e-5 * np.abs(expected).max(), err_msg=name)
 
 
 def test_an_environment_variable_turns_it_off():

@@ -10,6 +10,7 @@ from mxgrad.base import MXNetError
 from mxgrad.ndarray.conv import Convolution, Deconvolution, im2col, col2im
 
 from gradcheck import check_gradients
+from launches import traced
 
 
 def _tuple(v, rank, default):
@@ -545,11 +546,14 @@ def test_native_deconvolution_matches_the_im2col_path(ctx, case, dtype):
 
 def test_native_deconvolution_runs_as_native_kernels(ctx):
     _skip_without_native(ctx)
-    x, w = mx.nd.ones((2, 4, 5, 5), ctx=ctx), mx.nd.ones((4, 3, 3, 3), ctx=ctx)
-    ctx.state.trace = []
-    try:
-        Deconvolution(x, w, kernel=(3, 3), stride=(2, 2), num_filter=3).wait_to_read()
-        trace = set(ctx.state.trace)
-    finally:
-        ctx.state.trace = None
+
+    def kernels(x_shape, w_shape, **kw):
+        x, w = mx.nd.ones(x_shape, ctx=ctx), mx.nd.ones(w_shape, ctx=ctx)
+        return set(traced(ctx, lambda: Deconvolution(x, w, kernel=(3, 3),
+                                                     num_filter=w_shape[1], **kw))[1])
+
+    trace = kernels((2, 4, 5, 5), (4, 3, 3, 3), stride=(2, 2))
     assert "conv_native" in trace and "col2im" not in trace
+    # 3x3, stride 1, padding 1, 16 -> 8 channels, 256 tiles: Winograd's products
+    trace = kernels((4, 16, 16, 16), (16, 8, 3, 3), pad=(1, 1))
+    assert trace == {"conv_winograd"}, trace

@@ -711,10 +711,20 @@ def _deconv_rule(saved, inputs, outputs, out_grads):
     data, weight = inputs[0], inputs[1]
     gy = out_grads[0]
     d_data = d_weight = d_bias = None
-    if wants_grad(data):
-        d_data = _convolution(gy, weight, None, g, groups)
-    if wants_grad(weight):
-        d_weight = _conv_filter_grad(data, gy, g, groups, weight.shape)
+    if _native.usable(groups, gy, weight, data):
+        if wants_grad(data):
+            d_data = _convolution(gy, weight, None, g, groups)
+        if wants_grad(weight):
+            d_weight = _conv_filter_grad(data, gy, g, groups, weight.shape)
+    else:       # the kernels: one column matrix of gy serves both products
+        N, C = data.shape[0], data.shape[1]
+        g_cols = _im2col(gy, g)
+        w2 = weight.reshape((C, -1))
+        if wants_grad(data):
+            d_data = _weight_matmul(w2, g_cols, False, groups).reshape(data.shape)
+        if wants_grad(weight):
+            d_weight = _weight_grad(data.reshape((N, C, _prod(g.out))), g_cols,
+                                    groups).reshape(weight.shape)
     if len(inputs) > 2 and wants_grad(inputs[2]):
         d_bias = _channel_sum(gy.reshape((gy.shape[0], gy.shape[1], -1)))
     return (d_data, d_weight) if len(inputs) == 2 else (d_data, d_weight, d_bias)

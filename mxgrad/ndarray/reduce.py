@@ -249,9 +249,9 @@ def _reduce_into(out, x, op, axes):
     count = 1
     for a in axes:
         count *= x.shape[a]
-    # every axis, split into chunks and merged, or in one chunk: the plans host_sum follows
+    # every axis, in one chunk or split into chunks and merged: the plans host_sum follows
     if (HOST_SUMS and (op == "sum" or op == "mean") and len(axes) == x.ndim
-            and (len(steps) == 2 or (len(steps) == 1 and steps[0].G == 1)) and x.size
+            and len(steps) <= 2 and x.size
             and _host_reduce.host_sum(ctx, x, out, op == "mean", steps[0].G, steps[0].chunk)):
         return
     _run_steps(ctx, steps, out, x, count)
